@@ -1,0 +1,55 @@
+// Runs every test/**/*.test.ts with node:test. Node 20 expands no globs and `node --test` with no files
+// passes with 0 tests, so this lists the files itself and fails when nothing ran.
+// Started as `node --import tsx scripts/run-tests.mjs`; test processes inherit that loader.
+// Usage: npm test [-- path/or/substring ...]   (arguments filter the file list)
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+
+const root = join(import.meta.dirname, '..');
+const testDir = join(root, 'test');
+
+function listTests(dir) {
+  const found = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...listTests(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const filters = process.argv.slice(2);
+const files = listTests(testDir).filter(
+  (file) => filters.length === 0 || filters.some((f) => relative(root, file).includes(f)),
+);
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const stream = run({
+  files,
+  // Two cores: two files at a time keeps servers started by tests from starving each other.
+  concurrency: 2,
+  timeout: 120_000,
+});
+stream.on('test:pass', (event) => {
+  if (event.details?.type === 'suite') return;
+  if (event.skip || event.todo) skipped++;
+  else passed++;
+});
+stream.on('test:fail', (event) => {
+  if (event.details?.type === 'suite') return;
+  failed++;
+});
+stream.compose(spec).pipe(process.stdout);
+stream.on('end', () => {
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+  if (passed === 0) console.error('no test ran: failing the run');
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+});

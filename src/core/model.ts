@@ -1,0 +1,154 @@
+// The presence model: what rollcall knows about users and their sessions.
+// Every field a compatible dialect exposes (specs/WIRE-FORMATS.md) has a home here; dialects only
+// rename and format. Times are Unix epoch milliseconds unless a name says otherwise.
+
+export const CLIENT_TYPES = [
+  'representative',
+  'support_customer',
+  'presentation_attendee',
+  'push_agent',
+  'web',
+] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export const REPRESENTATIVE_TYPES = ['Normal', 'Embassy', 'Invited'] as const;
+export type RepresentativeType = (typeof REPRESENTATIVE_TYPES)[number];
+
+export const NON_INTERACTIVE_KINDS = ['rdp', 'shelljump'] as const;
+export type NonInteractiveKind = (typeof NON_INTERACTIVE_KINDS)[number];
+
+/** A person or machine known to the reporting application. */
+export interface UserInfo {
+  id: string;
+  name: string;
+  email?: string;
+  /** staff | customer | system | any word the application uses; "customer" when not given. */
+  type: string;
+  username?: string;
+  publicDisplayName?: string;
+  privateDisplayName?: string;
+}
+
+/** What a session is looking at now: module, view, and a "key|value" target. */
+export interface View {
+  m: string;
+  v: string;
+  t: string;
+}
+
+export interface Platform {
+  id: string;
+  name: string;
+}
+
+/** Facts only a representative console reports (routing flags, counts, the sessions it is in). */
+export interface RepresentativeInfo {
+  type: RepresentativeType;
+  startSessionUrl?: string;
+  directLink?: string;
+  presentationCount: number;
+  supportSessionCount: number;
+  showingOnRepList: boolean;
+  routingIdle: boolean;
+  routingBusy: boolean;
+  routingEnabled: boolean;
+  routingAvailable: boolean;
+  supportLicense?: string;
+  /** lsids of the support sessions the representative is in; they match customers' `lsid`. */
+  supportSessionLsids: string[];
+}
+
+export interface CustomerInfo {
+  lsid: string;
+  nonInteractive?: NonInteractiveKind;
+}
+
+/** How the session reaches rollcall; it decides how the session expires. */
+export type Transport = 'http' | 'websocket';
+
+/** One attachment of a session to a node (the dialects call nodes appliances). */
+export interface NodeConnection {
+  nodeId: string;
+  purpose: 'master' | 'traffic';
+  receiveTrafficNode: boolean;
+  connectedSince: number;
+  privateIp?: string;
+}
+
+export const SESSION_EVENT_KINDS = ['connected', 'connect_failed', 'disconnected', 'resumed', 'ended'] as const;
+export type SessionEventKind = (typeof SESSION_EVENT_KINDS)[number];
+
+export interface SessionEvent {
+  at: number;
+  kind: SessionEventKind;
+  /** Human-readable, e.g. "Connected to node <guid> as master". */
+  text: string;
+}
+
+/** The event log keeps this many of the latest events per session (the BeyondTrust document says 20). */
+export const EVENT_LOG_LIMIT = 20;
+
+/** Why a session ended. Each appears in the event log and in the history's session log. */
+export const END_REASONS = [
+  'closed', // the client said goodbye (bye frame, DELETE)
+  'expired', // an HTTP session missed its heartbeats for the TTL
+  'connection_lost', // a WebSocket closed and no resume came within the grace period
+  'ping_timeout', // a WebSocket missed two pings
+  'ended_by_admin',
+  'node_lost', // the node holding the session stopped without handing it over
+] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+/** A live session as the stores keep it. */
+export interface Session {
+  id: number;
+  user: UserInfo;
+  clientType: ClientType;
+  transport: Transport;
+  hostname?: string;
+  platform?: Platform;
+  /** Seconds from UTC, as the client reported. */
+  timezoneOffset?: number;
+  userAgent?: string;
+  privateIp?: string;
+  /** Taken from the connection, never from the body. */
+  remoteAddress: string;
+  idle: boolean;
+  view?: View;
+  representative?: RepresentativeInfo;
+  customer?: CustomerInfo;
+  startedAt: number;
+  lastActivityAt: number;
+  /** When the session ends unless something extends it (heartbeat, pong, resume). */
+  expiresAt: number;
+  /** The node that owns the session's transport (its socket, or the node that took its last HTTP call). */
+  nodeId: string;
+  connections: NodeConnection[];
+  events: SessionEvent[];
+  /** sha256 (hex) of the secret half of the resume token; the token itself is never stored. */
+  resumeSecretHash: string;
+  /** True while a WebSocket session has no socket and waits for a resume. */
+  detached: boolean;
+}
+
+/** A user as history remembers them, including those with no live session. */
+export interface UserRecord {
+  user: UserInfo;
+  lastSeenAt: number;
+  lastView?: View;
+}
+
+/** A user with what presence knows now. */
+export interface UserPresence extends UserRecord {
+  online: boolean;
+  sessions: Session[];
+}
+
+/** Changes the core announces; later consumers (stream, webhooks, caches) read them. */
+export type PresenceChange =
+  | { type: 'session.started'; at: number; session: Session }
+  | { type: 'session.updated'; at: number; session: Session }
+  | { type: 'session.ended'; at: number; session: Session; reason: EndReason; endedBy?: string }
+  | { type: 'user.online'; at: number; user: UserInfo }
+  | { type: 'user.offline'; at: number; user: UserInfo; lastSeenAt: number };
+export type PresenceChangeType = PresenceChange['type'];
