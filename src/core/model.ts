@@ -121,6 +121,8 @@ export interface Session {
   lastActivityAt: number;
   /** When the session ends unless something extends it (heartbeat, pong, resume). */
   expiresAt: number;
+  /** How far each sign of life pushes `expiresAt`: the HTTP TTL, or two WebSocket pings and a half. */
+  lifetimeMs: number;
   /** The node that owns the session's transport (its socket, or the node that took its last HTTP call). */
   nodeId: string;
   connections: NodeConnection[];

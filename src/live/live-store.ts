@@ -15,11 +15,10 @@ export interface SessionQuery {
   limit?: number;
 }
 
-/** Activity for one session: what a heartbeat, a pong or a batch entry reports. */
+/** Activity for one session: what a heartbeat, a pong or a batch entry reports. It pushes the
+ * session's `expiresAt` to `now + lifetimeMs`. */
 export interface Touch {
   id: number;
-  /** The session now lives until this time (epoch ms) unless touched again. */
-  expiresAt: number;
   idle?: boolean;
   view?: View;
 }
@@ -27,6 +26,8 @@ export interface Touch {
 export interface TouchResult {
   /** Ids that are not live (unknown, ended, or a detached socket session). */
   unknown: number[];
+  /** Who the touched sessions belong to, for last-seen bookkeeping. */
+  touched: Pick<Session, 'id' | 'user' | 'view'>[];
   /** Sessions whose idle flag or view changed, as they are now. */
   changed: Session[];
 }

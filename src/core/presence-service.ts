@@ -1,0 +1,421 @@
+// PresenceService: the rules of presence. It opens, refreshes, resumes and ends sessions, decides who
+// may do what, expires what went quiet, keeps history informed in batches, and announces every change.
+// It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { HistoryStore } from '../history/history-store.ts';
+import type { LiveStore, RemovedSession, SessionQuery, Touch, TouchResult } from '../live/live-store.ts';
+import type { Actor, ConnectionFacts } from './actor.ts';
+import { RollcallError } from './errors.ts';
+import { HistoryWriter } from './history-writer.ts';
+import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
+import {
+  EVENT_LOG_LIMIT,
+  type EndReason,
+  type NodeConnection,
+  type PresenceChange,
+  type Session,
+  type SessionEvent,
+  type SessionEventKind,
+  type UserPresence,
+  type UserRecord,
+} from './model.ts';
+import { applyUpdate, mergeRepresentative, sessionFactsFromOpen } from './session-input.ts';
+
+export interface PresenceOptions {
+  /** This node's GUID (the dialects' appliance id). */
+  nodeId: string;
+  nodeRole: 'master' | 'traffic';
+  /** An HTTP session ends this long after its last heartbeat. */
+  sessionTtlMs: number;
+  /** WebSocket ping interval; a socket session ends after two missed pings. */
+  wsHeartbeatMs: number;
+  /** How long a WebSocket session whose socket closed waits for a resume. */
+  wsResumeGraceMs: number;
+  /** Users seen within this window with no live session are "offline users". */
+  offlineWindowMs: number;
+  sweepIntervalMs: number;
+  historyFlushMs: number;
+  now?: () => number;
+  /** Faults that have no caller to report to (background sweeps, history writes). */
+  onError: (error: unknown, context: string) => void;
+}
+
+export interface OpenedSession {
+  session: Session;
+  /** `<id>.<secret>`: lets a WebSocket client take its session back after a dropped socket. */
+  resumeToken: string;
+}
+
+export type UserStatus = 'online' | 'offline' | 'all';
+
+/** Expired sessions claimed per store call; a sweep repeats until the store has no more. */
+const SWEEP_BATCH = 10_000;
+
+export class PresenceService {
+  private readonly writer: HistoryWriter;
+  private readonly now: () => number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(
+    private readonly live: LiveStore,
+    private readonly history: HistoryStore,
+    private readonly options: PresenceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.writer = new HistoryWriter(history, {
+      flushMs: options.historyFlushMs,
+      onError: (error) => options.onError(error, 'history write'),
+    });
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /** A socket session lives this long after its last sign of life: two pings plus half an interval. */
+  get socketLivenessMs(): number {
+    return Math.round(this.options.wsHeartbeatMs * 2.5);
+  }
+
+  start(): void {
+    this.writer.start();
+    this.sweepTimer ??= setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  /** Stops background work and writes pending history. Live sessions are left to their stores. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping;
+    await this.writer.stop();
+  }
+
+  subscribe(listener: (change: PresenceChange) => void): () => void {
+    return this.live.subscribe(listener);
+  }
+
+  // ---- ingest ----------------------------------------------------------------------------------
+
+  async open(body: HelloSessionBody, actor: Actor, connection: ConnectionFacts): Promise<OpenedSession> {
+    const facts = sessionFactsFromOpen(body, actor);
+    const id = await this.live.allocateSessionId();
+    const now = this.now();
+    const { token, hash } = newResumeToken(id);
+    const nodeConnection = this.connectionHere(now, facts.privateIp);
+    const session: Session = {
+      ...facts,
+      id,
+      transport: connection.transport,
+      remoteAddress: connection.remoteAddress,
+      startedAt: now,
+      lastActivityAt: now,
+      expiresAt: now + this.lifetimeMs(connection.transport),
+      lifetimeMs: this.lifetimeMs(connection.transport),
+      nodeId: this.options.nodeId,
+      connections: [nodeConnection],
+      events: [sessionEvent(now, 'connected', `Connected to node ${this.options.nodeId} as ${nodeConnection.purpose}`)],
+      resumeSecretHash: hash,
+      detached: false,
+    };
+    const { firstOfUser } = await this.live.add(session);
+    this.writer.seen(session.user, now, session.view);
+    this.writer.log({
+      op: 'start',
+      entry: {
+        sessionId: id,
+        userId: session.user.id,
+        clientType: session.clientType,
+        nodeId: session.nodeId,
+        remoteAddress: session.remoteAddress,
+        startedAt: now,
+      },
+    });
+    await this.live.publish({ type: 'session.started', at: now, session });
+    if (firstOfUser) await this.live.publish({ type: 'user.online', at: now, user: session.user });
+    return { session, resumeToken: token };
+  }
+
+  /** One session's heartbeat. Answers `not_found` when it is not live, so the client opens a new one. */
+  async heartbeat(id: number, body: HeartbeatBody, actor: Actor): Promise<void> {
+    // The ingest key may touch any session, so its hot path skips the lookup a client token needs.
+    if (actor.kind !== 'ingest' || body.representative) {
+      const session = await this.sessionFor(id, actor);
+      if (body.representative && session.clientType !== 'representative') {
+        throw new RollcallError('invalid_body', 'representative: only allowed on a representative session');
+      }
+    }
+    if (body.representative) {
+      const patch = body.representative;
+      const updated = await this.live.update(id, (s) => ({ ...s, representative: mergeRepresentative(s.representative, patch) }));
+      if (!updated) throw sessionNotFound(id);
+      await this.live.publish({ type: 'session.updated', at: this.now(), session: updated });
+    }
+    const result = await this.touch([{ id, idle: body.idle, view: body.view }]);
+    if (result.unknown.length > 0) throw sessionNotFound(id);
+  }
+
+  /** Activity for many sessions at once (server to server). */
+  async heartbeats(body: HeartbeatBatchBody, actor: Actor): Promise<{ accepted: number; unknown: number[] }> {
+    if (actor.kind !== 'ingest') throw new RollcallError('forbidden', 'batch heartbeats need the ingest key');
+    const { unknown } = await this.touch(body.heartbeats);
+    return { accepted: body.heartbeats.length - unknown.length, unknown };
+  }
+
+  /** A WebSocket frame or ping answer showed these sessions alive. Answers ids that are not live. */
+  async keepAlive(ids: readonly number[]): Promise<number[]> {
+    const { unknown } = await this.touch(ids.map((id) => ({ id })));
+    return unknown;
+  }
+
+  async update(id: number, body: UpdateSessionBody, actor: Actor): Promise<Session> {
+    await this.sessionFor(id, actor);
+    const now = this.now();
+    const updated = await this.live.update(id, (s) => ({ ...applyUpdate(s, body, actor), lastActivityAt: now }));
+    if (!updated) throw sessionNotFound(id);
+    this.writer.seen(updated.user, now, body.view);
+    await this.live.publish({ type: 'session.updated', at: now, session: updated });
+    return updated;
+  }
+
+  /** Ends a session at once: the client said goodbye, or an admin ended it. */
+  async end(id: number, actor: Actor): Promise<Session> {
+    const session = await this.sessionFor(id, actor);
+    const byAdmin = actor.kind === 'account';
+    if (byAdmin && actor.role !== 'admin') throw new RollcallError('forbidden', 'ending a session needs an admin account');
+    const removed = await this.live.remove(session.id);
+    if (!removed) throw sessionNotFound(id);
+    return this.finishEnd(removed, byAdmin ? 'ended_by_admin' : 'closed', byAdmin ? actor.username : undefined);
+  }
+
+  /** A WebSocket session lost its socket: it waits `wsResumeGraceMs` for a resume, then ends. */
+  async detach(id: number): Promise<void> {
+    const now = this.now();
+    if (this.options.wsResumeGraceMs === 0) {
+      const removed = await this.live.remove(id);
+      if (removed) await this.finishEnd(removed, 'connection_lost');
+      return;
+    }
+    const updated = await this.live.update(id, (s) => ({
+      ...s,
+      detached: true,
+      expiresAt: now + this.options.wsResumeGraceMs,
+      events: appendEvent(s.events, sessionEvent(now, 'disconnected', `Disconnected from node ${this.options.nodeId}: connection lost`)),
+    }));
+    if (updated) await this.live.publish({ type: 'session.updated', at: now, session: updated });
+  }
+
+  /** Takes a session back on a new socket: same id, a "resumed" event, no leave or join. */
+  async resume(resumeToken: string, connection: ConnectionFacts): Promise<OpenedSession> {
+    const [idText, secret] = resumeToken.split('.', 2);
+    const id = Number(idText);
+    const unknown = () => new RollcallError('not_found', 'no live session for this resume token; open a new one');
+    if (!Number.isInteger(id) || id < 1 || !secret) throw unknown();
+    const current = await this.live.get(id);
+    if (!current || !sameHash(current.resumeSecretHash, secret)) throw unknown();
+    const now = this.now();
+    const next = newResumeToken(id);
+    const updated = await this.live.update(id, (s) => {
+      if (s.resumeSecretHash !== current.resumeSecretHash) return undefined; // resumed elsewhere meanwhile
+      return {
+        ...s,
+        transport: 'websocket',
+        detached: false,
+        remoteAddress: connection.remoteAddress,
+        nodeId: this.options.nodeId,
+        lastActivityAt: now,
+        expiresAt: now + this.socketLivenessMs,
+        lifetimeMs: this.socketLivenessMs,
+        resumeSecretHash: next.hash,
+        connections: [this.connectionHere(now, s.privateIp)],
+        events: appendEvent(s.events, sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
+      };
+    });
+    if (!updated || updated.resumeSecretHash !== next.hash) throw unknown();
+    await this.live.publish({ type: 'session.updated', at: now, session: updated });
+    return { session: updated, resumeToken: next.token };
+  }
+
+  /** Ends every session whose time ran out. Runs on a timer; safe to call concurrently. */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.sweepNow().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  // ---- queries -----------------------------------------------------------------------------------
+
+  getSession(id: number): Promise<Session | undefined> {
+    return this.live.get(id);
+  }
+
+  listSessions(query?: SessionQuery): Promise<Session[]> {
+    return this.live.list(query);
+  }
+
+  countSessions(): Promise<number> {
+    return this.live.count();
+  }
+
+  /** Online users with their sessions, and/or offline users seen within the offline window. */
+  async users(status: UserStatus): Promise<UserPresence[]> {
+    const online = status === 'offline' ? [] : groupByUser(await this.live.list());
+    const offline = status === 'online' ? [] : await this.offlineUsers();
+    return [...online, ...offline];
+  }
+
+  /** One user: live sessions if online, else what history remembers. */
+  async user(id: string): Promise<UserPresence | undefined> {
+    const sessions = await this.live.list({ userId: id });
+    const record = this.freshest(await this.history.getUser(id), this.writer.pendingUser(id));
+    if (sessions.length > 0) return { ...presenceOf(sessions), ...(record?.lastView && !sessions.some((s) => s.view) && { lastView: record.lastView }) };
+    return record ? { ...record, online: false, sessions: [] } : undefined;
+  }
+
+  /** Users with no live session seen within the offline window, most recent first. */
+  async offlineUsers(): Promise<UserPresence[]> {
+    const since = this.now() - this.options.offlineWindowMs;
+    const onlineIds = new Set(await this.live.onlineUserIds());
+    const byId = new Map<string, UserRecord>();
+    for (const record of await this.history.listUsersSeenSince(since)) byId.set(record.user.id, record);
+    for (const pending of this.writer.pendingUsers()) {
+      if (pending.lastSeenAt >= since) byId.set(pending.user.id, this.freshest(byId.get(pending.user.id), pending)!);
+    }
+    return [...byId.values()]
+      .filter((record) => !onlineIds.has(record.user.id))
+      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+      .map((record) => ({ ...record, online: false, sessions: [] }));
+  }
+
+  /** Writes pending history now (tests and shutdown; the timer does it otherwise). */
+  flushHistory(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private async sweepNow(): Promise<void> {
+    try {
+      for (;;) {
+        const expired = await this.live.claimExpired(this.now(), SWEEP_BATCH);
+        for (const removed of expired) await this.finishEnd(removed, this.expiryReason(removed.session));
+        if (expired.length < SWEEP_BATCH) return;
+      }
+    } catch (error) {
+      this.options.onError(error, 'expiry sweep');
+    }
+  }
+
+  private expiryReason(session: Session): EndReason {
+    if (session.transport === 'http') return 'expired';
+    if (session.detached) return 'connection_lost';
+    return session.nodeId === this.options.nodeId ? 'ping_timeout' : 'node_lost';
+  }
+
+  private async finishEnd({ session: live, lastOfUser }: RemovedSession, reason: EndReason, endedBy?: string): Promise<Session> {
+    const now = this.now();
+    const text = `Session ended: ${reason.replaceAll('_', ' ')}${endedBy ? ` by ${endedBy}` : ''}`;
+    const session: Session = { ...live, events: appendEvent(live.events, sessionEvent(now, 'ended', text)) };
+    this.writer.seen(session.user, session.lastActivityAt, session.view);
+    this.writer.log({
+      op: 'end',
+      sessionId: session.id,
+      startedAt: session.startedAt,
+      endedAt: now,
+      endReason: reason,
+      ...(endedBy !== undefined && { endedBy }),
+    });
+    await this.live.publish({ type: 'session.ended', at: now, session, reason, ...(endedBy !== undefined && { endedBy }) });
+    if (lastOfUser) {
+      const lastSeenAt = Math.max(session.lastActivityAt, this.writer.pendingUser(session.user.id)?.lastSeenAt ?? 0);
+      await this.live.publish({ type: 'user.offline', at: now, user: session.user, lastSeenAt });
+    }
+    return session;
+  }
+
+  private async touch(touches: readonly Touch[]): Promise<TouchResult> {
+    const now = this.now();
+    const result = await this.live.touch(touches, now);
+    for (const session of result.touched) this.writer.seen(session.user, now, session.view);
+    for (const session of result.changed) await this.live.publish({ type: 'session.updated', at: now, session });
+    return result;
+  }
+
+  /** The live session `actor` may act on; `not_found` when it is not live or not theirs to see. */
+  private async sessionFor(id: number, actor: Actor): Promise<Session> {
+    const session = await this.live.get(id);
+    if (!session) throw sessionNotFound(id);
+    if (actor.kind === 'client' && session.user.id !== actor.userId) throw sessionNotFound(id);
+    return session;
+  }
+
+  private lifetimeMs(transport: Session['transport']): number {
+    return transport === 'http' ? this.options.sessionTtlMs : this.socketLivenessMs;
+  }
+
+  private connectionHere(now: number, privateIp: string | undefined): NodeConnection {
+    return {
+      nodeId: this.options.nodeId,
+      purpose: this.options.nodeRole,
+      receiveTrafficNode: this.options.nodeRole === 'traffic',
+      connectedSince: now,
+      ...(privateIp !== undefined && { privateIp }),
+    };
+  }
+
+  private freshest(a: UserRecord | undefined, b: UserRecord | undefined): UserRecord | undefined {
+    if (!a || !b) return a ?? b;
+    const newer = b.lastSeenAt >= a.lastSeenAt ? b : a;
+    return { ...newer, lastSeenAt: Math.max(a.lastSeenAt, b.lastSeenAt), ...((b.lastView ?? a.lastView) && { lastView: b.lastView ?? a.lastView }) };
+  }
+}
+
+export const sessionNotFound = (id: number) => new RollcallError('not_found', `session ${id} is not live`);
+
+function sessionEvent(at: number, kind: SessionEventKind, text: string): SessionEvent {
+  return { at, kind, text };
+}
+
+/** Keeps the newest EVENT_LOG_LIMIT events. */
+function appendEvent(events: readonly SessionEvent[], event: SessionEvent): SessionEvent[] {
+  const next = [...events, event];
+  return next.length > EVENT_LOG_LIMIT ? next.slice(next.length - EVENT_LOG_LIMIT) : next;
+}
+
+function newResumeToken(id: number): { token: string; hash: string } {
+  const secret = randomBytes(24).toString('base64url');
+  return { token: `${id}.${secret}`, hash: sha256(secret) };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function sameHash(storedHex: string, secret: string): boolean {
+  const expected = Buffer.from(storedHex, 'hex');
+  const actual = Buffer.from(sha256(secret), 'hex');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+function presenceOf(sessions: Session[]): UserPresence {
+  const latest = sessions.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
+  const withView = sessions.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
+  return {
+    user: latest.user,
+    lastSeenAt: latest.lastActivityAt,
+    ...(withView?.view && { lastView: withView.view }),
+    online: true,
+    sessions,
+  };
+}
+
+/** Groups sessions (in id order) by user, users in order of their first session. */
+function groupByUser(sessions: Session[]): UserPresence[] {
+  const byUser = new Map<string, Session[]>();
+  for (const session of sessions) {
+    const list = byUser.get(session.user.id);
+    if (list) list.push(session);
+    else byUser.set(session.user.id, [session]);
+  }
+  return [...byUser.values()].map(presenceOf);
+}

@@ -1,0 +1,124 @@
+// Turns validated ingest bodies into sessions and session changes. The schemas (input-schemas.ts)
+// already checked types and lengths; this adds the rules that span fields and the defaults.
+import { isIP } from 'node:net';
+import type { Actor } from './actor.ts';
+import { RollcallError } from './errors.ts';
+import type { HeartbeatBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
+import type { RepresentativeInfo, Session, UserInfo } from './model.ts';
+
+const DEFAULT_USER_TYPE = 'customer';
+
+type RepresentativeInput = NonNullable<HeartbeatBody['representative']>;
+
+/** The session fields that come from the body (the core adds ids, times, node and event log). */
+export type SessionFacts = Pick<
+  Session,
+  'user' | 'clientType' | 'hostname' | 'platform' | 'timezoneOffset' | 'userAgent' | 'privateIp' | 'idle' | 'view' | 'representative' | 'customer'
+>;
+
+/** Checks who may open what, fills the user from a client token, and applies defaults. */
+export function sessionFactsFromOpen(body: HelloSessionBody, actor: Actor): SessionFacts {
+  const user = resolveUser(body, actor);
+  const { clientType } = body;
+  if (body.representative && clientType !== 'representative') {
+    throw new RollcallError('invalid_body', 'representative: only allowed with clientType representative');
+  }
+  if (body.customer && clientType !== 'support_customer') {
+    throw new RollcallError('invalid_body', 'customer: only allowed with clientType support_customer');
+  }
+  if (clientType === 'support_customer' && !body.customer) {
+    throw new RollcallError('invalid_body', 'customer: required with clientType support_customer (it carries the lsid)');
+  }
+  checkPrivateIp(body.privateIp);
+  return omitUndefined({
+    user,
+    clientType,
+    hostname: body.hostname,
+    platform: body.platform,
+    timezoneOffset: body.timezoneOffset,
+    userAgent: body.userAgent,
+    privateIp: body.privateIp,
+    idle: body.idle ?? false,
+    view: body.view,
+    representative: clientType === 'representative' ? mergeRepresentative(undefined, body.representative ?? {}) : undefined,
+    customer: body.customer,
+  });
+}
+
+function resolveUser(body: HelloSessionBody, actor: Actor): UserInfo {
+  if (actor.kind === 'client') {
+    if (body.user && body.user.id !== actor.userId) {
+      throw new RollcallError('forbidden', 'user.id: a client token may only open sessions for its own user');
+    }
+    if (!actor.clientTypes.includes(body.clientType)) {
+      throw new RollcallError('forbidden', `clientType: this client token allows only ${actor.clientTypes.join(', ')}`);
+    }
+    const name = actor.name ?? body.user?.name;
+    if (!name) throw new RollcallError('invalid_body', 'user.name: required (neither the token nor the body names the user)');
+    return omitUndefined({
+      ...body.user,
+      id: actor.userId,
+      name,
+      email: actor.email ?? body.user?.email,
+      type: actor.userType ?? body.user?.type ?? DEFAULT_USER_TYPE,
+    });
+  }
+  if (actor.kind !== 'ingest') throw new RollcallError('forbidden', 'only the ingest key or a client token may report sessions');
+  if (!body.user) throw new RollcallError('invalid_body', 'user: required when reporting with the ingest key');
+  return omitUndefined({ ...body.user, type: body.user.type ?? DEFAULT_USER_TYPE });
+}
+
+/** Applies a PATCH / update frame. The user id and client type never change. */
+export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Actor): Session {
+  if (body.representative && session.clientType !== 'representative') {
+    throw new RollcallError('invalid_body', 'representative: only allowed on a representative session');
+  }
+  if (body.customer && session.clientType !== 'support_customer') {
+    throw new RollcallError('invalid_body', 'customer: only allowed on a support_customer session');
+  }
+  if (body.user && actor.kind === 'client' && (body.user.name !== undefined || body.user.email !== undefined || body.user.type !== undefined)) {
+    throw new RollcallError('forbidden', 'user: name, email and type come from the client token and cannot be changed');
+  }
+  checkPrivateIp(body.privateIp);
+  const { user, representative, ...rest } = body;
+  return omitUndefined({
+    ...session,
+    ...rest,
+    user: user ? omitUndefined({ ...session.user, ...user }) : session.user,
+    representative: representative ? mergeRepresentative(session.representative, representative) : session.representative,
+  });
+}
+
+/** Fills representative defaults; `supportSessionCount` follows the lsids unless given. */
+export function mergeRepresentative(current: RepresentativeInfo | undefined, input: RepresentativeInput): RepresentativeInfo {
+  const lsids = input.supportSessionLsids ?? current?.supportSessionLsids ?? [];
+  return omitUndefined({
+    type: input.type ?? current?.type ?? 'Normal',
+    startSessionUrl: input.startSessionUrl ?? current?.startSessionUrl,
+    directLink: input.directLink ?? current?.directLink,
+    presentationCount: input.presentationCount ?? current?.presentationCount ?? 0,
+    supportSessionCount:
+      input.supportSessionCount ?? (input.supportSessionLsids ? lsids.length : (current?.supportSessionCount ?? lsids.length)),
+    showingOnRepList: input.showingOnRepList ?? current?.showingOnRepList ?? true,
+    routingIdle: input.routingIdle ?? current?.routingIdle ?? false,
+    routingBusy: input.routingBusy ?? current?.routingBusy ?? false,
+    routingEnabled: input.routingEnabled ?? current?.routingEnabled ?? true,
+    routingAvailable: input.routingAvailable ?? current?.routingAvailable ?? true,
+    supportLicense: input.supportLicense ?? current?.supportLicense,
+    supportSessionLsids: lsids,
+  });
+}
+
+function checkPrivateIp(value: string | undefined): void {
+  if (value !== undefined && isIP(value) === 0) {
+    throw new RollcallError('invalid_body', 'privateIp: must be an IPv4 or IPv6 address');
+  }
+}
+
+/** Drops keys whose value is undefined, so stored sessions carry only what is known. */
+export function omitUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value;
+}

@@ -1,0 +1,179 @@
+// The LiveStore contract: every implementation (memory now, Redis later) runs this same suite.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { PresenceChange } from '../../src/core/model.ts';
+import type { LiveStore } from '../../src/live/live-store.ts';
+import { makeSession } from '../helpers/sessions.ts';
+
+export interface LiveStoreFixture {
+  store: LiveStore;
+  cleanup: () => Promise<void>;
+}
+
+export function describeLiveStoreContract(name: string, open: () => Promise<LiveStoreFixture>): void {
+  describe(`LiveStore contract: ${name}`, () => {
+    let fixture: LiveStoreFixture;
+    let store: LiveStore;
+    let nextId: () => Promise<number>;
+
+    before(async () => {
+      fixture = await open();
+    });
+    after(async () => {
+      await fixture.cleanup();
+    });
+    beforeEach(async () => {
+      // Each test gets a fresh store from the fixture's factory semantics: reuse but drain it.
+      store = fixture.store;
+      for (const s of await store.list()) await store.remove(s.id);
+      nextId = () => store.allocateSessionId();
+    });
+
+    test('allocates distinct positive 32-bit ids', async () => {
+      const ids = new Set<number>();
+      for (let i = 0; i < 2_000; i++) ids.add(await nextId());
+      assert.equal(ids.size, 2_000);
+      for (const id of ids) assert.ok(Number.isInteger(id) && id >= 1 && id <= 2 ** 31 - 1);
+    });
+
+    test('add reports the first session of a user; remove reports the last', async () => {
+      const a = makeSession({ id: await nextId(), user: { id: 'alice', name: 'Alice', type: 'staff' } });
+      const b = makeSession({ id: await nextId(), user: { id: 'alice', name: 'Alice', type: 'staff' } });
+      assert.deepEqual(await store.add(a), { firstOfUser: true });
+      assert.deepEqual(await store.add(b), { firstOfUser: false });
+      assert.deepEqual(await store.onlineUserIds(), ['alice']);
+      const first = await store.remove(a.id);
+      assert.equal(first?.lastOfUser, false);
+      assert.equal(first?.session.id, a.id);
+      const second = await store.remove(b.id);
+      assert.equal(second?.lastOfUser, true);
+      assert.deepEqual(await store.onlineUserIds(), []);
+    });
+
+    test('remove hands a session to exactly one caller', async () => {
+      const s = makeSession({ id: await nextId() });
+      await store.add(s);
+      const results = await Promise.all([store.remove(s.id), store.remove(s.id), store.remove(s.id)]);
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await store.get(s.id), undefined);
+    });
+
+    test('update applies a change and leaves unknown ids alone', async () => {
+      const s = makeSession({ id: await nextId() });
+      await store.add(s);
+      const updated = await store.update(s.id, (c) => ({ ...c, hostname: 'renamed' }));
+      assert.equal(updated?.hostname, 'renamed');
+      assert.equal((await store.get(s.id))?.hostname, 'renamed');
+      assert.equal(await store.update(s.id, () => undefined).then((x) => x?.hostname), 'renamed');
+      assert.equal(await store.update(987_654_321, (c) => c), undefined);
+    });
+
+    test('touch extends expiry by the session lifetime, reports changes and unknown ids', async () => {
+      const now = Date.now();
+      const s = makeSession({ id: await nextId(), startedAt: now, expiresAt: now + 1_000, lifetimeMs: 5_000 });
+      const detached = makeSession({ id: await nextId(), detached: true });
+      await store.add(s);
+      await store.add(detached);
+      const later = now + 500;
+      const result = await store.touch(
+        [{ id: s.id, view: { m: 'support', v: 'getticket', t: 'ticketid|1' } }, { id: 424_242 }, { id: detached.id }],
+        later,
+      );
+      assert.deepEqual(result.unknown.sort(), [424_242, detached.id].sort());
+      assert.deepEqual(result.touched.map((t) => t.id), [s.id]);
+      assert.equal(result.changed.length, 1);
+      const stored = await store.get(s.id);
+      assert.equal(stored?.expiresAt, later + 5_000);
+      assert.equal(stored?.lastActivityAt, later);
+      assert.deepEqual(stored?.view, { m: 'support', v: 'getticket', t: 'ticketid|1' });
+      const again = await store.touch([{ id: s.id, view: { m: 'support', v: 'getticket', t: 'ticketid|1' }, idle: false }], later + 1);
+      assert.equal(again.changed.length, 0, 'the same view and idle flag is no change');
+    });
+
+    test('claimExpired takes due sessions only, honours touches and the limit', async () => {
+      const now = Date.now();
+      const due = [];
+      for (let i = 0; i < 5; i++) {
+        const s = makeSession({ id: await nextId(), expiresAt: now - 1_000 + i, lifetimeMs: 60_000 });
+        due.push(s);
+        await store.add(s);
+      }
+      const extended = makeSession({ id: await nextId(), expiresAt: now - 500, lifetimeMs: 60_000 });
+      const future = makeSession({ id: await nextId(), expiresAt: now + 60_000 });
+      await store.add(extended);
+      await store.add(future);
+      await store.touch([{ id: extended.id }], now - 600);
+
+      const firstBatch = await store.claimExpired(now, 3);
+      assert.equal(firstBatch.length, 3);
+      const rest = await store.claimExpired(now, 100);
+      assert.deepEqual(
+        [...firstBatch, ...rest].map((r) => r.session.id).sort((a, b) => a - b),
+        due.map((s) => s.id).sort((a, b) => a - b),
+      );
+      assert.ok(await store.get(extended.id), 'a touched session is not claimed');
+      assert.ok(await store.get(future.id));
+      assert.deepEqual(await store.claimExpired(now, 100), []);
+      const much = await store.claimExpired(now + 120_000, 100);
+      assert.deepEqual(much.map((r) => r.session.id).sort((a, b) => a - b), [extended.id, future.id].sort((a, b) => a - b));
+    });
+
+    test('an expiry moved earlier by update is honoured', async () => {
+      const now = Date.now();
+      const s = makeSession({ id: await nextId(), expiresAt: now + 60_000 });
+      await store.add(s);
+      await store.update(s.id, (c) => ({ ...c, detached: true, expiresAt: now - 1 }));
+      const claimed = await store.claimExpired(now, 10);
+      assert.deepEqual(claimed.map((r) => r.session.id), [s.id]);
+    });
+
+    test('list filters by type, user and ids, pages by cursor in id order', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const id = await nextId();
+        ids.push(id);
+        await store.add(
+          makeSession({
+            id,
+            clientType: i % 2 === 0 ? 'representative' : 'web',
+            user: { id: i < 3 ? 'bob' : 'carol', name: 'x', type: 'staff' },
+          }),
+        );
+      }
+      ids.sort((a, b) => a - b);
+      assert.deepEqual((await store.list()).map((s) => s.id), ids);
+      assert.equal(await store.count(), 6);
+      assert.equal((await store.list({ clientTypes: ['representative'] })).length, 3);
+      assert.equal((await store.list({ userId: 'bob' })).length, 3);
+      assert.equal((await store.list({ userId: 'bob', clientTypes: ['web'] })).length, 1);
+      assert.deepEqual((await store.list({ ids: [ids[1]!, ids[4]!, 999_999_999] })).map((s) => s.id), [ids[1], ids[4]]);
+      const page1 = await store.list({ limit: 4 });
+      const page2 = await store.list({ afterId: page1.at(-1)!.id, limit: 4 });
+      assert.deepEqual([...page1, ...page2].map((s) => s.id), ids);
+    });
+
+    test('publish reaches every subscriber in order until it unsubscribes', async () => {
+      const seen: string[] = [];
+      const stop = store.subscribe((c) => seen.push(c.type));
+      const user = { id: 'dave', name: 'Dave', type: 'staff' };
+      const changes: PresenceChange[] = [
+        { type: 'user.online', at: 1, user },
+        { type: 'user.offline', at: 2, user, lastSeenAt: 2 },
+      ];
+      for (const c of changes) await store.publish(c);
+      await waitFor(() => seen.length === 2);
+      assert.deepEqual(seen, ['user.online', 'user.offline']);
+      stop();
+      await store.publish(changes[0]!);
+      assert.equal(seen.length, 2);
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
