@@ -96,6 +96,7 @@ export const END_REASONS = [
   'ping_timeout', // a WebSocket missed two pings
   'ended_by_admin',
   'node_lost', // the node holding the session stopped without handing it over
+  'server_shutdown', // the node stopped and its live store does not outlive it
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 

@@ -84,11 +84,20 @@ export class PresenceService {
     this.sweepTimer.unref();
   }
 
-  /** Stops background work and writes pending history. Live sessions are left to their stores. */
+  /**
+   * Stops background work and writes pending history. Sessions in a store that dies with this process
+   * are ended first, so history shows when they stopped; a shared store keeps them for other nodes.
+   */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     await this.sweeping;
+    if (!this.live.outlivesProcess) {
+      for (const session of await this.live.list()) {
+        const removed = await this.live.remove(session.id);
+        if (removed) await this.finishEnd(removed, 'server_shutdown');
+      }
+    }
     await this.writer.stop();
   }
 
@@ -187,6 +196,12 @@ export class PresenceService {
     const removed = await this.live.remove(session.id);
     if (!removed) throw sessionNotFound(id);
     return this.finishEnd(removed, byAdmin ? 'ended_by_admin' : 'closed', byAdmin ? actor.username : undefined);
+  }
+
+  /** A socket missed two pings: its session ends now. */
+  async timeOut(id: number): Promise<void> {
+    const removed = await this.live.remove(id);
+    if (removed) await this.finishEnd(removed, 'ping_timeout');
   }
 
   /** A WebSocket session lost its socket: it waits `wsResumeGraceMs` for a resume, then ends. */

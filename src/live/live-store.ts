@@ -42,6 +42,12 @@ export type ChangeListener = (change: PresenceChange) => void;
 
 export interface LiveStore {
   /**
+   * False when the sessions die with this process (memory). The core then ends them at shutdown, so
+   * history records their end; a shared store keeps them for other nodes and resuming clients.
+   */
+  readonly outlivesProcess: boolean;
+
+  /**
    * A fresh session id: a positive 32-bit integer that no live session holds and that was not handed
    * out recently (ids advance monotonically and wrap only after 2^31 - 1).
    */

@@ -23,6 +23,7 @@ export interface MemoryLiveStoreOptions {
 }
 
 export class MemoryLiveStore implements LiveStore {
+  readonly outlivesProcess = false;
   private readonly sessions = new Map<number, Session>();
   private readonly sessionsByUser = new Map<string, Set<number>>();
   private readonly expiryBuckets = new Map<number, Set<number>>();

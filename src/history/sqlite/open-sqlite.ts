@@ -1,0 +1,59 @@
+// Opens the SQLite history file for the composition root, which hands the handle to the store. The CLI
+// (adding accounts, keys) and a running server may open the same file at once: WAL lets readers go on
+// while one writes, and busy_timeout makes a writer wait for the other's lock instead of failing.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { GET_USER_VERSION, MIGRATIONS, setUserVersion } from './sql.ts';
+
+/** Milliseconds a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** The schema version this code writes; a file at a higher one was migrated by newer code. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function openSqliteDatabase(path: string): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // busy_timeout first: switching to WAL takes a lock another process may hold at this moment.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last
+    // commits, which the history (last seen, session log) can afford for a much cheaper fsync pattern.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function readUserVersion(db: Database.Database): number {
+  const version = db.pragma(GET_USER_VERSION, { simple: true });
+  if (typeof version !== 'number') throw new Error(`unexpected user_version: ${String(version)}`);
+  return version;
+}
+
+function migrate(db: Database.Database): void {
+  const found = readUserVersion(db);
+  if (found > SCHEMA_VERSION) {
+    throw new Error(
+      `${db.name} has schema version ${found}, newer than the ${SCHEMA_VERSION} this rollcall knows; upgrade rollcall`,
+    );
+  }
+  // One IMMEDIATE transaction per step, re-reading the version inside it: two processes starting on a
+  // fresh file both see version 0 above, and the second must find the step already done once it holds
+  // the lock.
+  const step = db.transaction((target: number) => {
+    if (readUserVersion(db) >= target) return;
+    const sql = MIGRATIONS[target - 1];
+    if (sql === undefined) throw new Error(`no migration to schema version ${target}`);
+    db.exec(sql);
+    db.exec(setUserVersion(target));
+  });
+  for (let target = found + 1; target <= SCHEMA_VERSION; target++) step.immediate(target);
+}

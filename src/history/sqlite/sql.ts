@@ -1,0 +1,195 @@
+// The SQL of the SQLite history store: the schema as numbered migrations and every statement the store
+// prepares. Times are epoch milliseconds in INTEGER columns.
+
+/**
+ * Schema steps; step i brings `PRAGMA user_version` from i to i + 1. Append new steps, never edit a
+ * released one: files already migrated past a step will not run it again.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  -- AUTOINCREMENT so an id is never handed out twice: revoked keys keep pointing at the id of the account
+  -- that owned them, and a later account must not look like their owner.
+  CREATE TABLE accounts (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    username      TEXT    NOT NULL UNIQUE,
+    role          TEXT    NOT NULL,
+    password_hash TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL
+  );
+
+  -- No foreign key to accounts: removing an account revokes its keys but keeps them listed, so
+  -- operators can still see which keys existed and when they stopped working.
+  CREATE TABLE api_keys (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT    NOT NULL,
+    account_id INTEGER NOT NULL,
+    user_id    TEXT,
+    label      TEXT,
+    prefix     TEXT    NOT NULL,
+    hash       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  -- Unique: a hash that named two keys would make authentication ambiguous. Every request looks up by it.
+  CREATE UNIQUE INDEX api_keys_by_hash ON api_keys (hash);
+
+  CREATE TABLE users (
+    id                   TEXT PRIMARY KEY,
+    name                 TEXT    NOT NULL,
+    email                TEXT,
+    type                 TEXT    NOT NULL,
+    username             TEXT,
+    public_display_name  TEXT,
+    private_display_name TEXT,
+    last_seen_at         INTEGER NOT NULL,
+    -- JSON {m, v, t}
+    last_view            TEXT
+  );
+  -- Offline lists ask for "seen since, most recent first". Read backwards, this index answers that order
+  -- (ties by id, descending) without a sort; id in it makes the tie-break free as well.
+  CREATE INDEX users_by_last_seen ON users (last_seen_at, id);
+
+  -- No foreign key to users: a session's start may be logged before its user's record is flushed.
+  CREATE TABLE session_log (
+    id             INTEGER PRIMARY KEY,
+    session_id     INTEGER NOT NULL,
+    started_at     INTEGER NOT NULL,
+    user_id        TEXT    NOT NULL,
+    client_type    TEXT    NOT NULL,
+    node_id        TEXT    NOT NULL,
+    remote_address TEXT    NOT NULL,
+    ended_at       INTEGER,
+    end_reason     TEXT,
+    ended_by       TEXT,
+    -- Session ids wrap after 2^31 - 1, so only the pair names one session.
+    UNIQUE (session_id, started_at)
+  );
+  -- Queries want newest first: ascending indexes read backwards give started_at DESC with the rowid (the
+  -- later insert) breaking ties, and need no sort; a DESC index would leave the tie-break to a sort.
+  CREATE INDEX session_log_by_user ON session_log (user_id, started_at);
+  -- The unfiltered listing would otherwise sort the whole log.
+  CREATE INDEX session_log_by_start ON session_log (started_at);
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  );
+  `,
+];
+
+export const GET_USER_VERSION = 'user_version';
+/** PRAGMA takes no bound parameters; `version` is always an integer from MIGRATIONS' length. */
+export const setUserVersion = (version: number): string => `PRAGMA user_version = ${Math.trunc(version)}`;
+
+// Accounts
+
+const ACCOUNT_COLUMNS = 'id, username, role, password_hash, created_at';
+
+/** DO NOTHING + RETURNING: no row back means the username is taken, without parsing driver errors. */
+export const INSERT_ACCOUNT = `
+  INSERT INTO accounts (username, role, password_hash, created_at)
+  VALUES (@username, @role, @passwordHash, @createdAt)
+  ON CONFLICT (username) DO NOTHING
+  RETURNING ${ACCOUNT_COLUMNS}`;
+export const SELECT_ACCOUNT_BY_USERNAME = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username = ?`;
+export const SELECT_ACCOUNT_BY_ID = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`;
+export const SELECT_ACCOUNTS = `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`;
+export const DELETE_ACCOUNT = 'DELETE FROM accounts WHERE id = ?';
+
+// API keys
+
+const API_KEY_COLUMNS = 'id, kind, account_id, user_id, label, prefix, hash, created_at, revoked_at';
+
+export const INSERT_API_KEY = `
+  INSERT INTO api_keys (kind, account_id, user_id, label, prefix, hash, created_at)
+  VALUES (@kind, @accountId, @userId, @label, @prefix, @hash, @createdAt)
+  ON CONFLICT (hash) DO NOTHING
+  RETURNING ${API_KEY_COLUMNS}`;
+export const SELECT_LIVE_API_KEY_BY_HASH = `
+  SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL`;
+export const SELECT_API_KEYS = `SELECT ${API_KEY_COLUMNS} FROM api_keys ORDER BY id`;
+/** Only live keys: revoking twice must not move the recorded revocation time. */
+export const REVOKE_API_KEY = `
+  UPDATE api_keys SET revoked_at = @revokedAt WHERE id = @id AND revoked_at IS NULL`;
+export const REVOKE_API_KEYS_OF_ACCOUNT = `
+  UPDATE api_keys SET revoked_at = @revokedAt WHERE account_id = @accountId AND revoked_at IS NULL`;
+
+// Users
+
+const USER_COLUMNS =
+  'id, name, email, type, username, public_display_name, private_display_name, last_seen_at, last_view';
+
+/**
+ * Facts are replaced by the latest write. Last seen takes the later of both times, so batches from
+ * several nodes may arrive in any order. The view is the one seen last: a record without a view, or
+ * one older than what is stored, leaves it alone.
+ */
+export const UPSERT_USER = `
+  INSERT INTO users (${USER_COLUMNS})
+  VALUES (@id, @name, @email, @type, @username, @publicDisplayName, @privateDisplayName, @lastSeenAt, @lastView)
+  ON CONFLICT (id) DO UPDATE SET
+    name                 = excluded.name,
+    email                = excluded.email,
+    type                 = excluded.type,
+    username             = excluded.username,
+    public_display_name  = excluded.public_display_name,
+    private_display_name = excluded.private_display_name,
+    last_view            = CASE
+                             WHEN excluded.last_view IS NOT NULL AND excluded.last_seen_at >= users.last_seen_at
+                             THEN excluded.last_view
+                             ELSE users.last_view
+                           END,
+    last_seen_at         = max(users.last_seen_at, excluded.last_seen_at)`;
+export const SELECT_USER = `SELECT ${USER_COLUMNS} FROM users WHERE id = ?`;
+/** LIMIT -1 is SQLite for "no limit". The id breaks ties so the order is stable (see users_by_last_seen). */
+export const SELECT_USERS_SEEN_SINCE = `
+  SELECT ${USER_COLUMNS} FROM users
+  WHERE last_seen_at >= @since
+  ORDER BY last_seen_at DESC, id DESC
+  LIMIT @limit`;
+
+// Session log
+
+const SESSION_LOG_COLUMNS =
+  'session_id, started_at, user_id, client_type, node_id, remote_address, ended_at, end_reason, ended_by';
+
+/** A replayed start (a retried batch) must not add a second row nor undo an end already written. */
+export const INSERT_SESSION_START = `
+  INSERT INTO session_log (${SESSION_LOG_COLUMNS})
+  VALUES (@sessionId, @startedAt, @userId, @clientType, @nodeId, @remoteAddress, @endedAt, @endReason, @endedBy)
+  ON CONFLICT (session_id, started_at) DO NOTHING`;
+/** A session ends once: the first end written is the one kept (a later one is a late duplicate). */
+export const UPDATE_SESSION_END = `
+  UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason, ended_by = @endedBy
+  WHERE session_id = @sessionId AND started_at = @startedAt AND ended_at IS NULL`;
+/** The rowid breaks ties between sessions started in the same millisecond: later insert first. */
+export const SELECT_SESSION_LOG = `
+  SELECT ${SESSION_LOG_COLUMNS} FROM session_log
+  ORDER BY started_at DESC, id DESC
+  LIMIT @limit`;
+export const SELECT_SESSION_LOG_OF_USER = `
+  SELECT ${SESSION_LOG_COLUMNS} FROM session_log
+  WHERE user_id = @userId
+  ORDER BY started_at DESC, id DESC
+  LIMIT @limit`;
+
+// Settings and counters
+
+export const SELECT_SETTING = 'SELECT value FROM settings WHERE key = ?';
+export const UPSERT_SETTING = `
+  INSERT INTO settings (key, value) VALUES (@key, @value)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+/**
+ * One statement, so the addition is atomic even against another process on the same file; it answers
+ * the new value, and the store subtracts `by` to answer the previous one.
+ */
+export const ADVANCE_COUNTER = `
+  INSERT INTO counters (name, value) VALUES (@name, @by)
+  ON CONFLICT (name) DO UPDATE SET value = value + excluded.value
+  RETURNING value`;

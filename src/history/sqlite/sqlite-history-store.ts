@@ -1,0 +1,418 @@
+// HistoryStore on an embedded SQLite file (better-sqlite3). The driver is synchronous; the methods are
+// async only to meet the interface, so a thrown error still reaches the caller as a rejection.
+// Statements are prepared once here. Batched writes run in one IMMEDIATE transaction per call: one
+// fsync per batch instead of one per row, and the write lock is taken up front so a concurrent writer
+// (the CLI on the same file) makes this one wait rather than fail halfway.
+
+import type Database from 'better-sqlite3';
+import { CLIENT_TYPES, END_REASONS, type ClientType, type EndReason, type UserRecord, type View } from '../../core/model.ts';
+import { RollcallError } from '../../core/errors.ts';
+import {
+  ACCOUNT_ROLES,
+  API_KEY_KINDS,
+  type Account,
+  type AccountRole,
+  type ApiKeyKind,
+  type ApiKeyRecord,
+  type HistoryStore,
+  type NewApiKey,
+  type SessionLogEntry,
+  type SessionLogQuery,
+  type SessionLogWrite,
+} from '../history-store.ts';
+import * as sql from './sql.ts';
+
+/** Newest entries a session-log query answers when it names no limit (the interface's default). */
+const DEFAULT_SESSION_LOG_LIMIT = 100;
+/** SQLite reads a negative LIMIT as "no limit". */
+const NO_LIMIT = -1;
+
+interface AccountRow {
+  id: number;
+  username: string;
+  role: string;
+  password_hash: string;
+  created_at: number;
+}
+
+interface ApiKeyRow {
+  id: number;
+  kind: string;
+  account_id: number;
+  user_id: string | null;
+  label: string | null;
+  prefix: string;
+  hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  email: string | null;
+  type: string;
+  username: string | null;
+  public_display_name: string | null;
+  private_display_name: string | null;
+  last_seen_at: number;
+  last_view: string | null;
+}
+
+interface SessionLogRow {
+  session_id: number;
+  started_at: number;
+  user_id: string;
+  client_type: string;
+  node_id: string;
+  remote_address: string;
+  ended_at: number | null;
+  end_reason: string | null;
+  ended_by: string | null;
+}
+
+// Bind objects: better-sqlite3 wants every named parameter present, so absent optionals are null.
+interface UserParams {
+  id: string;
+  name: string;
+  email: string | null;
+  type: string;
+  username: string | null;
+  publicDisplayName: string | null;
+  privateDisplayName: string | null;
+  lastSeenAt: number;
+  lastView: string | null;
+}
+
+interface SessionStartParams {
+  sessionId: number;
+  startedAt: number;
+  userId: string;
+  clientType: ClientType;
+  nodeId: string;
+  remoteAddress: string;
+  endedAt: number | null;
+  endReason: EndReason | null;
+  endedBy: string | null;
+}
+
+interface SessionEndParams {
+  sessionId: number;
+  startedAt: number;
+  endedAt: number;
+  endReason: EndReason;
+  endedBy: string | null;
+}
+
+/** Every statement, prepared once per store: preparing parses and plans the SQL. */
+function prepareStatements(db: Database.Database) {
+  return {
+    insertAccount: db.prepare<
+      { username: string; role: AccountRole; passwordHash: string; createdAt: number },
+      AccountRow
+    >(sql.INSERT_ACCOUNT),
+    accountByUsername: db.prepare<[string], AccountRow>(sql.SELECT_ACCOUNT_BY_USERNAME),
+    accountById: db.prepare<[number], AccountRow>(sql.SELECT_ACCOUNT_BY_ID),
+    accounts: db.prepare<[], AccountRow>(sql.SELECT_ACCOUNTS),
+    deleteAccount: db.prepare<[number]>(sql.DELETE_ACCOUNT),
+    insertApiKey: db.prepare<
+      {
+        kind: ApiKeyKind;
+        accountId: number;
+        userId: string | null;
+        label: string | null;
+        prefix: string;
+        hash: string;
+        createdAt: number;
+      },
+      ApiKeyRow
+    >(sql.INSERT_API_KEY),
+    liveApiKeyByHash: db.prepare<[string], ApiKeyRow>(sql.SELECT_LIVE_API_KEY_BY_HASH),
+    apiKeys: db.prepare<[], ApiKeyRow>(sql.SELECT_API_KEYS),
+    revokeApiKey: db.prepare<{ id: number; revokedAt: number }>(sql.REVOKE_API_KEY),
+    revokeApiKeysOfAccount: db.prepare<{ accountId: number; revokedAt: number }>(sql.REVOKE_API_KEYS_OF_ACCOUNT),
+    upsertUser: db.prepare<UserParams>(sql.UPSERT_USER),
+    user: db.prepare<[string], UserRow>(sql.SELECT_USER),
+    usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
+    insertSessionStart: db.prepare<SessionStartParams>(sql.INSERT_SESSION_START),
+    updateSessionEnd: db.prepare<SessionEndParams>(sql.UPDATE_SESSION_END),
+    sessionLog: db.prepare<{ limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG),
+    sessionLogOfUser: db.prepare<{ userId: string; limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG_OF_USER),
+    setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
+    upsertSetting: db.prepare<{ key: string; value: string }>(sql.UPSERT_SETTING),
+    advanceCounter: db.prepare<{ name: string; by: number }, { value: number }>(sql.ADVANCE_COUNTER),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class SqliteHistoryStore implements HistoryStore {
+  readonly #db: Database.Database;
+  readonly #statements: Statements;
+  readonly #recordUsers: (records: readonly UserRecord[]) => void;
+  readonly #appendSessionLog: (writes: readonly SessionLogWrite[]) => void;
+  readonly #removeAccount: (username: string, at: number) => boolean;
+  readonly #createApiKey: (input: NewApiKey, at: number) => ApiKeyRow;
+
+  /** `db` comes from openSqliteDatabase (migrated); the store owns it from here and closes it. */
+  constructor(db: Database.Database) {
+    this.#db = db;
+    const statements = prepareStatements(db);
+    this.#statements = statements;
+
+    const recordUsers = db.transaction((records: readonly UserRecord[]) => {
+      for (const record of records) statements.upsertUser.run(userParams(record));
+    });
+    this.#recordUsers = (records) => recordUsers.immediate(records);
+
+    const appendSessionLog = db.transaction((writes: readonly SessionLogWrite[]) => {
+      for (const write of writes) {
+        if (write.op === 'start') {
+          const { entry } = write;
+          statements.insertSessionStart.run({
+            sessionId: entry.sessionId,
+            startedAt: entry.startedAt,
+            userId: entry.userId,
+            clientType: entry.clientType,
+            nodeId: entry.nodeId,
+            remoteAddress: entry.remoteAddress,
+            endedAt: entry.endedAt ?? null,
+            endReason: entry.endReason ?? null,
+            endedBy: entry.endedBy ?? null,
+          });
+        } else {
+          // An end whose start is unknown (never logged, or logged elsewhere) changes nothing.
+          statements.updateSessionEnd.run({
+            sessionId: write.sessionId,
+            startedAt: write.startedAt,
+            endedAt: write.endedAt,
+            endReason: write.endReason,
+            endedBy: write.endedBy ?? null,
+          });
+        }
+      }
+    });
+    this.#appendSessionLog = (writes) => appendSessionLog.immediate(writes);
+
+    const removeAccount = db.transaction((username: string, at: number): boolean => {
+      const account = statements.accountByUsername.get(username);
+      if (account === undefined) return false;
+      statements.revokeApiKeysOfAccount.run({ accountId: account.id, revokedAt: at });
+      statements.deleteAccount.run(account.id);
+      return true;
+    });
+    this.#removeAccount = (username, at) => removeAccount.immediate(username, at);
+
+    const createApiKey = db.transaction((input: NewApiKey, at: number): ApiKeyRow => {
+      if (statements.accountById.get(input.accountId) === undefined) {
+        throw new RollcallError('not_found', `account ${input.accountId} does not exist`);
+      }
+      const row = statements.insertApiKey.get({
+        kind: input.kind,
+        accountId: input.accountId,
+        userId: input.userId ?? null,
+        label: input.label ?? null,
+        prefix: input.prefix,
+        hash: input.hash,
+        createdAt: at,
+      });
+      if (row === undefined) throw new RollcallError('conflict', 'an API key with this hash already exists');
+      return row;
+    });
+    this.#createApiKey = (input, at) => createApiKey.immediate(input, at);
+  }
+
+  async createAccount(input: { username: string; role: AccountRole; passwordHash: string }): Promise<Account> {
+    const row = this.#statements.insertAccount.get({ ...input, createdAt: Date.now() });
+    if (row === undefined) throw new RollcallError('conflict', `account "${input.username}" already exists`);
+    return toAccount(row);
+  }
+
+  async findAccount(username: string): Promise<Account | undefined> {
+    const row = this.#statements.accountByUsername.get(username);
+    return row && toAccount(row);
+  }
+
+  async getAccount(id: number): Promise<Account | undefined> {
+    const row = this.#statements.accountById.get(id);
+    return row && toAccount(row);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return this.#statements.accounts.all().map(toAccount);
+  }
+
+  async removeAccount(username: string): Promise<boolean> {
+    return this.#removeAccount(username, Date.now());
+  }
+
+  async createApiKey(input: NewApiKey): Promise<ApiKeyRecord> {
+    return toApiKey(this.#createApiKey(input, Date.now()));
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.#statements.liveApiKeyByHash.get(hash);
+    return row && toApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.#statements.apiKeys.all().map(toApiKey);
+  }
+
+  async revokeApiKey(id: number): Promise<boolean> {
+    return this.#statements.revokeApiKey.run({ id, revokedAt: Date.now() }).changes > 0;
+  }
+
+  async recordUsers(records: readonly UserRecord[]): Promise<void> {
+    if (records.length > 0) this.#recordUsers(records);
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const row = this.#statements.user.get(id);
+    return row && toUserRecord(row);
+  }
+
+  async listUsersSeenSince(since: number, limit?: number): Promise<UserRecord[]> {
+    const rows = this.#statements.usersSeenSince.all({
+      since,
+      limit: limit === undefined ? NO_LIMIT : checkLimit(limit),
+    });
+    return rows.map(toUserRecord);
+  }
+
+  async appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void> {
+    if (writes.length > 0) this.#appendSessionLog(writes);
+  }
+
+  async listSessionLog(query: SessionLogQuery = {}): Promise<SessionLogEntry[]> {
+    const limit = checkLimit(query.limit ?? DEFAULT_SESSION_LOG_LIMIT);
+    const rows =
+      query.userId === undefined
+        ? this.#statements.sessionLog.all({ limit })
+        : this.#statements.sessionLogOfUser.all({ userId: query.userId, limit });
+    return rows.map(toSessionLogEntry);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return this.#statements.setting.get(key)?.value;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.#statements.upsertSetting.run({ key, value });
+  }
+
+  async advanceCounter(name: string, by: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) {
+      throw new RollcallError('invalid_parameter', `counter step must be an integer, got ${by}`);
+    }
+    const row = this.#statements.advanceCounter.get({ name, by });
+    if (row === undefined) throw new RollcallError('internal', `counter "${name}" answered no value`);
+    return row.value - by;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** A negative LIMIT would mean "everything" to SQLite; refuse it rather than answer the whole table. */
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new RollcallError('invalid_parameter', `limit must be a non-negative integer, got ${limit}`);
+  }
+  return limit;
+}
+
+function userParams(record: UserRecord): UserParams {
+  const { user, lastSeenAt, lastView } = record;
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email ?? null,
+    type: user.type,
+    username: user.username ?? null,
+    publicDisplayName: user.publicDisplayName ?? null,
+    privateDisplayName: user.privateDisplayName ?? null,
+    lastSeenAt,
+    // Only the view's own fields: a caller's object may carry more than the model says.
+    lastView: lastView ? JSON.stringify({ m: lastView.m, v: lastView.v, t: lastView.t }) : null,
+  };
+}
+
+// Row mappers. Optional fields are left out when the column is NULL, so results compare equal to what
+// was written. Enumerated columns are checked rather than cast: a value this code does not know means
+// the file was written by something else, and saying so beats passing it on.
+
+function oneOf<T extends string>(allowed: readonly T[], value: string, column: string): T {
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) throw new RollcallError('internal', `unexpected ${column} in history: "${value}"`);
+  return found;
+}
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    username: row.username,
+    role: oneOf(ACCOUNT_ROLES, row.role, 'accounts.role'),
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  const key: ApiKeyRecord = {
+    id: row.id,
+    kind: oneOf(API_KEY_KINDS, row.kind, 'api_keys.kind'),
+    accountId: row.account_id,
+    prefix: row.prefix,
+    hash: row.hash,
+    createdAt: row.created_at,
+  };
+  if (row.user_id !== null) key.userId = row.user_id;
+  if (row.label !== null) key.label = row.label;
+  if (row.revoked_at !== null) key.revokedAt = row.revoked_at;
+  return key;
+}
+
+function toUserRecord(row: UserRow): UserRecord {
+  const record: UserRecord = {
+    user: { id: row.id, name: row.name, type: row.type },
+    lastSeenAt: row.last_seen_at,
+  };
+  if (row.email !== null) record.user.email = row.email;
+  if (row.username !== null) record.user.username = row.username;
+  if (row.public_display_name !== null) record.user.publicDisplayName = row.public_display_name;
+  if (row.private_display_name !== null) record.user.privateDisplayName = row.private_display_name;
+  const view = row.last_view === null ? undefined : parseView(row.last_view);
+  if (view !== undefined) record.lastView = view;
+  return record;
+}
+
+/** The last view is informative only; an unreadable one is dropped rather than failing a whole listing. */
+function parseView(text: string): View | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { m, v, t } = value as Record<string, unknown>;
+  if (typeof m !== 'string' || typeof v !== 'string' || typeof t !== 'string') return undefined;
+  return { m, v, t };
+}
+
+function toSessionLogEntry(row: SessionLogRow): SessionLogEntry {
+  const entry: SessionLogEntry = {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    clientType: oneOf(CLIENT_TYPES, row.client_type, 'session_log.client_type'),
+    nodeId: row.node_id,
+    remoteAddress: row.remote_address,
+    startedAt: row.started_at,
+  };
+  if (row.ended_at !== null) entry.endedAt = row.ended_at;
+  if (row.end_reason !== null) entry.endReason = oneOf(END_REASONS, row.end_reason, 'session_log.end_reason');
+  if (row.ended_by !== null) entry.endedBy = row.ended_by;
+  return entry;
+}

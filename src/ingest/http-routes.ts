@@ -1,0 +1,86 @@
+// HTTP ingest (specs/INGEST.md): open, heartbeat, update and close sessions, and batch heartbeats.
+// Handlers only validate (schemas), authorize (credentials), call the core, and shape the answer.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Actor } from '../core/actor.ts';
+import type { Credentials } from '../auth/credentials.ts';
+import {
+  HeartbeatBatchSchema,
+  HeartbeatSchema,
+  OpenSessionSchema,
+  SessionIdSchema,
+  UpdateSessionSchema,
+  type HeartbeatBatchBody,
+  type HeartbeatBody,
+  type OpenSessionBody,
+  type UpdateSessionBody,
+} from '../core/input-schemas.ts';
+import type { PresenceService } from '../core/presence-service.ts';
+import { sessionJson } from '../api/presence-json.ts';
+
+export interface HttpIngestOptions {
+  presence: PresenceService;
+  credentials: Credentials;
+  sessionTtlSeconds: number;
+}
+
+const SessionParams = Type.Object({ id: SessionIdSchema }, { additionalProperties: false });
+type SessionParams = { id: number };
+
+/** A batch of 10,000 heartbeats with views stays well under this. */
+const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
+
+export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (app, { presence, credentials, sessionTtlSeconds }) => {
+  const ingestActor = (request: FastifyRequest) => credentials.ingestActor(request.headers.authorization);
+  /** Closing a session is also an admin action: Basic credentials of an account end it as that account. */
+  const closingActor = async (request: FastifyRequest): Promise<Actor> => {
+    const header = request.headers.authorization;
+    if (header && /^Basic\s/i.test(header)) {
+      const { account } = await credentials.reader(header);
+      return { kind: 'account', username: account.username, role: account.role };
+    }
+    return ingestActor(request);
+  };
+
+  app.post<{ Body: OpenSessionBody }>('/v1/sessions', { schema: { body: OpenSessionSchema } }, async (request, reply) => {
+    const actor = await ingestActor(request);
+    const { session, resumeToken } = await presence.open(request.body, actor, { transport: 'http', remoteAddress: request.ip });
+    return reply.status(201).send({ id: session.id, resumeToken, ttl: sessionTtlSeconds });
+  });
+
+  app.post<{ Params: SessionParams; Body: HeartbeatBody }>(
+    '/v1/sessions/:id/heartbeat',
+    {
+      schema: { params: SessionParams, body: HeartbeatSchema },
+      // The body is optional: a bare POST is a plain sign of life.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request, reply) => {
+      const actor = await ingestActor(request);
+      await presence.heartbeat(request.params.id, request.body, actor);
+      return reply.status(204).send();
+    },
+  );
+
+  app.patch<{ Params: SessionParams; Body: UpdateSessionBody }>(
+    '/v1/sessions/:id',
+    { schema: { params: SessionParams, body: UpdateSessionSchema } },
+    async (request) => {
+      const actor = await ingestActor(request);
+      return sessionJson(await presence.update(request.params.id, request.body, actor));
+    },
+  );
+
+  app.delete<{ Params: SessionParams }>('/v1/sessions/:id', { schema: { params: SessionParams } }, async (request, reply) => {
+    await presence.end(request.params.id, await closingActor(request));
+    return reply.status(204).send();
+  });
+
+  app.post<{ Body: HeartbeatBatchBody }>(
+    '/v1/heartbeats',
+    { schema: { body: HeartbeatBatchSchema }, bodyLimit: BATCH_BODY_LIMIT },
+    async (request) => presence.heartbeats(request.body, await ingestActor(request)),
+  );
+};

@@ -1,0 +1,40 @@
+// First start: create the `admin` account and an ingest key when there are none, and hand their
+// secrets back exactly once so the operator can note them. Both persist (hashed) in history.
+import { randomBytes } from 'node:crypto';
+import { generateApiKey } from '../auth/api-keys.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import type { HistoryStore } from '../history/history-store.ts';
+
+export const BOOTSTRAP_ADMIN = 'admin';
+const INGEST_KEY_SETTING = 'bootstrap.ingest_key_created';
+
+export interface FirstStartSecrets {
+  /** Set only when the admin account was created now with a generated password. */
+  adminPassword?: string;
+  /** Set only when an ingest key was generated now. */
+  ingestKey?: string;
+}
+
+export async function bootstrap(
+  history: HistoryStore,
+  options: { adminPassword?: string; configuredIngestKey?: string },
+): Promise<FirstStartSecrets> {
+  const secrets: FirstStartSecrets = {};
+  let admin = await history.findAccount(BOOTSTRAP_ADMIN);
+  if (!admin && (await history.listAccounts()).length === 0) {
+    const password = options.adminPassword ?? randomBytes(12).toString('base64url');
+    admin = await history.createAccount({ username: BOOTSTRAP_ADMIN, role: 'admin', passwordHash: await hashPassword(password) });
+    if (!options.adminPassword) secrets.adminPassword = password;
+  }
+  // A configured key needs nothing stored; otherwise generate one, once in the data dir's life.
+  if (!options.configuredIngestKey && !(await history.getSetting(INGEST_KEY_SETTING))) {
+    const owner = admin ?? (await history.listAccounts()).find((a) => a.role === 'admin');
+    if (owner) {
+      const key = generateApiKey('ingest');
+      await history.createApiKey({ kind: 'ingest', accountId: owner.id, label: 'generated on first start', prefix: key.prefix, hash: key.hash });
+      await history.setSetting(INGEST_KEY_SETTING, new Date().toISOString());
+      secrets.ingestKey = key.key;
+    }
+  }
+  return secrets;
+}

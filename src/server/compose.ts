@@ -1,0 +1,78 @@
+// The composition root: opens connections, builds the stores the config names, the core, and the
+// HTTP app. Nothing else in rollcall opens files or picks implementations.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.ts';
+import { Credentials } from '../auth/credentials.ts';
+import { PresenceService } from '../core/presence-service.ts';
+import { createHistoryStore } from '../history/factory.ts';
+import type { HistoryStore } from '../history/history-store.ts';
+import { openSqliteDatabase } from '../history/sqlite/open-sqlite.ts';
+import { createLiveStore } from '../live/factory.ts';
+import type { LiveStore } from '../live/live-store.ts';
+import { buildApp, type LoggerOption } from './app.ts';
+import { bootstrap, type FirstStartSecrets } from './bootstrap.ts';
+import { openDataDir, type DataDir } from './data-dir.ts';
+
+export interface OpenHistory {
+  history: HistoryStore;
+  dataDir: DataDir;
+  close(): Promise<void>;
+}
+
+/** History alone, for CLI commands that manage accounts and keys beside a running server. */
+export async function openHistory(config: Config): Promise<OpenHistory> {
+  const dataDir = openDataDir(config);
+  const history = createHistoryStore(config.historyStore, { sqlite: openSqliteDatabase(dataDir.sqlitePath) });
+  return { history, dataDir, close: () => history.close() };
+}
+
+export interface Rollcall {
+  app: FastifyInstance;
+  presence: PresenceService;
+  live: LiveStore;
+  history: HistoryStore;
+  dataDir: DataDir;
+  /** Secrets created by this start, to print once; empty on later starts. */
+  firstStart: FirstStartSecrets;
+  /** Stops accepting, tells socket clients to reconnect, ends background work, writes history. */
+  close(): Promise<void>;
+}
+
+export async function createRollcall(config: Config, options: { logger?: LoggerOption } = {}): Promise<Rollcall> {
+  const { history, dataDir } = await openHistory(config);
+  const firstStart = await bootstrap(history, {
+    ...(config.adminPassword !== undefined && { adminPassword: config.adminPassword }),
+    ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
+  });
+  const live = createLiveStore(config.liveStore, {
+    idSource: { reserve: (size) => history.advanceCounter('session_ids', size) },
+  });
+  let app: FastifyInstance | undefined;
+  const presence = new PresenceService(live, history, {
+    nodeId: dataDir.nodeId,
+    nodeRole: config.nodeRole,
+    sessionTtlMs: config.sessionTtl * 1000,
+    wsHeartbeatMs: config.wsHeartbeatMs,
+    wsResumeGraceMs: config.wsResumeGraceMs,
+    offlineWindowMs: config.offlineWindow * 1000,
+    sweepIntervalMs: config.sweepIntervalMs,
+    historyFlushMs: config.historyFlushMs,
+    onError: (error, context) => app?.log.error({ err: error }, `${context} failed`),
+  });
+  const credentials = new Credentials(history, {
+    tokenSecret: dataDir.tokenSecret,
+    ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
+  });
+  app = await buildApp({ config, presence, credentials, logger: options.logger });
+  presence.start();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close(); // stops accepting; the WebSocket plugin tells clients to reconnect
+      await presence.stop();
+      await live.close();
+      await history.close();
+    })());
+  return { app, presence, live, history, dataDir, firstStart, close };
+}

@@ -1,0 +1,38 @@
+// `rollcall serve`: listen, print where, print first-start secrets once, and shut down cleanly on
+// SIGTERM/SIGINT (stop accepting, send socket clients a reconnect close code, write history, exit 0).
+import type { Config } from '../config/schema.ts';
+import { BOOTSTRAP_ADMIN } from './bootstrap.ts';
+import { createRollcall, type Rollcall } from './compose.ts';
+
+export async function runServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<Rollcall> {
+  const rollcall = await createRollcall(config);
+  await rollcall.app.listen({ port: config.port, host: config.host });
+  const address = rollcall.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+
+  const lines = [`rollcall is listening on ${url}  (node ${rollcall.dataDir.nodeId}, data in ${rollcall.dataDir.path})`];
+  const { adminPassword, ingestKey } = rollcall.firstStart;
+  if (adminPassword) {
+    lines.push(`First start: created account "${BOOTSTRAP_ADMIN}" with password ${adminPassword}`, '  (shown only now; keep it somewhere safe)');
+  }
+  if (ingestKey) {
+    lines.push(`First start: generated ingest key ${ingestKey}`, '  (shown only now; applications send it as "Authorization: Bearer <key>")');
+  }
+  out.write(`${lines.join('\n')}\n`);
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    rollcall.app.log.info({ signal }, 'shutting down');
+    rollcall.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        rollcall.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  return rollcall;
+}

@@ -1,0 +1,72 @@
+// Starts a real rollcall on 127.0.0.1 port 0 with a fresh data dir, the way `rollcall serve` does,
+// and removes everything afterwards.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signClientToken, type ClientTokenClaims } from '../../src/auth/client-tokens.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { createRollcall, type Rollcall } from '../../src/server/compose.ts';
+
+export const TEST_INGEST_KEY = 'test-ingest-key-0123456789abcdef';
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+export const TEST_TOKEN_SECRET = 'test-token-secret-0123456789abcdef0123456789';
+
+export interface TestServer {
+  rollcall: Rollcall;
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  /** Headers with the ingest key. */
+  ingest: Record<string, string>;
+  /** Basic auth of the bootstrap admin. */
+  admin: Record<string, string>;
+  token(claims: ClientTokenClaims, ttlSeconds?: number): Promise<string>;
+  /** Stops the server; `keepData` leaves the data dir for a restart test. */
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<ConfigInput> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rollcall-test-'));
+  const config = loadConfig({
+    flags: {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: dir,
+      ingestKey: TEST_INGEST_KEY,
+      adminPassword: TEST_ADMIN_PASSWORD,
+      tokenSecret: TEST_TOKEN_SECRET,
+      logLevel: 'silent',
+      ...overrides,
+    },
+  });
+  const rollcall = await createRollcall(config);
+  await rollcall.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = rollcall.app.server.address();
+  if (!address || typeof address !== 'object') throw new Error('server has no address');
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    rollcall,
+    url,
+    wsUrl: `ws://127.0.0.1:${address.port}/v1/connect`,
+    dataDir: dir,
+    ingest: { authorization: `Bearer ${TEST_INGEST_KEY}`, 'content-type': 'application/json' },
+    admin: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}` },
+    token: (claims, ttl = 600) => signClientToken(TEST_TOKEN_SECRET, claims, ttl),
+    close: async (options = {}) => {
+      await rollcall.close();
+      if (!options.keepData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `condition` until it holds or the deadline passes; never a fixed sleep. */
+export async function waitFor<T>(condition: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

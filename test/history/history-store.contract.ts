@@ -1,0 +1,464 @@
+// The HistoryStore contract: every implementation (SQLite now, PostgreSQL later) runs this same suite
+// from its own *.test.ts, which supplies a fresh, empty store per test and a way to throw it away.
+
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HistoryStore, NewApiKey, SessionLogEntry, SessionLogWrite } from '../../src/history/history-store.ts';
+import type { UserRecord } from '../../src/core/model.ts';
+import { isRollcallError } from '../../src/core/errors.ts';
+
+export interface OpenedHistoryStore {
+  store: HistoryStore;
+  cleanup: () => Promise<void>;
+}
+
+/** Rejects with a RollcallError of this code (assert.rejects alone would accept any error). */
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isRollcallError(error), `expected a RollcallError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+const user = (id: string, lastSeenAt: number, extra: Partial<UserRecord> = {}): UserRecord => ({
+  user: { id, name: `User ${id}`, type: 'staff' },
+  lastSeenAt,
+  ...extra,
+});
+
+const start = (sessionId: number, startedAt: number, userId = 'u1'): SessionLogWrite => ({
+  op: 'start',
+  entry: { sessionId, userId, clientType: 'web', nodeId: 'node-a', remoteAddress: '192.0.2.7', startedAt },
+});
+
+export function describeHistoryStoreContract(name: string, open: () => Promise<OpenedHistoryStore>): void {
+  describe(`HistoryStore contract: ${name}`, () => {
+    let store: HistoryStore;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    const newAccount = (username: string, role: 'admin' | 'reader' = 'admin') =>
+      store.createAccount({ username, role, passwordHash: `scrypt$hash-of-${username}` });
+
+    const keyFor = (accountId: number, hash: string, extra: Partial<NewApiKey> = {}): NewApiKey => ({
+      kind: 'api',
+      accountId,
+      prefix: hash.slice(0, 12),
+      hash,
+      ...extra,
+    });
+
+    describe('accounts', () => {
+      it('creates an account and finds it by username and by id', async () => {
+        const before = Date.now();
+        const created = await newAccount('alice', 'reader');
+        const after = Date.now();
+        assert.equal(typeof created.id, 'number');
+        assert.equal(created.username, 'alice');
+        assert.equal(created.role, 'reader');
+        assert.equal(created.passwordHash, 'scrypt$hash-of-alice');
+        assert.ok(created.createdAt >= before && created.createdAt <= after, 'createdAt is the creation time');
+        assert.deepEqual(await store.findAccount('alice'), created);
+        assert.deepEqual(await store.getAccount(created.id), created);
+      });
+
+      it('answers undefined for an unknown account', async () => {
+        assert.equal(await store.findAccount('nobody'), undefined);
+        assert.equal(await store.getAccount(424242), undefined);
+      });
+
+      it('refuses a duplicate username with a conflict and keeps the first account', async () => {
+        const first = await newAccount('alice');
+        await rejectsWith(store.createAccount({ username: 'alice', role: 'reader', passwordHash: 'other' }), 'conflict');
+        assert.deepEqual(await store.findAccount('alice'), first);
+        assert.equal((await store.listAccounts()).length, 1);
+      });
+
+      it('lists accounts in creation order', async () => {
+        const a = await newAccount('zed');
+        const b = await newAccount('amy', 'reader');
+        assert.deepEqual(await store.listAccounts(), [a, b]);
+      });
+
+      it('removes an account, answering false when there is none', async () => {
+        const alice = await newAccount('alice');
+        const bob = await newAccount('bob');
+        assert.equal(await store.removeAccount('alice'), true);
+        assert.equal(await store.findAccount('alice'), undefined);
+        assert.equal(await store.getAccount(alice.id), undefined);
+        assert.deepEqual(await store.listAccounts(), [bob]);
+        assert.equal(await store.removeAccount('alice'), false);
+        assert.equal(await store.removeAccount('nobody'), false);
+      });
+
+      it('revokes the keys of a removed account and only those', async () => {
+        const alice = await newAccount('alice');
+        const bob = await newAccount('bob');
+        const aliceKey = await store.createApiKey(keyFor(alice.id, 'a'.repeat(64)));
+        const aliceIngest = await store.createApiKey(keyFor(alice.id, 'b'.repeat(64), { kind: 'ingest' }));
+        const bobKey = await store.createApiKey(keyFor(bob.id, 'c'.repeat(64)));
+
+        const before = Date.now();
+        await store.removeAccount('alice');
+        const after = Date.now();
+
+        assert.equal(await store.findApiKey(aliceKey.hash), undefined);
+        assert.equal(await store.findApiKey(aliceIngest.hash), undefined);
+        assert.deepEqual(await store.findApiKey(bobKey.hash), bobKey);
+        const listed = await store.listApiKeys();
+        for (const key of listed.filter((k) => k.accountId === alice.id)) {
+          assert.ok(key.revokedAt !== undefined && key.revokedAt >= before && key.revokedAt <= after, 'revoked now');
+        }
+        assert.equal(listed.find((k) => k.id === bobKey.id)?.revokedAt, undefined);
+      });
+
+      it('gives a re-created username a new id, so it inherits nothing from the removed account', async () => {
+        const first = await newAccount('alice');
+        await store.createApiKey(keyFor(first.id, 'a'.repeat(64)));
+        await store.removeAccount('alice');
+        const second = await newAccount('alice');
+        assert.notEqual(second.id, first.id);
+        assert.equal(await store.findApiKey('a'.repeat(64)), undefined);
+      });
+    });
+
+    describe('API keys', () => {
+      it('creates a key and finds it by hash, leaving out absent optional fields', async () => {
+        const account = await newAccount('alice');
+        const before = Date.now();
+        const created = await store.createApiKey(keyFor(account.id, 'f'.repeat(64), { kind: 'ingest' }));
+        const after = Date.now();
+        assert.equal(typeof created.id, 'number');
+        assert.equal(created.kind, 'ingest');
+        assert.equal(created.accountId, account.id);
+        assert.equal(created.prefix, 'f'.repeat(12));
+        assert.equal(created.hash, 'f'.repeat(64));
+        assert.ok(created.createdAt >= before && created.createdAt <= after);
+        for (const field of ['userId', 'label', 'revokedAt']) assert.ok(!(field in created), `no ${field} key`);
+        assert.deepEqual(await store.findApiKey(created.hash), created);
+      });
+
+      it('keeps userId and label', async () => {
+        const account = await newAccount('alice');
+        const created = await store.createApiKey(keyFor(account.id, 'e'.repeat(64), { userId: 'u-17', label: 'kiosk' }));
+        assert.equal(created.userId, 'u-17');
+        assert.equal(created.label, 'kiosk');
+        assert.deepEqual(await store.findApiKey(created.hash), created);
+      });
+
+      it('answers undefined for an unknown hash', async () => {
+        assert.equal(await store.findApiKey('0'.repeat(64)), undefined);
+      });
+
+      it('refuses a second key with the same hash', async () => {
+        const account = await newAccount('alice');
+        await store.createApiKey(keyFor(account.id, 'd'.repeat(64)));
+        await rejectsWith(store.createApiKey(keyFor(account.id, 'd'.repeat(64), { kind: 'ingest' })), 'conflict');
+        assert.equal((await store.listApiKeys()).length, 1);
+      });
+
+      it('refuses a key for an account that does not exist', async () => {
+        await rejectsWith(store.createApiKey(keyFor(999_999, 'd'.repeat(64))), 'not_found');
+        assert.deepEqual(await store.listApiKeys(), []);
+      });
+
+      it('revokes a key once: findApiKey ignores it, the listing shows when', async () => {
+        const account = await newAccount('alice');
+        const key = await store.createApiKey(keyFor(account.id, '1'.repeat(64)));
+        const other = await store.createApiKey(keyFor(account.id, '2'.repeat(64)));
+        const before = Date.now();
+        assert.equal(await store.revokeApiKey(key.id), true);
+        const after = Date.now();
+        assert.equal(await store.findApiKey(key.hash), undefined);
+        assert.deepEqual(await store.findApiKey(other.hash), other);
+
+        const listed = await store.listApiKeys();
+        const revoked = listed.find((k) => k.id === key.id);
+        assert.ok(revoked?.revokedAt !== undefined && revoked.revokedAt >= before && revoked.revokedAt <= after);
+
+        assert.equal(await store.revokeApiKey(key.id), false, 'already revoked');
+        const again = (await store.listApiKeys()).find((k) => k.id === key.id);
+        assert.equal(again?.revokedAt, revoked.revokedAt, 'a second revoke does not move the time');
+        assert.equal(await store.revokeApiKey(987_654), false, 'unknown id');
+      });
+
+      it('lists every key, live and revoked, in creation order', async () => {
+        const alice = await newAccount('alice');
+        const bob = await newAccount('bob');
+        const a = await store.createApiKey(keyFor(alice.id, '3'.repeat(64), { kind: 'ingest' }));
+        const b = await store.createApiKey(keyFor(bob.id, '4'.repeat(64), { label: 'ci' }));
+        await store.revokeApiKey(a.id);
+        const listed = await store.listApiKeys();
+        assert.deepEqual(
+          listed.map((k) => [k.id, k.kind, k.accountId, k.label, k.revokedAt !== undefined]),
+          [
+            [a.id, 'ingest', alice.id, undefined, true],
+            [b.id, 'api', bob.id, 'ci', false],
+          ],
+        );
+      });
+    });
+
+    describe('users', () => {
+      it('records a user and reads it back, leaving out absent optional fields', async () => {
+        await store.recordUsers([user('u1', 1_000)]);
+        const found = await store.getUser('u1');
+        assert.deepEqual(found, user('u1', 1_000));
+        assert.ok(found && !('lastView' in found), 'no lastView key');
+        for (const field of ['email', 'username', 'publicDisplayName', 'privateDisplayName']) {
+          assert.ok(found && !(field in found.user), `no ${field} key`);
+        }
+      });
+
+      it('keeps every user fact and the last view', async () => {
+        const full: UserRecord = {
+          user: {
+            id: 'u1',
+            name: 'Ada Lovelace',
+            email: 'ada@example.test',
+            type: 'customer',
+            username: 'ada',
+            publicDisplayName: 'Ada',
+            privateDisplayName: 'Ada L. (VIP)',
+          },
+          lastSeenAt: 1_700_000_000_000,
+          lastView: { m: 'tickets', v: 'show', t: 'ticket|42' },
+        };
+        await store.recordUsers([full]);
+        assert.deepEqual(await store.getUser('u1'), full);
+      });
+
+      it('answers undefined for an unknown user', async () => {
+        assert.equal(await store.getUser('nobody'), undefined);
+      });
+
+      it('accepts an empty batch', async () => {
+        await store.recordUsers([]);
+        assert.deepEqual(await store.listUsersSeenSince(0), []);
+      });
+
+      it('takes the latest facts on a later record', async () => {
+        await store.recordUsers([user('u1', 1_000, { user: { id: 'u1', name: 'Old', type: 'staff', email: 'a@x.test' } })]);
+        await store.recordUsers([user('u1', 2_000, { user: { id: 'u1', name: 'New', type: 'system' } })]);
+        assert.deepEqual(await store.getUser('u1'), { user: { id: 'u1', name: 'New', type: 'system' }, lastSeenAt: 2_000 });
+      });
+
+      it('never moves last seen backwards', async () => {
+        await store.recordUsers([user('u1', 5_000)]);
+        await store.recordUsers([user('u1', 3_000)]);
+        assert.equal((await store.getUser('u1'))?.lastSeenAt, 5_000);
+        await store.recordUsers([user('u1', 7_000)]);
+        assert.equal((await store.getUser('u1'))?.lastSeenAt, 7_000);
+      });
+
+      it('takes the latest last seen when one batch names a user twice', async () => {
+        await store.recordUsers([user('u1', 9_000), user('u1', 4_000)]);
+        assert.equal((await store.getUser('u1'))?.lastSeenAt, 9_000);
+      });
+
+      it('keeps the last view when a record carries none, and replaces it when one does', async () => {
+        const first = { m: 'inbox', v: 'list', t: 'folder|1' };
+        const second = { m: 'inbox', v: 'read', t: 'message|9' };
+        await store.recordUsers([user('u1', 1_000, { lastView: first })]);
+        await store.recordUsers([user('u1', 2_000)]);
+        assert.deepEqual((await store.getUser('u1'))?.lastView, first);
+        await store.recordUsers([user('u1', 3_000, { lastView: second })]);
+        assert.deepEqual(await store.getUser('u1'), user('u1', 3_000, { lastView: second }));
+      });
+
+      it('does not let an older record replace the last view', async () => {
+        const current = { m: 'a', v: 'b', t: 'k|new' };
+        await store.recordUsers([user('u1', 5_000, { lastView: current })]);
+        await store.recordUsers([user('u1', 4_000, { lastView: { m: 'a', v: 'b', t: 'k|stale' } })]);
+        assert.deepEqual(await store.getUser('u1'), user('u1', 5_000, { lastView: current }));
+      });
+
+      it('lists users seen since a time, most recent first, the cutoff included', async () => {
+        await store.recordUsers([user('old', 999), user('edge', 1_000), user('mid', 1_500), user('new', 2_000)]);
+        const seen = await store.listUsersSeenSince(1_000);
+        assert.deepEqual(
+          seen.map((r) => [r.user.id, r.lastSeenAt]),
+          [
+            ['new', 2_000],
+            ['mid', 1_500],
+            ['edge', 1_000],
+          ],
+        );
+        assert.deepEqual(seen[0], user('new', 2_000), 'whole records');
+        assert.deepEqual(await store.listUsersSeenSince(2_001), []);
+      });
+
+      it('lists at most `limit` users, the most recent ones', async () => {
+        await store.recordUsers([1, 2, 3, 4, 5].map((n) => user(`u${n}`, n * 100)));
+        assert.deepEqual(
+          (await store.listUsersSeenSince(0, 2)).map((r) => r.user.id),
+          ['u5', 'u4'],
+        );
+        assert.deepEqual(await store.listUsersSeenSince(0, 0), []);
+        assert.equal((await store.listUsersSeenSince(0)).length, 5, 'no limit when none is given');
+      });
+
+      it('lists by the last seen that was kept, not the last one written', async () => {
+        await store.recordUsers([user('a', 3_000), user('b', 2_000)]);
+        await store.recordUsers([user('a', 1_000)]);
+        assert.deepEqual(
+          (await store.listUsersSeenSince(1_500)).map((r) => r.user.id),
+          ['a', 'b'],
+        );
+      });
+    });
+
+    describe('session log', () => {
+      it('logs a start and completes it with its end', async () => {
+        const entry: SessionLogEntry = {
+          sessionId: 7,
+          userId: 'u1',
+          clientType: 'representative',
+          nodeId: 'node-a',
+          remoteAddress: '2001:db8::1',
+          startedAt: 1_000,
+        };
+        await store.appendSessionLog([{ op: 'start', entry }]);
+        const logged = await store.listSessionLog();
+        assert.deepEqual(logged, [entry]);
+        for (const field of ['endedAt', 'endReason', 'endedBy']) assert.ok(!(field in logged[0]!), `no ${field} key`);
+
+        await store.appendSessionLog([
+          { op: 'end', sessionId: 7, startedAt: 1_000, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
+        ]);
+        assert.deepEqual(await store.listSessionLog(), [
+          { ...entry, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
+        ]);
+      });
+
+      it('takes a start and its end in one batch', async () => {
+        await store.appendSessionLog([
+          start(1, 100),
+          { op: 'end', sessionId: 1, startedAt: 100, endedAt: 200, endReason: 'closed' },
+        ]);
+        const [entry] = await store.listSessionLog();
+        assert.equal(entry?.endedAt, 200);
+        assert.equal(entry?.endReason, 'closed');
+        assert.ok(entry && !('endedBy' in entry));
+      });
+
+      it('ends only the row with the same session id and start time (ids wrap)', async () => {
+        await store.appendSessionLog([start(5, 100), start(5, 900)]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 5, startedAt: 100, endedAt: 150, endReason: 'expired' }]);
+        const log = await store.listSessionLog();
+        assert.deepEqual(
+          log.map((e) => [e.sessionId, e.startedAt, e.endedAt]),
+          [
+            [5, 900, undefined],
+            [5, 100, 150],
+          ],
+        );
+      });
+
+      it('keeps the first end of a session', async () => {
+        await store.appendSessionLog([start(3, 100)]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 200, endReason: 'ended_by_admin', endedBy: 'bob' }]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 300, endReason: 'connection_lost' }]);
+        const [entry] = await store.listSessionLog();
+        assert.deepEqual([entry?.endedAt, entry?.endReason, entry?.endedBy], [200, 'ended_by_admin', 'bob']);
+      });
+
+      it('ignores an end for a session it never logged', async () => {
+        await store.appendSessionLog([{ op: 'end', sessionId: 99, startedAt: 1, endedAt: 2, endReason: 'node_lost' }]);
+        assert.deepEqual(await store.listSessionLog(), []);
+      });
+
+      it('keeps one row when a start is written again, without undoing its end', async () => {
+        await store.appendSessionLog([start(4, 100)]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 100, endedAt: 200, endReason: 'closed' }]);
+        await store.appendSessionLog([start(4, 100)]);
+        const log = await store.listSessionLog();
+        assert.equal(log.length, 1);
+        assert.equal(log[0]?.endedAt, 200);
+      });
+
+      it('accepts an empty batch', async () => {
+        await store.appendSessionLog([]);
+        assert.deepEqual(await store.listSessionLog(), []);
+      });
+
+      it("lists one user's sessions newest first", async () => {
+        await store.appendSessionLog([start(1, 100, 'u1'), start(2, 300, 'u2'), start(3, 200, 'u1'), start(4, 400, 'u1')]);
+        assert.deepEqual(
+          (await store.listSessionLog({ userId: 'u1' })).map((e) => [e.sessionId, e.userId]),
+          [
+            [4, 'u1'],
+            [3, 'u1'],
+            [1, 'u1'],
+          ],
+        );
+        assert.deepEqual(
+          (await store.listSessionLog()).map((e) => e.sessionId),
+          [4, 2, 3, 1],
+        );
+        assert.deepEqual(await store.listSessionLog({ userId: 'nobody' }), []);
+      });
+
+      it('answers the 100 newest by default and honours a limit', async () => {
+        const writes = Array.from({ length: 120 }, (_, i) => start(i + 1, 1_000 + i));
+        await store.appendSessionLog(writes);
+        const all = await store.listSessionLog();
+        assert.equal(all.length, 100);
+        assert.equal(all[0]?.sessionId, 120);
+        assert.equal(all[99]?.sessionId, 21);
+        assert.deepEqual(
+          (await store.listSessionLog({ userId: 'u1', limit: 3 })).map((e) => e.sessionId),
+          [120, 119, 118],
+        );
+        assert.equal((await store.listSessionLog({ limit: 500 })).length, 120);
+      });
+    });
+
+    describe('settings', () => {
+      it('answers undefined for an unset key, then the latest value set', async () => {
+        assert.equal(await store.getSetting('node.guid'), undefined);
+        await store.setSetting('node.guid', 'abc');
+        assert.equal(await store.getSetting('node.guid'), 'abc');
+        await store.setSetting('node.guid', 'def');
+        assert.equal(await store.getSetting('node.guid'), 'def');
+        await store.setSetting('other', '');
+        assert.equal(await store.getSetting('other'), '', 'an empty value is a value');
+        assert.equal(await store.getSetting('node.guid'), 'def');
+      });
+    });
+
+    describe('counters', () => {
+      it('answers the value before the addition, starting at 0, and accumulates', async () => {
+        assert.equal(await store.advanceCounter('session-id', 1), 0);
+        assert.equal(await store.advanceCounter('session-id', 1), 1);
+        assert.equal(await store.advanceCounter('session-id', 10), 2);
+        assert.equal(await store.advanceCounter('session-id', 0), 12);
+        assert.equal(await store.advanceCounter('other', 5), 0, 'counters are independent');
+        assert.equal(await store.advanceCounter('session-id', 1), 12);
+      });
+
+      it('hands out distinct values to concurrent callers', async () => {
+        const answers = await Promise.all(Array.from({ length: 50 }, () => store.advanceCounter('c', 2)));
+        assert.deepEqual(
+          [...answers].sort((a, b) => a - b),
+          Array.from({ length: 50 }, (_, i) => i * 2),
+        );
+        assert.equal(await store.advanceCounter('c', 0), 100);
+      });
+    });
+
+    describe('close', () => {
+      it('may be called more than once', async () => {
+        await store.close();
+        await store.close();
+      });
+    });
+  });
+}

@@ -1,0 +1,152 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteDatabase, SCHEMA_VERSION } from '../../src/history/sqlite/open-sqlite.ts';
+import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
+import type { SessionLogWrite } from '../../src/history/history-store.ts';
+import type { UserRecord } from '../../src/core/model.ts';
+import { describeHistoryStoreContract } from './history-store.contract.ts';
+
+const freshDir = (): string => mkdtempSync(join(tmpdir(), 'rollcall-history-'));
+
+describeHistoryStoreContract('sqlite', async () => {
+  const dir = freshDir();
+  const store = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'history.db')));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteHistoryStore on a file', () => {
+  let dir: string;
+  let path: string;
+  // Everything a test opens, closed afterwards even when the test fails halfway.
+  let handles: Database.Database[];
+
+  const open = (): { db: Database.Database; store: SqliteHistoryStore } => {
+    const db = openSqliteDatabase(path);
+    handles.push(db);
+    return { db, store: new SqliteHistoryStore(db) };
+  };
+
+  beforeEach(() => {
+    dir = freshDir();
+    path = join(dir, 'data', 'history.db');
+    handles = [];
+  });
+  afterEach(() => {
+    for (const db of handles) if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the parent folder and sets WAL, NORMAL sync, a busy timeout and foreign keys', () => {
+    const { db } = open();
+    assert.ok(existsSync(path));
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('synchronous', { simple: true }), 1, 'NORMAL');
+    assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  });
+
+  it('lets a second handle on the same file (the CLI beside a server) see writes at once', async () => {
+    const server = open().store;
+    const cli = open().store;
+
+    const account = await cli.createAccount({ username: 'ops', role: 'admin', passwordHash: 'scrypt$x' });
+    const key = await cli.createApiKey({ kind: 'api', accountId: account.id, prefix: 'rc_api_abcde', hash: 'a'.repeat(64) });
+    assert.deepEqual(await server.findAccount('ops'), account);
+    assert.deepEqual(await server.findApiKey(key.hash), key);
+
+    await server.recordUsers([{ user: { id: 'u1', name: 'U', type: 'staff' }, lastSeenAt: 10 }]);
+    assert.equal((await cli.getUser('u1'))?.lastSeenAt, 10);
+
+    assert.equal(await cli.revokeApiKey(key.id), true);
+    assert.equal(await server.findApiKey(key.hash), undefined);
+
+    // Both handles add to one counter; neither sees a value twice.
+    assert.equal(await server.advanceCounter('ids', 1), 0);
+    assert.equal(await cli.advanceCounter('ids', 1), 1);
+    assert.equal(await server.advanceCounter('ids', 1), 2);
+  });
+
+  it('keeps its data across close and reopen', async () => {
+    const first = open().store;
+    const account = await first.createAccount({ username: 'ops', role: 'reader', passwordHash: 'scrypt$x' });
+    const key = await first.createApiKey({ kind: 'ingest', accountId: account.id, prefix: 'rc_in_abcdef', hash: 'b'.repeat(64) });
+    const record: UserRecord = { user: { id: 'u1', name: 'U', type: 'staff' }, lastSeenAt: 50, lastView: { m: 'a', v: 'b', t: 'c|d' } };
+    await first.recordUsers([record]);
+    await first.appendSessionLog([
+      { op: 'start', entry: { sessionId: 1, userId: 'u1', clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 5 } },
+    ]);
+    await first.setSetting('k', 'v');
+    await first.advanceCounter('c', 3);
+    await first.close();
+
+    const { db, store: second } = open();
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'no migration ran twice');
+    assert.deepEqual(await second.findAccount('ops'), account);
+    assert.deepEqual(await second.findApiKey(key.hash), key);
+    assert.deepEqual(await second.getUser('u1'), record);
+    assert.equal((await second.listSessionLog()).length, 1);
+    assert.equal(await second.getSetting('k'), 'v');
+    assert.equal(await second.advanceCounter('c', 1), 3);
+  });
+
+  it('records a batch of 5,000 users in one call', async () => {
+    const { store } = open();
+    const records: UserRecord[] = Array.from({ length: 5_000 }, (_, i) => ({
+      user: { id: `user-${i}`, name: `User ${i}`, type: 'customer', email: `u${i}@example.test` },
+      lastSeenAt: 1_000_000 + i,
+      lastView: { m: 'm', v: 'v', t: `page|${i}` },
+    }));
+    await store.recordUsers(records);
+    const seen = await store.listUsersSeenSince(0);
+    assert.equal(seen.length, 5_000);
+    assert.deepEqual(seen[0], records[4_999]);
+    assert.deepEqual(seen[4_999], records[0]);
+  });
+
+  it('writes a user batch as one transaction: a bad record leaves nothing behind', async () => {
+    const { store } = open();
+    // A record without a name breaks the NOT NULL constraint, standing in for any failure mid-batch.
+    const broken = { user: { id: 'bad', type: 'staff' }, lastSeenAt: 2 } as unknown as UserRecord;
+    const good: UserRecord = { user: { id: 'good', name: 'G', type: 'staff' }, lastSeenAt: 1 };
+    await assert.rejects(store.recordUsers([good, broken]));
+    assert.equal(await store.getUser('good'), undefined);
+  });
+
+  it('writes a session-log batch as one transaction: a bad write leaves nothing behind', async () => {
+    const { store } = open();
+    const good: SessionLogWrite = {
+      op: 'start',
+      entry: { sessionId: 1, userId: 'u1', clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 5 },
+    };
+    const broken = {
+      op: 'start',
+      entry: { sessionId: 2, clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 6 },
+    } as unknown as SessionLogWrite;
+    await assert.rejects(store.appendSessionLog([good, broken]));
+    assert.deepEqual(await store.listSessionLog(), []);
+  });
+
+  it('refuses a file written by a newer schema', () => {
+    const { db } = open();
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(() => openSqliteDatabase(path), /newer/);
+  });
+
+  it('closes the handle it was given', async () => {
+    const { db, store } = open();
+    await store.close();
+    assert.equal(db.open, false);
+  });
+});
