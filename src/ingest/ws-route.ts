@@ -235,12 +235,16 @@ export const wsIngestRoute: FastifyPluginAsync<WsIngestOptions> = async (app, { 
     });
   });
 
-  // Shutdown: tell every client to come back (1012) before the server stops; sessions are then
-  // ended or kept by the core depending on whether the live store outlives this process.
+  // Shutdown: the websocket plugin closes every socket with 1012 (see server/app.ts). Sockets are
+  // released here so their closing does not detach sessions; the core then ends or keeps them,
+  // depending on whether the live store outlives this process.
   app.addHook('preClose', async () => {
     clearInterval(pinger);
     stopListening();
-    for (const conn of all) closeWith(conn, CloseCode.serviceRestart, 'server restarting');
+    for (const conn of all) {
+      conn.released = true;
+      clearTimeout(conn.helloTimer);
+    }
   });
 };
 

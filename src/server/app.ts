@@ -8,7 +8,7 @@ import type { PresenceService } from '../core/presence-service.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
 import { readRoutes } from '../api/read-routes.ts';
 import { httpIngestRoutes } from '../ingest/http-routes.ts';
-import { MAX_MESSAGE_BYTES } from '../ingest/protocol.ts';
+import { CloseCode, MAX_MESSAGE_BYTES } from '../ingest/protocol.ts';
 import { compileValidator } from '../ingest/validation.ts';
 import { wsIngestRoute } from '../ingest/ws-route.ts';
 
@@ -39,7 +39,14 @@ export async function buildApp({ config, presence, credentials, logger }: AppDep
 
   app.get('/healthz', async () => ({ status: 'ok', node: presence.nodeId }));
 
-  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  await app.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    // At shutdown every client is told to come back (1012, which the SDK answers with a resume).
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients) client.close(CloseCode.serviceRestart, 'server restarting');
+      this.websocketServer.close(() => done());
+    },
+  });
   await app.register(httpIngestRoutes, { presence, credentials, sessionTtlSeconds: config.sessionTtl });
   await app.register(wsIngestRoute, { presence, credentials, heartbeatMs: config.wsHeartbeatMs });
   await app.register(readRoutes, { presence, credentials });

@@ -1,0 +1,19 @@
+// Time and timers behind one small interface, so idle detection and reconnect logic can be tested with a
+// fake clock instead of sleeping. The default uses the platform's own timers (browser or Node).
+
+/** An opaque timer handle: a number in browsers, a Timeout object in Node. */
+export type TimerHandle = unknown;
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  // The cast only narrows `unknown` back to what this same clock handed out.
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
+};

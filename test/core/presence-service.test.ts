@@ -1,0 +1,218 @@
+// PresenceService rules with a controlled clock, the in-memory live store and a real SQLite history.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { Actor } from '../../src/core/actor.ts';
+import { RollcallError } from '../../src/core/errors.ts';
+import { EVENT_LOG_LIMIT, type PresenceChange } from '../../src/core/model.ts';
+import { PresenceService } from '../../src/core/presence-service.ts';
+import type { HistoryStore } from '../../src/history/history-store.ts';
+import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
+import { openSqliteDatabase } from '../../src/history/sqlite/open-sqlite.ts';
+import { MemoryLiveStore } from '../../src/live/memory/memory-live-store.ts';
+import { openBody } from '../helpers/sessions.ts';
+
+const INGEST: Actor = { kind: 'ingest' };
+const HTTP = { transport: 'http' as const, remoteAddress: '127.0.0.1' };
+const WS = { transport: 'websocket' as const, remoteAddress: '127.0.0.1' };
+
+describe('PresenceService', () => {
+  let dir: string;
+  let history: HistoryStore;
+  let live: MemoryLiveStore;
+  let presence: PresenceService;
+  let clock: number;
+  let changes: PresenceChange[];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rollcall-core-'));
+    history = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'h.db')));
+    live = new MemoryLiveStore();
+    clock = 1_700_000_000_000;
+    presence = new PresenceService(live, history, {
+      nodeId: 'node-1',
+      nodeRole: 'master',
+      sessionTtlMs: 90_000,
+      wsHeartbeatMs: 15_000,
+      wsResumeGraceMs: 10_000,
+      offlineWindowMs: 86_400_000,
+      sweepIntervalMs: 1_000,
+      historyFlushMs: 60_000,
+      now: () => clock,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    changes = [];
+    presence.subscribe((c) => changes.push(c));
+  });
+
+  afterEach(async () => {
+    await presence.stop();
+    await history.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const types = () => changes.map((c) => c.type);
+
+  test('user online fires on the first session only, offline on the last only', async () => {
+    const a = await presence.open(openBody(), INGEST, HTTP);
+    const b = await presence.open(openBody({ clientType: 'web' }), INGEST, HTTP);
+    assert.deepEqual(types(), ['session.started', 'user.online', 'session.started']);
+    await presence.end(a.session.id, INGEST);
+    assert.deepEqual(types().slice(3), ['session.ended']);
+    clock += 5_000;
+    await presence.heartbeat(b.session.id, {}, INGEST);
+    await presence.end(b.session.id, INGEST);
+    assert.deepEqual(types().slice(4), ['session.ended', 'user.offline']);
+    const offline = changes.at(-1);
+    assert.equal(offline?.type === 'user.offline' && offline.lastSeenAt, clock, 'last seen is the latest activity of any session');
+  });
+
+  test('an HTTP session ends TTL after its last heartbeat, with reason expired', async () => {
+    const { session } = await presence.open(openBody(), INGEST, HTTP);
+    clock += 60_000;
+    await presence.heartbeat(session.id, {}, INGEST);
+    clock += 89_999;
+    await presence.sweep();
+    assert.ok(await presence.getSession(session.id), 'still inside the TTL');
+    clock += 2;
+    await presence.sweep();
+    assert.equal(await presence.getSession(session.id), undefined);
+    const ended = changes.find((c) => c.type === 'session.ended');
+    assert.equal(ended?.type === 'session.ended' && ended.reason, 'expired');
+    assert.equal(ended?.type === 'session.ended' && ended.session.events.at(-1)?.kind, 'ended');
+    await presence.flushHistory();
+    const [log] = await history.listSessionLog({ userId: '4145' });
+    assert.equal(log?.endReason, 'expired');
+  });
+
+  test('a detached socket session resumes within the grace period with no leave or join', async () => {
+    const opened = await presence.open(openBody(), INGEST, WS);
+    await presence.detach(opened.session.id);
+    clock += 9_000;
+    const resumed = await presence.resume(opened.resumeToken, WS);
+    assert.equal(resumed.session.id, opened.session.id);
+    assert.notEqual(resumed.resumeToken, opened.resumeToken, 'the token rotates on resume');
+    assert.deepEqual(resumed.session.events.map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
+    assert.ok(!types().includes('user.offline'));
+    assert.equal(types().filter((t) => t === 'user.online').length, 1);
+    await assert.rejects(presence.resume(opened.resumeToken, WS), (e: RollcallError) => e.code === 'not_found', 'an old token is spent');
+  });
+
+  test('a detached socket session ends after the grace period with reason connection_lost', async () => {
+    const opened = await presence.open(openBody(), INGEST, WS);
+    await presence.detach(opened.session.id);
+    clock += 10_001;
+    await presence.sweep();
+    const ended = changes.find((c) => c.type === 'session.ended');
+    assert.equal(ended?.type === 'session.ended' && ended.reason, 'connection_lost');
+    await assert.rejects(presence.resume(opened.resumeToken, WS), (e: RollcallError) => e.code === 'not_found');
+  });
+
+  test('a socket session that stops answering pings expires with reason ping_timeout', async () => {
+    const { session } = await presence.open(openBody(), INGEST, WS);
+    clock += 15_000;
+    assert.deepEqual(await presence.keepAlive([session.id]), []);
+    clock += 37_499;
+    await presence.sweep();
+    assert.ok(await presence.getSession(session.id));
+    clock += 2;
+    await presence.sweep();
+    const ended = changes.find((c) => c.type === 'session.ended');
+    assert.equal(ended?.type === 'session.ended' && ended.reason, 'ping_timeout');
+  });
+
+  test('a forged resume token is refused', async () => {
+    const opened = await presence.open(openBody(), INGEST, WS);
+    await assert.rejects(presence.resume(`${opened.session.id}.forged`, WS), (e: RollcallError) => e.code === 'not_found');
+    await assert.rejects(presence.resume('garbage', WS), (e: RollcallError) => e.code === 'not_found');
+  });
+
+  test('the event log keeps the last 20 events', async () => {
+    const opened = await presence.open(openBody(), INGEST, WS);
+    let token = opened.resumeToken;
+    for (let i = 0; i < 15; i++) {
+      await presence.detach(opened.session.id);
+      token = (await presence.resume(token, WS)).resumeToken;
+    }
+    const session = await presence.getSession(opened.session.id);
+    assert.equal(session?.events.length, EVENT_LOG_LIMIT);
+    assert.equal(session?.events.at(-1)?.kind, 'resumed');
+    assert.notEqual(session?.events[0]?.kind, 'connected', 'the oldest events were dropped');
+  });
+
+  test('a client token opens sessions only for its own user and allowed client types', async () => {
+    const client: Actor = { kind: 'client', userId: 'u7', name: 'Token Name', clientTypes: ['web'] };
+    const { session } = await presence.open({ clientType: 'web' }, client, WS);
+    assert.equal(session.user.id, 'u7');
+    assert.equal(session.user.name, 'Token Name');
+    await assert.rejects(presence.open(openBody(), client, WS), (e: RollcallError) => e.code === 'forbidden');
+    await assert.rejects(
+      presence.open({ clientType: 'representative' }, client, WS),
+      (e: RollcallError) => e.code === 'forbidden' && /allows only web/.test(e.message),
+    );
+    const other = await presence.open(openBody(), INGEST, HTTP);
+    await assert.rejects(presence.heartbeat(other.session.id, {}, client), (e: RollcallError) => e.code === 'not_found');
+    await assert.rejects(presence.end(other.session.id, client), (e: RollcallError) => e.code === 'not_found');
+  });
+
+  test('representative counts follow lsids unless given, and heartbeats merge routing flags', async () => {
+    const { session } = await presence.open(
+      openBody({ clientType: 'representative', representative: { supportSessionLsids: ['a', 'b'] } }),
+      INGEST,
+      HTTP,
+    );
+    assert.equal(session.representative?.supportSessionCount, 2);
+    assert.equal(session.representative?.type, 'Normal');
+    await presence.heartbeat(session.id, { representative: { routingBusy: true } }, INGEST);
+    const after = await presence.getSession(session.id);
+    assert.equal(after?.representative?.routingBusy, true);
+    assert.deepEqual(after?.representative?.supportSessionLsids, ['a', 'b']);
+    const web = await presence.open(openBody(), INGEST, HTTP);
+    await assert.rejects(presence.heartbeat(web.session.id, { representative: { routingBusy: true } }, INGEST), (e: RollcallError) => e.code === 'invalid_body');
+  });
+
+  test('only admins end other people\'s sessions, and the log says who', async () => {
+    const { session } = await presence.open(openBody(), INGEST, HTTP);
+    await assert.rejects(presence.end(session.id, { kind: 'account', username: 'r', role: 'reader' }), (e: RollcallError) => e.code === 'forbidden');
+    const ended = await presence.end(session.id, { kind: 'account', username: 'alice', role: 'admin' });
+    assert.match(ended.events.at(-1)!.text, /ended by admin by alice/);
+    await presence.flushHistory();
+    const [log] = await history.listSessionLog({ userId: '4145' });
+    assert.equal(log?.endReason, 'ended_by_admin');
+    assert.equal(log?.endedBy, 'alice');
+  });
+
+  test('last seen and last view reach history in batches, and offline users come from it', async () => {
+    const { session } = await presence.open(openBody(), INGEST, HTTP);
+    await presence.heartbeat(session.id, { view: { m: 'support', v: 'getticket', t: 'ticketid|1' } }, INGEST);
+    assert.equal(await history.getUser('4145'), undefined, 'nothing is written per heartbeat');
+    clock += 1_000;
+    await presence.end(session.id, INGEST);
+    const offline = await presence.users('offline');
+    assert.equal(offline[0]?.user.id, '4145', 'pending records already count');
+    await presence.flushHistory();
+    const record = await history.getUser('4145');
+    assert.equal(record?.lastSeenAt, clock - 1_000);
+    assert.deepEqual(record?.lastView, { m: 'support', v: 'getticket', t: 'ticketid|1' });
+  });
+
+  test('users outside the offline window are not offline users', async () => {
+    const { session } = await presence.open(openBody(), INGEST, HTTP);
+    await presence.end(session.id, INGEST);
+    await presence.flushHistory();
+    clock += 86_400_001;
+    assert.deepEqual(await presence.users('offline'), []);
+  });
+
+  test('stopping a node whose store dies with it ends its sessions in history', async () => {
+    await presence.open(openBody(), INGEST, WS);
+    await presence.stop();
+    const [log] = await history.listSessionLog({ userId: '4145' });
+    assert.equal(log?.endReason, 'server_shutdown');
+    assert.equal((await history.getUser('4145'))?.user.name, 'Jack Smith');
+  });
+});
