@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { ConfigError, envName, loadConfig } from '../../src/config/load.ts';
+import { CONFIG_KEYS } from '../../src/config/schema.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'rollcall-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const writeJson = (name: string, value: unknown) => {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+};
+
+test('defaults are the documented ones', () => {
+  const config = loadConfig();
+  assert.equal(config.port, 8080);
+  assert.equal(config.dataDir, './data');
+  assert.equal(config.sessionTtl, 90);
+  assert.equal(config.offlineWindow, 86_400);
+  assert.equal(config.wsResumeGraceMs, 10_000);
+  assert.equal(config.trustProxy, false);
+});
+
+test('precedence: defaults < file < ROLLCALL_* env < flags', () => {
+  const file = writeJson('c.json', { port: 1111, host: '127.0.0.2', sessionTtl: 30, offlineWindow: 60 });
+  const env = { ROLLCALL_PORT: '2222', ROLLCALL_SESSION_TTL: '40' };
+  const config = loadConfig({ file, env, flags: { port: 3333, host: undefined } });
+  assert.equal(config.port, 3333, 'flag beats env and file');
+  assert.equal(config.sessionTtl, 40, 'env beats file');
+  assert.equal(config.host, '127.0.0.2', 'file beats default; an undefined flag is ignored');
+  assert.equal(config.offlineWindow, 60);
+});
+
+test('environment names are ROLLCALL_ plus the key in upper snake case', () => {
+  assert.equal(envName('sessionTtl'), 'ROLLCALL_SESSION_TTL');
+  assert.equal(envName('dataDir'), 'ROLLCALL_DATA_DIR');
+  const config = loadConfig({ env: { ROLLCALL_TRUST_PROXY: 'true', ROLLCALL_OFFLINE_WINDOW: '120' } });
+  assert.equal(config.trustProxy, true);
+  assert.equal(config.offlineWindow, 120);
+});
+
+test('a bad value stops the start with a message naming the setting and where it came from', () => {
+  assert.throws(
+    () => loadConfig({ env: { ROLLCALL_PORT: 'eighty' } }),
+    (e: Error) => e instanceof ConfigError && /ROLLCALL_PORT/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ file: writeJson('bad.json', { sessionTtl: -5 }) }),
+    (e: Error) => e instanceof ConfigError && /sessionTtl in .*bad\.json/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ flags: { adminPassword: 'short' } }),
+    (e: Error) => e instanceof ConfigError && /--admin-password: must be at least 8 characters/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ file: writeJson('unknown.json', { prot: 1 }) }), /unknown setting\(s\) prot/);
+  const notJson = join(dir, 'x.json');
+  writeFileSync(notJson, '{ nope');
+  assert.throws(() => loadConfig({ file: notJson }), /not valid JSON/);
+  assert.throws(() => loadConfig({ file: join(dir, 'missing.json') }), /cannot read config file/);
+});
+
+test('.env.example documents every setting', () => {
+  const example = readFileSync(join(import.meta.dirname, '../../.env.example'), 'utf8');
+  for (const key of CONFIG_KEYS) assert.match(example, new RegExp(`^#? ?${envName(key)}=`, 'm'), `${envName(key)} is missing`);
+});
