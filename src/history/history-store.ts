@@ -98,6 +98,11 @@ export interface HistoryStore {
 
   appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void>;
   listSessionLog(query?: SessionLogQuery): Promise<SessionLogEntry[]>;
+  /**
+   * Ends every session-log row of `nodeId` that has no end yet; answers how many. A node whose live
+   * store died with it calls this at start for the sessions a crash left open.
+   */
+  endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

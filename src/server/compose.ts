@@ -47,6 +47,10 @@ export async function createRollcall(config: Config, options: { logger?: LoggerO
   const live = createLiveStore(config.liveStore, {
     idSource: { reserve: (size) => history.advanceCounter('session_ids', size) },
   });
+  if (!live.outlivesProcess) {
+    // Nothing of this node's can be live after a start; rows a crash left open end here.
+    await history.endOpenSessions(dataDir.nodeId, Date.now(), 'node_lost');
+  }
   let app: FastifyInstance | undefined;
   const presence = new PresenceService(live, history, {
     nodeId: dataDir.nodeId,

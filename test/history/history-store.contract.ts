@@ -316,6 +316,22 @@ export function describeHistoryStoreContract(name: string, open: () => Promise<O
     });
 
     describe('session log', () => {
+      it('ends the open rows of one node only, keeping ends already written', async () => {
+        const start = (sessionId: number, nodeId: string): SessionLogWrite => ({
+          op: 'start',
+          entry: { sessionId, userId: 'u9', clientType: 'web', nodeId, remoteAddress: '127.0.0.1', startedAt: 1_000 + sessionId },
+        });
+        await store.appendSessionLog([start(1, 'crashed'), start(2, 'crashed'), start(3, 'other'), start(4, 'crashed')]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 1_004, endedAt: 2_000, endReason: 'closed' }]);
+        assert.equal(await store.endOpenSessions('crashed', 9_000, 'node_lost'), 2);
+        const byId = new Map((await store.listSessionLog({ userId: 'u9' })).map((e) => [e.sessionId, e]));
+        assert.equal(byId.get(1)?.endReason, 'node_lost');
+        assert.equal(byId.get(2)?.endedAt, 9_000);
+        assert.equal(byId.get(3)?.endReason, undefined, 'another node\'s sessions stay open');
+        assert.equal(byId.get(4)?.endReason, 'closed');
+        assert.equal(await store.endOpenSessions('crashed', 9_500, 'node_lost'), 0);
+      });
+
       it('logs a start and completes it with its end', async () => {
         const entry: SessionLogEntry = {
           sessionId: 7,

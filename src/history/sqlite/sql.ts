@@ -167,6 +167,10 @@ export const INSERT_SESSION_START = `
 export const UPDATE_SESSION_END = `
   UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason, ended_by = @endedBy
   WHERE session_id = @sessionId AND started_at = @startedAt AND ended_at IS NULL`;
+/** Closes the rows a node left open when it stopped without ending them (a crash, a kill -9). */
+export const END_OPEN_SESSIONS_OF_NODE = `
+  UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason
+  WHERE node_id = @nodeId AND ended_at IS NULL`;
 /** The rowid breaks ties between sessions started in the same millisecond: later insert first. */
 export const SELECT_SESSION_LOG = `
   SELECT ${SESSION_LOG_COLUMNS} FROM session_log

@@ -136,6 +136,7 @@ function prepareStatements(db: Database.Database) {
     usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
     insertSessionStart: db.prepare<SessionStartParams>(sql.INSERT_SESSION_START),
     updateSessionEnd: db.prepare<SessionEndParams>(sql.UPDATE_SESSION_END),
+    endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }>(sql.END_OPEN_SESSIONS_OF_NODE),
     sessionLog: db.prepare<{ limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG),
     sessionLogOfUser: db.prepare<{ userId: string; limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG_OF_USER),
     setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
@@ -282,6 +283,10 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void> {
     if (writes.length > 0) this.#appendSessionLog(writes);
+  }
+
+  async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number> {
+    return this.#statements.endOpenSessionsOfNode.run({ nodeId, endedAt, endReason }).changes;
   }
 
   async listSessionLog(query: SessionLogQuery = {}): Promise<SessionLogEntry[]> {
