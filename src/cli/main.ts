@@ -38,6 +38,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, PREFIX)) })
     .showHelpAfterError('(add --help for usage)')
+    // --config and --data-dir apply to every command, so every command's help lists them.
+    .configureHelp({ showGlobalOptions: true })
     .addOption(new Option('--config <file>', 'JSON file of settings, keys in camelCase, e.g. {"port": 9000, "dataDir": "/var/lib/rollcall"}'))
     .addHelpText('after', EXAMPLES);
   for (const option of DATA_DIR_OPTIONS) program.addOption(configOption(option));
@@ -68,6 +70,8 @@ function report(error: unknown): number {
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${PREFIX}unexpected error: ${message}\n`);
+  // A failed system call (port in use, folder not writable) is the machine's state, not a bug.
+  const systemError = error instanceof Error && 'syscall' in error;
+  process.stderr.write(`${PREFIX}${systemError ? '' : 'unexpected error: '}${message}\n`);
   return 1;
 }

@@ -4,27 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { PresenceService } from '../core/presence-service.ts';
-import { createHistoryStore } from '../history/factory.ts';
 import type { HistoryStore } from '../history/history-store.ts';
-import { openSqliteDatabase } from '../history/sqlite/open-sqlite.ts';
 import { createLiveStore } from '../live/factory.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import { buildApp, type LoggerOption } from './app.ts';
 import { bootstrap, type FirstStartSecrets } from './bootstrap.ts';
-import { openDataDir, type DataDir } from './data-dir.ts';
-
-export interface OpenHistory {
-  history: HistoryStore;
-  dataDir: DataDir;
-  close(): Promise<void>;
-}
-
-/** History alone, for CLI commands that manage accounts and keys beside a running server. */
-export async function openHistory(config: Config): Promise<OpenHistory> {
-  const dataDir = openDataDir(config);
-  const history = createHistoryStore(config.historyStore, { sqlite: openSqliteDatabase(dataDir.sqlitePath) });
-  return { history, dataDir, close: () => history.close() };
-}
+import type { DataDir } from './data-dir.ts';
+import { openHistory } from './open-history.ts';
 
 export interface Rollcall {
   app: FastifyInstance;

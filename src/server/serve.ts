@@ -6,21 +6,28 @@ import { createRollcall, type Rollcall } from './compose.ts';
 
 export async function runServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<Rollcall> {
   const rollcall = await createRollcall(config);
-  await rollcall.app.listen({ port: config.port, host: config.host });
+  // Secrets first: they exist from now on, and a failing listen (port taken) must not swallow them.
+  const { adminPassword, ingestKey } = rollcall.firstStart;
+  const secrets: string[] = [];
+  if (adminPassword) {
+    secrets.push(`First start: created account "${BOOTSTRAP_ADMIN}" with password ${adminPassword}`, '  (shown only now; keep it somewhere safe)');
+  }
+  if (ingestKey) {
+    secrets.push(`First start: generated ingest key ${ingestKey}`, '  (shown only now; applications send it as "Authorization: Bearer <key>")');
+  }
+  if (secrets.length > 0) out.write(`${secrets.join('\n')}\n`);
+
+  try {
+    await rollcall.app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await rollcall.close();
+    throw error;
+  }
   const address = rollcall.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-
-  const lines = [`rollcall is listening on ${url}  (node ${rollcall.dataDir.nodeId}, data in ${rollcall.dataDir.path})`];
-  const { adminPassword, ingestKey } = rollcall.firstStart;
-  if (adminPassword) {
-    lines.push(`First start: created account "${BOOTSTRAP_ADMIN}" with password ${adminPassword}`, '  (shown only now; keep it somewhere safe)');
-  }
-  if (ingestKey) {
-    lines.push(`First start: generated ingest key ${ingestKey}`, '  (shown only now; applications send it as "Authorization: Bearer <key>")');
-  }
-  out.write(`${lines.join('\n')}\n`);
+  out.write(`rollcall is listening on ${url}  (node ${rollcall.dataDir.nodeId}, data in ${rollcall.dataDir.path})\n`);
 
   const shutdown = (signal: NodeJS.Signals) => {
     rollcall.app.log.info({ signal }, 'shutting down');

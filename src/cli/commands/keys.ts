@@ -26,9 +26,13 @@ export function registerKeys(program: Command): void {
     .description('create a key and show it once')
     .addOption(new Option('--kind <kind>', 'api: reads presence; ingest: reports sessions').choices(API_KEY_KINDS).makeOptionMandatory())
     .option('--account <username>', 'the account that owns the key and lends it its rights', BOOTSTRAP_ADMIN)
-    .option('--user <id>', 'the application user the key speaks for')
+    .option('--user <id>', 'the application user an api key speaks for')
     .option('--label <text>', 'a note shown in listings')
     .action(async (options: CreateOptions, command: Command) => {
+      // An ingest key reports sessions for every user; naming one would suggest a limit it does not have.
+      if (options.kind === 'ingest' && options.user !== undefined) {
+        throw new RollcallError('invalid_parameter', '--user applies to api keys only: an ingest key reports for any user');
+      }
       const generated = generateApiKey(options.kind);
       const record = await withHistory(commandConfig(command), async ({ history }) => {
         const account = await history.findAccount(options.account);
