@@ -47,8 +47,10 @@ stream.on('test:fail', (event) => {
   if (event.details?.type === 'suite') return;
   failed++;
 });
-stream.compose(spec).pipe(process.stdout);
-stream.on('end', () => {
+const report = stream.compose(spec);
+report.pipe(process.stdout);
+// After the reporter's own summary, one plain line that any CI can read.
+report.on('end', () => {
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   if (passed === 0) console.error('no test ran: failing the run');
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -7,7 +7,7 @@ import { RollcallError, isRollcallError, type ErrorCode } from '../core/errors.t
 import { describeValidationErrors } from '../ingest/validation.ts';
 
 export interface ErrorBody {
-  error: { code: ErrorCode | 'unsupported_media_type' | 'method_not_allowed'; message: string };
+  error: { code: ErrorCode; message: string };
 }
 
 /** Maps anything thrown in a route to a RollcallError, or undefined when it is an internal fault. */
@@ -26,7 +26,11 @@ export function toRollcallError(error: unknown): RollcallError | undefined {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new RollcallError('invalid_body', 'the body is not valid JSON');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new RollcallError('invalid_body', 'send the body as application/json');
+      return new RollcallError('unsupported_media_type', 'send the body as application/json');
+    case 'FST_ERR_BAD_URL':
+      return new RollcallError('invalid_parameter', 'the path is not a valid URL (bad percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new RollcallError('invalid_parameter', 'a path parameter is too long');
   }
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new RollcallError('invalid_body', 'the body is not valid JSON');
@@ -37,7 +41,7 @@ export function toRollcallError(error: unknown): RollcallError | undefined {
 export function renderV1Error(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const known = toRollcallError(error);
   if (known) {
-    const status = (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : known.status;
+    const status = known.status;
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="rollcall", Bearer');
     void reply.status(status).send({ error: { code: known.code, message: known.message } } satisfies ErrorBody);
     return;

@@ -181,7 +181,12 @@ export class PresenceService {
   async update(id: number, body: UpdateSessionBody, actor: Actor): Promise<Session> {
     await this.sessionFor(id, actor);
     const now = this.now();
-    const updated = await this.live.update(id, (s) => ({ ...applyUpdate(s, body, actor), lastActivityAt: now }));
+    const updated = await this.live.update(id, (s) => ({
+      ...applyUpdate(s, body, actor),
+      lastActivityAt: now,
+      // An update is a sign of life like a heartbeat; a detached socket session keeps its grace deadline.
+      ...(!s.detached && { expiresAt: now + s.lifetimeMs }),
+    }));
     if (!updated) throw sessionNotFound(id);
     this.writer.seen(updated.user, now, body.view);
     await this.live.publish({ type: 'session.updated', at: now, session: updated });

@@ -30,10 +30,21 @@ export async function buildApp({ config, presence, credentials, logger }: AppDep
     trustProxy: config.trustProxy,
     bodyLimit: MAX_MESSAGE_BYTES,
     requestIdHeader: 'x-request-id',
+    // User ids may be 128 characters; Fastify's default cap on a path parameter is 100.
+    maxParamLength: 512,
+    // Malformed paths and oversize parameters are answered in the v1 error shape, not Fastify's own.
+    frameworkErrors: renderV1Error,
     // A line per heartbeat would drown everything else; request lines appear at debug level.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
   });
   app.setValidatorCompiler(compileValidator);
+  // An empty body with a JSON content type is no body (clients often send the header on every call).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') done(null, undefined);
+    else parseJson(request, text, done);
+  });
   app.setErrorHandler(renderV1Error);
   app.setNotFoundHandler(renderV1NotFound);
 
