@@ -31,7 +31,7 @@ export async function buildApp({ config, presence, credentials, logger }: AppDep
     bodyLimit: MAX_MESSAGE_BYTES,
     requestIdHeader: 'x-request-id',
     // User ids may be 128 characters; Fastify's default cap on a path parameter is 100.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     // Malformed paths and oversize parameters are answered in the v1 error shape, not Fastify's own.
     frameworkErrors: renderV1Error,
     // A line per heartbeat would drown everything else; request lines appear at debug level.
