@@ -40,6 +40,11 @@ export interface RemovedSession {
 
 export type ChangeListener = (change: PresenceChange) => void;
 
+/**
+ * Sessions a store answers are snapshots: a later change (update, idle, view) makes a new object and
+ * never alters one already handed out. Only `lastActivityAt` and `expiresAt` may move in place in an
+ * in-process store, because copying a session per heartbeat would cost the hot path its speed.
+ */
 export interface LiveStore {
   /**
    * False when the sessions die with this process (memory). The core then ends them at shutdown, so

@@ -4,7 +4,15 @@ import type { Config } from '../config/schema.ts';
 import { BOOTSTRAP_ADMIN } from './bootstrap.ts';
 import { createRollcall, type Rollcall } from './compose.ts';
 
-export async function runServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<Rollcall> {
+export interface RunServerOptions {
+  /** Where the start-up lines go. */
+  out?: NodeJS.WritableStream;
+  /** Close and exit on SIGTERM/SIGINT (default). A caller that orders its own shutdown turns it off. */
+  handleSignals?: boolean;
+}
+
+export async function runServer(config: Config, options: RunServerOptions = {}): Promise<Rollcall> {
+  const { out = process.stdout, handleSignals = true } = options;
   const rollcall = await createRollcall(config);
   // Secrets first: they exist from now on, and a failing listen (port taken) must not swallow them.
   const { adminPassword, ingestKey } = rollcall.firstStart;
@@ -39,7 +47,9 @@ export async function runServer(config: Config, out: NodeJS.WritableStream = pro
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  if (handleSignals) {
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  }
   return rollcall;
 }

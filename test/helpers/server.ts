@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { signClientToken, type ClientTokenClaims } from '../../src/auth/client-tokens.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
@@ -22,12 +23,25 @@ export interface TestServer {
   /** Basic auth of the bootstrap admin. */
   admin: Record<string, string>;
   token(claims: ClientTokenClaims, ttlSeconds?: number): Promise<string>;
+  /** Every log line so far, when started with `captureLog`; empty otherwise. */
+  log(): string;
   /** Stops the server; `keepData` leaves the data dir for a restart test. */
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<ConfigInput> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ConfigInput> = {},
+  dataDir?: string,
+  options: { captureLog?: boolean } = {},
+): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rollcall-test-'));
+  const logLines: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
   const config = loadConfig({
     flags: {
       port: 0,
@@ -40,7 +54,7 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}, data
       ...overrides,
     },
   });
-  const rollcall = await createRollcall(config);
+  const rollcall = await createRollcall(config, options.captureLog ? { logger: { stream: logStream } } : {});
   await rollcall.app.listen({ port: 0, host: '127.0.0.1' });
   const address = rollcall.app.server.address();
   if (!address || typeof address !== 'object') throw new Error('server has no address');
@@ -53,6 +67,7 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}, data
     ingest: { authorization: `Bearer ${TEST_INGEST_KEY}`, 'content-type': 'application/json' },
     admin: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}` },
     token: (claims, ttl = 600) => signClientToken(TEST_TOKEN_SECRET, claims, ttl),
+    log: () => logLines.join(''),
     close: async (options = {}) => {
       await rollcall.close();
       if (!options.keepData) rmSync(dir, { recursive: true, force: true });

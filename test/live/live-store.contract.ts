@@ -90,6 +90,18 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.equal(again.changed.length, 0, 'the same view and idle flag is no change');
     });
 
+    test('a session already answered or reported keeps its state when a later touch changes it', async () => {
+      const s = makeSession({ id: await nextId() });
+      await store.add(s);
+      const first = await store.touch([{ id: s.id, idle: true }], Date.now());
+      const answered = await store.get(s.id);
+      await store.touch([{ id: s.id, idle: false, view: { m: 'a', v: 'b', t: 'c' } }], Date.now());
+      assert.equal(first.changed[0]?.idle, true);
+      assert.equal(first.changed[0]?.view, undefined);
+      assert.equal(answered?.idle, true);
+      assert.equal((await store.get(s.id))?.idle, false);
+    });
+
     test('claimExpired takes due sessions only, honours touches and the limit', async () => {
       const now = Date.now();
       const due = [];

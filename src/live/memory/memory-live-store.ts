@@ -73,25 +73,24 @@ export class MemoryLiveStore implements LiveStore {
     const touched: Session[] = [];
     const changed: Session[] = [];
     for (const touch of touches) {
-      const session = this.sessions.get(touch.id);
+      let session = this.sessions.get(touch.id);
       if (!session || session.detached) {
         unknown.push(touch.id);
         continue;
       }
-      touched.push(session);
+      const idleChanged = touch.idle !== undefined && touch.idle !== session.idle;
+      const viewChanged = touch.view !== undefined && !sameView(touch.view, session.view);
+      if (idleChanged || viewChanged) {
+        // A change makes a new object: one already published or answered keeps the state it had.
+        session = { ...session, ...(idleChanged && { idle: touch.idle }), ...(viewChanged && { view: touch.view }) };
+        this.sessions.set(session.id, session);
+        changed.push(session);
+      }
+      // Plain activity only moves the clock fields, in place: the hot path allocates nothing.
+      // Moving expiry later needs no bucket change; the sweep re-files a session when its bucket is due.
       session.lastActivityAt = now;
-      // Moving later needs no bucket change: the sweep re-files it when its old bucket comes due.
       session.expiresAt = now + session.lifetimeMs;
-      let didChange = false;
-      if (touch.idle !== undefined && touch.idle !== session.idle) {
-        session.idle = touch.idle;
-        didChange = true;
-      }
-      if (touch.view && !sameView(touch.view, session.view)) {
-        session.view = touch.view;
-        didChange = true;
-      }
-      if (didChange) changed.push(session);
+      touched.push(session);
     }
     return { unknown, touched, changed };
   }
