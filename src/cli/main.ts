@@ -6,6 +6,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/load.ts';
 import { isRollcallError } from '../core/errors.ts';
 import { registerAccounts } from './commands/accounts.ts';
+import { registerClients } from './commands/clients.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerServe } from './commands/serve.ts';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerAccounts(program);
   registerKeys(program);
+  registerClients(program);
   registerToken(program);
   return program;
 }

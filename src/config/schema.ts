@@ -49,6 +49,30 @@ export const configSchema = z
     historyStore: z.enum(['sqlite']).default('sqlite'),
     /** This node's role in a cluster; a single node is `master`. */
     nodeRole: z.enum(['master', 'traffic']).default('master'),
+    /**
+     * Clientexec dialect: the `link` of each user in `/api/users/usersonline`. `{id}` becomes the user id
+     * (URL-encoded) and `{type}` `staff` or `customer`, e.g.
+     * `https://billing.example.com/admin/index.php?fuse=clients&controller=userprofile&view=profilecontact&frmClientID={id}`.
+     * Empty (the default) answers `""`.
+     */
+    ceLinkTemplate: z.string().max(2048).default(''),
+    /** The name clients use to reach this node, as the dialects report it (BeyondTrust public_hostname). Default: the machine's host name. */
+    publicHostname: z.string().min(1).max(253).optional(),
+    /**
+     * Default XML namespace of BeyondTrust command API answers, written byte for byte on the root. Real
+     * appliances sent the http://www.bomgar.com form and some clients strip exactly that string.
+     */
+    btNamespace: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^\s"'<>&]+$/, 'must be a URI without spaces, quotes, <, > or &')
+      .default('http://www.bomgar.com/namespaces/API/command'),
+    /**
+     * Milliseconds identical BeyondTrust command API queries share one computed answer, so pollers stay
+     * cheap; a presence change shows within this window. 0 computes every answer afresh.
+     */
+    btCacheMs: millis(0, 60_000).default(1_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -100,6 +100,21 @@ export const END_REASONS = [
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
+/**
+ * What a session's user agent says, parsed once when the session opens or its agent or platform
+ * changes (core/user-agent.ts), never per query. Identical agents share one frozen object.
+ */
+export interface SessionAgent {
+  /** e.g. "Chrome", "Firefox", "Googlebot", "curl"; "Unknown" when nothing is recognised. */
+  browser: string;
+  /** e.g. "134.0.0.0"; "" when unknown. */
+  version: string;
+  /** Leading integer of `version`; 0 when unknown or absurd (more than 9 digits). */
+  majorVersion: number;
+  /** e.g. "Linux", "Windows"; the reported platform name when the agent names none; else "Unknown". */
+  os: string;
+}
+
 /** A live session as the stores keep it. */
 export interface Session {
   id: number;
@@ -111,6 +126,8 @@ export interface Session {
   /** Seconds from UTC, as the client reported. */
   timezoneOffset?: number;
   userAgent?: string;
+  /** Parsed from `userAgent` (and `platform` when the agent names no OS). */
+  agent?: SessionAgent;
   privateIp?: string;
   /** Taken from the connection, never from the body. */
   remoteAddress: string;

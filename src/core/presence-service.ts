@@ -3,7 +3,7 @@
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HistoryStore } from '../history/history-store.ts';
-import type { LiveStore, RemovedSession, SessionQuery, Touch, TouchResult } from '../live/live-store.ts';
+import type { LiveNode, LiveStore, RemovedSession, SessionQuery, Touch, TouchResult } from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
@@ -47,6 +47,9 @@ export interface OpenedSession {
 }
 
 export type UserStatus = 'online' | 'offline' | 'all';
+
+/** What a health probe found; `problem` is fit to show to callers (no internals). */
+export type Health = { ok: true } | { ok: false; problem: string };
 
 /** Expired sessions claimed per store call; a sweep repeats until the store has no more. */
 const SWEEP_BATCH = 10_000;
@@ -307,6 +310,41 @@ export class PresenceService {
       .filter((record) => !onlineIds.has(record.user.id))
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
       .map((record) => ({ ...record, online: false, sessions: [] }));
+  }
+
+  /** Every node of the cluster (the dialects' appliances), this one included once it registered. */
+  nodes(): Promise<LiveNode[]> {
+    return this.live.listNodes();
+  }
+
+  /** Lists this node in the live store, so every node can name all of them. Called once at start. */
+  async registerNode(facts: Pick<LiveNode, 'hostname' | 'publicHostname' | 'version'>): Promise<void> {
+    const now = this.now();
+    await this.live.registerNode({
+      ...facts,
+      id: this.options.nodeId,
+      role: this.options.nodeRole,
+      // getTimezoneOffset() is minutes west of UTC; the dialects want seconds east.
+      timezoneOffset: -new Date(now).getTimezoneOffset() * 60,
+      startedAt: now,
+    });
+  }
+
+  /** Probes both stores with a cheap read. The fault itself goes to onError, not to the caller. */
+  async health(): Promise<Health> {
+    try {
+      await this.live.count();
+    } catch (error) {
+      this.options.onError(error, 'health probe of the live store');
+      return { ok: false, problem: 'the live store does not answer' };
+    }
+    try {
+      await this.history.getSetting('health.probe');
+    } catch (error) {
+      this.options.onError(error, 'health probe of the history store');
+      return { ok: false, problem: 'the history store does not answer' };
+    }
+    return { ok: true };
   }
 
   /** Writes pending history now (tests and shutdown; the timer does it otherwise). */

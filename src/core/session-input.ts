@@ -5,6 +5,7 @@ import type { Actor } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import type { HeartbeatBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
 import type { RepresentativeInfo, Session, UserInfo } from './model.ts';
+import { describeAgent } from './user-agent.ts';
 
 const DEFAULT_USER_TYPE = 'customer';
 
@@ -13,7 +14,7 @@ type RepresentativeInput = NonNullable<HeartbeatBody['representative']>;
 /** The session fields that come from the body (the core adds ids, times, node and event log). */
 export type SessionFacts = Pick<
   Session,
-  'user' | 'clientType' | 'hostname' | 'platform' | 'timezoneOffset' | 'userAgent' | 'privateIp' | 'idle' | 'view' | 'representative' | 'customer'
+  'user' | 'clientType' | 'hostname' | 'platform' | 'timezoneOffset' | 'userAgent' | 'agent' | 'privateIp' | 'idle' | 'view' | 'representative' | 'customer'
 >;
 
 /** Checks who may open what, fills the user from a client token, and applies defaults. */
@@ -37,6 +38,7 @@ export function sessionFactsFromOpen(body: HelloSessionBody, actor: Actor): Sess
     platform: body.platform,
     timezoneOffset: body.timezoneOffset,
     userAgent: body.userAgent,
+    agent: describeAgent(body.userAgent, body.platform?.name),
     privateIp: body.privateIp,
     idle: body.idle ?? false,
     view: body.view,
@@ -81,11 +83,14 @@ export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Ac
   }
   checkPrivateIp(body.privateIp);
   const { user, representative, ...rest } = body;
+  // The agent is parsed only when what it is parsed from changes, never per heartbeat or query.
+  const agentChanged = rest.userAgent !== undefined || rest.platform !== undefined;
   return omitUndefined({
     ...session,
     ...rest,
     user: user ? omitUndefined({ ...session.user, ...user }) : session.user,
     representative: representative ? mergeRepresentative(session.representative, representative) : session.representative,
+    ...(agentChanged && { agent: describeAgent(rest.userAgent ?? session.userAgent, (rest.platform ?? session.platform)?.name) }),
   });
 }
 

@@ -7,6 +7,16 @@ import type { ClientType, EndReason, UserRecord } from '../core/model.ts';
 export const ACCOUNT_ROLES = ['admin', 'reader'] as const;
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 
+/**
+ * What an account or API client may do through the BeyondTrust command API (reported as
+ * `perm_command`). rollcall's actions only read, so `full` and `read_only` allow the same actions.
+ */
+export const COMMAND_PERMISSIONS = ['full', 'read_only', 'deny'] as const;
+export type CommandPermission = (typeof COMMAND_PERMISSIONS)[number];
+
+/** A new account's command-API permission when none is given: what its role may already do. */
+export const defaultCommandPermission = (role: AccountRole): CommandPermission => (role === 'admin' ? 'full' : 'read_only');
+
 export interface Account {
   id: number;
   username: string;
@@ -14,6 +24,15 @@ export interface Account {
   /** scrypt hash in the self-describing form of auth/passwords.ts. */
   passwordHash: string;
   createdAt: number;
+  commandPermission: CommandPermission;
+}
+
+export interface NewAccount {
+  username: string;
+  role: AccountRole;
+  passwordHash: string;
+  /** Default: defaultCommandPermission(role). */
+  commandPermission?: CommandPermission;
 }
 
 /**
@@ -48,6 +67,44 @@ export interface NewApiKey {
   hash: string;
 }
 
+/** An OAuth2 API client (client credentials grant), managed with `rollcall clients`. */
+export interface ApiClientRecord {
+  /** The public client id. */
+  id: string;
+  label?: string;
+  permission: CommandPermission;
+  /** sha256 (hex) of the client secret; secrets are random and long, like API keys. */
+  secretHash: string;
+  createdAt: number;
+  /** When the current secret was set (creation or the last regeneration). */
+  secretCreatedAt: number;
+  revokedAt?: number;
+}
+
+export interface NewApiClient {
+  id: string;
+  label?: string;
+  permission: CommandPermission;
+  secretHash: string;
+}
+
+export interface NewOAuthToken {
+  clientId: string;
+  /** The secret the caller proved; the token is refused if the client's secret changed meanwhile. */
+  secretHash: string;
+  /** sha256 (hex) of the bearer token. */
+  tokenHash: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** A valid token and the live client it was issued to. */
+export interface OAuthTokenGrant {
+  client: ApiClientRecord;
+  issuedAt: number;
+  expiresAt: number;
+}
+
 /** One line of the session log: written when a session starts and completed when it ends. */
 export interface SessionLogEntry {
   sessionId: number;
@@ -73,12 +130,14 @@ export interface SessionLogQuery {
 }
 
 export interface HistoryStore {
-  createAccount(input: { username: string; role: AccountRole; passwordHash: string }): Promise<Account>;
+  createAccount(input: NewAccount): Promise<Account>;
   findAccount(username: string): Promise<Account | undefined>;
   getAccount(id: number): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
   /** Removes the account and revokes its keys. False when there was no such account. */
   removeAccount(username: string): Promise<boolean>;
+  /** False when there was no such account. */
+  setCommandPermission(username: string, permission: CommandPermission): Promise<boolean>;
 
   createApiKey(input: NewApiKey): Promise<ApiKeyRecord>;
   /** The key with this hash, unless it is revoked. */
@@ -86,6 +145,25 @@ export interface HistoryStore {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** False when there was no such live key. */
   revokeApiKey(id: number): Promise<boolean>;
+
+  /** Conflict when the id is taken (by a live or a revoked client). */
+  createApiClient(input: NewApiClient): Promise<ApiClientRecord>;
+  /** The client with this id, unless it is revoked. */
+  findApiClient(id: string): Promise<ApiClientRecord | undefined>;
+  /** Every client, revoked ones included, oldest first. */
+  listApiClients(): Promise<ApiClientRecord[]>;
+  /** Revokes a live client and invalidates all its tokens. False when there was no such live client. */
+  revokeApiClient(id: string): Promise<boolean>;
+  /** Sets a new secret and invalidates all tokens issued so far. False when there was no such live client. */
+  replaceApiClientSecret(id: string, secretHash: string): Promise<boolean>;
+  /**
+   * Stores a token for a live client whose secret is still `secretHash`, then keeps only its
+   * `maxValid` newest valid tokens (the oldest are invalidated first). False, storing nothing, when
+   * the client is unknown, revoked, or has a new secret.
+   */
+  issueOAuthToken(token: NewOAuthToken, maxValid: number): Promise<boolean>;
+  /** The grant behind a token that has not expired at `now`, issued to a client that is still live. */
+  findOAuthToken(tokenHash: string, now: number): Promise<OAuthTokenGrant | undefined>;
 
   /**
    * Upserts users with their latest facts. `lastSeenAt` never moves backwards; `lastView` is kept

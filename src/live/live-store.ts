@@ -3,7 +3,7 @@
 // claims and change notices all go through the store, and every operation that decides something
 // (first/last session of a user, who ends an expired session) is atomic within the store.
 
-import type { ClientType, PresenceChange, Session, View } from '../core/model.ts';
+import type { ClientType, NodeConnection, PresenceChange, Session, View } from '../core/model.ts';
 
 export interface SessionQuery {
   clientTypes?: readonly ClientType[];
@@ -36,6 +36,23 @@ export interface RemovedSession {
   session: Session;
   /** True when this was the user's last live session: the user is now offline. */
   lastOfUser: boolean;
+}
+
+/** A rollcall process as every node sees it (the dialects call nodes appliances). */
+export interface LiveNode {
+  /** The node's GUID, stable across restarts (kept in its data dir). */
+  id: string;
+  role: NodeConnection['purpose'];
+  /** The machine's host name. */
+  hostname: string;
+  /** The name clients use to reach the node. */
+  publicHostname: string;
+  /** rollcall's version on that node. */
+  version: string;
+  /** Seconds from UTC of the node's clock. */
+  timezoneOffset: number;
+  /** Epoch ms. */
+  startedAt: number;
 }
 
 export type ChangeListener = (change: PresenceChange) => void;
@@ -85,6 +102,15 @@ export interface LiveStore {
 
   /** Ids of users with at least one live session. */
   onlineUserIds(): Promise<string[]>;
+
+  /**
+   * Lists a node for every node to see; registering the same id again replaces its entry. The store
+   * forgets a node when the node is gone (memory: with the process; a shared store must expire it).
+   */
+  registerNode(node: LiveNode): Promise<void>;
+
+  /** Every node registered and not forgotten, in order of first registration. */
+  listNodes(): Promise<LiveNode[]>;
 
   /** Announces a change to every subscriber on every node, this one included. */
   publish(change: PresenceChange): Promise<void>;

@@ -1,8 +1,11 @@
 // The composition root: opens connections, builds the stores the config names, the core, and the
 // HTTP app. Nothing else in rollcall opens files or picks implementations.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import packageJson from '../../package.json' with { type: 'json' };
 import type { Config } from '../config/schema.ts';
 import { Credentials } from '../auth/credentials.ts';
+import { OAuthClients } from '../auth/oauth/api-clients.ts';
 import { PresenceService } from '../core/presence-service.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import { createLiveStore } from '../live/factory.ts';
@@ -53,7 +56,11 @@ export async function createRollcall(config: Config, options: { logger?: LoggerO
     tokenSecret: dataDir.tokenSecret,
     ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
   });
-  app = await buildApp({ config, presence, credentials, logger: options.logger });
+  const oauth = new OAuthClients(history);
+  app = await buildApp({ config, presence, credentials, oauth, logger: options.logger });
+  // Listed before the first request, so the dialects name this node among the appliances.
+  const machine = hostname();
+  await presence.registerNode({ hostname: machine, publicHostname: config.publicHostname ?? machine, version: packageJson.version });
   presence.start();
 
   let closing: Promise<void> | undefined;

@@ -9,7 +9,7 @@ test('accounts add, list and remove round-trip through the data dir', async (t) 
 
   const added = await runCli(['accounts', 'add', 'alice', '--role', 'admin', '--data-dir', dir]);
   assert.equal(added.code, 0, added.stderr);
-  assert.match(added.stdout, /created account alice \(admin\)/);
+  assert.match(added.stdout, /created account alice \(admin, command API full\)/);
   const password = /^password: (\S+)$/m.exec(added.stdout)?.[1];
   assert.ok(password, `a generated password is printed once:\n${added.stdout}`);
 
@@ -21,9 +21,9 @@ test('accounts add, list and remove round-trip through the data dir', async (t) 
   const listed = await runCli(['accounts', 'list', '--data-dir', dir]);
   assert.equal(listed.code, 0, listed.stderr);
   const rows = listed.stdout.trim().split('\n');
-  assert.match(rows[0] ?? '', /^USERNAME\s+ROLE\s+CREATED$/);
-  assert.match(listed.stdout, /^alice\s+admin\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/m);
-  assert.match(listed.stdout, /^bob\s+reader\s+/m);
+  assert.match(rows[0] ?? '', /^USERNAME\s+ROLE\s+COMMAND API\s+CREATED$/);
+  assert.match(listed.stdout, /^alice\s+admin\s+full\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/m);
+  assert.match(listed.stdout, /^bob\s+reader\s+read_only\s+/m);
 
   const { history, close } = await openHistory(configFor(dir));
   try {
@@ -79,4 +79,25 @@ test('accounts remove refuses an unknown account and the last admin', async (t) 
   assert.equal(last.code, 1);
   assert.match(last.stderr, /^rollcall: "root" is the last admin account/);
   assert.match((await runCli(['accounts', 'list', '--data-dir', dir])).stdout, /^root\s+admin/m);
+});
+
+test('accounts command-api sets the command API permission, and add takes it too', async (t) => {
+  const dir = tempDataDir(t);
+  const added = await runCli(['accounts', 'add', 'carol', '--role', 'reader', '--command-api', 'deny', '--data-dir', dir], { ROLLCALL_NEW_PASSWORD: 'carol-password' });
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /command API deny/);
+  const changed = await runCli(['accounts', 'command-api', 'carol', 'full', '--data-dir', dir]);
+  assert.equal(changed.code, 0, changed.stderr);
+  const { history, close } = await openHistory(configFor(dir));
+  try {
+    assert.equal((await history.findAccount('carol'))?.commandPermission, 'full');
+  } finally {
+    await close();
+  }
+  const bad = await runCli(['accounts', 'command-api', 'carol', 'everything', '--data-dir', dir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^rollcall: permission must be one of full, read_only, deny$/m);
+  const unknown = await runCli(['accounts', 'command-api', 'nobody', 'deny', '--data-dir', dir]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no account "nobody"/);
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteDatabase, SCHEMA_VERSION } from '../../src/history/sqlite/open-sqlite.ts';
+import { MIGRATIONS } from '../../src/history/sqlite/sql.ts';
 import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
 import type { SessionLogWrite } from '../../src/history/history-store.ts';
 import type { UserRecord } from '../../src/core/model.ts';
@@ -135,6 +136,22 @@ describe('SqliteHistoryStore on a file', () => {
     } as unknown as SessionLogWrite;
     await assert.rejects(store.appendSessionLog([good, broken]));
     assert.deepEqual(await store.listSessionLog(), []);
+  });
+
+  it('migrates a file of schema 1: accounts get the command permission of their role', async () => {
+    const v1Path = join(dir, 'v1.db');
+    const db = new Database(v1Path);
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO accounts (username, role, password_hash, created_at) VALUES ('boss', 'admin', 'x', 1), ('eye', 'reader', 'y', 2)").run();
+    db.close();
+    const reopened = openSqliteDatabase(v1Path);
+    handles.push(reopened);
+    assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const store = new SqliteHistoryStore(reopened);
+    assert.equal((await store.findAccount('boss'))?.commandPermission, 'full');
+    assert.equal((await store.findAccount('eye'))?.commandPermission, 'read_only');
+    assert.deepEqual(await store.listApiClients(), []);
   });
 
   it('refuses a file written by a newer schema', () => {

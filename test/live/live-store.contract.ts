@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { PresenceChange } from '../../src/core/model.ts';
-import type { LiveStore } from '../../src/live/live-store.ts';
+import type { LiveNode, LiveStore } from '../../src/live/live-store.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
 export interface LiveStoreFixture {
@@ -162,6 +162,33 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       const page1 = await store.list({ limit: 4 });
       const page2 = await store.list({ afterId: page1.at(-1)!.id, limit: 4 });
       assert.deepEqual([...page1, ...page2].map((s) => s.id), ids);
+    });
+
+    test('lists registered nodes in order of first registration; registering again replaces the entry', async () => {
+      // The fixture's store is shared by the suite's tests, so this test uses ids of its own and
+      // looks only at them.
+      const tag = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      const node = (id: string, extra: Partial<LiveNode> = {}): LiveNode => ({
+        id: `${id}-${tag}`,
+        role: 'master',
+        hostname: `${id}.internal`,
+        publicHostname: `${id}.example.com`,
+        version: '1.0.0',
+        timezoneOffset: 0,
+        startedAt: 1_000,
+        ...extra,
+      });
+      const mine = async () => (await store.listNodes()).filter((n) => n.id.endsWith(tag));
+      await store.registerNode(node('a'));
+      await store.registerNode(node('b', { role: 'traffic', timezoneOffset: -18_000 }));
+      assert.deepEqual(await mine(), [node('a'), node('b', { role: 'traffic', timezoneOffset: -18_000 })]);
+
+      await store.registerNode(node('a', { version: '1.1.0', startedAt: 2_000 }));
+      assert.deepEqual(await mine(), [node('a', { version: '1.1.0', startedAt: 2_000 }), node('b', { role: 'traffic', timezoneOffset: -18_000 })]);
+
+      const [listed] = await mine();
+      listed!.hostname = 'changed by a caller';
+      assert.equal((await mine())[0]?.hostname, 'a.internal', 'callers get copies');
     });
 
     test('publish reaches every subscriber in order until it unsubscribes', async () => {

@@ -80,6 +80,38 @@ export const MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   );
   `,
+  `
+  -- Command-API permission of an account (the BeyondTrust dialect's perm_command): full, read_only or
+  -- deny. Accounts made before this step keep what their role let them do: admins full, readers read.
+  ALTER TABLE accounts ADD COLUMN command_permission TEXT NOT NULL DEFAULT 'read_only';
+  UPDATE accounts SET command_permission = 'full' WHERE role = 'admin';
+
+  -- OAuth2 API clients (client credentials grant). The id is public; only the secret's sha256 is kept.
+  -- Revoked clients stay listed so operators can see which existed and when they stopped working.
+  -- seq keeps creation order for listings (ids are random); AUTOINCREMENT for the same reason as above.
+  CREATE TABLE api_clients (
+    seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                TEXT    NOT NULL UNIQUE,
+    label             TEXT,
+    permission        TEXT    NOT NULL,
+    secret_hash       TEXT    NOT NULL,
+    created_at        INTEGER NOT NULL,
+    secret_created_at INTEGER NOT NULL,
+    revoked_at        INTEGER
+  );
+
+  -- Bearer tokens issued to API clients. Invalid tokens are deleted, not flagged: nothing needs them
+  -- afterwards, and the table stays at most 30 rows per client. AUTOINCREMENT ids give the issue order
+  -- that decides which token is the oldest, even for tokens issued in the same millisecond.
+  CREATE TABLE oauth_tokens (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id  TEXT    NOT NULL REFERENCES api_clients (id),
+    token_hash TEXT    NOT NULL UNIQUE,
+    issued_at  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX oauth_tokens_by_client ON oauth_tokens (client_id, id);
+  `,
 ];
 
 export const GET_USER_VERSION = 'user_version';
@@ -88,18 +120,20 @@ export const setUserVersion = (version: number): string => `PRAGMA user_version 
 
 // Accounts
 
-const ACCOUNT_COLUMNS = 'id, username, role, password_hash, created_at';
+const ACCOUNT_COLUMNS = 'id, username, role, password_hash, created_at, command_permission';
 
 /** DO NOTHING + RETURNING: no row back means the username is taken, without parsing driver errors. */
 export const INSERT_ACCOUNT = `
-  INSERT INTO accounts (username, role, password_hash, created_at)
-  VALUES (@username, @role, @passwordHash, @createdAt)
+  INSERT INTO accounts (username, role, password_hash, created_at, command_permission)
+  VALUES (@username, @role, @passwordHash, @createdAt, @commandPermission)
   ON CONFLICT (username) DO NOTHING
   RETURNING ${ACCOUNT_COLUMNS}`;
 export const SELECT_ACCOUNT_BY_USERNAME = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username = ?`;
 export const SELECT_ACCOUNT_BY_ID = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`;
 export const SELECT_ACCOUNTS = `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`;
 export const DELETE_ACCOUNT = 'DELETE FROM accounts WHERE id = ?';
+export const UPDATE_COMMAND_PERMISSION = `
+  UPDATE accounts SET command_permission = @permission WHERE username = @username`;
 
 // API keys
 
@@ -118,6 +152,48 @@ export const REVOKE_API_KEY = `
   UPDATE api_keys SET revoked_at = @revokedAt WHERE id = @id AND revoked_at IS NULL`;
 export const REVOKE_API_KEYS_OF_ACCOUNT = `
   UPDATE api_keys SET revoked_at = @revokedAt WHERE account_id = @accountId AND revoked_at IS NULL`;
+
+// API clients and their OAuth2 tokens
+
+const API_CLIENT_COLUMNS = 'id, label, permission, secret_hash, created_at, secret_created_at, revoked_at';
+
+/** DO NOTHING + RETURNING: no row back means the client id is taken. */
+export const INSERT_API_CLIENT = `
+  INSERT INTO api_clients (id, label, permission, secret_hash, created_at, secret_created_at)
+  VALUES (@id, @label, @permission, @secretHash, @createdAt, @createdAt)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING ${API_CLIENT_COLUMNS}`;
+export const SELECT_LIVE_API_CLIENT = `
+  SELECT ${API_CLIENT_COLUMNS} FROM api_clients WHERE id = ? AND revoked_at IS NULL`;
+export const SELECT_API_CLIENTS = `SELECT ${API_CLIENT_COLUMNS} FROM api_clients ORDER BY seq`;
+/** Only live clients: revoking twice must not move the recorded revocation time. */
+export const REVOKE_API_CLIENT = `
+  UPDATE api_clients SET revoked_at = @revokedAt WHERE id = @id AND revoked_at IS NULL`;
+export const REPLACE_API_CLIENT_SECRET = `
+  UPDATE api_clients SET secret_hash = @secretHash, secret_created_at = @at WHERE id = @id AND revoked_at IS NULL`;
+
+export const INSERT_OAUTH_TOKEN = `
+  INSERT INTO oauth_tokens (client_id, token_hash, issued_at, expires_at)
+  VALUES (@clientId, @tokenHash, @issuedAt, @expiresAt)`;
+/**
+ * Keeps the `max` newest valid tokens of a client and deletes the rest: the oldest go first when a new
+ * one would exceed the limit, and expired ones are cleared on the way.
+ */
+export const DELETE_EXCESS_OAUTH_TOKENS = `
+  DELETE FROM oauth_tokens
+  WHERE client_id = @clientId
+    AND (expires_at <= @now OR id NOT IN (
+      SELECT id FROM oauth_tokens
+      WHERE client_id = @clientId AND expires_at > @now
+      ORDER BY id DESC
+      LIMIT @max))`;
+export const DELETE_OAUTH_TOKENS_OF_CLIENT = 'DELETE FROM oauth_tokens WHERE client_id = ?';
+/** A token counts only while it has not expired and its client is not revoked. */
+export const SELECT_VALID_OAUTH_TOKEN = `
+  SELECT t.issued_at AS token_issued_at, t.expires_at AS token_expires_at,
+         c.id, c.label, c.permission, c.secret_hash, c.created_at, c.secret_created_at, c.revoked_at
+  FROM oauth_tokens t JOIN api_clients c ON c.id = t.client_id
+  WHERE t.token_hash = @tokenHash AND t.expires_at > @now AND c.revoked_at IS NULL`;
 
 // Users
 

@@ -10,12 +10,20 @@ import { RollcallError } from '../../core/errors.ts';
 import {
   ACCOUNT_ROLES,
   API_KEY_KINDS,
+  COMMAND_PERMISSIONS,
+  defaultCommandPermission,
   type Account,
   type AccountRole,
+  type ApiClientRecord,
   type ApiKeyKind,
   type ApiKeyRecord,
+  type CommandPermission,
   type HistoryStore,
+  type NewAccount,
+  type NewApiClient,
   type NewApiKey,
+  type NewOAuthToken,
+  type OAuthTokenGrant,
   type SessionLogEntry,
   type SessionLogQuery,
   type SessionLogWrite,
@@ -33,6 +41,22 @@ interface AccountRow {
   role: string;
   password_hash: string;
   created_at: number;
+  command_permission: string;
+}
+
+interface ApiClientRow {
+  id: string;
+  label: string | null;
+  permission: string;
+  secret_hash: string;
+  created_at: number;
+  secret_created_at: number;
+  revoked_at: number | null;
+}
+
+interface OAuthTokenRow extends ApiClientRow {
+  token_issued_at: number;
+  token_expires_at: number;
 }
 
 interface ApiKeyRow {
@@ -108,9 +132,10 @@ interface SessionEndParams {
 function prepareStatements(db: Database.Database) {
   return {
     insertAccount: db.prepare<
-      { username: string; role: AccountRole; passwordHash: string; createdAt: number },
+      { username: string; role: AccountRole; passwordHash: string; createdAt: number; commandPermission: CommandPermission },
       AccountRow
     >(sql.INSERT_ACCOUNT),
+    updateCommandPermission: db.prepare<{ username: string; permission: CommandPermission }>(sql.UPDATE_COMMAND_PERMISSION),
     accountByUsername: db.prepare<[string], AccountRow>(sql.SELECT_ACCOUNT_BY_USERNAME),
     accountById: db.prepare<[number], AccountRow>(sql.SELECT_ACCOUNT_BY_ID),
     accounts: db.prepare<[], AccountRow>(sql.SELECT_ACCOUNTS),
@@ -131,6 +156,18 @@ function prepareStatements(db: Database.Database) {
     apiKeys: db.prepare<[], ApiKeyRow>(sql.SELECT_API_KEYS),
     revokeApiKey: db.prepare<{ id: number; revokedAt: number }>(sql.REVOKE_API_KEY),
     revokeApiKeysOfAccount: db.prepare<{ accountId: number; revokedAt: number }>(sql.REVOKE_API_KEYS_OF_ACCOUNT),
+    insertApiClient: db.prepare<
+      { id: string; label: string | null; permission: CommandPermission; secretHash: string; createdAt: number },
+      ApiClientRow
+    >(sql.INSERT_API_CLIENT),
+    liveApiClient: db.prepare<[string], ApiClientRow>(sql.SELECT_LIVE_API_CLIENT),
+    apiClients: db.prepare<[], ApiClientRow>(sql.SELECT_API_CLIENTS),
+    revokeApiClient: db.prepare<{ id: string; revokedAt: number }>(sql.REVOKE_API_CLIENT),
+    replaceApiClientSecret: db.prepare<{ id: string; secretHash: string; at: number }>(sql.REPLACE_API_CLIENT_SECRET),
+    insertOAuthToken: db.prepare<{ clientId: string; tokenHash: string; issuedAt: number; expiresAt: number }>(sql.INSERT_OAUTH_TOKEN),
+    deleteExcessOAuthTokens: db.prepare<{ clientId: string; now: number; max: number }>(sql.DELETE_EXCESS_OAUTH_TOKENS),
+    deleteOAuthTokensOfClient: db.prepare<[string]>(sql.DELETE_OAUTH_TOKENS_OF_CLIENT),
+    validOAuthToken: db.prepare<{ tokenHash: string; now: number }, OAuthTokenRow>(sql.SELECT_VALID_OAUTH_TOKEN),
     upsertUser: db.prepare<UserParams>(sql.UPSERT_USER),
     user: db.prepare<[string], UserRow>(sql.SELECT_USER),
     usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
@@ -154,6 +191,9 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly #appendSessionLog: (writes: readonly SessionLogWrite[]) => void;
   readonly #removeAccount: (username: string, at: number) => boolean;
   readonly #createApiKey: (input: NewApiKey, at: number) => ApiKeyRow;
+  readonly #revokeApiClient: (id: string, at: number) => boolean;
+  readonly #replaceApiClientSecret: (id: string, secretHash: string, at: number) => boolean;
+  readonly #issueOAuthToken: (token: NewOAuthToken, maxValid: number) => boolean;
 
   /** `db` comes from openSqliteDatabase (migrated); the store owns it from here and closes it. */
   constructor(db: Database.Database) {
@@ -221,10 +261,48 @@ export class SqliteHistoryStore implements HistoryStore {
       return row;
     });
     this.#createApiKey = (input, at) => createApiKey.immediate(input, at);
+
+    // Revoking or re-keying a client and dropping its tokens happen together or not at all: a token
+    // that outlived its client's revocation would still open the API.
+    const revokeApiClient = db.transaction((id: string, at: number): boolean => {
+      if (statements.revokeApiClient.run({ id, revokedAt: at }).changes === 0) return false;
+      statements.deleteOAuthTokensOfClient.run(id);
+      return true;
+    });
+    this.#revokeApiClient = (id, at) => revokeApiClient.immediate(id, at);
+
+    const replaceApiClientSecret = db.transaction((id: string, secretHash: string, at: number): boolean => {
+      if (statements.replaceApiClientSecret.run({ id, secretHash, at }).changes === 0) return false;
+      statements.deleteOAuthTokensOfClient.run(id);
+      return true;
+    });
+    this.#replaceApiClientSecret = (id, secretHash, at) => replaceApiClientSecret.immediate(id, secretHash, at);
+
+    // One transaction: the secret check, the insert and the trim must see the same client, or a
+    // token could be issued on a secret regenerated a moment earlier.
+    const issueOAuthToken = db.transaction((token: NewOAuthToken, maxValid: number): boolean => {
+      const client = statements.liveApiClient.get(token.clientId);
+      if (client === undefined || client.secret_hash !== token.secretHash) return false;
+      statements.insertOAuthToken.run({
+        clientId: token.clientId,
+        tokenHash: token.tokenHash,
+        issuedAt: token.issuedAt,
+        expiresAt: token.expiresAt,
+      });
+      statements.deleteExcessOAuthTokens.run({ clientId: token.clientId, now: token.issuedAt, max: maxValid });
+      return true;
+    });
+    this.#issueOAuthToken = (token, maxValid) => issueOAuthToken.immediate(token, maxValid);
   }
 
-  async createAccount(input: { username: string; role: AccountRole; passwordHash: string }): Promise<Account> {
-    const row = this.#statements.insertAccount.get({ ...input, createdAt: Date.now() });
+  async createAccount(input: NewAccount): Promise<Account> {
+    const row = this.#statements.insertAccount.get({
+      username: input.username,
+      role: input.role,
+      passwordHash: input.passwordHash,
+      commandPermission: input.commandPermission ?? defaultCommandPermission(input.role),
+      createdAt: Date.now(),
+    });
     if (row === undefined) throw new RollcallError('conflict', `account "${input.username}" already exists`);
     return toAccount(row);
   }
@@ -245,6 +323,53 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async removeAccount(username: string): Promise<boolean> {
     return this.#removeAccount(username, Date.now());
+  }
+
+  async setCommandPermission(username: string, permission: CommandPermission): Promise<boolean> {
+    checkPermission(permission);
+    return this.#statements.updateCommandPermission.run({ username, permission }).changes > 0;
+  }
+
+  async createApiClient(input: NewApiClient): Promise<ApiClientRecord> {
+    checkPermission(input.permission);
+    const row = this.#statements.insertApiClient.get({
+      id: input.id,
+      label: input.label ?? null,
+      permission: input.permission,
+      secretHash: input.secretHash,
+      createdAt: Date.now(),
+    });
+    if (row === undefined) throw new RollcallError('conflict', `an API client with id ${input.id} already exists`);
+    return toApiClient(row);
+  }
+
+  async findApiClient(id: string): Promise<ApiClientRecord | undefined> {
+    const row = this.#statements.liveApiClient.get(id);
+    return row && toApiClient(row);
+  }
+
+  async listApiClients(): Promise<ApiClientRecord[]> {
+    return this.#statements.apiClients.all().map(toApiClient);
+  }
+
+  async revokeApiClient(id: string): Promise<boolean> {
+    return this.#revokeApiClient(id, Date.now());
+  }
+
+  async replaceApiClientSecret(id: string, secretHash: string): Promise<boolean> {
+    return this.#replaceApiClientSecret(id, secretHash, Date.now());
+  }
+
+  async issueOAuthToken(token: NewOAuthToken, maxValid: number): Promise<boolean> {
+    if (!Number.isSafeInteger(maxValid) || maxValid < 1) {
+      throw new RollcallError('invalid_parameter', `maxValid must be a positive integer, got ${maxValid}`);
+    }
+    return this.#issueOAuthToken(token, maxValid);
+  }
+
+  async findOAuthToken(tokenHash: string, now: number): Promise<OAuthTokenGrant | undefined> {
+    const row = this.#statements.validOAuthToken.get({ tokenHash, now });
+    return row && { client: toApiClient(row), issuedAt: row.token_issued_at, expiresAt: row.token_expires_at };
   }
 
   async createApiKey(input: NewApiKey): Promise<ApiKeyRecord> {
@@ -328,6 +453,13 @@ function checkLimit(limit: number): number {
   return limit;
 }
 
+/** Callers outside TypeScript's reach (CLI input, JSON) must not store a permission nothing understands. */
+function checkPermission(permission: string): void {
+  if (!(COMMAND_PERMISSIONS as readonly string[]).includes(permission)) {
+    throw new RollcallError('invalid_parameter', `command permission must be one of ${COMMAND_PERMISSIONS.join(', ')}, got "${permission}"`);
+  }
+}
+
 function userParams(record: UserRecord): UserParams {
   const { user, lastSeenAt, lastView } = record;
   return {
@@ -361,7 +493,21 @@ function toAccount(row: AccountRow): Account {
     role: oneOf(ACCOUNT_ROLES, row.role, 'accounts.role'),
     passwordHash: row.password_hash,
     createdAt: row.created_at,
+    commandPermission: oneOf(COMMAND_PERMISSIONS, row.command_permission, 'accounts.command_permission'),
   };
+}
+
+function toApiClient(row: ApiClientRow): ApiClientRecord {
+  const client: ApiClientRecord = {
+    id: row.id,
+    permission: oneOf(COMMAND_PERMISSIONS, row.permission, 'api_clients.permission'),
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    secretCreatedAt: row.secret_created_at,
+  };
+  if (row.label !== null) client.label = row.label;
+  if (row.revoked_at !== null) client.revokedAt = row.revoked_at;
+  return client;
 }
 
 function toApiKey(row: ApiKeyRow): ApiKeyRecord {

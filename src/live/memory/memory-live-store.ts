@@ -4,6 +4,7 @@
 import type { PresenceChange, Session } from '../../core/model.ts';
 import type {
   ChangeListener,
+  LiveNode,
   LiveStore,
   RemovedSession,
   SessionQuery,
@@ -30,6 +31,8 @@ export class MemoryLiveStore implements LiveStore {
   /** No bucket below this one holds anything. */
   private lowestBucket = Number.POSITIVE_INFINITY;
   private readonly listeners = new Set<ChangeListener>();
+  /** Only this process's node: nothing else can see a memory store. */
+  private readonly nodes = new Map<string, LiveNode>();
   private readonly ids: SessionIdAllocator;
   private readonly onListenerError: (error: unknown) => void;
 
@@ -152,6 +155,14 @@ export class MemoryLiveStore implements LiveStore {
 
   async onlineUserIds(): Promise<string[]> {
     return [...this.sessionsByUser.keys()];
+  }
+
+  async registerNode(node: LiveNode): Promise<void> {
+    this.nodes.set(node.id, { ...node });
+  }
+
+  async listNodes(): Promise<LiveNode[]> {
+    return [...this.nodes.values()].map((node) => ({ ...node }));
   }
 
   async publish(change: PresenceChange): Promise<void> {

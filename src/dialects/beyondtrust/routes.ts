@@ -1,0 +1,100 @@
+// The BeyondTrust (formerly Bomgar) dialect: the XML command API at /api/command and /api/command.ns
+// (GET, or POST with a form body), the OAuth2 token endpoint its integrations use, and the plain
+// GET /check_health probe. Handlers validate, authorise, call the core and serialize; this folder holds
+// the dialect's whole shape (parameters, XML, errors) and reads presence only through the core.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Credentials } from '../../auth/credentials.ts';
+import type { OAuthClients } from '../../auth/oauth/api-clients.ts';
+import { isRollcallError, RollcallError } from '../../core/errors.ts';
+import type { PresenceService } from '../../core/presence-service.ts';
+import { findAction, type CommandAction } from './actions.ts';
+import { authenticateCaller, type CommandCaller } from './caller.ts';
+import { actionErrorXml, commandErrorHandler, rootErrorXml, sendXml } from './errors.ts';
+import { oauthTokenRoute } from './oauth-route.ts';
+import { mergeParams, type RawParams } from './params.ts';
+import { ResponseCache } from './response-cache.ts';
+import type { XmlDocument } from './serializer.ts';
+
+export interface BeyondTrustOptions {
+  presence: PresenceService;
+  credentials: Credentials;
+  oauth: OAuthClients;
+  /** Default namespace of every answer's root (config `btNamespace`). */
+  namespace: string;
+  /** Milliseconds identical queries share one answer (config `btCacheMs`); 0 turns sharing off. */
+  cacheMs: number;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+/** A command needs a few short parameters; a form body larger than this is not a command. */
+const FORM_BODY_LIMIT = 64 * 1024;
+
+/** A form body as the query-string parser gives a query: a repeated name becomes an array. */
+function parseForm(body: string): RawParams {
+  // No prototype: a parameter named __proto__ must stay a parameter.
+  const params: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(body)) {
+    const seen = params[name];
+    params[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return params;
+}
+
+const isForm = (request: FastifyRequest) => (request.headers['content-type'] ?? '').toLowerCase().startsWith(FORM);
+
+const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, options) => {
+  const { presence, credentials, oauth, namespace } = options;
+  const cache = new ResponseCache<XmlDocument>({ windowMs: options.cacheMs });
+  app.addHook('onClose', async () => cache.clear());
+  app.setErrorHandler(commandErrorHandler(namespace));
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    let params: RawParams;
+    let caller: CommandCaller;
+    let name: string;
+    let action: CommandAction;
+    try {
+      if (request.method === 'POST' && request.body !== undefined && !isForm(request)) {
+        throw new RollcallError('invalid_body', `unsupported body: send parameters in the query string or as ${FORM}`);
+      }
+      params = mergeParams(request.query, request.body);
+      caller = await authenticateCaller(request.headers.authorization, params, credentials, oauth);
+      ({ name, action } = findAction(params));
+    } catch (error) {
+      if (isRollcallError(error)) return sendXml(reply, rootErrorXml(error.message, namespace));
+      throw error;
+    }
+
+    let prepared;
+    try {
+      prepared = action.prepare(params);
+    } catch (error) {
+      if (isRollcallError(error)) return sendXml(reply, actionErrorXml(action.root, error.message, namespace));
+      throw error;
+    }
+    // The permission is part of the key: callers whose answers could differ never share one.
+    const key = `${caller.permission}\n${name}\n${prepared.key}`;
+    const body = await cache.get(key, () => prepared.render({ presence, permission: caller.permission, render: { namespace } }));
+    return sendXml(reply, body);
+  };
+
+  for (const url of ['/api/command', '/api/command.ns']) {
+    app.route({ method: ['GET', 'POST'], url, handler: handle });
+  }
+};
+
+export const beyondTrustDialect: FastifyPluginAsync<BeyondTrustOptions> = async (app, options) => {
+  // Registered here, so form bodies are parsed for this dialect's routes only.
+  app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+    done(null, parseForm(body as string));
+  });
+  await app.register(commandRoutes, options);
+  await app.register(oauthTokenRoute, { oauth: options.oauth });
+
+  // The appliance's plain probe: 200 or 500 and a short text, nothing else exposed.
+  app.get('/check_health', async (_request, reply) => {
+    const health = await options.presence.health();
+    void reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
+    return health.ok ? reply.send('OK: healthy\n') : reply.status(500).send(`ERROR: ${health.problem}\n`);
+  });
+};

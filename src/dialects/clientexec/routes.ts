@@ -1,0 +1,67 @@
+// Clientexec dialect: `GET /api/users/usersonline` (specs/WIRE-FORMATS.md § 2). Authorizes an API key,
+// reads online and recent offline users from the core, and answers Clientexec's JSON.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { isAdmin, parseBearer, type Credentials, type Reader } from '../../auth/credentials.ts';
+import { RollcallError, isRollcallError } from '../../core/errors.ts';
+import type { PresenceService } from '../../core/presence-service.ts';
+import { numericId } from '../shared/numeric-id.ts';
+import { renderClientexecError } from './errors.ts';
+import { elapsedOf, onlineUsersBody } from './serializer.ts';
+
+export interface ClientexecOptions {
+  presence: PresenceService;
+  credentials: Credentials;
+  /** `ceLinkTemplate` from the config: each user's `link`. */
+  linkTemplate: string;
+}
+
+/**
+ * The key may come in the query string (how Clientexec carries it is not public; scripts often use a
+ * URL). Any other parameter is ignored, as Clientexec callers add their own. app.ts keeps these two
+ * out of request logs.
+ */
+const KeyQuery = Type.Object({
+  apikey: Type.Optional(Type.String({ maxLength: 1024 })),
+  key: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+type KeyQuery = Static<typeof KeyQuery>;
+
+export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate }) => {
+  app.setErrorHandler(renderClientexecError);
+
+  app.get<{ Querystring: KeyQuery }>('/api/users/usersonline', { schema: { querystring: KeyQuery } }, async (request, reply) => {
+    const reader = await authenticate(credentials, presentedKey(request));
+    const now = Date.now();
+    const users = await presence.users('all');
+    return onlineUsersBody({
+      users,
+      now,
+      linkTemplate,
+      superadmin: isAdmin(reader),
+      // `self` is a number in Clientexec; a key linked to a non-numeric user id answers 0, like no user.
+      self: numericId(reader.apiKey?.userId ?? '') ?? 0,
+      elapsed: () => elapsedOf(reply),
+    });
+  });
+};
+
+/** The first key found, in this order: X-API-Key, Authorization: Bearer, `apikey=`, `key=`. */
+function presentedKey(request: FastifyRequest<{ Querystring: KeyQuery }>): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header.trim()) return header.trim();
+  return parseBearer(request.headers.authorization) ?? (request.query.apikey || undefined) ?? (request.query.key || undefined);
+}
+
+/** No key is a 401; a key that is not a valid API key (unknown, revoked, an ingest key) is a 403. */
+async function authenticate(credentials: Credentials, key: string | undefined): Promise<Reader> {
+  if (!key) {
+    throw new RollcallError('unauthorized', 'missing API key: send X-API-Key, Authorization: Bearer, or the apikey query parameter');
+  }
+  try {
+    return await credentials.apiKeyReader(key);
+  } catch (error) {
+    if (isRollcallError(error) && error.code === 'unauthorized') throw new RollcallError('forbidden', 'the API key is not valid');
+    throw error;
+  }
+}
