@@ -129,6 +129,13 @@ export interface SessionLogQuery {
   limit?: number;
 }
 
+/** How many were online at one instant (see PresenceService's sampler). */
+export interface PresenceSample {
+  at: number;
+  onlineUsers: number;
+  sessions: number;
+}
+
 export interface HistoryStore {
   createAccount(input: NewAccount): Promise<Account>;
   findAccount(username: string): Promise<Account | undefined>;
@@ -181,6 +188,11 @@ export interface HistoryStore {
    * store died with it calls this at start for the sessions a crash left open.
    */
   endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number>;
+
+  /** Stores a sample and forgets those taken before `keepSince`. */
+  recordPresenceSample(sample: PresenceSample, keepSince: number): Promise<void>;
+  /** Samples taken at or after `since`, oldest first. */
+  listPresenceSamples(since: number): Promise<PresenceSample[]>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

@@ -607,6 +607,21 @@ export function describeHistoryStoreContract(name: string, open: () => Promise<O
       });
     });
 
+    describe('presence samples', () => {
+      it('answers samples since a time in order, replaces one for the same instant, and prunes old ones', async () => {
+        await store.recordPresenceSample({ at: 1_000, onlineUsers: 1, sessions: 2 }, 0);
+        await store.recordPresenceSample({ at: 3_000, onlineUsers: 3, sessions: 4 }, 0);
+        await store.recordPresenceSample({ at: 2_000, onlineUsers: 2, sessions: 3 }, 0);
+        await store.recordPresenceSample({ at: 2_000, onlineUsers: 5, sessions: 6 }, 0);
+        assert.deepEqual(await store.listPresenceSamples(1_500), [
+          { at: 2_000, onlineUsers: 5, sessions: 6 },
+          { at: 3_000, onlineUsers: 3, sessions: 4 },
+        ]);
+        await store.recordPresenceSample({ at: 4_000, onlineUsers: 0, sessions: 0 }, 2_500);
+        assert.deepEqual((await store.listPresenceSamples(0)).map((s) => s.at), [3_000, 4_000]);
+      });
+    });
+
     describe('counters', () => {
       it('answers the value before the addition, starting at 0, and accumulates', async () => {
         assert.equal(await store.advanceCounter('session-id', 1), 0);

@@ -112,6 +112,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX oauth_tokens_by_client ON oauth_tokens (client_id, id);
   `,
+  `
+  -- How many users and sessions were online, sampled once a minute, for charts over the last hour and
+  -- day. Samples older than the longest chart are pruned as new ones arrive.
+  CREATE TABLE presence_samples (
+    at           INTEGER PRIMARY KEY,
+    online_users INTEGER NOT NULL,
+    sessions     INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const GET_USER_VERSION = 'user_version';
@@ -257,6 +266,16 @@ export const SELECT_SESSION_LOG_OF_USER = `
   WHERE user_id = @userId
   ORDER BY started_at DESC, id DESC
   LIMIT @limit`;
+
+// Presence samples
+
+/** A second sample for the same instant (two nodes sampling at once) replaces the first. */
+export const UPSERT_PRESENCE_SAMPLE = `
+  INSERT INTO presence_samples (at, online_users, sessions) VALUES (@at, @onlineUsers, @sessions)
+  ON CONFLICT (at) DO UPDATE SET online_users = excluded.online_users, sessions = excluded.sessions`;
+export const DELETE_PRESENCE_SAMPLES_BEFORE = 'DELETE FROM presence_samples WHERE at < ?';
+export const SELECT_PRESENCE_SAMPLES_SINCE = `
+  SELECT at, online_users AS onlineUsers, sessions FROM presence_samples WHERE at >= ? ORDER BY at`;
 
 // Settings and counters
 

@@ -24,6 +24,7 @@ import {
   type NewApiKey,
   type NewOAuthToken,
   type OAuthTokenGrant,
+  type PresenceSample,
   type SessionLogEntry,
   type SessionLogQuery,
   type SessionLogWrite,
@@ -179,6 +180,9 @@ function prepareStatements(db: Database.Database) {
     setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
     upsertSetting: db.prepare<{ key: string; value: string }>(sql.UPSERT_SETTING),
     advanceCounter: db.prepare<{ name: string; by: number }, { value: number }>(sql.ADVANCE_COUNTER),
+    upsertPresenceSample: db.prepare<PresenceSample>(sql.UPSERT_PRESENCE_SAMPLE),
+    deletePresenceSamplesBefore: db.prepare<[number]>(sql.DELETE_PRESENCE_SAMPLES_BEFORE),
+    presenceSamplesSince: db.prepare<[number], PresenceSample>(sql.SELECT_PRESENCE_SAMPLES_SINCE),
   };
 }
 
@@ -189,6 +193,7 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly #statements: Statements;
   readonly #recordUsers: (records: readonly UserRecord[]) => void;
   readonly #appendSessionLog: (writes: readonly SessionLogWrite[]) => void;
+  readonly #recordPresenceSample: (sample: PresenceSample, keepSince: number) => void;
   readonly #removeAccount: (username: string, at: number) => boolean;
   readonly #createApiKey: (input: NewApiKey, at: number) => ApiKeyRow;
   readonly #revokeApiClient: (id: string, at: number) => boolean;
@@ -234,6 +239,11 @@ export class SqliteHistoryStore implements HistoryStore {
       }
     });
     this.#appendSessionLog = (writes) => appendSessionLog.immediate(writes);
+
+    this.#recordPresenceSample = db.transaction((sample: PresenceSample, keepSince: number) => {
+      statements.upsertPresenceSample.run(sample);
+      statements.deletePresenceSamplesBefore.run(keepSince);
+    });
 
     const removeAccount = db.transaction((username: string, at: number): boolean => {
       const account = statements.accountByUsername.get(username);
@@ -429,6 +439,14 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async setSetting(key: string, value: string): Promise<void> {
     this.#statements.upsertSetting.run({ key, value });
+  }
+
+  async recordPresenceSample(sample: PresenceSample, keepSince: number): Promise<void> {
+    this.#recordPresenceSample(sample, keepSince);
+  }
+
+  async listPresenceSamples(since: number): Promise<PresenceSample[]> {
+    return this.#statements.presenceSamplesSince.all(since).map((row) => ({ ...row }));
   }
 
   async advanceCounter(name: string, by: number): Promise<number> {
