@@ -293,8 +293,11 @@ export class PresenceService {
   async user(id: string): Promise<UserPresence | undefined> {
     const sessions = await this.live.list({ userId: id });
     const record = this.freshest(await this.history.getUser(id), this.writer.pendingUser(id));
-    if (sessions.length > 0) return { ...presenceOf(sessions), ...(record?.lastView && !sessions.some((s) => s.view) && { lastView: record.lastView }) };
-    return record ? { ...record, online: false, sessions: [] } : undefined;
+    if (sessions.length === 0) return record ? { ...record, online: false, sessions: [] } : undefined;
+    const live = presenceOf(sessions);
+    // No live session reports a view yet: the last one history remembers is still the best answer.
+    const lastView = live.lastView ?? record?.lastView;
+    return lastView ? { ...live, lastView } : live;
   }
 
   /** Users with no live session seen within the offline window, most recent first. */
