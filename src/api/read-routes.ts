@@ -1,62 +1,124 @@
-// The minimal read API: sessions (filtered, cursor-paged), users (online/offline/all) and one user.
-// Readable by any account (Basic) or API key (Bearer); ingest credentials report, they do not read.
-import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+// The read API: live sessions (filtered, searched, cursor-paged, counted), one session with its event
+// log, users (online / offline / all), one user, and the dashboard's numbers (`/v1/stats`). Readable
+// by any account (Basic) or API key (Bearer); ingest credentials report, they do not read.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { Credentials } from '../auth/credentials.ts';
 import { RollcallError } from '../core/errors.ts';
+import { LIMITS, SessionIdSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
 import type { PresenceService } from '../core/presence-service.ts';
-import { SessionIdSchema } from '../core/input-schemas.ts';
-import { sessionJson, userJson } from './presence-json.ts';
+import type { PresenceStats } from '../core/stats.ts';
+import type { SessionFilter } from '../live/live-store.ts';
+import { requireReader } from './access.ts';
+import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
+import { READER_SECURITY, errorResponses, stringEnum } from './schemas.ts';
 
 export interface ReadRoutesOptions {
   presence: PresenceService;
   credentials: Credentials;
+  stats: PresenceStats;
 }
+
+/** Pages hold at most this many sessions; 20,000 sessions of a few KB each would be one huge answer. */
+const MAX_PAGE = 1000;
 
 const SessionsQuery = Type.Object(
   {
-    /** Comma list of client types. */
-    type: Type.Optional(Type.String({ maxLength: 256 })),
-    userId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    /** The `nextCursor` of the previous page. */
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    type: Type.Optional(Type.String({ maxLength: 256, description: `Comma list of client types: ${CLIENT_TYPES.join(', ')}` })),
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.userId })),
+    userType: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.userType, description: 'Exactly, e.g. staff or customer' })),
+    node: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The node that owns the session' })),
+    state: Type.Optional(stringEnum(['idle', 'active'] as const)),
+    q: Type.Optional(
+      Type.String({ maxLength: 256, description: 'Case-insensitive text in the user name, username, display names or hostname' }),
+    ),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description: 'The nextCursor of the previous page' })),
+    limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100 }),
   },
   { additionalProperties: false },
 );
+type SessionsQuery = Static<typeof SessionsQuery>;
+
+const SessionsPage = Type.Object({
+  sessions: Type.Array(SessionJsonSchema, { description: 'In ascending id order' }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
+  total: Type.Integer({ description: 'Live sessions matching the filters, over all pages' }),
+});
+
 const UsersQuery = Type.Object(
-  { status: Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('all')], { default: 'online' }) },
+  { status: stringEnum(['online', 'offline', 'all'] as const, { default: 'online' }) },
   { additionalProperties: false },
 );
 
-export const readRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, { presence, credentials }) => {
-  app.addHook('onRequest', async (request) => {
-    await credentials.reader(request.headers.authorization);
-  });
+const CountMap = (description: string) => Type.Record(Type.String(), Type.Integer(), { description });
+const ActivityCounts = Type.Object({ started: Type.Integer(), ended: Type.Integer() });
+const Sample = Type.Object({
+  at: Type.Integer({ description: 'Unix seconds' }),
+  onlineUsers: Type.Integer(),
+  sessions: Type.Integer(),
+});
+const StatsAnswer = Type.Object({
+  sessions: Type.Object({
+    total: Type.Integer(),
+    byClientType: CountMap('Only types with sessions appear'),
+    byUserType: CountMap('Only user types with sessions appear'),
+    byNode: CountMap('By the node that owns each session'),
+  }),
+  users: Type.Object({ online: Type.Integer() }),
+  activity: Type.Object(
+    { lastMinute: ActivityCounts, lastHour: ActivityCounts },
+    { description: 'Sessions started and ended, on every node, within the last 60 and 3600 seconds' },
+  ),
+  samples: Type.Object({
+    hour: Type.Array(Sample, { description: 'Every sample of the last hour (one per statsSampleMs), oldest first' }),
+    day: Type.Array(Sample, { description: 'The last 24 hours: per 10 minutes, the peak of its samples, at its start' }),
+  }),
+});
 
-  app.get<{ Querystring: { type?: string; userId?: string; cursor?: string; limit: number } }>(
+export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (app, { presence, credentials, stats }) => {
+  requireReader(app, credentials);
+  const common = { tags: ['read'], security: READER_SECURITY };
+
+  app.get(
     '/v1/sessions',
-    { schema: { querystring: SessionsQuery } },
+    {
+      schema: {
+        ...common,
+        summary: 'List live sessions',
+        description: 'Filtered, searched and paged in stable ascending id order. Sessions that start or end between pages never shift a page.',
+        querystring: SessionsQuery,
+        response: { 200: SessionsPage, ...errorResponses(400, 401) },
+      },
+    },
     async (request) => {
-      const { type, userId, cursor, limit } = request.query;
-      const sessions = await presence.listSessions({
-        ...(type !== undefined && { clientTypes: parseClientTypes(type) }),
-        ...(userId !== undefined && { userId }),
-        ...(cursor !== undefined && { afterId: Number(cursor) }),
-        limit: limit + 1,
-      });
+      const { cursor, limit } = request.query;
+      const filter = sessionFilter(request.query);
+      const [sessions, total] = await Promise.all([
+        // One more than a page tells whether another page follows, without a second query.
+        presence.listSessions({ ...filter, ...(cursor !== undefined && { afterId: Number(cursor) }), limit: limit + 1 }),
+        presence.countSessions(filter),
+      ]);
       const page = sessions.slice(0, limit);
       return {
         sessions: page.map(sessionJson),
         nextCursor: sessions.length > limit ? String(page.at(-1)!.id) : null,
+        total,
       };
     },
   );
 
-  app.get<{ Params: { id: number } }>(
+  app.get(
     '/v1/sessions/:id',
-    { schema: { params: Type.Object({ id: SessionIdSchema }) } },
+    {
+      schema: {
+        ...common,
+        summary: 'One live session',
+        description: 'With its connections and its event log (the last 20 connection events).',
+        params: Type.Object({ id: SessionIdSchema }),
+        response: { 200: SessionJsonSchema, ...errorResponses(400, 401, 404) },
+      },
+    },
     async (request) => {
       const session = await presence.getSession(request.params.id);
       if (!session) throw new RollcallError('not_found', `session ${request.params.id} is not live`);
@@ -64,25 +126,76 @@ export const readRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, { p
     },
   );
 
-  app.get<{ Querystring: { status: 'online' | 'offline' | 'all' } }>(
+  app.get(
     '/v1/users',
-    { schema: { querystring: UsersQuery } },
+    {
+      schema: {
+        ...common,
+        summary: 'Online and offline users',
+        description: 'Online users with their live sessions (in order of their first session); offline users seen within the offline window, most recent first, with lastSeenAt.',
+        querystring: UsersQuery,
+        response: {
+          200: Type.Object({ users: Type.Array(UserJsonSchema), count: Type.Integer() }),
+          ...errorResponses(400, 401),
+        },
+      },
+    },
     async (request) => {
       const users = await presence.users(request.query.status);
       return { users: users.map(userJson), count: users.length };
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/users/:id',
-    { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) } },
+    {
+      schema: {
+        ...common,
+        summary: 'One user, online or remembered',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: LIMITS.userId }) }),
+        response: { 200: UserJsonSchema, ...errorResponses(400, 401, 404) },
+      },
+    },
     async (request) => {
       const user = await presence.user(request.params.id);
       if (!user) throw new RollcallError('not_found', `no user ${request.params.id} is online or remembered`);
       return userJson(user);
     },
   );
+
+  app.get(
+    '/v1/stats',
+    {
+      schema: {
+        ...common,
+        summary: 'Counts, recent activity and the online chart',
+        response: { 200: StatsAnswer, ...errorResponses(401) },
+      },
+    },
+    async () => {
+      const { tally, activity, samples } = await stats.snapshot();
+      const inSeconds = (list: typeof samples.hour) => list.map((s) => ({ ...s, at: toSeconds(s.at) }));
+      return {
+        sessions: { total: tally.sessions, byClientType: tally.byClientType, byUserType: tally.byUserType, byNode: tally.byNode },
+        users: { online: tally.onlineUsers },
+        activity,
+        samples: { hour: inSeconds(samples.hour), day: inSeconds(samples.day) },
+      };
+    },
+  );
 };
+
+function sessionFilter(query: SessionsQuery): SessionFilter {
+  const { type, userId, userType, node, state, q } = query;
+  return {
+    ...(type !== undefined && { clientTypes: parseClientTypes(type) }),
+    ...(userId !== undefined && { userId }),
+    ...(userType !== undefined && { userType }),
+    ...(node !== undefined && { nodeId: node }),
+    ...(state !== undefined && { idle: state === 'idle' }),
+    ...(q !== undefined && q.trim() !== '' && { q: q.trim() }),
+  };
+}
 
 function parseClientTypes(list: string): ClientType[] {
   const types = list.split(',').map((t) => t.trim()).filter(Boolean);

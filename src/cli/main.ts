@@ -11,6 +11,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
+import { registerWebhooks } from './commands/webhooks.ts';
 import { configOption, DATA_DIR_OPTIONS } from './config-options.ts';
 
 const EXAMPLES = `
@@ -23,6 +24,7 @@ Examples:
   $ rollcall keys create --kind api --account alice --label "status page"
   $ rollcall keys revoke 3
   $ rollcall token --user u42 --name "Ada" --client-types web,representative
+  $ rollcall webhooks add https://example.com/hook --events user.online,user.offline
 
 Settings come from defaults < the --config JSON file < ROLLCALL_* variables < flags.
 Secrets (ROLLCALL_ADMIN_PASSWORD, ROLLCALL_INGEST_KEY, ROLLCALL_TOKEN_SECRET) have no flags, so they
@@ -51,6 +53,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerClients(program);
   registerToken(program);
+  registerWebhooks(program);
   return program;
 }
 

@@ -3,6 +3,9 @@
 // from a CLI flag, in that order of precedence (see load.ts). Units are in the names or comments.
 import { z } from 'zod';
 
+/** Who may scrape GET /metrics (see observability/metrics-route.ts). */
+export const METRICS_ACCESS = ['loopback', 'credentials', 'open'] as const;
+
 const seconds = (max: number) => z.coerce.number().int().min(1).max(max);
 const millis = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.preprocess((value) => {
@@ -73,6 +76,35 @@ export const configSchema = z
      * cheap; a presence change shows within this window. 0 computes every answer afresh.
      */
     btCacheMs: millis(0, 60_000).default(1_000),
+    /**
+     * Change stream (`GET /v1/events`): how many of the latest events are kept for clients that reconnect
+     * with Last-Event-ID. A client further behind is told to resynchronise. It also caps what one slow
+     * client may have queued: a client that falls this many events behind is sent `resync` and dropped.
+     */
+    streamBacklog: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /** Milliseconds between `: keep-alive` comments on an idle change stream, so proxies keep it open. */
+    streamHeartbeatMs: millis(10, 300_000).default(15_000),
+    /** Milliseconds one webhook delivery may take (connect, headers and all) before it counts as failed. */
+    webhookTimeoutMs: millis(10, 120_000).default(10_000),
+    /** Webhook deliveries in flight at once, across all subscriptions. */
+    webhookConcurrency: z.coerce.number().int().min(1).max(256).default(8),
+    /** Milliseconds before the first retry of a failed delivery; each further retry waits twice as long (with jitter). */
+    webhookRetryBaseMs: millis(1, 3_600_000).default(10_000),
+    /** Longest wait in milliseconds between two attempts of one delivery, however many failed. */
+    webhookRetryMaxMs: millis(1, 86_400_000).default(3_600_000),
+    /** Milliseconds after its event that a delivery is still retried; then it is marked failed (default 24 h). */
+    webhookRetryHorizonMs: millis(1, 30 * 86_400_000).default(86_400_000),
+    /**
+     * Milliseconds between samples of online users and sessions, the dashboard's chart (GET /v1/stats).
+     * One is also taken at start. Samples are kept a day.
+     */
+    statsSampleMs: millis(50, 3_600_000).default(60_000),
+    /**
+     * Who may scrape GET /metrics: `loopback` (default; this machine freely, others with a reader
+     * credential), `credentials` (always a reader credential: Basic account or API key), or `open`.
+     * Behind a reverse proxy on the same machine, use `credentials` (or set trustProxy).
+     */
+    metricsAccess: z.enum(METRICS_ACCESS).default('loopback'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -3,7 +3,7 @@
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HistoryStore } from '../history/history-store.ts';
-import type { LiveNode, LiveStore, RemovedSession, SessionQuery, Touch, TouchResult } from '../live/live-store.ts';
+import type { LiveNode, LiveStore, RemovedSession, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
@@ -16,6 +16,7 @@ import {
   type Session,
   type SessionEvent,
   type SessionEventKind,
+  type Transport,
   type UserPresence,
   type UserRecord,
 } from './model.ts';
@@ -55,6 +56,12 @@ export type Health = { ok: true } | { ok: false; problem: string };
 const SWEEP_BATCH = 10_000;
 
 export class PresenceService {
+  /**
+   * Signs of life this node accepted since it started, by transport: HTTP heartbeats and batch
+   * entries, WebSocket frames and pongs (one per session per ping interval). Plain counters that
+   * metrics read when scraped, so the hot path pays one increment and no call.
+   */
+  readonly heartbeatsAccepted: Record<Transport, number> = { http: 0, websocket: 0 };
   private readonly writer: HistoryWriter;
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -278,8 +285,13 @@ export class PresenceService {
     return this.live.list(query);
   }
 
-  countSessions(): Promise<number> {
-    return this.live.count();
+  countSessions(filter?: SessionFilter): Promise<number> {
+    return this.live.count(filter);
+  }
+
+  /** Live sessions by client type, user type and node, and online users. */
+  tally(): Promise<SessionTally> {
+    return this.live.tally();
   }
 
   /** Online users with their sessions, and/or offline users seen within the offline window. */
@@ -399,7 +411,10 @@ export class PresenceService {
   private async touch(touches: readonly Touch[]): Promise<TouchResult> {
     const now = this.now();
     const result = await this.live.touch(touches, now);
-    for (const session of result.touched) this.writer.seen(session.user, now, session.view);
+    for (const session of result.touched) {
+      this.writer.seen(session.user, now, session.view);
+      this.heartbeatsAccepted[session.transport]++;
+    }
     for (const session of result.changed) await this.live.publish({ type: 'session.updated', at: now, session });
     return result;
   }

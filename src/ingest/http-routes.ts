@@ -16,7 +16,8 @@ import {
   type UpdateSessionBody,
 } from '../core/input-schemas.ts';
 import type { PresenceService } from '../core/presence-service.ts';
-import { sessionJson } from '../api/presence-json.ts';
+import { SessionJsonSchema, sessionJson } from '../api/presence-json.ts';
+import { NoContent, errorResponses } from '../api/schemas.ts';
 
 export interface HttpIngestOptions {
   presence: PresenceService;
@@ -26,6 +27,16 @@ export interface HttpIngestOptions {
 
 const SessionParams = Type.Object({ id: SessionIdSchema }, { additionalProperties: false });
 type SessionParams = { id: number };
+
+const Opened = Type.Object({
+  id: SessionIdSchema,
+  resumeToken: Type.String({ description: 'Lets a WebSocket client take the session back after a dropped socket' }),
+  ttl: Type.Integer({ description: 'Seconds the session lives without a heartbeat' }),
+});
+const BatchAnswer = Type.Object({
+  accepted: Type.Integer(),
+  unknown: Type.Array(SessionIdSchema, { description: 'Ids that are not live: open new sessions for them' }),
+});
 
 /** 10,000 heartbeats whose views use every allowed character come to about 4.5 MB. */
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
@@ -42,16 +53,24 @@ export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (ap
     return ingestActor(request);
   };
 
-  app.post<{ Body: OpenSessionBody }>('/v1/sessions', { schema: { body: OpenSessionSchema } }, async (request, reply) => {
-    const actor = await ingestActor(request);
-    const { session, resumeToken } = await presence.open(request.body, actor, { transport: 'http', remoteAddress: request.ip });
-    return reply.status(201).send({ id: session.id, resumeToken, ttl: sessionTtlSeconds });
-  });
+  app.post<{ Body: OpenSessionBody }>(
+    '/v1/sessions',
+    { schema: { body: OpenSessionSchema, response: { 201: Opened, ...errorResponses(400, 401, 403, 413, 415) } } },
+    async (request, reply) => {
+      const actor = await ingestActor(request);
+      const { session, resumeToken } = await presence.open(request.body, actor, { transport: 'http', remoteAddress: request.ip });
+      return reply.status(201).send({ id: session.id, resumeToken, ttl: sessionTtlSeconds });
+    },
+  );
 
   app.post<{ Params: SessionParams; Body: HeartbeatBody }>(
     '/v1/sessions/:id/heartbeat',
     {
-      schema: { params: SessionParams, body: HeartbeatSchema },
+      schema: {
+        params: SessionParams,
+        body: HeartbeatSchema,
+        response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 413, 415) },
+      },
       // The body is optional: a bare POST is a plain sign of life.
       preValidation: async (request) => {
         request.body ??= {};
@@ -66,21 +85,34 @@ export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (ap
 
   app.patch<{ Params: SessionParams; Body: UpdateSessionBody }>(
     '/v1/sessions/:id',
-    { schema: { params: SessionParams, body: UpdateSessionSchema } },
+    {
+      schema: {
+        params: SessionParams,
+        body: UpdateSessionSchema,
+        response: { 200: SessionJsonSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
     async (request) => {
       const actor = await ingestActor(request);
       return sessionJson(await presence.update(request.params.id, request.body, actor));
     },
   );
 
-  app.delete<{ Params: SessionParams }>('/v1/sessions/:id', { schema: { params: SessionParams } }, async (request, reply) => {
-    await presence.end(request.params.id, await closingActor(request));
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: SessionParams }>(
+    '/v1/sessions/:id',
+    { schema: { params: SessionParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404) } } },
+    async (request, reply) => {
+      await presence.end(request.params.id, await closingActor(request));
+      return reply.status(204).send();
+    },
+  );
 
   app.post<{ Body: HeartbeatBatchBody }>(
     '/v1/heartbeats',
-    { schema: { body: HeartbeatBatchSchema }, bodyLimit: BATCH_BODY_LIMIT },
+    {
+      schema: { body: HeartbeatBatchSchema, response: { 200: BatchAnswer, ...errorResponses(400, 401, 403, 413, 415) } },
+      bodyLimit: BATCH_BODY_LIMIT,
+    },
     async (request) => presence.heartbeats(request.body, await ingestActor(request)),
   );
 };

@@ -5,14 +5,41 @@
 
 import type { ClientType, NodeConnection, PresenceChange, Session, View } from '../core/model.ts';
 
-export interface SessionQuery {
+/** Which sessions a list or a count is about. Every given criterion must hold. */
+export interface SessionFilter {
   clientTypes?: readonly ClientType[];
   userId?: string;
+  /** The user's type (`staff`, `customer`, …), exactly. */
+  userType?: string;
+  /** The node that owns the session's transport. */
+  nodeId?: string;
+  /** True: idle sessions only; false: active ones only. */
+  idle?: boolean;
+  /**
+   * Text search: a case-insensitive substring of the user's name, username, public or private display
+   * name, or the session's hostname. Empty matches everything.
+   */
+  q?: string;
   ids?: readonly number[];
+}
+
+export interface SessionQuery extends SessionFilter {
   /** Cursor: only sessions with an id greater than this. Results are in ascending id order. */
   afterId?: number;
-  /** At most this many sessions; all when absent. */
+  /** At most this many sessions; all when absent. A store stops looking once it has this many. */
   limit?: number;
+}
+
+/** How live sessions divide up: what dashboards and metrics count. */
+export interface SessionTally {
+  sessions: number;
+  /** Users with at least one live session. */
+  onlineUsers: number;
+  /** Only types with at least one session appear. */
+  byClientType: Partial<Record<ClientType, number>>;
+  byUserType: Record<string, number>;
+  /** By the node that owns each session's transport. */
+  byNode: Record<string, number>;
 }
 
 /** Activity for one session: what a heartbeat, a pong or a batch entry reports. It pushes the
@@ -26,8 +53,8 @@ export interface Touch {
 export interface TouchResult {
   /** Ids that are not live (unknown, ended, or a detached socket session). */
   unknown: number[];
-  /** Who the touched sessions belong to, for last-seen bookkeeping. */
-  touched: Pick<Session, 'id' | 'user' | 'view'>[];
+  /** Who the touched sessions belong to, for last-seen bookkeeping, and how they report (metrics). */
+  touched: Pick<Session, 'id' | 'user' | 'view' | 'transport'>[];
   /** Sessions whose idle flag or view changed, as they are now. */
   changed: Session[];
 }
@@ -53,6 +80,40 @@ export interface LiveNode {
   timezoneOffset: number;
   /** Epoch ms. */
   startedAt: number;
+}
+
+/** The matcher of an empty filter; stores may answer such a query without looking at sessions. */
+export const matchesEverything = (_session: Session): boolean => true;
+
+/**
+ * What every store means by a filter, so all implementations agree: one test for every criterion,
+ * with its constants (a set of types, the search pattern) worked out once per query.
+ */
+export function sessionMatcher(filter: SessionFilter): (session: Session) => boolean {
+  const { clientTypes, userId, userType, nodeId, idle } = filter;
+  const wanted = clientTypes && clientTypes.length > 0 ? new Set(clientTypes) : undefined;
+  const contains = filter.q ? containsIgnoringCase(filter.q) : undefined;
+  if (!wanted && userId === undefined && userType === undefined && nodeId === undefined && idle === undefined && !contains) {
+    return matchesEverything;
+  }
+  return (session) =>
+    (!wanted || wanted.has(session.clientType)) &&
+    (userId === undefined || session.user.id === userId) &&
+    (userType === undefined || session.user.type === userType) &&
+    (nodeId === undefined || session.nodeId === nodeId) &&
+    (idle === undefined || session.idle === idle) &&
+    (!contains ||
+      contains(session.user.name) ||
+      contains(session.user.username) ||
+      contains(session.user.publicDisplayName) ||
+      contains(session.user.privateDisplayName) ||
+      contains(session.hostname));
+}
+
+/** A case-insensitive test for `text` anywhere in a string: no allocation per session searched. */
+function containsIgnoringCase(text: string): (field: string | undefined) => boolean {
+  const pattern = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'iu');
+  return (field) => field !== undefined && pattern.test(field);
 }
 
 export type ChangeListener = (change: PresenceChange) => void;
@@ -96,9 +157,14 @@ export interface LiveStore {
   /** Removes and answers up to `limit` sessions whose `expiresAt` is at or before `now`. */
   claimExpired(now: number, limit: number): Promise<RemovedSession[]>;
 
+  /** Sessions matching the query, in ascending id order. */
   list(query?: SessionQuery): Promise<Session[]>;
 
-  count(): Promise<number>;
+  /** How many sessions match the filter (all of them without one). */
+  count(filter?: SessionFilter): Promise<number>;
+
+  /** Counts of live sessions by client type, user type and node, and of online users, in one pass. */
+  tally(): Promise<SessionTally>;
 
   /** Ids of users with at least one live session. */
   onlineUserIds(): Promise<string[]>;

@@ -1,10 +1,27 @@
 // Builds the HTTP app without listening (serve.ts owns listen and signals; tests listen on port 0).
 // Each capability is a plugin of its own; they share the core through options, never globals.
 import websocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { Administration } from '../auth/administration.ts';
 import type { Credentials } from '../auth/credentials.ts';
 import type { Config } from '../config/schema.ts';
 import type { PresenceService } from '../core/presence-service.ts';
+import type { PresenceStats } from '../core/stats.ts';
+import { adminRoutes } from '../api/admin-routes.ts';
+import { registerOpenApi } from '../api/openapi.ts';
+import { OPEN_SECURITY } from '../api/schemas.ts';
+import { instrumentHttp, requestIdFor } from '../observability/http.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { metricsRoute } from '../observability/metrics-route.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
 import { readRoutes } from '../api/read-routes.ts';
 import { httpIngestRoutes } from '../ingest/http-routes.ts';
@@ -19,6 +36,11 @@ import { commandErrorHandler } from '../dialects/beyondtrust/errors.ts';
 import { beyondTrustDialect } from '../dialects/beyondtrust/routes.ts';
 import { redactCommandApiUrl } from '../dialects/beyondtrust/log-redaction.ts';
 import type { OAuthClients } from '../auth/oauth/api-clients.ts';
+import { dashboard } from '../web/plugin.ts';
+import type { EventHub } from '../stream/event-hub.ts';
+import { eventStreamRoutes } from '../stream/routes.ts';
+import { webhookRoutes } from '../webhooks/routes.ts';
+import type { WebhookSubscriptions } from '../webhooks/subscriptions.ts';
 
 export type LoggerOption = FastifyServerOptions['logger'];
 
@@ -28,7 +50,19 @@ export interface AppDeps {
   credentials: Credentials;
   /** OAuth2 API clients and their tokens (the BeyondTrust dialect's /oauth2/token). */
   oauth: OAuthClients;
+  /** Counts of sessions, activity and the online samples behind GET /v1/stats. */
+  stats: PresenceStats;
+  /** Accounts and API keys (the admin routes). */
+  administration: Administration;
+  /** This app's Prometheus registry and the metrics others report through (webhook backlog). */
+  metrics: Metrics;
+  /** The change stream's events and backlog (GET /v1/events). */
+  events: EventHub;
+  /** Webhook subscriptions and their deliveries (/v1/webhooks). */
+  webhooks: WebhookSubscriptions;
   logger?: LoggerOption;
+  /** Sees every route as it is added, before anything else does (tests list the app's routes with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Header values that must never reach a log line. */
@@ -77,12 +111,15 @@ function frameworkErrorRenderer(url: string, config: Config): ErrorRenderer {
   return renderV1Error;
 }
 
-export async function buildApp({ config, presence, credentials, oauth, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, presence, credentials, oauth, logger } = deps;
   const app = Fastify({
     logger: loggerOptions(config, logger),
     trustProxy: config.trustProxy,
     bodyLimit: MAX_MESSAGE_BYTES,
-    requestIdHeader: 'x-request-id',
+    // A caller's x-request-id is kept when it looks like an id (and echoed); otherwise a UUID.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     // User ids may be 128 characters; Fastify's default cap on a path parameter is 100.
     routerOptions: { maxParamLength: 512 },
     // Malformed paths and oversize parameters fail before any route runs; each dialect's paths still
@@ -102,7 +139,24 @@ export async function buildApp({ config, presence, credentials, oauth, logger }:
   app.setErrorHandler(renderV1Error);
   app.setNotFoundHandler(renderV1NotFound);
 
-  app.get('/healthz', async () => ({ status: 'ok', node: presence.nodeId }));
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+  // Before every route: the document generator and the request hooks see only routes added after them.
+  await registerOpenApi(app, { version: packageJson.version });
+  instrumentHttp(app, deps.metrics);
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness probe',
+        security: OPEN_SECURITY,
+        response: { 200: Type.Object({ status: Type.Literal('ok'), node: Type.String({ description: 'This node\'s id' }) }) },
+      },
+    },
+    async () => ({ status: 'ok' as const, node: presence.nodeId }),
+  );
+  await app.register(metricsRoute, { metrics: deps.metrics, credentials, access: config.metricsAccess });
 
   await app.register(websocket, {
     options: { maxPayload: MAX_MESSAGE_BYTES },
@@ -114,9 +168,13 @@ export async function buildApp({ config, presence, credentials, oauth, logger }:
   });
   await app.register(httpIngestRoutes, { presence, credentials, sessionTtlSeconds: config.sessionTtl });
   await app.register(wsIngestRoute, { presence, credentials, heartbeatMs: config.wsHeartbeatMs });
-  await app.register(readRoutes, { presence, credentials });
+  await app.register(readRoutes, { presence, credentials, stats: deps.stats });
+  await app.register(adminRoutes, { administration: deps.administration, credentials });
+  await app.register(eventStreamRoutes, { events: deps.events, credentials, maxQueue: config.streamBacklog, heartbeatMs: config.streamHeartbeatMs });
+  await app.register(webhookRoutes, { subscriptions: deps.webhooks, credentials });
   await app.register(clientexecRoutes, { presence, credentials, linkTemplate: config.ceLinkTemplate });
   await app.register(motadataRoutes, { presence, credentials });
+  await app.register(dashboard, { credentials });
   await app.register(beyondTrustDialect, { presence, credentials, oauth, namespace: config.btNamespace, cacheMs: config.btCacheMs });
   return app;
 }

@@ -1,15 +1,22 @@
 // The composition root: opens connections, builds the stores the config names, the core, and the
 // HTTP app. Nothing else in rollcall opens files or picks implementations.
 import { hostname } from 'node:os';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Config } from '../config/schema.ts';
+import { Administration } from '../auth/administration.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { OAuthClients } from '../auth/oauth/api-clients.ts';
 import { PresenceService } from '../core/presence-service.ts';
+import { PresenceStats } from '../core/stats.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import { createLiveStore } from '../live/factory.ts';
 import type { LiveStore } from '../live/live-store.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { EventHub } from '../stream/event-hub.ts';
+import { createEventBacklog } from '../stream/factory.ts';
+import { WebhookSubscriptions } from '../webhooks/subscriptions.ts';
+import { Webhooks } from '../webhooks/webhooks.ts';
 import { buildApp, type LoggerOption } from './app.ts';
 import { bootstrap, type FirstStartSecrets } from './bootstrap.ts';
 import type { DataDir } from './data-dir.ts';
@@ -20,6 +27,15 @@ export interface Rollcall {
   presence: PresenceService;
   live: LiveStore;
   history: HistoryStore;
+  /** Activity counts and the presence sampler behind GET /v1/stats. */
+  stats: PresenceStats;
+  /**
+   * This app's Prometheus metrics. Parts that report through it get it from here: the webhook
+   * dispatcher sets `metrics.webhookBacklog`.
+   */
+  metrics: Metrics;
+  /** The change stream's hub: every change with its event id, and the backlog of the latest. */
+  events: EventHub;
   dataDir: DataDir;
   /** Secrets created by this start, to print once; empty on later starts. */
   firstStart: FirstStartSecrets;
@@ -27,7 +43,13 @@ export interface Rollcall {
   close(): Promise<void>;
 }
 
-export async function createRollcall(config: Config, options: { logger?: LoggerOption } = {}): Promise<Rollcall> {
+export interface RollcallOptions {
+  logger?: LoggerOption;
+  /** Sees every route of the app as it is added (tests check the OpenAPI document against them). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export async function createRollcall(config: Config, options: RollcallOptions = {}): Promise<Rollcall> {
   const { history, dataDir } = await openHistory(config);
   const firstStart = await bootstrap(history, {
     ...(config.adminPassword !== undefined && { adminPassword: config.adminPassword }),
@@ -57,19 +79,59 @@ export async function createRollcall(config: Config, options: { logger?: LoggerO
     ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
   });
   const oauth = new OAuthClients(history);
-  app = await buildApp({ config, presence, credentials, oauth, logger: options.logger });
+  // Both listen to the change feed from here on, so nothing that happens after the app exists goes uncounted.
+  const stats = new PresenceStats(presence, history, {
+    sampleIntervalMs: config.statsSampleMs,
+    onError: (error, context) => app?.log.error({ err: error }, `${context} failed`),
+  });
+  const metrics = new Metrics(presence);
+  const administration = new Administration(history);
+  const logFault = (error: unknown, context: string) => app?.log.error({ err: error }, `${context} failed`);
+  // The stream and webhooks listen from here on, so every change after the app exists is in both.
+  const events = new EventHub(presence, createEventBacklog(config.liveStore, { capacity: config.streamBacklog }), logFault);
+  events.start();
+  const webhooks = new Webhooks(history, events, {
+    concurrency: config.webhookConcurrency,
+    timeoutMs: config.webhookTimeoutMs,
+    retryBaseMs: config.webhookRetryBaseMs,
+    retryMaxMs: config.webhookRetryMaxMs,
+    horizonMs: config.webhookRetryHorizonMs,
+    userAgent: `rollcall-webhooks/${packageJson.version}`,
+    onError: logFault,
+    onBacklog: (pending) => metrics.webhookBacklog.set(pending),
+  });
+  const subscriptions = new WebhookSubscriptions(history, () => webhooks.subscriptionsChanged());
+  app = await buildApp({
+    config,
+    presence,
+    credentials,
+    oauth,
+    stats,
+    administration,
+    metrics,
+    events,
+    webhooks: subscriptions,
+    logger: options.logger,
+    ...(options.onRoute && { onRoute: options.onRoute }),
+  });
   // Listed before the first request, so the dialects name this node among the appliances.
   const machine = hostname();
   await presence.registerNode({ hostname: machine, publicHostname: config.publicHostname ?? machine, version: packageJson.version });
   presence.start();
+  stats.start();
+  await webhooks.start(); // after the app: deliveries may go out from here on
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // stops accepting; the WebSocket plugin tells clients to reconnect
+      await stats.stop(); // before history closes: a sample may be on its way
+      metrics.close();
       await presence.stop();
+      await events.stop(); // every change, the shutdown's session ends included, reached webhooks
+      await webhooks.stop(); // aborts attempts in flight and writes the outbox, before history closes
       await live.close();
       await history.close();
     })());
-  return { app, presence, live, history, dataDir, firstStart, close };
+  return { app, presence, live, history, stats, metrics, events, dataDir, firstStart, close };
 }

@@ -75,7 +75,7 @@ describe('read API credentials', () => {
   it('answers 200 to the admin account with Basic auth', async () => {
     const answer = await read('/v1/sessions');
     assert.equal(answer.status, 200, answer.text);
-    assert.deepEqual(answer.json, { sessions: [], nextCursor: null });
+    assert.deepEqual(answer.json, { sessions: [], nextCursor: null, total: 0 });
   });
 
   it('refuses a wrong password, an unknown account and malformed Basic credentials (401)', async () => {
@@ -148,7 +148,7 @@ describe('GET /v1/sessions', () => {
     const id = await open({ view: { m: 'm', v: 'v', t: 't' } });
     const answer = await read('/v1/sessions');
     assert.equal(answer.status, 200);
-    assert.deepEqual(Object.keys(answer.json).sort(), ['nextCursor', 'sessions']);
+    assert.deepEqual(Object.keys(answer.json).sort(), ['nextCursor', 'sessions', 'total']);
     const [session] = answer.json.sessions;
     assert.equal(session.id, id);
     assert.equal(session.user.id, '4145');

@@ -67,5 +67,5 @@ test('keys create refuses an unknown account or kind', async (t) => {
 
   const scoped = await runCli(['keys', 'create', '--kind', 'ingest', '--user', 'u1', '--data-dir', dir]);
   assert.equal(scoped.code, 1);
-  assert.match(scoped.stderr, /^rollcall: --user applies to api keys only/);
+  assert.match(scoped.stderr, /^rollcall: a user id applies to api keys only/);
 });

@@ -154,6 +154,34 @@ describe('SqliteHistoryStore on a file', () => {
     assert.deepEqual(await store.listApiClients(), []);
   });
 
+  it('migrates a file of schema 3: the webhook tables arrive empty and earlier data stays', async () => {
+    const v3Path = join(dir, 'v3.db');
+    const db = new Database(v3Path);
+    for (const step of MIGRATIONS.slice(0, 3)) db.exec(step);
+    db.pragma('user_version = 3');
+    db.prepare("INSERT INTO accounts (username, role, password_hash, created_at) VALUES ('boss', 'admin', 'x', 1)").run();
+    db.close();
+    const reopened = openSqliteDatabase(v3Path);
+    handles.push(reopened);
+    assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const store = new SqliteHistoryStore(reopened);
+    assert.equal((await store.findAccount('boss'))?.role, 'admin');
+    assert.deepEqual(await store.listWebhooks(), []);
+    const hook = await store.createWebhook({ url: 'http://127.0.0.1:9/', events: ['user.online'], secret: 'secret-secret-secret' });
+    assert.equal(hook.id, 1);
+  });
+
+  it('keeps pending webhook deliveries across close and reopen', async () => {
+    const first = open().store;
+    const hook = await first.createWebhook({ url: 'http://127.0.0.1:9/', events: ['user.online'], secret: 'secret-secret-secret' });
+    await first.enqueueWebhookDeliveries([{ id: 'd1', subscriptionId: hook.id, eventType: 'user.online', payload: '{}', createdAt: 10 }]);
+    await first.claimDueWebhookDeliveries(10, 5, 1_000); // claimed, then the process "dies"
+    await first.close();
+    const second = open().store;
+    assert.deepEqual(await second.claimDueWebhookDeliveries(999, 5, 2_000), [], 'still claimed');
+    assert.deepEqual((await second.claimDueWebhookDeliveries(1_000, 5, 2_000)).map((d) => d.delivery.id), ['d1'], 'due again once the claim lapsed');
+  });
+
   it('refuses a file written by a newer schema', () => {
     const { db } = open();
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);

@@ -164,6 +164,114 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.deepEqual([...page1, ...page2].map((s) => s.id), ids);
     });
 
+    test('list and count filter by user type, node, idle state and text, alone and together', async () => {
+      const add = async (overrides: Parameters<typeof makeSession>[0]) => {
+        const session = makeSession({ id: await nextId(), ...overrides });
+        await store.add(session);
+        return session.id;
+      };
+      const jack = await add({
+        user: { id: 'jack', name: 'Jack Smith', type: 'staff', username: 'jsmith', publicDisplayName: 'Jack S.', privateDisplayName: 'Jackie' },
+        hostname: 'JACK-PC',
+        nodeId: 'node-a',
+      });
+      const jill = await add({ user: { id: 'jill', name: 'Jill Jones', type: 'customer' }, hostname: 'kiosk-7', nodeId: 'node-b', idle: true });
+      const bot = await add({ user: { id: 'bot', name: 'Robot', type: 'system', username: 'crawler' }, nodeId: 'node-b', clientType: 'push_agent' });
+      const jackIdle = await add({ user: { id: 'jack', name: 'Jack Smith', type: 'staff' }, hostname: 'laptop', nodeId: 'node-b', idle: true });
+
+      const cases: [Parameters<LiveStore['list']>[0], number[]][] = [
+        [{ userType: 'staff' }, [jack, jackIdle]],
+        [{ userType: 'customer' }, [jill]],
+        [{ userType: 'Staff' }, []],
+        [{ nodeId: 'node-b' }, [jill, bot, jackIdle]],
+        [{ idle: true }, [jill, jackIdle]],
+        [{ idle: false }, [jack, bot]],
+        [{ q: 'smith' }, [jack, jackIdle]],
+        [{ q: 'JSMITH' }, [jack]],
+        [{ q: 'jack s.' }, [jack]],
+        [{ q: 'jackie' }, [jack]],
+        [{ q: 'jack-pc' }, [jack]],
+        [{ q: 'KIOSK' }, [jill]],
+        [{ q: 'crawl' }, [bot]],
+        [{ q: 'j' }, [jack, jill, jackIdle]],
+        [{ q: '' }, [jack, jill, bot, jackIdle]],
+        [{ q: 'nobody' }, []],
+        // Pattern characters are plain text.
+        [{ q: '.*' }, []],
+        [{ q: 's.' }, [jack]],
+        [{ q: '(' }, []],
+        // A term never spans two fields.
+        [{ q: 'smith\njsmith' }, []],
+        [{ q: 'jack', idle: true }, [jackIdle]],
+        [{ q: 'jack', nodeId: 'node-a', userType: 'staff' }, [jack]],
+        [{ userId: 'jack', idle: false }, [jack]],
+        [{ nodeId: 'node-b', clientTypes: ['push_agent'] }, [bot]],
+        [{ nodeId: 'node-b', idle: true, q: 'j' }, [jill, jackIdle]],
+      ];
+      for (const [query, expected] of cases) {
+        assert.deepEqual((await store.list(query)).map((s) => s.id), expected, JSON.stringify(query));
+        assert.equal(await store.count(query), expected.length, `count ${JSON.stringify(query)}`);
+      }
+      assert.equal(await store.count(), 4);
+      assert.equal(await store.count({}), 4);
+    });
+
+    test('text search ignores case beyond ASCII', async () => {
+      const id = await nextId();
+      await store.add(makeSession({ id, user: { id: 'jurgen', name: 'Jürgen Øster', type: 'staff' }, hostname: 'ΣΙΣΥΦΟΣ' }));
+      for (const q of ['JÜRGEN', 'øster', 'σισυφος']) assert.deepEqual((await store.list({ q })).map((s) => s.id), [id], q);
+    });
+
+    test('a filtered page stops at the limit and the next one starts after the cursor', async () => {
+      const webs: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const id = await nextId();
+        await store.add(makeSession({ id, clientType: i % 3 === 0 ? 'web' : 'representative', idle: i % 2 === 0 }));
+        if (i % 3 === 0) webs.push(id);
+      }
+      const seen: number[] = [];
+      let afterId: number | undefined;
+      for (;;) {
+        const page = await store.list({ clientTypes: ['web'], limit: 3, ...(afterId !== undefined && { afterId }) });
+        seen.push(...page.map((s) => s.id));
+        if (page.length < 3) break;
+        afterId = page.at(-1)!.id;
+      }
+      assert.deepEqual(seen, webs);
+      assert.equal(await store.count({ clientTypes: ['web'] }), 10);
+      assert.equal(await store.count({ clientTypes: ['web'], idle: true }), 5);
+      assert.deepEqual(await store.list({ limit: 0 }), []);
+      // A cursor past every id, and one between ids, answer what comes after it.
+      assert.deepEqual(await store.list({ afterId: webs.at(-1)! + 1_000_000 }), []);
+      const middle = await store.list({ afterId: webs[4]! - 1, clientTypes: ['web'], limit: 2 });
+      assert.deepEqual(middle.map((s) => s.id), [webs[4], webs[5]]);
+    });
+
+    test('a page stays in ascending id order when sessions were added out of order', async () => {
+      const ids = [await nextId(), await nextId(), await nextId(), await nextId()];
+      for (const id of [ids[2]!, ids[0]!, ids[3]!, ids[1]!]) await store.add(makeSession({ id }));
+      assert.deepEqual((await store.list()).map((s) => s.id), ids);
+      assert.deepEqual((await store.list({ afterId: ids[0], limit: 2 })).map((s) => s.id), [ids[1], ids[2]]);
+      await store.remove(ids[1]!);
+      assert.deepEqual((await store.list({ afterId: ids[0] })).map((s) => s.id), [ids[2], ids[3]]);
+    });
+
+    test('tally counts sessions by client type, user type and node, and online users', async () => {
+      assert.deepEqual(await store.tally(), { sessions: 0, onlineUsers: 0, byClientType: {}, byUserType: {}, byNode: {} });
+      const add = async (overrides: Parameters<typeof makeSession>[0]) => store.add(makeSession({ id: await nextId(), ...overrides }));
+      await add({ user: { id: 'a', name: 'A', type: 'staff' }, clientType: 'representative', nodeId: 'n1' });
+      await add({ user: { id: 'a', name: 'A', type: 'staff' }, clientType: 'web', nodeId: 'n2' });
+      await add({ user: { id: 'b', name: 'B', type: 'customer' }, clientType: 'support_customer', nodeId: 'n1' });
+      await add({ user: { id: 'c', name: 'C', type: 'customer' }, clientType: 'web', nodeId: 'n1' });
+      assert.deepEqual(await store.tally(), {
+        sessions: 4,
+        onlineUsers: 3,
+        byClientType: { representative: 1, web: 2, support_customer: 1 },
+        byUserType: { staff: 2, customer: 2 },
+        byNode: { n1: 3, n2: 1 },
+      });
+    });
+
     test('lists registered nodes in order of first registration; registering again replaces the entry', async () => {
       // The fixture's store is shared by the suite's tests, so this test uses ids of its own and
       // looks only at them.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLiveStore } from '../../src/live/memory/memory-live-store.ts';
 import { MAX_SESSION_ID, SessionIdAllocator } from '../../src/live/session-ids.ts';
+import { makeSession } from '../helpers/sessions.ts';
 import { describeLiveStoreContract } from './live-store.contract.ts';
 
 describeLiveStoreContract('memory', async () => ({ store: new MemoryLiveStore(), cleanup: async () => {} }));
@@ -22,4 +23,36 @@ test('ids wrap past 2^31 - 1 and skip ids still live', async () => {
   const allocator = new SessionIdAllocator(source, (id) => live.has(id));
   assert.equal(await allocator.next(), MAX_SESSION_ID);
   assert.equal(await allocator.next(), 3);
+});
+
+test('pages stay exact through heavy churn, and an id live again after its end is listed once', async () => {
+  const store = new MemoryLiveStore();
+  const live = new Set<number>();
+  // Deterministic churn: 5,000 sessions in, most of them out again, some ids back in.
+  for (let id = 1; id <= 5_000; id++) {
+    await store.add(makeSession({ id }));
+    live.add(id);
+    if (id % 4 !== 0) {
+      await store.remove(id - (id % 3));
+      live.delete(id - (id % 3));
+    }
+  }
+  for (const id of [3, 6, 9, 4_998]) {
+    if (!live.has(id)) {
+      await store.add(makeSession({ id }));
+      live.add(id);
+    }
+  }
+  const expected = [...live].sort((a, b) => a - b);
+  assert.deepEqual((await store.list()).map((s) => s.id), expected);
+  const paged: number[] = [];
+  let afterId: number | undefined;
+  for (;;) {
+    const page = await store.list({ limit: 97, ...(afterId !== undefined && { afterId }) });
+    paged.push(...page.map((s) => s.id));
+    if (page.length < 97) break;
+    afterId = page.at(-1)!.id;
+  }
+  assert.deepEqual(paged, expected);
+  assert.equal(await store.count(), expected.length);
 });

@@ -2,8 +2,7 @@
 // (optionally speaking for one application user); `ingest` keys report sessions server to server.
 // A key is printed once at creation; the store keeps its sha256 and a short prefix for listings.
 import { Option, type Command } from 'commander';
-import { generateApiKey } from '../../auth/api-keys.ts';
-import { RollcallError } from '../../core/errors.ts';
+import { Administration } from '../../auth/administration.ts';
 import { API_KEY_KINDS, type ApiKeyKind } from '../../history/history-store.ts';
 import { BOOTSTRAP_ADMIN } from '../../server/bootstrap.ts';
 import { positiveInteger } from '../arguments.ts';
@@ -29,43 +28,29 @@ export function registerKeys(program: Command): void {
     .option('--user <id>', 'the application user an api key speaks for')
     .option('--label <text>', 'a note shown in listings')
     .action(async (options: CreateOptions, command: Command) => {
-      // An ingest key reports sessions for every user; naming one would suggest a limit it does not have.
-      if (options.kind === 'ingest' && options.user !== undefined) {
-        throw new RollcallError('invalid_parameter', '--user applies to api keys only: an ingest key reports for any user');
-      }
-      const generated = generateApiKey(options.kind);
-      const record = await withHistory(commandConfig(command), async ({ history }) => {
-        const account = await history.findAccount(options.account);
-        if (!account) {
-          throw new RollcallError('not_found', `no account "${options.account}" (see rollcall accounts list)`);
-        }
-        return history.createApiKey({
+      const { record, key } = await withHistory(commandConfig(command), ({ history }) =>
+        new Administration(history).createKey({
           kind: options.kind,
-          accountId: account.id,
-          prefix: generated.prefix,
-          hash: generated.hash,
+          account: options.account,
           ...(options.user !== undefined && { userId: options.user }),
           ...(options.label !== undefined && { label: options.label }),
-        });
-      });
-      print(`created ${record.kind} key ${record.id} (prefix ${record.prefix}) for account ${options.account}`, `key: ${generated.key}`, SHOWN_ONCE);
+        }),
+      );
+      print(`created ${record.kind} key ${record.id} (prefix ${record.prefix}) for account ${options.account}`, `key: ${key}`, SHOWN_ONCE);
     });
 
   keys
     .command('list')
     .description('list keys, revoked ones included')
     .action(async (_options: unknown, command: Command) => {
-      const { list, usernames } = await withHistory(commandConfig(command), async ({ history }) => {
-        const accounts = await history.listAccounts();
-        return { list: await history.listApiKeys(), usernames: new Map(accounts.map((a) => [a.id, a.username])) };
-      });
+      const list = await withHistory(commandConfig(command), ({ history }) => new Administration(history).listKeys());
       if (list.length === 0) return print('no keys yet');
-      const rows = list.map((k) => [
+      const rows = list.map(({ record: k, account }) => [
         String(k.id),
         k.kind,
         k.prefix,
         // Keys of a removed account stay listed (revoked) after the account is gone.
-        usernames.get(k.accountId) ?? `#${k.accountId} (removed)`,
+        account ?? `#${k.accountId} (removed)`,
         k.userId,
         k.label,
         formatTime(k.createdAt),
@@ -79,8 +64,7 @@ export function registerKeys(program: Command): void {
     .description('revoke a key; a running server refuses it from its next request')
     .argument('<id>', 'the key id shown by keys list', positiveInteger)
     .action(async (id: number, _options: unknown, command: Command) => {
-      const revoked = await withHistory(commandConfig(command), ({ history }) => history.revokeApiKey(id));
-      if (!revoked) throw new RollcallError('not_found', `no live key with id ${id}`);
+      await withHistory(commandConfig(command), ({ history }) => new Administration(history).revokeKey(id));
       print(`revoked key ${id}`);
     });
 }

@@ -121,6 +121,46 @@ export const MIGRATIONS: readonly string[] = [
     sessions     INTEGER NOT NULL
   );
   `,
+  `
+  -- Webhook subscriptions. event_types is a comma list of change types. The secret is kept as given:
+  -- signing needs it, and it is shown only when the subscription is created.
+  CREATE TABLE webhook_subscriptions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    url             TEXT    NOT NULL,
+    event_types     TEXT    NOT NULL,
+    secret          TEXT    NOT NULL,
+    active          INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    created_at      INTEGER NOT NULL
+  );
+
+  -- The webhook outbox: one row per event and subscription, with the exact body to send. A pending
+  -- row is due at next_attempt_at; a row being attempted has it moved to when the attempt's claim
+  -- lapses, so a crash mid-attempt only delays it. seq keeps the order rows were written in.
+  CREATE TABLE webhook_deliveries (
+    seq              INTEGER PRIMARY KEY,
+    id               TEXT    NOT NULL UNIQUE,
+    subscription_id  INTEGER NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+    event_type       TEXT    NOT NULL,
+    payload          TEXT    NOT NULL,
+    status           TEXT    NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    next_attempt_at  INTEGER,
+    last_attempt_at  INTEGER,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    finished_at      INTEGER
+  );
+  -- Partial indexes: the worker asks only for due pending rows, and pruning only for finished ones, so
+  -- neither index grows with the other kind.
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, seq) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_pending_by_age ON webhook_deliveries (created_at) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_pending_by_subscription ON webhook_deliveries (subscription_id, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE status <> 'pending';
+  -- Listings per subscription, newest first; also serves the cascade when a subscription is removed.
+  CREATE INDEX webhook_deliveries_by_subscription ON webhook_deliveries (subscription_id, seq);
+  `,
 ];
 
 export const GET_USER_VERSION = 'user_version';
@@ -276,6 +316,90 @@ export const UPSERT_PRESENCE_SAMPLE = `
 export const DELETE_PRESENCE_SAMPLES_BEFORE = 'DELETE FROM presence_samples WHERE at < ?';
 export const SELECT_PRESENCE_SAMPLES_SINCE = `
   SELECT at, online_users AS onlineUsers, sessions FROM presence_samples WHERE at >= ? ORDER BY at`;
+
+// Webhook subscriptions and their outbox
+
+const WEBHOOK_COLUMNS = 'id, url, event_types, secret, active, disabled_reason, created_at';
+
+export const INSERT_WEBHOOK = `
+  INSERT INTO webhook_subscriptions (url, event_types, secret, active, created_at)
+  VALUES (@url, @eventTypes, @secret, 1, @createdAt)
+  RETURNING ${WEBHOOK_COLUMNS}`;
+export const SELECT_WEBHOOK = `SELECT ${WEBHOOK_COLUMNS} FROM webhook_subscriptions WHERE id = ?`;
+export const SELECT_WEBHOOKS = `SELECT ${WEBHOOK_COLUMNS} FROM webhook_subscriptions ORDER BY id`;
+/**
+ * NULL parameters leave a column as it is. A reason is kept only while the subscription is inactive:
+ * activating it clears the reason, and deactivating without one clears an old reason too.
+ */
+export const UPDATE_WEBHOOK = `
+  UPDATE webhook_subscriptions SET
+    url             = coalesce(@url, url),
+    event_types     = coalesce(@eventTypes, event_types),
+    active          = coalesce(@active, active),
+    disabled_reason = CASE
+                        WHEN @active IS NULL THEN disabled_reason
+                        WHEN @active = 1 THEN NULL
+                        ELSE @disabledReason
+                      END
+  WHERE id = @id
+  RETURNING ${WEBHOOK_COLUMNS}`;
+export const DELETE_WEBHOOK = 'DELETE FROM webhook_subscriptions WHERE id = ?';
+
+const DELIVERY_COLUMNS = `id, subscription_id, event_type, payload, status, attempts, created_at, next_attempt_at,
+  last_attempt_at, last_status_code, last_error, finished_at`;
+
+/**
+ * Due at once. The subscription may have been removed since the event was matched to it; such a row
+ * is skipped rather than failing the whole batch on the foreign key. A replayed id changes nothing.
+ */
+export const INSERT_WEBHOOK_DELIVERY = `
+  INSERT INTO webhook_deliveries (id, subscription_id, event_type, payload, status, created_at, next_attempt_at)
+  SELECT @id, @subscriptionId, @eventType, @payload, 'pending', @createdAt, @createdAt
+  WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE id = @subscriptionId)
+  ON CONFLICT (id) DO NOTHING`;
+/** Earliest due first; the join leaves out subscriptions that are inactive (their rows wait). */
+export const SELECT_DUE_WEBHOOK_DELIVERIES = `
+  SELECT d.seq, d.id, d.subscription_id, d.event_type, d.payload, d.status, d.attempts, d.created_at, d.next_attempt_at,
+         d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at, s.url AS target_url, s.secret AS target_secret
+  FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+  WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND s.active = 1
+  ORDER BY d.next_attempt_at, d.seq
+  LIMIT @limit`;
+export const SELECT_NEXT_WEBHOOK_ATTEMPT = `
+  SELECT min(d.next_attempt_at) AS at
+  FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+  WHERE d.status = 'pending' AND s.active = 1`;
+export const LEASE_WEBHOOK_DELIVERY = 'UPDATE webhook_deliveries SET next_attempt_at = @leaseUntil WHERE seq = @seq';
+/** Only a pending row: an attempt that finishes after its delivery expired or was removed changes nothing. */
+export const RECORD_WEBHOOK_ATTEMPT = `
+  UPDATE webhook_deliveries SET
+    status           = @status,
+    attempts         = attempts + 1,
+    last_attempt_at  = @at,
+    last_status_code = @statusCode,
+    last_error       = @error,
+    next_attempt_at  = @nextAttemptAt,
+    finished_at      = CASE WHEN @status = 'pending' THEN NULL ELSE @at END
+  WHERE id = @id AND status = 'pending'`;
+export const DEFER_WEBHOOK_DELIVERIES = `
+  UPDATE webhook_deliveries SET next_attempt_at = @until
+  WHERE subscription_id = @subscriptionId AND status = 'pending' AND next_attempt_at < @until`;
+export const SELECT_WEBHOOK_DELIVERIES = `
+  SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
+  WHERE subscription_id = @subscriptionId
+  ORDER BY seq DESC
+  LIMIT @limit`;
+export const SELECT_WEBHOOK_DELIVERIES_BY_STATUS = `
+  SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
+  WHERE subscription_id = @subscriptionId AND status = @status
+  ORDER BY seq DESC
+  LIMIT @limit`;
+export const COUNT_PENDING_WEBHOOK_DELIVERIES = "SELECT count(*) AS count FROM webhook_deliveries WHERE status = 'pending'";
+export const EXPIRE_WEBHOOK_DELIVERIES = `
+  UPDATE webhook_deliveries SET status = 'failed', last_error = @error, next_attempt_at = NULL, finished_at = @now
+  WHERE status = 'pending' AND created_at < @createdBefore`;
+export const DELETE_FINISHED_WEBHOOK_DELIVERIES = `
+  DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < ?`;
 
 // Settings and counters
 

@@ -5,7 +5,16 @@
 // (the CLI on the same file) makes this one wait rather than fail halfway.
 
 import type Database from 'better-sqlite3';
-import { CLIENT_TYPES, END_REASONS, type ClientType, type EndReason, type UserRecord, type View } from '../../core/model.ts';
+import { isPresenceChangeType, PRESENCE_CHANGE_TYPES } from '../../stream/event-types.ts';
+import {
+  CLIENT_TYPES,
+  END_REASONS,
+  type ClientType,
+  type EndReason,
+  type PresenceChangeType,
+  type UserRecord,
+  type View,
+} from '../../core/model.ts';
 import { RollcallError } from '../../core/errors.ts';
 import {
   ACCOUNT_ROLES,
@@ -28,11 +37,23 @@ import {
   type SessionLogEntry,
   type SessionLogQuery,
   type SessionLogWrite,
+  WEBHOOK_DELIVERY_STATUSES,
+  type DueWebhookDelivery,
+  type NewWebhookDelivery,
+  type NewWebhookSubscription,
+  type WebhookAttemptOutcome,
+  type WebhookDelivery,
+  type WebhookDeliveryQuery,
+  type WebhookDeliveryStatus,
+  type WebhookSubscription,
+  type WebhookSubscriptionPatch,
 } from '../history-store.ts';
 import * as sql from './sql.ts';
 
 /** Newest entries a session-log query answers when it names no limit (the interface's default). */
 const DEFAULT_SESSION_LOG_LIMIT = 100;
+/** Newest deliveries a webhook delivery query answers when it names no limit (the interface's default). */
+const DEFAULT_WEBHOOK_DELIVERY_LIMIT = 50;
 /** SQLite reads a negative LIMIT as "no limit". */
 const NO_LIMIT = -1;
 
@@ -96,6 +117,37 @@ interface SessionLogRow {
   ended_by: string | null;
 }
 
+interface WebhookRow {
+  id: number;
+  url: string;
+  event_types: string;
+  secret: string;
+  active: number;
+  disabled_reason: string | null;
+  created_at: number;
+}
+
+interface WebhookDeliveryRow {
+  id: string;
+  subscription_id: number;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  finished_at: number | null;
+}
+
+interface DueWebhookDeliveryRow extends WebhookDeliveryRow {
+  seq: number;
+  target_url: string;
+  target_secret: string;
+}
+
 // Bind objects: better-sqlite3 wants every named parameter present, so absent optionals are null.
 interface UserParams {
   id: string;
@@ -127,6 +179,23 @@ interface SessionEndParams {
   endedAt: number;
   endReason: EndReason;
   endedBy: string | null;
+}
+
+interface WebhookPatchParams {
+  id: number;
+  url: string | null;
+  eventTypes: string | null;
+  active: number | null;
+  disabledReason: string | null;
+}
+
+interface WebhookAttemptParams {
+  id: string;
+  status: WebhookDeliveryStatus;
+  at: number;
+  statusCode: number | null;
+  error: string | null;
+  nextAttemptAt: number | null;
 }
 
 /** Every statement, prepared once per store: preparing parses and plans the SQL. */
@@ -180,6 +249,24 @@ function prepareStatements(db: Database.Database) {
     setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
     upsertSetting: db.prepare<{ key: string; value: string }>(sql.UPSERT_SETTING),
     advanceCounter: db.prepare<{ name: string; by: number }, { value: number }>(sql.ADVANCE_COUNTER),
+    insertWebhook: db.prepare<{ url: string; eventTypes: string; secret: string; createdAt: number }, WebhookRow>(sql.INSERT_WEBHOOK),
+    webhook: db.prepare<[number], WebhookRow>(sql.SELECT_WEBHOOK),
+    webhooks: db.prepare<[], WebhookRow>(sql.SELECT_WEBHOOKS),
+    updateWebhook: db.prepare<WebhookPatchParams, WebhookRow>(sql.UPDATE_WEBHOOK),
+    deleteWebhook: db.prepare<[number]>(sql.DELETE_WEBHOOK),
+    insertWebhookDelivery: db.prepare<NewWebhookDelivery>(sql.INSERT_WEBHOOK_DELIVERY),
+    dueWebhookDeliveries: db.prepare<{ now: number; limit: number }, DueWebhookDeliveryRow>(sql.SELECT_DUE_WEBHOOK_DELIVERIES),
+    nextWebhookAttempt: db.prepare<[], { at: number | null }>(sql.SELECT_NEXT_WEBHOOK_ATTEMPT),
+    leaseWebhookDelivery: db.prepare<{ seq: number; leaseUntil: number }>(sql.LEASE_WEBHOOK_DELIVERY),
+    recordWebhookAttempt: db.prepare<WebhookAttemptParams>(sql.RECORD_WEBHOOK_ATTEMPT),
+    deferWebhookDeliveries: db.prepare<{ subscriptionId: number; until: number }>(sql.DEFER_WEBHOOK_DELIVERIES),
+    webhookDeliveries: db.prepare<{ subscriptionId: number; limit: number }, WebhookDeliveryRow>(sql.SELECT_WEBHOOK_DELIVERIES),
+    webhookDeliveriesByStatus: db.prepare<{ subscriptionId: number; status: WebhookDeliveryStatus; limit: number }, WebhookDeliveryRow>(
+      sql.SELECT_WEBHOOK_DELIVERIES_BY_STATUS,
+    ),
+    countPendingWebhookDeliveries: db.prepare<[], { count: number }>(sql.COUNT_PENDING_WEBHOOK_DELIVERIES),
+    expireWebhookDeliveries: db.prepare<{ createdBefore: number; now: number; error: string }>(sql.EXPIRE_WEBHOOK_DELIVERIES),
+    deleteFinishedWebhookDeliveries: db.prepare<[number]>(sql.DELETE_FINISHED_WEBHOOK_DELIVERIES),
     upsertPresenceSample: db.prepare<PresenceSample>(sql.UPSERT_PRESENCE_SAMPLE),
     deletePresenceSamplesBefore: db.prepare<[number]>(sql.DELETE_PRESENCE_SAMPLES_BEFORE),
     presenceSamplesSince: db.prepare<[number], PresenceSample>(sql.SELECT_PRESENCE_SAMPLES_SINCE),
@@ -199,6 +286,8 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly #revokeApiClient: (id: string, at: number) => boolean;
   readonly #replaceApiClientSecret: (id: string, secretHash: string, at: number) => boolean;
   readonly #issueOAuthToken: (token: NewOAuthToken, maxValid: number) => boolean;
+  readonly #enqueueWebhookDeliveries: (deliveries: readonly NewWebhookDelivery[]) => void;
+  readonly #claimDueWebhookDeliveries: (now: number, limit: number, leaseUntil: number) => DueWebhookDeliveryRow[];
 
   /** `db` comes from openSqliteDatabase (migrated); the store owns it from here and closes it. */
   constructor(db: Database.Database) {
@@ -303,6 +392,27 @@ export class SqliteHistoryStore implements HistoryStore {
       return true;
     });
     this.#issueOAuthToken = (token, maxValid) => issueOAuthToken.immediate(token, maxValid);
+
+    const enqueueWebhookDeliveries = db.transaction((deliveries: readonly NewWebhookDelivery[]) => {
+      for (const delivery of deliveries) {
+        statements.insertWebhookDelivery.run({
+          id: delivery.id,
+          subscriptionId: delivery.subscriptionId,
+          eventType: delivery.eventType,
+          payload: delivery.payload,
+          createdAt: delivery.createdAt,
+        });
+      }
+    });
+    this.#enqueueWebhookDeliveries = (deliveries) => enqueueWebhookDeliveries.immediate(deliveries);
+
+    // Reading and leasing in one IMMEDIATE transaction: two workers on one file never take the same row.
+    const claimDueWebhookDeliveries = db.transaction((now: number, limit: number, leaseUntil: number) => {
+      const rows = statements.dueWebhookDeliveries.all({ now, limit });
+      for (const row of rows) statements.leaseWebhookDelivery.run({ seq: row.seq, leaseUntil });
+      return rows.map((row) => ({ ...row, next_attempt_at: leaseUntil }));
+    });
+    this.#claimDueWebhookDeliveries = (now, limit, leaseUntil) => claimDueWebhookDeliveries.immediate(now, limit, leaseUntil);
   }
 
   async createAccount(input: NewAccount): Promise<Account> {
@@ -431,6 +541,98 @@ export class SqliteHistoryStore implements HistoryStore {
         ? this.#statements.sessionLog.all({ limit })
         : this.#statements.sessionLogOfUser.all({ userId: query.userId, limit });
     return rows.map(toSessionLogEntry);
+  }
+
+  async createWebhook(input: NewWebhookSubscription): Promise<WebhookSubscription> {
+    const row = this.#statements.insertWebhook.get({
+      url: input.url,
+      eventTypes: eventTypesColumn(input.events),
+      secret: input.secret,
+      createdAt: Date.now(),
+    });
+    if (row === undefined) throw new RollcallError('internal', 'the new webhook subscription was not stored');
+    return toWebhook(row);
+  }
+
+  async getWebhook(id: number): Promise<WebhookSubscription | undefined> {
+    const row = this.#statements.webhook.get(id);
+    return row && toWebhook(row);
+  }
+
+  async listWebhooks(): Promise<WebhookSubscription[]> {
+    return this.#statements.webhooks.all().map(toWebhook);
+  }
+
+  async updateWebhook(id: number, patch: WebhookSubscriptionPatch): Promise<WebhookSubscription | undefined> {
+    const row = this.#statements.updateWebhook.get({
+      id,
+      url: patch.url ?? null,
+      eventTypes: patch.events === undefined ? null : eventTypesColumn(patch.events),
+      active: patch.active === undefined ? null : Number(patch.active),
+      disabledReason: patch.disabledReason ?? null,
+    });
+    return row && toWebhook(row);
+  }
+
+  async removeWebhook(id: number): Promise<boolean> {
+    return this.#statements.deleteWebhook.run(id).changes > 0;
+  }
+
+  async enqueueWebhookDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
+    if (deliveries.some((delivery) => !isPresenceChangeType(delivery.eventType))) {
+      throw new RollcallError('invalid_parameter', `a webhook delivery's event type must be one of ${PRESENCE_CHANGE_TYPES.join(', ')}`);
+    }
+    if (deliveries.length > 0) this.#enqueueWebhookDeliveries(deliveries);
+  }
+
+  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number): Promise<DueWebhookDelivery[]> {
+    if (checkLimit(limit) === 0) return [];
+    return this.#claimDueWebhookDeliveries(now, limit, leaseUntil).map((row) => ({
+      delivery: toWebhookDelivery(row),
+      url: row.target_url,
+      secret: row.target_secret,
+    }));
+  }
+
+  async nextWebhookAttemptAt(): Promise<number | undefined> {
+    return this.#statements.nextWebhookAttempt.get()?.at ?? undefined;
+  }
+
+  async recordWebhookAttempt(id: string, outcome: WebhookAttemptOutcome): Promise<boolean> {
+    const changes = this.#statements.recordWebhookAttempt.run({
+      id,
+      status: outcome.status,
+      at: outcome.at,
+      statusCode: outcome.statusCode ?? null,
+      error: outcome.error ?? null,
+      nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+    }).changes;
+    return changes > 0;
+  }
+
+  async deferWebhookDeliveries(subscriptionId: number, until: number): Promise<number> {
+    return this.#statements.deferWebhookDeliveries.run({ subscriptionId, until }).changes;
+  }
+
+  async listWebhookDeliveries(subscriptionId: number, query: WebhookDeliveryQuery = {}): Promise<WebhookDelivery[]> {
+    const limit = checkLimit(query.limit ?? DEFAULT_WEBHOOK_DELIVERY_LIMIT);
+    const rows =
+      query.status === undefined
+        ? this.#statements.webhookDeliveries.all({ subscriptionId, limit })
+        : this.#statements.webhookDeliveriesByStatus.all({ subscriptionId, status: query.status, limit });
+    return rows.map(toWebhookDelivery);
+  }
+
+  async countPendingWebhookDeliveries(): Promise<number> {
+    return this.#statements.countPendingWebhookDeliveries.get()?.count ?? 0;
+  }
+
+  async expireWebhookDeliveries(createdBefore: number, now: number, error: string): Promise<number> {
+    return this.#statements.expireWebhookDeliveries.run({ createdBefore, now, error }).changes;
+  }
+
+  async pruneWebhookDeliveries(finishedBefore: number): Promise<number> {
+    return this.#statements.deleteFinishedWebhookDeliveries.run(finishedBefore).changes;
   }
 
   async getSetting(key: string): Promise<string | undefined> {
@@ -569,6 +771,46 @@ function parseView(text: string): View | undefined {
   const { m, v, t } = value as Record<string, unknown>;
   if (typeof m !== 'string' || typeof v !== 'string' || typeof t !== 'string') return undefined;
   return { m, v, t };
+}
+
+/** Event types as stored: a comma list (types never contain commas). */
+function eventTypesColumn(events: readonly PresenceChangeType[]): string {
+  const unknown = events.filter((type) => !isPresenceChangeType(type));
+  if (events.length === 0 || unknown.length > 0) {
+    throw new RollcallError('invalid_parameter', `webhook events must be a non-empty list of ${PRESENCE_CHANGE_TYPES.join(', ')}`);
+  }
+  return events.join(',');
+}
+
+function toWebhook(row: WebhookRow): WebhookSubscription {
+  const subscription: WebhookSubscription = {
+    id: row.id,
+    url: row.url,
+    events: row.event_types.split(',').map((type) => oneOf(PRESENCE_CHANGE_TYPES, type, 'webhook_subscriptions.event_types')),
+    secret: row.secret,
+    active: row.active === 1,
+    createdAt: row.created_at,
+  };
+  if (row.disabled_reason !== null) subscription.disabledReason = row.disabled_reason;
+  return subscription;
+}
+
+function toWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
+  const delivery: WebhookDelivery = {
+    id: row.id,
+    subscriptionId: row.subscription_id,
+    eventType: oneOf(PRESENCE_CHANGE_TYPES, row.event_type, 'webhook_deliveries.event_type'),
+    payload: row.payload,
+    createdAt: row.created_at,
+    status: oneOf(WEBHOOK_DELIVERY_STATUSES, row.status, 'webhook_deliveries.status'),
+    attempts: row.attempts,
+  };
+  if (row.next_attempt_at !== null) delivery.nextAttemptAt = row.next_attempt_at;
+  if (row.last_attempt_at !== null) delivery.lastAttemptAt = row.last_attempt_at;
+  if (row.last_status_code !== null) delivery.lastStatusCode = row.last_status_code;
+  if (row.last_error !== null) delivery.lastError = row.last_error;
+  if (row.finished_at !== null) delivery.finishedAt = row.finished_at;
+  return delivery;
 }
 
 function toSessionLogEntry(row: SessionLogRow): SessionLogEntry {

@@ -2,18 +2,24 @@
 // Heartbeats only move `expiresAt` on the session (O(1)); a sweep looks at due buckets and puts sessions
 // that were extended meanwhile into their new bucket. That keeps the hot path free of any reordering.
 import type { PresenceChange, Session } from '../../core/model.ts';
-import type {
-  ChangeListener,
-  LiveNode,
-  LiveStore,
-  RemovedSession,
-  SessionQuery,
-  Touch,
-  TouchResult,
+import {
+  matchesEverything,
+  sessionMatcher,
+  type ChangeListener,
+  type LiveNode,
+  type LiveStore,
+  type RemovedSession,
+  type SessionFilter,
+  type SessionQuery,
+  type SessionTally,
+  type Touch,
+  type TouchResult,
 } from '../live-store.ts';
 import { SessionIdAllocator, type SessionIdBlockSource } from '../session-ids.ts';
 
 const BUCKET_MS = 1000;
+/** Stale ids the ordered index may hold beyond twice the live ones before it is compacted. */
+const ORDER_SLACK = 1024;
 const bucketOf = (time: number) => Math.floor(time / BUCKET_MS);
 
 export interface MemoryLiveStoreOptions {
@@ -27,6 +33,12 @@ export class MemoryLiveStore implements LiveStore {
   readonly outlivesProcess = false;
   private readonly sessions = new Map<number, Session>();
   private readonly sessionsByUser = new Map<string, Set<number>>();
+  /**
+   * Session ids in ascending order: a page is a binary search and a walk that stops at the limit.
+   * Removal leaves an id here (walks skip ids that are not live) and the array is compacted once
+   * most of it is stale, so ending a session costs no array shift.
+   */
+  private order: number[] = [];
   private readonly expiryBuckets = new Map<number, Set<number>>();
   /** No bucket below this one holds anything. */
   private lowestBucket = Number.POSITIVE_INFINITY;
@@ -48,6 +60,7 @@ export class MemoryLiveStore implements LiveStore {
   async add(session: Session): Promise<{ firstOfUser: boolean }> {
     if (this.sessions.has(session.id)) throw new Error(`session ${session.id} is already live`);
     this.sessions.set(session.id, session);
+    insertSorted(this.order, session.id);
     let ofUser = this.sessionsByUser.get(session.user.id);
     const firstOfUser = ofUser === undefined;
     if (!ofUser) this.sessionsByUser.set(session.user.id, (ofUser = new Set()));
@@ -130,27 +143,55 @@ export class MemoryLiveStore implements LiveStore {
   }
 
   async list(query: SessionQuery = {}): Promise<Session[]> {
-    const { clientTypes, userId, ids, afterId, limit } = query;
-    let candidates: Iterable<number>;
-    if (ids) candidates = ids;
-    else if (userId !== undefined) candidates = this.sessionsByUser.get(userId) ?? [];
-    else candidates = this.sessions.keys();
-    const wanted = clientTypes && clientTypes.length > 0 ? new Set(clientTypes) : undefined;
+    const { ids, userId, afterId, limit } = query;
+    const matches = sessionMatcher(query);
     const result: Session[] = [];
-    for (const id of candidates) {
-      if (afterId !== undefined && id <= afterId) continue;
-      const session = this.sessions.get(id);
-      if (!session) continue;
-      if (wanted && !wanted.has(session.clientType)) continue;
-      if (userId !== undefined && session.user.id !== userId) continue;
-      result.push(session);
+    if (limit === 0) return result;
+    if (ids || userId !== undefined) {
+      // A few candidates (a user's sessions, named ids): collect them, then order them.
+      for (const id of ids ?? this.sessionsByUser.get(userId!) ?? []) {
+        if (afterId !== undefined && id <= afterId) continue;
+        const session = this.sessions.get(id);
+        if (session && matches(session)) result.push(session);
+      }
+      result.sort((a, b) => a.id - b.id);
+      return limit === undefined ? result : result.slice(0, limit);
     }
-    result.sort((a, b) => a.id - b.id);
-    return limit === undefined ? result : result.slice(0, limit);
+    const start = afterId === undefined ? 0 : firstAbove(this.order, afterId);
+    for (let i = start; i < this.order.length; i++) {
+      const session = this.sessions.get(this.order[i]!);
+      if (!session || !matches(session)) continue;
+      result.push(session);
+      if (result.length === limit) break;
+    }
+    return result;
   }
 
-  async count(): Promise<number> {
-    return this.sessions.size;
+  async count(filter: SessionFilter = {}): Promise<number> {
+    const matches = sessionMatcher(filter);
+    if (matches === matchesEverything && !filter.ids) return this.sessions.size;
+    let candidates: Iterable<number>;
+    if (filter.ids) candidates = filter.ids;
+    else if (filter.userId !== undefined) candidates = this.sessionsByUser.get(filter.userId) ?? [];
+    else candidates = this.sessions.keys();
+    let count = 0;
+    for (const id of candidates) {
+      const session = this.sessions.get(id);
+      if (session && matches(session)) count++;
+    }
+    return count;
+  }
+
+  async tally(): Promise<SessionTally> {
+    const byClientType: SessionTally['byClientType'] = {};
+    const byUserType: Record<string, number> = {};
+    const byNode: Record<string, number> = {};
+    for (const session of this.sessions.values()) {
+      byClientType[session.clientType] = (byClientType[session.clientType] ?? 0) + 1;
+      byUserType[session.user.type] = (byUserType[session.user.type] ?? 0) + 1;
+      byNode[session.nodeId] = (byNode[session.nodeId] ?? 0) + 1;
+    }
+    return { sessions: this.sessions.size, onlineUsers: this.sessionsByUser.size, byClientType, byUserType, byNode };
   }
 
   async onlineUserIds(): Promise<string[]> {
@@ -188,6 +229,7 @@ export class MemoryLiveStore implements LiveStore {
     const session = this.sessions.get(id);
     if (!session) return undefined;
     this.sessions.delete(id);
+    if (this.order.length > 2 * this.sessions.size + ORDER_SLACK) this.order = this.order.filter((live) => this.sessions.has(live));
     const ofUser = this.sessionsByUser.get(session.user.id);
     ofUser?.delete(id);
     const lastOfUser = !ofUser || ofUser.size === 0;
@@ -211,3 +253,26 @@ export class MemoryLiveStore implements LiveStore {
 
 const sameView = (a: Session['view'], b: Session['view']) =>
   a === b || (a !== undefined && b !== undefined && a.m === b.m && a.v === b.v && a.t === b.t);
+
+/** Index of the first element greater than `value` in an ascending array. */
+function firstAbove(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Adds `value` unless it is there already (an id that was live before and not yet compacted away). */
+function insertSorted(sorted: number[], value: number): void {
+  // Ids are handed out in ascending order, so nearly every insert is an append.
+  if (sorted.length === 0 || sorted[sorted.length - 1]! < value) {
+    sorted.push(value);
+    return;
+  }
+  const index = firstAbove(sorted, value);
+  if (sorted[index - 1] !== value) sorted.splice(index, 0, value);
+}

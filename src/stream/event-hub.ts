@@ -1,0 +1,71 @@
+// EventHub: turns the core's change feed into stream events. Each change is serialized once, given
+// its id by the backlog (in the order the core announced them), and handed to every listener: the
+// stream's clients and the webhook outbox.
+import type { PresenceChange } from '../core/model.ts';
+import type { EventBacklog, StreamEvent } from './event-backlog.ts';
+import { serializeChange } from './event-json.ts';
+
+export interface ChangeFeed {
+  subscribe(listener: (change: PresenceChange) => void): () => void;
+}
+
+export type StreamListener = (event: StreamEvent) => void;
+
+export class EventHub {
+  private readonly listeners = new Set<StreamListener>();
+  /** Appends run one after another, so ids follow the feed's order even with an asynchronous backlog. */
+  private tail: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly feed: ChangeFeed,
+    /** Read directly for replays; only the hub appends to it. */
+    readonly backlog: EventBacklog,
+    private readonly onError: (error: unknown, context: string) => void,
+  ) {}
+
+  start(): void {
+    this.unsubscribe ??= this.feed.subscribe((change) => this.accept(change));
+  }
+
+  /** Stops listening to the feed and waits until every change taken so far reached the listeners. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.tail;
+  }
+
+  /** Every event from now on; answers a function that stops listening. */
+  listen(listener: StreamListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Listeners now: one per stream client, one for webhooks. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Waits until every change taken so far reached the listeners (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.tail;
+  }
+
+  private accept(change: PresenceChange): void {
+    const serialized = serializeChange(change);
+    this.tail = this.tail
+      .then(() => this.backlog.append(serialized))
+      .then(
+        (event) => {
+          for (const listener of this.listeners) {
+            try {
+              listener(event);
+            } catch (error) {
+              this.onError(error, 'change stream listener');
+            }
+          }
+        },
+        (error: unknown) => this.onError(error, 'change stream backlog'),
+      );
+  }
+}

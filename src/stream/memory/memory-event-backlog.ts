@@ -1,0 +1,54 @@
+// EventBacklog in memory: a ring of the latest `capacity` events. Ids are consecutive, so an event's
+// slot is its id modulo the capacity, and "what came after id N" is a slice of the ring.
+import type { SerializedChange } from '../event-json.ts';
+import type { EventBacklog, Replay, StreamEvent } from '../event-backlog.ts';
+
+export interface MemoryEventBacklogOptions {
+  /** Events kept. */
+  capacity: number;
+  /**
+   * The id the first event follows. Default: the start time in epoch milliseconds × 1000. Ids of a
+   * restarted process then begin above those of the one before (unless it gave out more than a
+   * thousand per millisecond of its life), so an id from before a restart reads as too old and the
+   * client is told to resynchronise, rather than being answered with unrelated events.
+   */
+  firstIdAfter?: number;
+}
+
+export class MemoryEventBacklog implements EventBacklog {
+  private readonly capacity: number;
+  private readonly ring: (StreamEvent | undefined)[];
+  /** The id of the newest event; `firstIdAfter` before any. */
+  private newest: number;
+  private kept = 0;
+
+  constructor(options: MemoryEventBacklogOptions) {
+    if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
+      throw new RangeError(`capacity must be a positive integer, got ${options.capacity}`);
+    }
+    this.capacity = options.capacity;
+    this.ring = new Array<StreamEvent | undefined>(options.capacity);
+    this.newest = options.firstIdAfter ?? Date.now() * 1000;
+  }
+
+  async append(change: SerializedChange): Promise<StreamEvent> {
+    const event: StreamEvent = { ...change, id: this.newest + 1 };
+    this.newest = event.id;
+    this.ring[event.id % this.capacity] = event;
+    if (this.kept < this.capacity) this.kept++;
+    return event;
+  }
+
+  async latestId(): Promise<number> {
+    return this.newest;
+  }
+
+  async since(afterId: number): Promise<Replay> {
+    const oldest = this.newest - this.kept + 1;
+    // afterId = oldest - 1 is fine: everything after it is still here.
+    if (afterId > this.newest || afterId < oldest - 1) return { kind: 'gap' };
+    const events: StreamEvent[] = [];
+    for (let id = afterId + 1; id <= this.newest; id++) events.push(this.ring[id % this.capacity]!);
+    return { kind: 'events', events };
+  }
+}

@@ -1,0 +1,62 @@
+// What the dashboard's browser tests share: building the page, launching Debian's Chromium, signing
+// in, watching for page errors, and waiting for the sessions table to show given rows.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { skipUnlessInstalled } from '../helpers/requirements.ts';
+import { TEST_ADMIN_PASSWORD } from '../helpers/server.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** node:test's `skip` option: a loud skip without Chromium (a failure with ROLLCALL_REQUIRE_ALL=1). */
+export const skipWithoutChromium = () => skipUnlessInstalled(CHROMIUM, 'chromium');
+export const ROOT = join(import.meta.dirname, '../..');
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const WAIT_MS = 5_000;
+/** The sessions table's rows that hold a session (not spacers, not placeholders). */
+export const ROWS = '.sessions-panel .vtable tbody tr[data-id]';
+
+/** Builds the page from source first (only the page), so a test never runs against a stale bundle. */
+export function buildDashboard(): void {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-client.mjs'), 'web'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+}
+
+/** Collects what the page throws or logs as an error; tests check it stayed empty. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    // A 4xx the page asked for on purpose (a wrong password) is logged by Chromium as a resource error.
+    if (message.type() === 'error' && !/status of 40[14]/.test(message.text())) errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+export async function signIn(page: Page, url: string, password = TEST_ADMIN_PASSWORD): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits until the sessions table shows exactly these session ids (order aside). */
+export async function waitForRows(page: Page, ids: number[], timeout = WAIT_MS): Promise<void> {
+  const expected = [...ids].sort((a, b) => a - b).join(',');
+  try {
+    await page.waitForFunction(
+      ({ selector, expected }) =>
+        Array.from(document.querySelectorAll<HTMLElement>(selector))
+          .map((tr) => Number(tr.dataset.id))
+          .sort((a, b) => a - b)
+          .join(',') === expected,
+      { selector: ROWS, expected },
+      { timeout },
+    );
+  } catch (error) {
+    const shown = await page.$$eval(ROWS, (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id).join(','));
+    throw new Error(`table shows [${shown}], expected [${expected}]: ${(error as Error).message}`);
+  }
+}
