@@ -63,6 +63,8 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     await history.endOpenSessions(dataDir.nodeId, Date.now(), 'node_lost');
   }
   let app: FastifyInstance | undefined;
+  /** Faults of background work (sweeps, history writes, samples, deliveries) that have no caller to tell. */
+  const logFault = (error: unknown, context: string) => app?.log.error({ err: error }, `${context} failed`);
   const presence = new PresenceService(live, history, {
     nodeId: dataDir.nodeId,
     nodeRole: config.nodeRole,
@@ -72,7 +74,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     offlineWindowMs: config.offlineWindow * 1000,
     sweepIntervalMs: config.sweepIntervalMs,
     historyFlushMs: config.historyFlushMs,
-    onError: (error, context) => app?.log.error({ err: error }, `${context} failed`),
+    onError: logFault,
   });
   const credentials = new Credentials(history, {
     tokenSecret: dataDir.tokenSecret,
@@ -82,11 +84,10 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   // Both listen to the change feed from here on, so nothing that happens after the app exists goes uncounted.
   const stats = new PresenceStats(presence, history, {
     sampleIntervalMs: config.statsSampleMs,
-    onError: (error, context) => app?.log.error({ err: error }, `${context} failed`),
+    onError: logFault,
   });
   const metrics = new Metrics(presence);
   const administration = new Administration(history);
-  const logFault = (error: unknown, context: string) => app?.log.error({ err: error }, `${context} failed`);
   // The stream and webhooks listen from here on, so every change after the app exists is in both.
   const events = new EventHub(presence, createEventBacklog(config.liveStore, { capacity: config.streamBacklog }), logFault);
   events.start();
