@@ -1,0 +1,181 @@
+// A fleet of socket clients in one child process, bound to one loopback source address (127.0.0.x), so
+// that several such processes together hold more sockets than one process may (20,000 files here) and
+// more than one address has source ports for. Driven over IPC by bench/workloads/ws-ingest.ts:
+//   connect  opens `count` clients of a kind to a server, `concurrency` at a time
+//   credit   writes up to `frames` heartbeats, `batch` frames per write, one socket after the other
+// Kinds:
+//   rollcall  the SDK protocol on rollcall's /v1/connect: hello {token, session} → welcome, then {"type":"hb"}
+//   bare      the same frames to the bare ws server (it answers nothing: open + hello sent is connected)
+//   socketio  socket.io-client (websocket transport) to the Socket.IO peer: token and session in `auth`, emit('hb')
+// Every client authenticates with a client token (HS256 JWT) for its fleet member, as browsers do.
+//
+// Pacing is by credit, and costs the server nothing: the workload reads how many heartbeats the server
+// has finished and hands out credit so that at most a fixed number of frames is in flight (see
+// ws-ingest.ts). The server never faces a backlog that would outlast a window, and never writes a byte
+// for the pacing (a ping/pong per batch would cost it a write, which on loopback is as dear as reading
+// the batch).
+// The frames are encoded once, masked with a fixed key, and written straight to the client's TCP
+// socket, `batch` to a write: byte for byte what the SDK (`{"type":"hb"}`) or socket.io-client
+// (`42["hb"]`) would send, at a fraction of the client-side cost, so that on a 2-core machine the load
+// generator takes as little CPU as possible from the server under test.
+import { io as connectSocketIo, type Socket as IoSocket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { signClientToken } from '../../src/auth/client-tokens.ts';
+import type { ClientType } from '../../src/core/model.ts';
+import { serveParent } from '../lib/child.ts';
+import { BENCH_TOKEN_SECRET } from '../lib/constants.ts';
+import { clientTypeOf, sessionBody, userOf } from '../lib/fleet.ts';
+
+type Kind = 'rollcall' | 'bare' | 'socketio';
+
+interface Client {
+  /** The WebSocket the frames travel on (for socket.io: engine.io's underlying `ws`). */
+  raw: WebSocket;
+  /** What one heartbeat is on the wire for this kind of client. */
+  heartbeat: Buffer;
+}
+
+const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+
+/** One masked client frame (payloads under 126 bytes). */
+function clientFrame(opcode: number, payload: string): Buffer {
+  const data = Buffer.from(payload, 'utf8');
+  if (data.length >= 126) throw new Error('frame too long');
+  const frame = Buffer.alloc(6 + data.length);
+  frame[0] = 0x80 | opcode; // FIN + opcode
+  frame[1] = 0x80 | data.length; // MASK bit + length
+  MASK.copy(frame, 2);
+  for (let i = 0; i < data.length; i++) frame[6 + i] = data[i]! ^ MASK[i % 4]!;
+  return frame;
+}
+const WS_HEARTBEAT = clientFrame(0x1, '{"type":"hb"}');
+const SOCKETIO_HEARTBEAT = clientFrame(0x1, '42["hb"]');
+const rawSocket = (ws: WebSocket) => (ws as unknown as { _socket: import('node:net').Socket })._socket;
+const fleets = new Map<string, Client[]>();
+/** Where the next credit starts, per fleet: credit goes round the sockets. */
+const cursors = new Map<string, number>();
+/** `batch` heartbeat frames in one Buffer, per fleet. */
+const writes = new Map<string, Buffer>();
+
+async function tokenFor(index: number): Promise<string> {
+  const clientType: ClientType = clientTypeOf(index);
+  const user = userOf(index, clientType);
+  return signClientToken(BENCH_TOKEN_SECRET, { sub: user.id, name: user.name, email: user.email, utype: user.type, ctypes: [clientType] }, 3600);
+}
+
+function connectWs(kind: 'rollcall' | 'bare', url: string, index: number, localAddress: string, token: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: 30_000 });
+    const hello = JSON.stringify({ type: 'hello', token, session: sessionBody(index, false) });
+    const client: Client = { raw: ws, heartbeat: WS_HEARTBEAT };
+    const fail = (error: Error) => {
+      ws.terminate();
+      reject(error);
+    };
+    ws.on('error', fail);
+    ws.once('close', (code, reason) => reject(new Error(`closed ${code} ${reason.toString()}`)));
+    ws.once('open', () => {
+      ws.send(hello);
+      if (kind === 'bare') return resolve(client);
+      ws.once('message', (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string; message?: string };
+        if (frame.type === 'welcome') resolve(client);
+        else fail(new Error(`${frame.type}: ${frame.message ?? ''}`));
+      });
+    });
+  });
+}
+
+function connectSocketIoClient(url: string, index: number, localAddress: string, token: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const socket: IoSocket = connectSocketIo(url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      timeout: 30_000,
+      localAddress,
+      auth: { token, session: sessionBody(index, false) },
+    } as Parameters<typeof connectSocketIo>[1]);
+    socket.once('connect', () => {
+      // engine.io-client's websocket transport in Node runs on `ws`; its socket carries the pacing pings.
+      const raw = (socket.io.engine as unknown as { transport: { ws?: WebSocket } }).transport.ws;
+      if (!raw) return reject(new Error('no websocket under the socket.io connection'));
+      resolve({ raw, heartbeat: SOCKETIO_HEARTBEAT });
+    });
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+serveParent(
+  {
+    connect: async ({ target, kind, url, count, first, localAddress, concurrency }: {
+      target: string;
+      kind: Kind;
+      url: string;
+      count: number;
+      first: number;
+      localAddress: string;
+      concurrency: number;
+    }) => {
+      const tokens = await Promise.all(Array.from({ length: count }, (_, k) => tokenFor(first + k)));
+      const clients: Client[] = [];
+      fleets.set(target, clients);
+      const errors: string[] = [];
+      let failed = 0;
+      let next = 0;
+      const startedAt = performance.timeOrigin + performance.now();
+      const worker = async () => {
+        while (next < count) {
+          const k = next++;
+          try {
+            const client =
+              kind === 'socketio'
+                ? await connectSocketIoClient(url, first + k, localAddress, tokens[k]!)
+                : await connectWs(kind, url, first + k, localAddress, tokens[k]!);
+            clients.push(client);
+          } catch (error) {
+            failed++;
+            if (errors.length < 5) errors.push(error instanceof Error ? error.message : String(error));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+      const endedAt = performance.timeOrigin + performance.now();
+      return { connected: clients.length, failed, errors, startedAt, endedAt };
+    },
+    /**
+     * Writes up to `frames` heartbeats to the fleet `target`, `batch` per write, each write to the next
+     * socket round the fleet. A socket whose kernel buffer is full (bytes waiting in user space) is
+     * skipped, so nothing piles up here. Answers how many were written.
+     */
+    credit: ({ target, frames, batch }: { target: string; frames: number; batch: number }) => {
+      const clients = fleets.get(target) ?? [];
+      if (clients.length === 0) return { sent: 0 };
+      let buffer = writes.get(`${target}/${batch}`);
+      if (!buffer) writes.set(`${target}/${batch}`, (buffer = Buffer.concat(Array.from({ length: batch }, () => clients[0]!.heartbeat))));
+      let cursor = cursors.get(target) ?? 0;
+      let sent = 0;
+      let skipped = 0;
+      while (sent + batch <= frames && skipped < clients.length) {
+        const client = clients[cursor++ % clients.length]!;
+        const socket = rawSocket(client.raw);
+        if (client.raw.readyState !== WebSocket.OPEN || socket.writableLength > 0) {
+          skipped++;
+          continue;
+        }
+        skipped = 0;
+        socket.write(buffer);
+        sent += batch;
+      }
+      cursors.set(target, cursor % clients.length);
+      return { sent };
+    },
+  },
+  { pid: process.pid },
+  () => {
+    for (const clients of fleets.values()) for (const c of clients) c.raw.terminate();
+  },
+);

@@ -1,0 +1,89 @@
+// Sizes of every workload per profile. `full` is what the issue asks for; `quick` runs the same
+// workloads smaller, in under a minute; `tiny` is for test/bench (does each piece still run?).
+
+export type Profile = 'full' | 'quick' | 'tiny';
+
+export interface RegistrySizes {
+  sessions: number;
+  /** Repetitions of each query (median reported). */
+  queryRuns: number;
+  /** --max-old-space-size of the registry's child, MB. */
+  heapMb: number;
+  /** How long the sweep that ends all N at once may take before the child is killed (a lower bound is reported). */
+  expiryBudgetMs: number;
+}
+
+export interface WsSizes {
+  /** Connected clients per server (rollcall, bare ws, Socket.IO each get this many). */
+  connections: number;
+  /** Client processes, each on its own source address 127.0.0.(2 + n). */
+  processes: number;
+  /** Connection attempts in flight per client process. */
+  concurrency: number;
+  /** Measured windows per server, interleaved bare → rollcall → Socket.IO. */
+  rounds: number;
+  warmMs: number;
+  measureMs: number;
+  /** Heartbeat frames per write (one write goes to one socket). */
+  batch: number;
+  /** Frames in flight (sent, not yet finished by the server) per connection. */
+  inFlightPerSocket: number;
+  /** Sequential "who is online" requests (after 2 warm-up ones). */
+  whoIsOnlineRequests: number;
+}
+
+export interface HttpSizes {
+  /** Live HTTP sessions the single heartbeats cycle through. */
+  sessions: number;
+  seconds: number;
+  /** Measured windows per server, interleaved bare → rollcall. */
+  rounds: number;
+  connections: number;
+  /** Heartbeats per POST /v1/heartbeats call (the ingest limit). */
+  batchSize: number;
+  batchConnections: number;
+}
+
+export interface QuerySizes {
+  sessions: number;
+  /** Sequential uncached requests per query (after 2 warm-up ones). */
+  latencyRequests: number;
+  /** Concurrent pollers with the dialect cache on. */
+  pollers: number;
+  /** Window of each cached poll (and of the bare baselines). */
+  pollSeconds: number;
+  /** Dialects without an answer cache are polled for pollers × this many answers instead of a window. */
+  uncachedAnswersPerPoller: number;
+}
+
+export interface Sizes {
+  profile: Profile;
+  registry: RegistrySizes;
+  ws: WsSizes;
+  http: HttpSizes;
+  queries: QuerySizes;
+}
+
+export const SIZES: Record<Profile, Sizes> = {
+  full: {
+    profile: 'full',
+    registry: { sessions: 1_000_000, queryRuns: 7, heapMb: 12_288, expiryBudgetMs: 120_000 },
+    ws: { connections: 15_000, processes: 6, concurrency: 50, rounds: 6, warmMs: 700, measureMs: 2_000, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 20 },
+    http: { sessions: 10_000, seconds: 3, rounds: 5, connections: 50, batchSize: 10_000, batchConnections: 4 },
+    queries: { sessions: 10_000, latencyRequests: 60, pollers: 50, pollSeconds: 5, uncachedAnswersPerPoller: 3 },
+  },
+  quick: {
+    profile: 'quick',
+    registry: { sessions: 30_000, queryRuns: 5, heapMb: 2_048, expiryBudgetMs: 20_000 },
+    ws: { connections: 600, processes: 3, concurrency: 50, rounds: 2, warmMs: 300, measureMs: 700, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 6 },
+    http: { sessions: 5_000, seconds: 0.8, rounds: 2, connections: 50, batchSize: 10_000, batchConnections: 4 },
+    queries: { sessions: 1_500, latencyRequests: 8, pollers: 50, pollSeconds: 0.6, uncachedAnswersPerPoller: 1 },
+  },
+  tiny: {
+    profile: 'tiny',
+    registry: { sessions: 2_000, queryRuns: 2, heapMb: 512, expiryBudgetMs: 20_000 },
+    ws: { connections: 60, processes: 2, concurrency: 20, rounds: 1, warmMs: 100, measureMs: 300, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 2 },
+    http: { sessions: 200, seconds: 0.3, rounds: 1, connections: 8, batchSize: 10_000, batchConnections: 2 },
+    queries: { sessions: 200, latencyRequests: 3, pollers: 8, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
+  },
+};

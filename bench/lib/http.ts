@@ -1,0 +1,144 @@
+// HTTP measurements from the orchestrating process: sequential requests for latency, autocannon for
+// throughput. Both target loopback servers the run started; both are bounded in count or time.
+import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
+import { percentile } from './stats.ts';
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+export interface Answer {
+  status: number;
+  bytes: number;
+  ms: number;
+  body: Buffer;
+}
+
+/** One request on a kept-alive connection; the time runs until the last byte of the body arrived. */
+export function fetchOnce(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent, timeout: options.timeoutMs ?? 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, bytes: body.length, ms: performance.now() - start, body });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export interface LatencyResult {
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  bytes: number;
+  status: number;
+}
+
+/** `count` requests one after the other, after `warmup` unmeasured ones; every answer must be `expect`. */
+export async function sequentialLatency(
+  url: string,
+  { count, warmup = 2, expect = 200, headers, method, body }: { count: number; warmup?: number; expect?: number; headers?: Record<string, string>; method?: string; body?: string },
+): Promise<LatencyResult> {
+  const times: number[] = [];
+  let last: Answer | undefined;
+  for (let i = 0; i < warmup + count; i++) {
+    last = await fetchOnce(url, { headers, method, body });
+    if (last.status !== expect) throw new Error(`${url.replace(/password=[^&]*/, 'password=…')}: HTTP ${last.status}: ${last.body.subarray(0, 300).toString('utf8')}`);
+    if (i >= warmup) times.push(last.ms);
+  }
+  return { requests: count, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times), bytes: last?.bytes ?? 0, status: last?.status ?? 0 };
+}
+
+/**
+ * Latency of two servers measured in turns (a, b, a, b, …), so that a noisy neighbour hurts both alike.
+ */
+export async function alternatingLatency(
+  a: { url: string; headers?: Record<string, string> },
+  b: { url: string; headers?: Record<string, string> },
+  { count, warmup = 2 }: { count: number; warmup?: number },
+): Promise<[LatencyResult, LatencyResult]> {
+  const times: [number[], number[]] = [[], []];
+  const last: [Answer | undefined, Answer | undefined] = [undefined, undefined];
+  for (let i = 0; i < warmup + count; i++) {
+    for (const [k, target] of [a, b].entries()) {
+      const answer = await fetchOnce(target.url, { headers: target.headers });
+      if (answer.status !== 200) throw new Error(`${target.url}: HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8')}`);
+      last[k] = answer;
+      if (i >= warmup) times[k]!.push(answer.ms);
+    }
+  }
+  const result = (k: 0 | 1): LatencyResult => ({
+    requests: count,
+    p50Ms: percentile(times[k], 50),
+    p99Ms: percentile(times[k], 99),
+    maxMs: Math.max(...times[k]),
+    bytes: last[k]?.bytes ?? 0,
+    status: last[k]?.status ?? 0,
+  });
+  return [result(0), result(1)];
+}
+
+export interface LoadResult {
+  /** Successful (2xx) answers per second. */
+  rps: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  bytesPerSec: number;
+  seconds: number;
+}
+
+/** autocannon against `url` for `seconds` with `connections` connections; answers 2xx per second. */
+export async function load(options: {
+  url: string;
+  seconds: number;
+  /** Stop after this many answers instead of after `seconds` (for slow answers: a window full of work). */
+  amount?: number;
+  connections: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Paths to cycle through, one per request (e.g. a session id each). */
+  paths?: readonly string[];
+}): Promise<LoadResult> {
+  const { paths } = options;
+  let next = 0;
+  const result = await autocannon({
+    url: options.url,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    connections: options.connections,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds }),
+    timeout: 60,
+    ...(paths && {
+      requests: [
+        {
+          setupRequest: (req) => {
+            req.path = paths[next++ % paths.length]!;
+            return req;
+          },
+        },
+      ],
+    }),
+  });
+  return {
+    rps: result['2xx'] / result.duration,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    bytesPerSec: result.throughput.average,
+    seconds: result.duration,
+  };
+}

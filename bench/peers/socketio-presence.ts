@@ -1,0 +1,120 @@
+// The usual alternative, written for the benchmark: a presence service built the way most teams build
+// one on Socket.IO 4, with its documented API only.
+// - A client connects with a signed token (HS256 JWT, verified in an `io.use` middleware, as the
+//   Socket.IO docs show for authentication) and its session facts in the handshake's `auth` payload;
+//   the facts live in `socket.data`.
+// - Presence is rooms: every socket joins `online`, `type:<clientType>` and `user:<userId>`; joins
+//   and leaves are announced to a `watchers` room.
+// - A client emits `hb` to show activity (it stamps `lastActivityAt`).
+// - "Who is online" is `io.in('online').fetchSockets()` (optionally a `type:` room), grouped by user,
+//   served as JSON at GET /online[?type=…] on the same HTTP server.
+// It runs in one process with the in-memory adapter, as a single-node deployment does.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { jwtVerify } from 'jose';
+import { Server, type Socket } from 'socket.io';
+
+export interface PresenceSession {
+  user: { id: string; name: string; type: string };
+  clientType: string;
+  hostname?: string;
+  platform?: { id: string; name: string };
+  userAgent?: string;
+  view?: { m: string; v: string; t: string };
+  idle: boolean;
+  remoteAddress: string;
+  startedAt: number;
+  lastActivityAt: number;
+}
+
+export interface SocketIoPresence {
+  port: number;
+  /** `hb` events handled so far. */
+  heartbeats(): number;
+  close(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+
+export async function startSocketIoPresence(options: { tokenSecret: string; host?: string; port?: number }): Promise<SocketIoPresence> {
+  const secret = encoder.encode(options.tokenSecret);
+  let heartbeats = 0;
+
+  const httpServer = createServer((request, response) => {
+    void answerHttp(request, response);
+  });
+  const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
+
+  io.use(async (socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown; session?: Record<string, unknown> };
+    try {
+      if (typeof auth.token !== 'string') throw new Error('no token');
+      const { payload } = await jwtVerify(auth.token, secret, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+      const session = auth.session ?? {};
+      if (typeof session.clientType !== 'string') throw new Error('no clientType');
+      const now = Date.now();
+      const data: PresenceSession = {
+        user: { id: String(payload.sub), name: String(payload.name ?? ''), type: String(payload.utype ?? 'customer') },
+        clientType: session.clientType,
+        hostname: session.hostname as string | undefined,
+        platform: session.platform as PresenceSession['platform'],
+        userAgent: session.userAgent as string | undefined,
+        view: session.view as PresenceSession['view'],
+        idle: false,
+        remoteAddress: socket.handshake.address,
+        startedAt: now,
+        lastActivityAt: now,
+      };
+      socket.data = data;
+      next();
+    } catch {
+      next(new Error('unauthorized'));
+    }
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const data = socket.data as PresenceSession;
+    void socket.join(['online', `type:${data.clientType}`, `user:${data.user.id}`]);
+    io.to('watchers').emit('presence', { type: 'session.started', id: socket.id, userId: data.user.id });
+    socket.on('hb', (body?: { idle?: boolean }) => {
+      data.lastActivityAt = Date.now();
+      if (typeof body?.idle === 'boolean') data.idle = body.idle;
+      heartbeats++;
+    });
+    socket.on('disconnect', () => {
+      io.to('watchers').emit('presence', { type: 'session.ended', id: socket.id, userId: data.user.id });
+    });
+  });
+
+  async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method !== 'GET' || url.pathname !== '/online') {
+      response.writeHead(404).end();
+      return;
+    }
+    const type = url.searchParams.get('type');
+    const sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
+    const users = new Map<string, { user: PresenceSession['user']; lastSeenAt: number; sessions: (PresenceSession & { id: string })[] }>();
+    for (const socket of sockets) {
+      const data = socket.data as PresenceSession;
+      let entry = users.get(data.user.id);
+      if (!entry) users.set(data.user.id, (entry = { user: data.user, lastSeenAt: 0, sessions: [] }));
+      entry.lastSeenAt = Math.max(entry.lastSeenAt, data.lastActivityAt);
+      entry.sessions.push({ id: socket.id, ...data });
+    }
+    const body = JSON.stringify({ users: [...users.values()], count: users.size });
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+  }
+
+  await new Promise<void>((resolve) => httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const address = httpServer.address();
+  if (!address || typeof address !== 'object') throw new Error('no address');
+  return {
+    port: address.port,
+    heartbeats: () => heartbeats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        io.disconnectSockets(true);
+        void io.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,153 @@
+// A real rollcall server in a child process of its own, as `rollcall serve` builds it: configuration
+// through loadConfig (flags for port 0, a throwaway data dir, silent logs and the ingest key; ROLLCALL_*
+// variables from the environment, e.g. ROLLCALL_BT_CACHE_MS=0), createRollcall, listen on 127.0.0.1.
+// The parent drives it over IPC: fill it with sessions through the core, create credentials, read
+// counters, memory (after GC: run with --expose-gc), event-loop blocks and CPU profiles of a window.
+//
+// Heartbeats are counted by wrapping the PresenceService instance's heartbeat methods (one extra async
+// call per heartbeat): the count is what the server finished, not what reached its socket.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+import { generateApiKey } from '../../src/auth/api-keys.ts';
+import { hashPassword } from '../../src/auth/passwords.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { EVENT_LOG_LIMIT, type SessionEvent } from '../../src/core/model.ts';
+import { createRollcall } from '../../src/server/compose.ts';
+import { serveParent } from '../lib/child.ts';
+import { BENCH_ADMIN_PASSWORD, BENCH_INGEST_KEY, BENCH_TOKEN_SECRET } from '../lib/constants.ts';
+import { sessionBody } from '../lib/fleet.ts';
+import { watchLoop, type LoopBlock } from '../lib/loop-probe.ts';
+import { settledMemory } from '../lib/memory.ts';
+import { startProfile, stopProfile } from '../lib/profiler.ts';
+
+export interface RollcallInfo {
+  port: number;
+  pid: number;
+  btCacheMs: number;
+}
+
+export interface ServerStats {
+  /** Heartbeats finished (single, frame and batch entries). */
+  heartbeats: number;
+  /** process.cpuUsage() total, µs. */
+  cpuUs: number;
+  atMs: number;
+  sessions: number;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
+const config = loadConfig({
+  env: process.env,
+  flags: {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: dir,
+    ingestKey: BENCH_INGEST_KEY,
+    adminPassword: BENCH_ADMIN_PASSWORD,
+    tokenSecret: BENCH_TOKEN_SECRET,
+    logLevel: 'silent',
+  },
+});
+const rollcall = await createRollcall(config);
+const { presence, history, live } = rollcall;
+
+let heartbeats = 0;
+const heartbeat = presence.heartbeat.bind(presence);
+presence.heartbeat = async (...args: Parameters<typeof heartbeat>) => {
+  await heartbeat(...args);
+  heartbeats++;
+};
+const batch = presence.heartbeats.bind(presence);
+presence.heartbeats = async (...args: Parameters<typeof batch>) => {
+  const answer = await batch(...args);
+  heartbeats += answer.accepted;
+  return answer;
+};
+
+await rollcall.app.listen({ port: 0, host: '127.0.0.1' });
+const address = rollcall.app.server.address();
+if (!address || typeof address !== 'object') throw new Error('no address');
+
+let stopProbe: (() => LoopBlock) | undefined;
+
+serveParent(
+  {
+    stats: async (): Promise<ServerStats> => {
+      const cpu = process.cpuUsage();
+      return { heartbeats, cpuUs: cpu.user + cpu.system, atMs: performance.now(), sessions: await live.count() };
+    },
+    /** Writes pending history first, so the figure does not depend on where the flush timer stands. */
+    memory: async () => {
+      await presence.flushHistory();
+      return settledMemory();
+    },
+    /**
+     * Opens `count` fleet sessions through the core with the ingest key (fleet indexes from `first`),
+     * as HTTP sessions; answers their ids. History is written before it answers.
+     */
+    populate: async ({ count, first = 0 }: { count: number; first?: number }) => {
+      const ids: number[] = [];
+      const start = performance.now();
+      for (let i = first; i < first + count; i++) {
+        const { session } = await presence.open(sessionBody(i), { kind: 'ingest' }, { transport: 'http', remoteAddress: '127.0.0.1' });
+        ids.push(session.id);
+      }
+      const openMs = performance.now() - start;
+      await presence.flushHistory();
+      return { ids, openMs };
+    },
+    /**
+     * The largest answer a client can give (bench/bt-serialize.ts): every session gets two node
+     * connections and a full event log, written straight into the store (ingest has no call for it).
+     */
+    enrich: async () => {
+      let n = 0;
+      for (const session of await presence.listSessions()) {
+        const events: SessionEvent[] = Array.from({ length: EVENT_LOG_LIMIT }, (_, k) => ({
+          at: session.startedAt + k * 1000,
+          kind: k % 2 === 0 ? 'connected' : 'disconnected',
+          text: k % 2 === 0 ? `Connected to node ${session.nodeId} as master` : `Disconnected from node ${session.nodeId}: connection lost`,
+        }));
+        await live.update(session.id, (s) => ({
+          ...s,
+          events,
+          connections: [s.connections[0]!, { ...s.connections[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
+        }));
+        n++;
+      }
+      return { enriched: n };
+    },
+    /** A reader account for the command API (username/password), and an admin-owned API key. */
+    credentials: async () => {
+      const password = 'bench-reader-password';
+      await history.createAccount({ username: 'bench-reader', role: 'reader', passwordHash: await hashPassword(password) });
+      const admin = await history.findAccount('admin');
+      if (!admin) throw new Error('no admin account');
+      const key = generateApiKey('api');
+      await history.createApiKey({ kind: 'api', accountId: admin.id, prefix: key.prefix, hash: key.hash, label: 'bench' });
+      return { username: 'bench-reader', password, apiKey: key.key, adminPassword: BENCH_ADMIN_PASSWORD };
+    },
+    probeStart: () => {
+      stopProbe = watchLoop();
+    },
+    probeStop: () => {
+      const result = stopProbe?.();
+      stopProbe = undefined;
+      return result;
+    },
+    heapSnapshot: async ({ file }: { file: string }) => {
+      await presence.flushHistory();
+      await settledMemory();
+      return writeHeapSnapshot(file);
+    },
+    profileStart: () => startProfile(),
+    profileStop: ({ file }: { file?: string }) => stopProfile(file),
+  },
+  { port: address.port, pid: process.pid, btCacheMs: config.btCacheMs } satisfies RollcallInfo,
+  async () => {
+    await rollcall.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
+);

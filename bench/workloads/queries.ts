@@ -1,0 +1,174 @@
+// Workload 4: queries at N live sessions (10,000 full), each against a bare Fastify route in the same run.
+// Phase A, uncached (a server with ROLLCALL_BT_CACHE_MS=0): p50/p99 of sequential requests, with the
+// server's event loop watched meanwhile (the longest block while it serialises an answer), then the
+// same for get_connected_clients&include_connections=1 when every client has two connections and a
+// full 20-event log (the largest answer, as bench/bt-serialize.ts builds it).
+// Phase B, cache on (a fresh server with the default ROLLCALL_BT_CACHE_MS): autocannon with 50
+// concurrent pollers per query, against the bare route's small JSON body (the target's baseline) and
+// a bare route that ships a body of the same size as the answer (the cost of the bytes alone).
+// Sessions are opened through the core with the ingest key (realistic fleet metadata, see lib/fleet.ts).
+import { join } from 'node:path';
+import type { QuerySizes } from '../config.ts';
+import { allStarted, BENCH_DIR, forkChild, type Child } from '../lib/child.ts';
+import type { ProfileSummary } from '../lib/cpuprofile.ts';
+import { load, sequentialLatency, type LatencyResult, type LoadResult } from '../lib/http.ts';
+import type { LoopBlock } from '../lib/loop-probe.ts';
+import { row, type Row, type WorkloadResult } from '../lib/report.ts';
+import { mean } from '../lib/stats.ts';
+
+interface Credentials {
+  username: string;
+  password: string;
+  apiKey: string;
+}
+
+interface Query {
+  key: string;
+  label: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Whether the dialect shares answers between identical queries (ROLLCALL_BT_CACHE_MS). */
+  cached: boolean;
+}
+
+function queries(credentials: Credentials, middleId: number): Query[] {
+  const command = (params: string) =>
+    `/api/command?username=${encodeURIComponent(credentials.username)}&password=${encodeURIComponent(credentials.password)}&${params}`;
+  const bearer = { authorization: `Bearer ${credentials.apiKey}` };
+  return [
+    { key: 'bt-clients', label: 'BT get_connected_clients', path: command('action=get_connected_clients'), headers: {}, cached: true },
+    { key: 'bt-clients-conn', label: 'BT get_connected_clients&include_connections=1', path: command('action=get_connected_clients&include_connections=1'), headers: {}, cached: true },
+    { key: 'bt-reps', label: 'BT get_logged_in_reps', path: command('action=get_logged_in_reps'), headers: {}, cached: true },
+    { key: 'ce-online', label: 'Clientexec /api/users/usersonline', path: '/api/users/usersonline', headers: { 'x-api-key': credentials.apiKey }, cached: false },
+    { key: 'md-active', label: 'Motadata active-users', path: '/api/v1/settings/users/active-users', headers: bearer, cached: false },
+    { key: 'v1-page', label: '/v1/sessions page of 100 (cursor)', path: `/v1/sessions?limit=100&cursor=${middleId}`, headers: bearer, cached: false },
+  ];
+}
+
+type Server = Child<{ port: number }>;
+
+const startRollcall = (name: string, env: NodeJS.ProcessEnv, lifetimeMs: number) =>
+  forkChild<{ port: number }>(join(BENCH_DIR, 'servers/rollcall-server.ts'), { name, env, lifetimeMs });
+
+async function fill(server: Server, sessions: number, lifetimeMs: number) {
+  const { ids } = await server.call<{ ids: number[] }>('populate', { count: sessions }, lifetimeMs);
+  const credentials = await server.call<Credentials>('credentials');
+  return { server, ids, credentials };
+}
+
+export async function runQueries(sizes: QuerySizes, options: { profileDir?: string } = {}): Promise<WorkloadResult> {
+  const started = performance.now();
+  // A safety net only (each child ends by itself after it): generous for a loaded machine.
+  const lifetimeMs = 300_000 + sizes.sessions * 30 + 16 * (sizes.pollSeconds * 1000 + 2_000) + sizes.pollers * sizes.uncachedAnswersPerPoller * 3 * 1_000;
+  const children: Server[] = [];
+  const profiles: Record<string, ProfileSummary> = {};
+  try {
+    // All three start at once (starting is most of a small run); the cached server stays empty and idle
+    // until phase B, so it takes nothing from phase A.
+    const started3 = await allStarted([
+      forkChild<{ port: number }>(join(BENCH_DIR, 'servers/bare-fastify.ts'), { name: 'bare fastify', lifetimeMs }),
+      startRollcall('rollcall server (uncached)', { ROLLCALL_BT_CACHE_MS: '0', ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
+      startRollcall('rollcall server (cache on)', { ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
+    ]);
+    const [bare, uncached, cached] = [started3[0]!, started3[1]!, started3[2]!];
+    children.push(bare, uncached, cached);
+    const bareUrl = `http://127.0.0.1:${bare.info.port}`;
+
+    // ---- phase A: uncached latency and event-loop blocks ----------------------------------------------
+    const a = await fill(uncached, sizes.sessions, lifetimeMs);
+    const list = queries(a.credentials, a.ids[Math.floor(a.ids.length / 2)]!);
+    const urlA = `http://127.0.0.1:${a.server.info.port}`;
+    const bareLatency = await sequentialLatency(`${bareUrl}/bare/json`, { count: sizes.latencyRequests });
+    const latency: Record<string, LatencyResult & { loop: LoopBlock }> = {};
+    const measure = async (key: string, q: Query) => {
+      // Warm-up outside the watched window: the first request pays for scrypt (cached afterwards) and JIT.
+      await sequentialLatency(`${urlA}${q.path}`, { count: 2, warmup: 0, headers: q.headers });
+      await a.server.call('probeStart');
+      const result = await sequentialLatency(`${urlA}${q.path}`, { count: sizes.latencyRequests, warmup: 0, headers: q.headers });
+      const loop = await a.server.call<LoopBlock>('probeStop');
+      latency[key] = { ...result, loop };
+      if (options.profileDir) {
+        await a.server.call('profileStart');
+        await sequentialLatency(`${urlA}${q.path}`, { count: Math.max(3, Math.ceil(sizes.latencyRequests / 3)), warmup: 0, headers: q.headers });
+        profiles[`query-${key}`] = await a.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, `query-${key}.cpuprofile`) });
+      }
+    };
+    for (const q of list) await measure(q.key, q);
+    await a.server.call('enrich', {}, lifetimeMs);
+    const worst = list.find((q) => q.key === 'bt-clients-conn')!;
+    await measure('bt-clients-conn-full-logs', worst);
+    await uncached.stop();
+
+    // ---- phase B: 50 pollers, cache on ---------------------------------------------------------------------
+    const b = await fill(cached, sizes.sessions, lifetimeMs);
+    const urlB = `http://127.0.0.1:${b.server.info.port}`;
+    // Cached answers are polled for a fixed window. Where every answer is computed afresh the pollers'
+    // requests interleave and all finish late, so a short window would count next to nothing: those
+    // are polled for a fixed number of answers instead (`uncachedAnswersPerPoller` each on average).
+    const poll = async (url: string, headers: Record<string, string> = {}, amount?: number) => {
+      await sequentialLatency(url, { count: 2, warmup: 0, headers });
+      return load({ url, headers, seconds: sizes.pollSeconds, connections: sizes.pollers, ...(amount !== undefined && { amount }) });
+    };
+    const checked = (what: string, result: LoadResult) => {
+      if (result.non2xx > 0) throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`);
+      return result;
+    };
+    const bareSmall: LoadResult[] = [checked('bare json', await poll(`${bareUrl}/bare/json`))];
+    const polled: Record<string, { rollcall: LoadResult; sameSize: LoadResult }> = {};
+    for (const q of queries(b.credentials, b.ids[Math.floor(b.ids.length / 2)]!)) {
+      // A window when it can hold several answers per poller (judged by phase A's sequential p50, the
+      // server's time per answer); otherwise a number of answers.
+      const byWindow = q.cached || (sizes.pollSeconds * 1000) / latency[q.key]!.p50Ms >= 3 * sizes.pollers;
+      if (options.profileDir && q.key === 'bt-clients') await b.server.call('profileStart');
+      const rollcall = checked(q.label, await poll(`${urlB}${q.path}`, q.headers, byWindow ? undefined : sizes.pollers * sizes.uncachedAnswersPerPoller));
+      if (options.profileDir && q.key === 'bt-clients') {
+        profiles['poll-bt-clients-cached'] = await b.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, 'poll-bt-clients-cached.cpuprofile') });
+      }
+      const sameSize = checked('bare bytes', await poll(`${bareUrl}/bare/bytes?size=${latency[q.key]!.bytes}`));
+      polled[q.key] = { rollcall, sameSize };
+    }
+    bareSmall.push(checked('bare json', await poll(`${bareUrl}/bare/json`)));
+    const bareRps = mean(bareSmall.map((r) => r.rps));
+
+    // ---- rows ------------------------------------------------------------------------------------------
+    const n = sizes.sessions.toLocaleString('en-US');
+    const rows: Row[] = [];
+    const bareP = (p: 'p50Ms' | 'p99Ms') => ({ label: 'bare Fastify JSON', value: bareLatency[p] });
+    for (const q of list) {
+      const l = latency[q.key]!;
+      const size = `${(l.bytes / 1e6).toFixed(2)} MB`;
+      rows.push(row('4', `${q.label}, uncached p50 (N=${n}, ${size})`, 'ms', l.p50Ms, { baseline: bareP('p50Ms') }));
+      rows.push(
+        row('4', `${q.label}, uncached p99`, 'ms', l.p99Ms, {
+          baseline: bareP('p99Ms'),
+          ...(q.key === 'bt-clients-conn' && { target: { on: 'value' as const, op: '<' as const, limit: 50 } }),
+        }),
+      );
+      rows.push(row('4', `${q.label}, longest loop block while answering`, 'ms', l.loop.longestBusyGapMs, { note: `wall ${l.loop.longestGapMs.toFixed(1)} ms, GC ${l.loop.longestGcMs.toFixed(1)} ms` }));
+      const p = polled[q.key]!;
+      rows.push(
+        row('4', `${q.label}, ${sizes.pollers} pollers, ${q.cached ? 'cache on' : 'no answer cache in this dialect'}`, 'req/s', p.rollcall.rps, {
+          baseline: { label: 'bare Fastify JSON', value: bareRps },
+          target: { on: 'ratio', op: '>=', limit: 0.7 },
+          note: `${p.rollcall.ok} answers in ${p.rollcall.seconds.toFixed(1)} s, p50 ${p.rollcall.p50Ms} ms; same-size bare body: ${Math.round(p.sameSize.rps)} req/s (ratio ${(p.rollcall.rps / p.sameSize.rps).toFixed(2)})`,
+        }),
+      );
+    }
+    const w = latency['bt-clients-conn-full-logs']!;
+    rows.push(
+      row('4', `${worst.label}, uncached p50, every client with 2 connections + 20 events (${(w.bytes / 1e6).toFixed(1)} MB)`, 'ms', w.p50Ms, { baseline: bareP('p50Ms') }),
+      row('4', `${worst.label}, uncached p99, 2 connections + 20 events`, 'ms', w.p99Ms, { baseline: bareP('p99Ms'), target: { on: 'value', op: '<', limit: 50 } }),
+      row('4', `${worst.label}, longest loop block, 2 connections + 20 events`, 'ms', w.loop.longestBusyGapMs, { note: `wall ${w.loop.longestGapMs.toFixed(1)} ms, GC ${w.loop.longestGcMs.toFixed(1)} ms` }),
+    );
+    return {
+      name: 'queries',
+      title: `Queries at ${n} live sessions vs bare Fastify`,
+      params: { ...sizes },
+      rows,
+      details: { bareLatency, latency, bareSmall, polled, profiles },
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}
