@@ -83,6 +83,8 @@ export class RollcallClient {
   #body: SessionBody;
   /** Updates made while disconnected, sent after a resume (a fresh hello carries them in #body). */
   #pendingUpdate: SessionUpdate | undefined;
+  /** Idle state and view as the last hello carried them. */
+  #helloState: { idle: boolean; view: View | undefined } | undefined;
   #sessionId: number | undefined;
   #resumeToken: string | undefined;
   /** Whether the current socket's last hello/resume was a resume. */
@@ -293,6 +295,7 @@ export class RollcallClient {
       this.#emitError(new RollcallClientError(ClientErrorCode.tokenUnavailable, 'the token function returned no token'));
       return undefined;
     }
+    this.#helloState = { idle: this.#body.idle ?? false, view: this.#body.view };
     return { type: 'hello', token, session: this.#body };
   }
 
@@ -348,9 +351,18 @@ export class RollcallClient {
       if (this.#body.view) beat.view = this.#body.view;
       this.#sendHeartbeat(beat);
     } else {
-      // The hello carried the whole current body.
+      // The hello carried the whole body as it was then. Idle or view may have changed while the
+      // welcome was on its way (the idle timer does not wait for the network): if so, send them now.
       this.#pendingUpdate = undefined;
-      this.#scheduleHeartbeat();
+      const sent = this.#helloState;
+      const idle = this.#body.idle ?? false;
+      if (sent && (sent.idle !== idle || !sameView(sent.view, this.#body.view))) {
+        const beat: HeartbeatFields = { idle };
+        if (this.#body.view) beat.view = this.#body.view;
+        this.#sendHeartbeat(beat);
+      } else {
+        this.#scheduleHeartbeat();
+      }
     }
 
     this.#events.emit('welcome', { sessionId: frame.sessionId, heartbeatMs: this.#heartbeatMs, resumed });

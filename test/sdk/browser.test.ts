@@ -9,6 +9,8 @@ import { skipUnlessInstalled } from '../helpers/requirements.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Two browsers share CI's two cores with other test files: give each condition room, never a sleep. */
+const BROWSER_DEADLINE_MS = 20_000;
 const skip = skipUnlessInstalled(CHROMIUM, 'chromium');
 const bundlePath = join(import.meta.dirname, '../../dist/client/rollcall-client.browser.js');
 
@@ -51,18 +53,18 @@ describe('SDK in a real browser', { skip }, () => {
     const session = await waitFor(async () => {
       const s = await live();
       return s?.view?.t === 'ticketid|42' ? s : undefined;
-    }, { what: 'the view to arrive' });
+    }, { timeoutMs: BROWSER_DEADLINE_MS, what: 'the view to arrive' });
     assert.equal(session.user.name, 'Bea Browser');
     assert.match(session.userAgent ?? '', /Chrome\//, 'the SDK reports the browser user agent');
     assert.equal(session.transport, 'websocket');
 
-    await waitFor(async () => (await live())?.idle === true, { what: 'idle after no input' });
+    await waitFor(async () => (await live())?.idle === true, { timeoutMs: BROWSER_DEADLINE_MS, what: 'idle after no input' });
     await page.mouse.move(10, 10);
     await page.mouse.move(40, 40);
-    await waitFor(async () => (await live())?.idle === false, { what: 'active again after input' });
+    await waitFor(async () => (await live())?.idle === false, { timeoutMs: BROWSER_DEADLINE_MS, what: 'active again after input' });
 
     await page.evaluate(() => (window as unknown as { rollcall: { close(): Promise<void> } }).rollcall.close());
-    await waitFor(async () => !(await live()), { what: 'the session to end' });
+    await waitFor(async () => !(await live()), { timeoutMs: BROWSER_DEADLINE_MS, what: 'the session to end' });
     const user = await server.rollcall.presence.user('browser-user');
     assert.equal(user?.online, false);
   });
