@@ -5,7 +5,7 @@
 // has one type whether it is reported or read.
 import { Type, type Static } from '@sinclair/typebox';
 import { CustomerSchema, RepresentativeSchema, UserSchema, ViewSchema } from '../core/input-schemas.ts';
-import { CLIENT_TYPES, SESSION_EVENT_KINDS, type Session, type UserPresence } from '../core/model.ts';
+import { CLIENT_TYPES, SESSION_EVENT_KINDS, sessionConnections, sessionEvents, type Session, type UserPresence } from '../core/model.ts';
 import { stringEnum } from './schemas.ts';
 
 export const toSeconds = (ms: number) => Math.floor(ms / 1000);
@@ -89,8 +89,8 @@ export function sessionJson(session: Session): SessionJson {
     startedAt: toSeconds(session.startedAt),
     lastActivityAt: toSeconds(session.lastActivityAt),
     nodeId: session.nodeId,
-    connections: session.connections.map((c) => ({ ...c, connectedSince: toSeconds(c.connectedSince) })),
-    events: session.events.map((e) => ({ ...e, at: toSeconds(e.at) })),
+    connections: sessionConnections(session).map((c) => ({ ...c, connectedSince: toSeconds(c.connectedSince) })),
+    events: sessionEvents(session).map((e) => ({ ...e, at: toSeconds(e.at) })),
   };
 }
 

@@ -151,6 +151,19 @@ export interface Session {
   detached: boolean;
 }
 
+/**
+ * A session's event log, oldest first. Read it through this function, not the field: a store may keep
+ * the log of a session that only ever connected in a compact form and build it when asked.
+ */
+export function sessionEvents(session: Session): readonly SessionEvent[] {
+  return session.events;
+}
+
+/** The nodes a session is attached to. Read it through this function, for the reason above. */
+export function sessionConnections(session: Session): readonly NodeConnection[] {
+  return session.connections;
+}
+
 /** A user as history remembers them, including those with no live session. */
 export interface UserRecord {
   user: UserInfo;

@@ -9,7 +9,7 @@
 // Buffers, sent one after the other: joining 30 MB into one Buffer alone would hold the loop for
 // tens of milliseconds.
 import { performance } from 'node:perf_hooks';
-import { EVENT_LOG_LIMIT, type Session } from '../../core/model.ts';
+import { EVENT_LOG_LIMIT, sessionConnections, sessionEvents, type Session } from '../../core/model.ts';
 import type { Health } from '../../core/presence-service.ts';
 import type { CommandPermission } from '../../history/history-store.ts';
 import type { LiveNode } from '../../live/live-store.ts';
@@ -75,7 +75,7 @@ const privateName = (session: Session) => session.user.privateDisplayName ?? ses
 
 function writeConnections(lines: XmlLines, session: Session): void {
   lines.open('client_connections');
-  for (const connection of session.connections) {
+  for (const connection of sessionConnections(session)) {
     lines
       .open('client_connection')
       .element('appliance_id', connection.nodeId)
@@ -87,7 +87,7 @@ function writeConnections(lines: XmlLines, session: Session): void {
   lines.close('client_connections');
   // Beside <client_connections>, not inside it: the document's wording is ambiguous (WIRE-FORMATS §1).
   lines.open('event_log');
-  for (const event of session.events.slice(-EVENT_LOG_LIMIT)) lines.element('event', event.text, { ts: isoTime(event.at).ts });
+  for (const event of sessionEvents(session).slice(-EVENT_LOG_LIMIT)) lines.element('event', event.text, { ts: isoTime(event.at).ts });
   lines.close('event_log');
 }
 
@@ -173,7 +173,8 @@ export async function connectedClientListXml(
   for (const session of sessions) {
     const type = session.clientType as BtClientType;
     // A client counts once per appliance it is attached to.
-    const nodeIds = new Set(session.connections.length > 0 ? session.connections.map((c) => c.nodeId) : [session.nodeId]);
+    const connections = sessionConnections(session);
+    const nodeIds = new Set(connections.length > 0 ? connections.map((c) => c.nodeId) : [session.nodeId]);
     for (const nodeId of nodeIds) {
       const byType = countsOf(nodeId);
       byType.set(type, (byType.get(type) ?? 0) + 1);
