@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
 import type { HelloSessionBody } from '../src/core/input-schemas.ts';
-import { EVENT_LOG_LIMIT, type SessionEvent } from '../src/core/model.ts';
+import { EVENT_LOG_LIMIT, sessionConnections, type SessionEvent } from '../src/core/model.ts';
 import { connectedClientsXml } from '../src/dialects/beyondtrust/serializer.ts';
 import { createRollcall } from '../src/server/compose.ts';
 import { watchLoop } from './lib/loop-probe.ts';
@@ -65,7 +65,7 @@ for (let i = 0; i < CLIENTS; i++) {
   await rollcall.live.update(session.id, (s) => ({
     ...s,
     events,
-    connections: [s.connections[0]!, { ...s.connections[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
+    connections: [sessionConnections(s)[0]!, { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
   }));
 }
 // The ingest above left 10,000 users and session-log rows for the batched history writer; writing

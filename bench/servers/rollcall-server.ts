@@ -13,7 +13,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { EVENT_LOG_LIMIT, type SessionEvent } from '../../src/core/model.ts';
+import { EVENT_LOG_LIMIT, sessionConnections, type SessionEvent } from '../../src/core/model.ts';
 import { createRollcall } from '../../src/server/compose.ts';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_ADMIN_PASSWORD, BENCH_INGEST_KEY, BENCH_TOKEN_SECRET } from '../lib/constants.ts';
@@ -113,7 +113,7 @@ serveParent(
         await live.update(session.id, (s) => ({
           ...s,
           events,
-          connections: [s.connections[0]!, { ...s.connections[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
+          connections: [sessionConnections(s)[0]!, { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
         }));
         n++;
       }

@@ -143,25 +143,63 @@ export interface Session {
   lifetimeMs: number;
   /** The node that owns the session's transport (its socket, or the node that took its last HTTP call). */
   nodeId: string;
-  connections: NodeConnection[];
-  events: SessionEvent[];
-  /** sha256 (hex) of the secret half of the resume token; the token itself is never stored. */
+  /** That node's role when the session opened or resumed there. */
+  nodeRole: NodeConnection['purpose'];
+  /**
+   * Absent while the session has its one connection to `nodeId` since `startedAt`: most sessions never
+   * have another, and a million of them should not each carry the same array. Read `sessionConnections`.
+   */
+  connections?: NodeConnection[];
+  /** Absent while the log holds only the opening "connected" event. Read `sessionEvents`. */
+  events?: SessionEvent[];
+  /**
+   * The first 128 bits of the sha256 of the secret half of the resume token, base64url: enough to
+   * recognise the secret, which is never stored.
+   */
   resumeSecretHash: string;
   /** True while a WebSocket session has no socket and waits for a resume. */
   detached: boolean;
 }
 
 /**
- * A session's event log, oldest first. Read it through this function, not the field: a store may keep
- * the log of a session that only ever connected in a compact form and build it when asked.
+ * A session's event log, oldest first. Read it through this function, not the field: a session that
+ * only ever connected keeps no log, and its one "connected" event is made here when asked.
  */
 export function sessionEvents(session: Session): readonly SessionEvent[] {
-  return session.events;
+  return session.events ?? [connectedEvent(session)];
 }
 
 /** The nodes a session is attached to. Read it through this function, for the reason above. */
 export function sessionConnections(session: Session): readonly NodeConnection[] {
-  return session.connections;
+  return session.connections ?? [firstConnection(session)];
+}
+
+/** The event every session's log starts with. */
+export function connectedEvent(session: Pick<Session, 'startedAt' | 'nodeId' | 'nodeRole'>): SessionEvent {
+  return { at: session.startedAt, kind: 'connected', text: connectedText(session.nodeId, session.nodeRole) };
+}
+
+function firstConnection(session: Session): NodeConnection {
+  const connection: NodeConnection = {
+    nodeId: session.nodeId,
+    purpose: session.nodeRole,
+    receiveTrafficNode: session.nodeRole === 'traffic',
+    connectedSince: session.startedAt,
+  };
+  if (session.privateIp !== undefined) connection.privateIp = session.privateIp;
+  return connection;
+}
+
+/**
+ * Nodes are few, and a node's sessions ask for its own text over and over: the last one is kept, so
+ * the common case makes no string at all.
+ */
+let lastConnected = { nodeId: '', role: '', text: '' };
+function connectedText(nodeId: string, role: NodeConnection['purpose']): string {
+  if (nodeId !== lastConnected.nodeId || role !== lastConnected.role) {
+    lastConnected = { nodeId, role, text: `Connected to node ${nodeId} as ${role}` };
+  }
+  return lastConnected.text;
 }
 
 /** A user as history remembers them, including those with no live session. */

@@ -1,7 +1,6 @@
 // PresenceService: the rules of presence. It opens, refreshes, resumes and ends sessions, decides who
 // may do what, expires what went quiet, keeps history informed in batches, and announces every change.
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HistoryStore } from '../history/history-store.ts';
 import type { LiveNode, LiveStore, RemovedSession, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
@@ -19,7 +18,9 @@ import {
   type Transport,
   type UserPresence,
   type UserRecord,
+  sessionEvents,
 } from './model.ts';
+import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
 import { applyUpdate, mergeRepresentative, sessionFactsFromOpen } from './session-input.ts';
 
 export interface PresenceOptions {
@@ -122,19 +123,32 @@ export class PresenceService {
     const id = await this.live.allocateSessionId();
     const now = this.now();
     const { token, hash } = newResumeToken(id);
-    const nodeConnection = this.connectionHere(now, facts.privateIp);
+    const lifetimeMs = this.lifetimeMs(connection.transport);
+    // One literal with every field, in one order: all sessions share one compact layout (model.ts).
     const session: Session = {
-      ...facts,
       id,
+      user: facts.user,
+      clientType: facts.clientType,
       transport: connection.transport,
+      hostname: facts.hostname,
+      platform: facts.platform,
+      timezoneOffset: facts.timezoneOffset,
+      userAgent: facts.userAgent,
+      agent: facts.agent,
+      privateIp: facts.privateIp,
       remoteAddress: connection.remoteAddress,
+      idle: facts.idle,
+      view: facts.view,
+      representative: facts.representative,
+      customer: facts.customer,
       startedAt: now,
       lastActivityAt: now,
-      expiresAt: now + this.lifetimeMs(connection.transport),
-      lifetimeMs: this.lifetimeMs(connection.transport),
+      expiresAt: now + lifetimeMs,
+      lifetimeMs,
       nodeId: this.options.nodeId,
-      connections: [nodeConnection],
-      events: [sessionEvent(now, 'connected', `Connected to node ${this.options.nodeId} as ${nodeConnection.purpose}`)],
+      nodeRole: this.options.nodeRole,
+      connections: undefined,
+      events: undefined,
       resumeSecretHash: hash,
       detached: false,
     };
@@ -231,7 +245,7 @@ export class PresenceService {
       ...s,
       detached: true,
       expiresAt: now + this.options.wsResumeGraceMs,
-      events: appendEvent(s.events, sessionEvent(now, 'disconnected', `Disconnected from node ${this.options.nodeId}: connection lost`)),
+      events: appendEvent(sessionEvents(s), sessionEvent(now, 'disconnected', `Disconnected from node ${this.options.nodeId}: connection lost`)),
     }));
     if (updated) await this.live.publish({ type: 'session.updated', at: now, session: updated });
   }
@@ -243,7 +257,7 @@ export class PresenceService {
     const unknown = () => new RollcallError('not_found', 'no live session for this resume token; open a new one');
     if (!Number.isInteger(id) || id < 1 || !secret) throw unknown();
     const current = await this.live.get(id);
-    if (!current || !sameHash(current.resumeSecretHash, secret)) throw unknown();
+    if (!current || !isResumeSecret(current.resumeSecretHash, secret)) throw unknown();
     const now = this.now();
     const next = newResumeToken(id);
     const updated = await this.live.update(id, (s) => {
@@ -254,12 +268,13 @@ export class PresenceService {
         detached: false,
         remoteAddress: connection.remoteAddress,
         nodeId: this.options.nodeId,
+        nodeRole: this.options.nodeRole,
         lastActivityAt: now,
         expiresAt: now + this.socketLivenessMs,
         lifetimeMs: this.socketLivenessMs,
         resumeSecretHash: next.hash,
         connections: [this.connectionHere(now, s.privateIp)],
-        events: appendEvent(s.events, sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
+        events: appendEvent(sessionEvents(s), sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
       };
     });
     if (!updated || updated.resumeSecretHash !== next.hash) throw unknown();
@@ -373,7 +388,10 @@ export class PresenceService {
     try {
       for (;;) {
         const expired = await this.live.claimExpired(this.now(), SWEEP_BATCH);
-        for (const removed of expired) await this.finishEnd(removed, this.expiryReason(removed.session));
+        const now = this.now();
+        const changes: Promise<void>[] = [];
+        for (const removed of expired) this.recordEnd(removed, this.expiryReason(removed.session), undefined, now, changes);
+        await Promise.all(changes);
         if (expired.length < SWEEP_BATCH) return;
       }
     } catch (error) {
@@ -387,10 +405,19 @@ export class PresenceService {
     return session.nodeId === this.options.nodeId ? 'ping_timeout' : 'node_lost';
   }
 
-  private async finishEnd({ session: live, lastOfUser }: RemovedSession, reason: EndReason, endedBy?: string): Promise<Session> {
-    const now = this.now();
-    const text = `Session ended: ${reason.replaceAll('_', ' ')}${endedBy ? ` by ${endedBy}` : ''}`;
-    const session: Session = { ...live, events: appendEvent(live.events, sessionEvent(now, 'ended', text)) };
+  private async finishEnd(removed: RemovedSession, reason: EndReason, endedBy?: string): Promise<Session> {
+    const changes: Promise<void>[] = [];
+    const session = this.recordEnd(removed, reason, endedBy, this.now(), changes);
+    await Promise.all(changes);
+    return session;
+  }
+
+  /**
+   * Everything ending a removed session does, but waiting for the change notices: a sweep ends
+   * thousands at once and waits for their notices together (they still go out in order).
+   */
+  private recordEnd({ session: live, lastOfUser }: RemovedSession, reason: EndReason, endedBy: string | undefined, now: number, changes: Promise<void>[]): Session {
+    const session: Session = { ...live, events: appendEvent(sessionEvents(live), sessionEvent(now, 'ended', endedText(reason, endedBy))) };
     this.writer.seen(session.user, session.lastActivityAt, session.view);
     this.writer.log({
       op: 'end',
@@ -400,10 +427,10 @@ export class PresenceService {
       endReason: reason,
       ...(endedBy !== undefined && { endedBy }),
     });
-    await this.live.publish({ type: 'session.ended', at: now, session, reason, ...(endedBy !== undefined && { endedBy }) });
+    changes.push(this.live.publish({ type: 'session.ended', at: now, session, reason, ...(endedBy !== undefined && { endedBy }) }));
     if (lastOfUser) {
       const lastSeenAt = Math.max(session.lastActivityAt, this.writer.pendingUser(session.user.id)?.lastSeenAt ?? 0);
-      await this.live.publish({ type: 'user.offline', at: now, user: session.user, lastSeenAt });
+      changes.push(this.live.publish({ type: 'user.offline', at: now, user: session.user, lastSeenAt }));
     }
     return session;
   }
@@ -450,6 +477,15 @@ export class PresenceService {
 
 export const sessionNotFound = (id: number) => new RollcallError('not_found', `session ${id} is not live`);
 
+/** Texts of ends by the system are few, so they are made once. */
+const endedTexts = new Map<EndReason, string>();
+function endedText(reason: EndReason, endedBy: string | undefined): string {
+  if (endedBy !== undefined) return `Session ended: ${reason.replaceAll('_', ' ')} by ${endedBy}`;
+  let text = endedTexts.get(reason);
+  if (text === undefined) endedTexts.set(reason, (text = `Session ended: ${reason.replaceAll('_', ' ')}`));
+  return text;
+}
+
 function sessionEvent(at: number, kind: SessionEventKind, text: string): SessionEvent {
   return { at, kind, text };
 }
@@ -458,19 +494,6 @@ function sessionEvent(at: number, kind: SessionEventKind, text: string): Session
 function appendEvent(events: readonly SessionEvent[], event: SessionEvent): SessionEvent[] {
   const next = [...events, event];
   return next.length > EVENT_LOG_LIMIT ? next.slice(next.length - EVENT_LOG_LIMIT) : next;
-}
-
-function newResumeToken(id: number): { token: string; hash: string } {
-  const secret = randomBytes(24).toString('base64url');
-  return { token: `${id}.${secret}`, hash: sha256(secret) };
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-function sameHash(storedHex: string, secret: string): boolean {
-  const expected = Buffer.from(storedHex, 'hex');
-  const actual = Buffer.from(sha256(secret), 'hex');
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 function presenceOf(sessions: Session[]): UserPresence {

@@ -4,7 +4,8 @@ import { isIP } from 'node:net';
 import type { Actor } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import type { HeartbeatBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
-import type { RepresentativeInfo, Session, UserInfo } from './model.ts';
+import { internClientType, internPlatform, internUserAgent, internView, internWord } from './interning.ts';
+import type { CustomerInfo, RepresentativeInfo, Session, UserInfo } from './model.ts';
 import { describeAgent } from './user-agent.ts';
 
 const DEFAULT_USER_TYPE = 'customer';
@@ -31,20 +32,22 @@ export function sessionFactsFromOpen(body: HelloSessionBody, actor: Actor): Sess
     throw new RollcallError('invalid_body', 'customer: required with clientType support_customer (it carries the lsid)');
   }
   checkPrivateIp(body.privateIp);
-  return omitUndefined({
+  // Every field is present, absent ones as undefined, in one order: sessions then share one compact
+  // object layout (a deleted or late-added key would give a session a slower, larger one).
+  return {
     user,
-    clientType,
+    clientType: internClientType(clientType),
     hostname: body.hostname,
-    platform: body.platform,
+    platform: internPlatform(body.platform),
     timezoneOffset: body.timezoneOffset,
-    userAgent: body.userAgent,
+    userAgent: internUserAgent(body.userAgent),
     agent: describeAgent(body.userAgent, body.platform?.name),
     privateIp: body.privateIp,
     idle: body.idle ?? false,
-    view: body.view,
+    view: internView(body.view),
     representative: clientType === 'representative' ? mergeRepresentative(undefined, body.representative ?? {}) : undefined,
-    customer: body.customer,
-  });
+    customer: body.customer && internCustomer(body.customer),
+  };
 }
 
 function resolveUser(body: HelloSessionBody, actor: Actor): UserInfo {
@@ -57,17 +60,18 @@ function resolveUser(body: HelloSessionBody, actor: Actor): UserInfo {
     }
     const name = actor.name ?? body.user?.name;
     if (!name) throw new RollcallError('invalid_body', 'user.name: required (neither the token nor the body names the user)');
-    return omitUndefined({
+    const email = actor.email ?? body.user?.email;
+    return {
       ...body.user,
       id: actor.userId,
       name,
-      email: actor.email ?? body.user?.email,
-      type: actor.userType ?? body.user?.type ?? DEFAULT_USER_TYPE,
-    });
+      ...(email !== undefined && { email }),
+      type: internWord(actor.userType ?? body.user?.type ?? DEFAULT_USER_TYPE),
+    };
   }
   if (actor.kind !== 'ingest') throw new RollcallError('forbidden', 'only the ingest key or a client token may report sessions');
   if (!body.user) throw new RollcallError('invalid_body', 'user: required when reporting with the ingest key');
-  return omitUndefined({ ...body.user, type: body.user.type ?? DEFAULT_USER_TYPE });
+  return { ...body.user, type: internWord(body.user.type ?? DEFAULT_USER_TYPE) };
 }
 
 /** Applies a PATCH / update frame. The user id and client type never change. */
@@ -82,25 +86,28 @@ export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Ac
     throw new RollcallError('forbidden', 'user: name, email and type come from the client token and cannot be changed');
   }
   checkPrivateIp(body.privateIp);
-  const { user, representative, ...rest } = body;
+  const { user, representative, platform, userAgent, view, customer, ...rest } = body;
   // The agent is parsed only when what it is parsed from changes, never per heartbeat or query.
-  const agentChanged = rest.userAgent !== undefined || rest.platform !== undefined;
-  return omitUndefined({
+  const agentChanged = userAgent !== undefined || platform !== undefined;
+  // Only keys the session already has are assigned (see sessionFactsFromOpen): its layout stays shared.
+  return {
     ...session,
     ...rest,
-    user: user ? omitUndefined({ ...session.user, ...user }) : session.user,
+    user: user ? { ...session.user, ...user, type: internWord(user.type ?? session.user.type) } : session.user,
+    platform: platform ? internPlatform(platform) : session.platform,
+    userAgent: userAgent !== undefined ? internUserAgent(userAgent) : session.userAgent,
+    agent: agentChanged ? describeAgent(userAgent ?? session.userAgent, (platform ?? session.platform)?.name) : session.agent,
+    view: view ? internView(view) : session.view,
     representative: representative ? mergeRepresentative(session.representative, representative) : session.representative,
-    ...(agentChanged && { agent: describeAgent(rest.userAgent ?? session.userAgent, (rest.platform ?? session.platform)?.name) }),
-  });
+    customer: customer ? internCustomer(customer) : session.customer,
+  };
 }
 
 /** Fills representative defaults; `supportSessionCount` follows the lsids unless given. */
 export function mergeRepresentative(current: RepresentativeInfo | undefined, input: RepresentativeInput): RepresentativeInfo {
   const lsids = input.supportSessionLsids ?? current?.supportSessionLsids ?? [];
-  return omitUndefined({
-    type: input.type ?? current?.type ?? 'Normal',
-    startSessionUrl: input.startSessionUrl ?? current?.startSessionUrl,
-    directLink: input.directLink ?? current?.directLink,
+  const merged: RepresentativeInfo = {
+    type: internWord(input.type ?? current?.type ?? 'Normal'),
     presentationCount: input.presentationCount ?? current?.presentationCount ?? 0,
     supportSessionCount:
       input.supportSessionCount ?? (input.supportSessionLsids ? lsids.length : (current?.supportSessionCount ?? lsids.length)),
@@ -109,21 +116,26 @@ export function mergeRepresentative(current: RepresentativeInfo | undefined, inp
     routingBusy: input.routingBusy ?? current?.routingBusy ?? false,
     routingEnabled: input.routingEnabled ?? current?.routingEnabled ?? true,
     routingAvailable: input.routingAvailable ?? current?.routingAvailable ?? true,
-    supportLicense: input.supportLicense ?? current?.supportLicense,
     supportSessionLsids: lsids,
-  });
+  };
+  // Optional facts are added when known rather than deleted when not: deleting a key would give the
+  // object a slow dictionary layout.
+  const startSessionUrl = input.startSessionUrl ?? current?.startSessionUrl;
+  if (startSessionUrl !== undefined) merged.startSessionUrl = startSessionUrl;
+  const directLink = input.directLink ?? current?.directLink;
+  if (directLink !== undefined) merged.directLink = directLink;
+  const supportLicense = input.supportLicense ?? current?.supportLicense;
+  if (supportLicense !== undefined) merged.supportLicense = supportLicense;
+  return merged;
+}
+
+/** A customer's lsid is its own; how it is attached repeats. */
+function internCustomer(customer: CustomerInfo): CustomerInfo {
+  return customer.nonInteractive === undefined ? { lsid: customer.lsid } : { lsid: customer.lsid, nonInteractive: customer.nonInteractive };
 }
 
 function checkPrivateIp(value: string | undefined): void {
   if (value !== undefined && isIP(value) === 0) {
     throw new RollcallError('invalid_body', 'privateIp: must be an IPv4 or IPv6 address');
   }
-}
-
-/** Drops keys whose value is undefined, so stored sessions carry only what is known. */
-export function omitUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
-  }
-  return value;
 }

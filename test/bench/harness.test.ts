@@ -27,10 +27,13 @@ function assertSane(result: WorkloadResult, workloads: string[]): void {
   assert.ok(result.rows.length > 0, `${result.name}: no rows`);
   for (const r of result.rows) {
     assert.ok(workloads.includes(r.workload), `${result.name}: row of workload ${r.workload}`);
-    assert.ok(Number.isFinite(r.value) && r.value >= 0, `${result.name}: ${r.metric} = ${r.value}`);
+    // Memory per session or connection is a difference of two process readings: at this tiny size
+    // (a few dozen connections) the allocator's noise can outweigh it and even make it negative.
+    const memoryDelta = r.unit === 'B' || r.unit === 'KB';
+    assert.ok(Number.isFinite(r.value) && (memoryDelta || r.value >= 0), `${result.name}: ${r.metric} = ${r.value}`);
     if (r.baseline) {
-      assert.ok(Number.isFinite(r.baseline.value) && r.baseline.value > 0, `${result.name}: baseline of ${r.metric} = ${r.baseline.value}`);
-      assert.ok(Number.isFinite(r.ratio), `${result.name}: ratio of ${r.metric}`);
+      assert.ok(Number.isFinite(r.baseline.value) && (memoryDelta || r.baseline.value > 0), `${result.name}: baseline of ${r.metric} = ${r.baseline.value}`);
+      if (!memoryDelta) assert.ok(Number.isFinite(r.ratio), `${result.name}: ratio of ${r.metric}`);
     }
     if (r.target) assert.equal(typeof r.met, 'boolean', `${result.name}: ${r.metric} has a target but no verdict`);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Actor } from '../../src/core/actor.ts';
 import { RollcallError } from '../../src/core/errors.ts';
-import { EVENT_LOG_LIMIT, type PresenceChange } from '../../src/core/model.ts';
+import { EVENT_LOG_LIMIT, sessionEvents, type PresenceChange } from '../../src/core/model.ts';
 import { PresenceService } from '../../src/core/presence-service.ts';
 import type { HistoryStore } from '../../src/history/history-store.ts';
 import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
@@ -83,7 +83,7 @@ describe('PresenceService', () => {
     assert.equal(await presence.getSession(session.id), undefined);
     const ended = changes.find((c) => c.type === 'session.ended');
     assert.equal(ended?.type === 'session.ended' && ended.reason, 'expired');
-    assert.equal(ended?.type === 'session.ended' && ended.session.events.at(-1)?.kind, 'ended');
+    assert.equal(ended?.type === 'session.ended' && sessionEvents(ended.session).at(-1)?.kind, 'ended');
     await presence.flushHistory();
     const [log] = await history.listSessionLog({ userId: '4145' });
     assert.equal(log?.endReason, 'expired');
@@ -96,7 +96,7 @@ describe('PresenceService', () => {
     const resumed = await presence.resume(opened.resumeToken, WS);
     assert.equal(resumed.session.id, opened.session.id);
     assert.notEqual(resumed.resumeToken, opened.resumeToken, 'the token rotates on resume');
-    assert.deepEqual(resumed.session.events.map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
+    assert.deepEqual(sessionEvents(resumed.session).map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
     assert.ok(!types().includes('user.offline'));
     assert.equal(types().filter((t) => t === 'user.online').length, 1);
     await assert.rejects(presence.resume(opened.resumeToken, WS), (e: RollcallError) => e.code === 'not_found', 'an old token is spent');
@@ -139,9 +139,9 @@ describe('PresenceService', () => {
       token = (await presence.resume(token, WS)).resumeToken;
     }
     const session = await presence.getSession(opened.session.id);
-    assert.equal(session?.events.length, EVENT_LOG_LIMIT);
-    assert.equal(session?.events.at(-1)?.kind, 'resumed');
-    assert.notEqual(session?.events[0]?.kind, 'connected', 'the oldest events were dropped');
+    assert.equal(session && sessionEvents(session).length, EVENT_LOG_LIMIT);
+    assert.equal(session && sessionEvents(session).at(-1)?.kind, 'resumed');
+    assert.notEqual(session && sessionEvents(session)[0]?.kind, 'connected', 'the oldest events were dropped');
   });
 
   test('a client token opens sessions only for its own user and allowed client types', async () => {
@@ -179,7 +179,7 @@ describe('PresenceService', () => {
     const { session } = await presence.open(openBody(), INGEST, HTTP);
     await assert.rejects(presence.end(session.id, { kind: 'account', username: 'r', role: 'reader' }), (e: RollcallError) => e.code === 'forbidden');
     const ended = await presence.end(session.id, { kind: 'account', username: 'alice', role: 'admin' });
-    assert.match(ended.events.at(-1)!.text, /ended by admin by alice/);
+    assert.match(sessionEvents(ended).at(-1)!.text, /ended by admin by alice/);
     await presence.flushHistory();
     const [log] = await history.listSessionLog({ userId: '4145' });
     assert.equal(log?.endReason, 'ended_by_admin');

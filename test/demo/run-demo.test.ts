@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { CLIENT_TYPES, type EndReason, type Session } from '../../src/core/model.ts';
+import { CLIENT_TYPES, sessionEvents, type EndReason, type Session } from '../../src/core/model.ts';
 import { runDemo, type RunningDemo } from '../../src/demo/run-demo.ts';
 import { waitFor } from '../helpers/server.ts';
 
@@ -64,7 +64,7 @@ describe('runDemo', () => {
         demo = ready;
         ready.rollcall.presence.subscribe((change) => {
           if (change.type === 'session.ended') ended.push({ reason: change.reason, session: change.session });
-          if (change.type === 'session.updated' && change.session.events.at(-1)?.kind === 'resumed') resumedEvents++;
+          if (change.type === 'session.updated' && sessionEvents(change.session).at(-1)?.kind === 'resumed') resumedEvents++;
         });
       },
     });

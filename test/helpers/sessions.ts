@@ -19,6 +19,7 @@ export function makeSession(overrides: Partial<Session> = {}): Session {
     expiresAt: now + 90_000,
     lifetimeMs: 90_000,
     nodeId: 'node-a',
+    nodeRole: 'master',
     connections: [],
     events: [],
     resumeSecretHash: '00',

@@ -25,21 +25,26 @@ test('ids wrap past 2^31 - 1 and skip ids still live', async () => {
   assert.equal(await allocator.next(), 3);
 });
 
+const TYPES = ['web', 'representative', 'support_customer'] as const;
+const typeOf = (id: number) => TYPES[id % 3]!;
+
 test('pages stay exact through heavy churn, and an id live again after its end is listed once', async () => {
   const store = new MemoryLiveStore();
   const live = new Set<number>();
-  // Deterministic churn: 5,000 sessions in, most of them out again, some ids back in.
-  for (let id = 1; id <= 5_000; id++) {
-    await store.add(makeSession({ id }));
+  // Deterministic churn: 12,000 sessions in, most of them out again (enough for every index to be
+  // compacted), some ids back in.
+  for (let id = 1; id <= 12_000; id++) {
+    await store.add(makeSession({ id, clientType: typeOf(id) }));
     live.add(id);
     if (id % 4 !== 0) {
       await store.remove(id - (id % 3));
       live.delete(id - (id % 3));
     }
   }
-  for (const id of [3, 6, 9, 4_998]) {
+  for (const id of [3, 6, 9, 11_998]) {
     if (!live.has(id)) {
-      await store.add(makeSession({ id }));
+      // Back with another client type than it had: the old type's index must not list it.
+      await store.add(makeSession({ id, clientType: typeOf(id + 1) }));
       live.add(id);
     }
   }
@@ -55,4 +60,13 @@ test('pages stay exact through heavy churn, and an id live again after its end i
   }
   assert.deepEqual(paged, expected);
   assert.equal(await store.count(), expected.length);
+  for (const type of TYPES) {
+    const sessions = await store.list();
+    const ofType = sessions.filter((s) => s.clientType === type).map((s) => s.id);
+    assert.deepEqual((await store.list({ clientTypes: [type] })).map((s) => s.id), ofType, type);
+    assert.equal(await store.count({ clientTypes: [type] }), ofType.length);
+    const middle = ofType[Math.floor(ofType.length / 2)]!;
+    const page = await store.list({ clientTypes: [type], afterId: middle, limit: 10 });
+    assert.deepEqual(page.map((s) => s.id), ofType.filter((id) => id > middle).slice(0, 10));
+  }
 });
