@@ -9,6 +9,8 @@ export class HistoryWriter {
   private sessionLog: SessionLogWrite[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
+  /** Batches written so far: what history read before a change of this number may be out of date. */
+  private batches = 0;
 
   constructor(
     private readonly history: HistoryStore,
@@ -55,6 +57,11 @@ export class HistoryWriter {
     this.sessionLog.push(write);
   }
 
+  /** Counts the batches written; a reader of history compares it to know whether to read again. */
+  get batchesWritten(): number {
+    return this.batches;
+  }
+
   /** Records not yet written, so queries can show the freshest last seen. */
   pendingUser(id: string): UserRecord | undefined {
     return this.users.get(id);
@@ -79,6 +86,7 @@ export class HistoryWriter {
   }
 
   private async write(users: Map<string, UserRecord>, sessionLog: SessionLogWrite[]): Promise<void> {
+    this.batches++;
     try {
       if (users.size > 0) await this.history.recordUsers([...users.values()]);
     } catch (error) {

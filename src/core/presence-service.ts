@@ -66,6 +66,7 @@ export class PresenceService {
   private readonly writer: HistoryWriter;
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private seenCache: { since: number; readAt: number; batches: number; records: UserRecord[] } | undefined;
   private sweeping: Promise<void> | undefined;
 
   constructor(
@@ -332,7 +333,7 @@ export class PresenceService {
     const since = this.now() - this.options.offlineWindowMs;
     const onlineIds = new Set(await this.live.onlineUserIds());
     const byId = new Map<string, UserRecord>();
-    for (const record of await this.history.listUsersSeenSince(since)) byId.set(record.user.id, record);
+    for (const record of await this.usersSeenSince(since)) byId.set(record.user.id, record);
     for (const pending of this.writer.pendingUsers()) {
       if (pending.lastSeenAt >= since) byId.set(pending.user.id, this.freshest(byId.get(pending.user.id), pending)!);
     }
@@ -383,6 +384,24 @@ export class PresenceService {
   }
 
   // ---- internals ---------------------------------------------------------------------------------
+
+  /**
+   * History's users seen since `since`. A window of a day holds every user of a busy day, and polling
+   * dialects ask for it every few seconds: what was read is kept until this node writes history again
+   * (what it has not written yet comes from the writer's pending records) or, for what other nodes
+   * write, until a flush interval has passed.
+   */
+  private async usersSeenSince(since: number): Promise<UserRecord[]> {
+    const cached = this.seenCache;
+    const now = this.now();
+    if (cached && cached.since <= since && cached.batches === this.writer.batchesWritten && now - cached.readAt < this.options.historyFlushMs) {
+      return cached.records.filter((record) => record.lastSeenAt >= since);
+    }
+    const batches = this.writer.batchesWritten;
+    const records = await this.history.listUsersSeenSince(since);
+    this.seenCache = { since, readAt: now, batches, records };
+    return records;
+  }
 
   private async sweepNow(): Promise<void> {
     try {

@@ -200,6 +200,25 @@ describe('PresenceService', () => {
     assert.deepEqual(record?.lastView, { m: 'support', v: 'getticket', t: 'ticketid|1' });
   });
 
+  test('offline users read from history are reused until this node writes history or a flush interval passes', async () => {
+    const { session } = await presence.open(openBody(), INGEST, HTTP);
+    await presence.end(session.id, INGEST);
+    await presence.flushHistory();
+    assert.deepEqual((await presence.users('offline')).map((u) => u.user.id), ['4145']);
+    // Another node writes a user to the shared history: not read again at once…
+    await history.recordUsers([{ user: { id: 'n2', name: 'Seen Elsewhere', type: 'staff' }, lastSeenAt: clock }]);
+    assert.deepEqual((await presence.users('offline')).map((u) => u.user.id), ['4145']);
+    // …but once a flush interval (60 s here) has passed.
+    clock += 60_000;
+    assert.deepEqual((await presence.users('offline')).map((u) => u.user.id).sort(), ['4145', 'n2']);
+    // What this node writes invalidates what was read at once.
+    const other = await presence.open(openBody({ user: { id: 'x9', name: 'X', type: 'staff' } }), INGEST, HTTP);
+    await presence.end(other.session.id, INGEST);
+    await presence.flushHistory();
+    await history.recordUsers([{ user: { id: 'n3', name: 'Also Elsewhere', type: 'staff' }, lastSeenAt: clock }]);
+    assert.deepEqual((await presence.users('offline')).map((u) => u.user.id).sort(), ['4145', 'n2', 'n3', 'x9']);
+  });
+
   test('users outside the offline window are not offline users', async () => {
     const { session } = await presence.open(openBody(), INGEST, HTTP);
     await presence.end(session.id, INGEST);
