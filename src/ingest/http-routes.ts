@@ -45,7 +45,11 @@ const OptionalHeartbeat = { ...HeartbeatSchema, default: {} };
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
 export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (app, { presence, credentials, sessionTtlSeconds }) => {
-  const ingestActor = (request: FastifyRequest) => credentials.ingestActor(request.headers.authorization);
+  /** Who reports. The configured key's usual header is known at once; anything else awaits the checks. */
+  const ingestActor = (request: FastifyRequest): Actor | Promise<Actor> => {
+    const header = request.headers.authorization;
+    return credentials.configuredIngestActor(header) ?? credentials.ingestActor(header);
+  };
   /** Closing a session is also an admin action: Basic credentials of an account end it as that account. */
   const closingActor = async (request: FastifyRequest): Promise<Actor> => {
     const header = request.headers.authorization;

@@ -83,6 +83,15 @@ describe('Credentials', () => {
       await refusedWith(credentials.ingestActor(bearer(CONFIGURED_KEY), lastCharChanged(CONFIGURED_KEY)), 'the ingest key is not valid');
     });
 
+    it('is known at once from its usual header, and from nothing else', () => {
+      assert.deepEqual(credentials.configuredIngestActor(bearer(CONFIGURED_KEY)), { kind: 'ingest' });
+      for (const other of [undefined, fresh(`bearer ${CONFIGURED_KEY}`), bearer(lastCharChanged(CONFIGURED_KEY)), bearer(`${CONFIGURED_KEY}x`), fresh(CONFIGURED_KEY)]) {
+        assert.equal(credentials.configuredIngestActor(other), undefined, String(other));
+      }
+      const unconfigured = new Credentials(store, { tokenSecret: TOKEN_SECRET });
+      assert.equal(unconfigured.configuredIngestActor(bearer(CONFIGURED_KEY)), undefined);
+    });
+
     it('keeps its clear refusals for a missing or unusable header', async () => {
       const missing = 'missing credentials: send Authorization: Bearer <ingest key or client token>';
       await refusedWith(credentials.ingestActor(undefined), missing);
@@ -206,9 +215,10 @@ describe('VerifiedSecrets', () => {
   });
 
   it('compares secrets of any characters, multi-byte ones included', () => {
-    const expected = Buffer.from('clé-🔑', 'utf8');
-    assert.equal(sameSecret('clé-🔑', expected), true);
-    assert.equal(sameSecret('cle\u0301-🔑', expected), false);
-    assert.equal(sameSecret('clé-🔒', expected), false);
+    assert.equal(sameSecret(fresh('clé-🔑'), 'clé-🔑'), true);
+    assert.equal(sameSecret('cle\u0301-🔑', 'clé-🔑'), false);
+    assert.equal(sameSecret('clé-🔒', 'clé-🔑'), false);
+    assert.equal(sameSecret('clé-🔑x', 'clé-🔑'), false);
+    assert.equal(sameSecret('', ''), true);
   });
 });
