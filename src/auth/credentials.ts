@@ -51,9 +51,9 @@ export class Credentials {
   ) {
     const key = options.configuredIngestKey;
     this.configuredIngestKeyHash = key ? Buffer.from(hashApiKey(key), 'hex') : undefined;
-    const header = `Bearer ${key}`;
+    const header = key ? `Bearer ${key}` : undefined;
     // Only a key that the full path would accept from this header (no spaces in it) gets the shortcut.
-    this.configuredIngestHeader = key && parseBearer(header) === key ? header : undefined;
+    this.configuredIngestHeader = header && parseBearer(header) === key ? header : undefined;
   }
 
   /**
