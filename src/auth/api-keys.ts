@@ -20,7 +20,12 @@ export interface GeneratedApiKey {
 
 export function generateApiKey(kind: ApiKeyKind): GeneratedApiKey {
   const key = KEY_PREFIX[kind] + randomBytes(RANDOM_BYTES).toString('base64url');
-  return { key, prefix: key.slice(0, SHOWN_PREFIX_LENGTH), hash: hashApiKey(key) };
+  return { key, prefix: shownPrefix(key), hash: hashApiKey(key) };
+}
+
+/** The part of a key that listings show: enough to tell keys apart, too little to use one. */
+export function shownPrefix(key: string): string {
+  return key.slice(0, SHOWN_PREFIX_LENGTH);
 }
 
 export function hashApiKey(key: string): string {

@@ -1,14 +1,16 @@
 // Turns what a request carries (Authorization header, a token in a WebSocket hello) into an Actor.
 // Every lookup goes to the history store, so accounts and keys made with the CLI while the server
-// runs work at once and revoked ones stop at once. Only the slow part, scrypt, is cached, keyed on the
-// stored hash so a changed or removed account is never served from the cache.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// runs work at once and revoked ones stop at once. Only the cryptography is spared for a caller who
+// sends the same credentials again (VerifiedSecrets): scrypt for passwords, sha256 for keys, each
+// checked against what the store holds now.
+import { timingSafeEqual } from 'node:crypto';
 import type { Actor } from '../core/actor.ts';
 import { RollcallError } from '../core/errors.ts';
 import type { Account, ApiKeyRecord, HistoryStore } from '../history/history-store.ts';
-import { hashApiKey } from './api-keys.ts';
+import { hashApiKey, shownPrefix } from './api-keys.ts';
 import { verifyClientToken } from './client-tokens.ts';
 import { verifyPassword } from './passwords.ts';
+import { sameSecret, VerifiedSecrets } from './verified-secrets.ts';
 
 /** Someone allowed to read presence: an account (Basic) or an API key (Bearer) and its account. */
 export interface Reader {
@@ -22,20 +24,36 @@ export interface CredentialOptions {
   tokenSecret: string;
 }
 
-/** Verified Basic credentials kept this many at most; the cache is dropped whole when full. */
+/** Accounts whose verified password is remembered, at most (VerifiedSecrets drops them all when full). */
 const PASSWORD_CACHE_LIMIT = 1_000;
+/** Keys whose hash is remembered, at most. */
+const KEY_CACHE_LIMIT = 1_000;
+
+/** The actor of every ingest-key request; the core only reads actors, so one object serves all. */
+const INGEST_ACTOR: Actor = Object.freeze({ kind: 'ingest' });
 
 export class Credentials {
   private readonly configuredIngestKeyHash: Buffer | undefined;
-  private readonly verifiedPasswords = new Set<string>();
+  /**
+   * `Bearer <configured key>`, the header nearly every ingest request carries. The configured key
+   * only changes with a restart, so a request whose header is exactly this is the ingest key's: one
+   * constant-time comparison, no parsing and no hash. Any other spelling takes the full path.
+   */
+  private readonly configuredIngestHeader: string | undefined;
+  /** Username → the password verified for it and the stored hash it matched. */
+  private readonly verifiedPasswords = new VerifiedSecrets(PASSWORD_CACHE_LIMIT);
+  /** A key's shown prefix → the key and its sha256, the history store's lookup key. */
+  private readonly verifiedKeys = new VerifiedSecrets(KEY_CACHE_LIMIT);
 
   constructor(
     private readonly history: HistoryStore,
     private readonly options: CredentialOptions,
   ) {
-    this.configuredIngestKeyHash = options.configuredIngestKey
-      ? Buffer.from(hashApiKey(options.configuredIngestKey), 'hex')
-      : undefined;
+    const key = options.configuredIngestKey;
+    this.configuredIngestKeyHash = key ? Buffer.from(hashApiKey(key), 'hex') : undefined;
+    const header = key ? `Bearer ${key}` : undefined;
+    // Only a key that the full path would accept from this header (no spaces in it) gets the shortcut.
+    this.configuredIngestHeader = header && parseBearer(header) === key ? header : undefined;
   }
 
   /**
@@ -43,10 +61,14 @@ export class Credentials {
    * in the header or, for a WebSocket hello, in the frame.
    */
   async ingestActor(authorization: string | undefined, frameToken?: string): Promise<Actor> {
+    if (frameToken === undefined) {
+      const known = this.configuredIngestActor(authorization);
+      if (known) return known;
+    }
     const bearer = frameToken ?? parseBearer(authorization);
     if (!bearer) throw new RollcallError('unauthorized', 'missing credentials: send Authorization: Bearer <ingest key or client token>');
     // The configured key is checked first: an operator may pick one that looks like a JWT.
-    if (this.isConfiguredIngestKey(bearer)) return { kind: 'ingest' };
+    if (this.isConfiguredIngestKey(bearer)) return INGEST_ACTOR;
     if (looksLikeJwt(bearer)) {
       const token = await verifyClientToken(this.options.tokenSecret, bearer);
       return {
@@ -58,8 +80,17 @@ export class Credentials {
         ...(token.userType !== undefined && { userType: token.userType }),
       };
     }
-    if (await this.isIngestKey(bearer)) return { kind: 'ingest' };
+    if ((await this.storedKey(bearer))?.kind === 'ingest') return INGEST_ACTOR;
     throw new RollcallError('unauthorized', 'the ingest key is not valid');
+  }
+
+  /**
+   * The ingest actor, at once, when `authorization` is exactly `Bearer <configured key>`; undefined
+   * for anything else (ingestActor then decides). Lets the busiest routes skip a promise.
+   */
+  configuredIngestActor(authorization: string | undefined): Actor | undefined {
+    if (authorization === undefined || this.configuredIngestHeader === undefined) return undefined;
+    return sameSecret(authorization, this.configuredIngestHeader) ? INGEST_ACTOR : undefined;
   }
 
   /** Who may read presence: an account with Basic auth, or an API key as a Bearer token. */
@@ -74,7 +105,7 @@ export class Credentials {
 
   /** An API key's reader. Ingest keys report sessions; they do not read them. */
   async apiKeyReader(key: string): Promise<Reader> {
-    const record = await this.history.findApiKey(hashApiKey(key));
+    const record = await this.storedKey(key);
     if (!record || record.kind !== 'api') throw new RollcallError('unauthorized', 'the API key is not valid');
     const account = await this.history.getAccount(record.accountId);
     if (!account) throw new RollcallError('unauthorized', 'the API key is not valid');
@@ -84,13 +115,12 @@ export class Credentials {
   /** Checks an account's password. One message for unknown names and wrong passwords. */
   async account(username: string, password: string): Promise<Account> {
     const account = await this.history.findAccount(username);
-    const refused = new RollcallError('unauthorized', 'wrong user name or password');
-    if (!account) throw refused;
-    const cacheKey = createHash('sha256').update(`${account.passwordHash}\0${password}`).digest('hex');
-    if (this.verifiedPasswords.has(cacheKey)) return account;
-    if (!(await verifyPassword(password, account.passwordHash))) throw refused;
-    if (this.verifiedPasswords.size >= PASSWORD_CACHE_LIMIT) this.verifiedPasswords.clear();
-    this.verifiedPasswords.add(cacheKey);
+    if (!account) throw wrongUsernameOrPassword();
+    // The remembered password counts only against the hash stored now: a new password or a
+    // recreated account means verifying again.
+    if (this.verifiedPasswords.recall(username, password) === account.passwordHash) return account;
+    if (!(await verifyPassword(password, account.passwordHash))) throw wrongUsernameOrPassword();
+    this.verifiedPasswords.remember(username, password, account.passwordHash);
     return account;
   }
 
@@ -99,11 +129,20 @@ export class Credentials {
     return timingSafeEqual(Buffer.from(hashApiKey(key), 'hex'), this.configuredIngestKeyHash);
   }
 
-  private async isIngestKey(key: string): Promise<boolean> {
-    const record = await this.history.findApiKey(hashApiKey(key));
-    return record?.kind === 'ingest';
+  /** The live key record of `key` (any kind), read from the store on every call: revoked keys are undefined. */
+  private async storedKey(key: string): Promise<ApiKeyRecord | undefined> {
+    const prefix = shownPrefix(key);
+    const remembered = this.verifiedKeys.recall(prefix, key);
+    const hash = remembered ?? hashApiKey(key);
+    const record = await this.history.findApiKey(hash);
+    // Only a key the store knows is remembered: a wrong one is hashed again each time it is tried.
+    if (record && remembered === undefined) this.verifiedKeys.remember(prefix, key, hash);
+    return record;
   }
 }
+
+// A function, so the error (and its stack trace) is made only when a caller is refused.
+const wrongUsernameOrPassword = () => new RollcallError('unauthorized', 'wrong user name or password');
 
 /** Readers with the admin role may change things; readers may only look. */
 export const isAdmin = (reader: Reader): boolean => reader.account.role === 'admin';

@@ -38,11 +38,18 @@ const BatchAnswer = Type.Object({
   unknown: Type.Array(SessionIdSchema, { description: 'Ids that are not live: open new sessions for them' }),
 });
 
+/** The body is optional: a bare POST is a plain sign of life, `{}` (compileValidator applies the default). */
+const OptionalHeartbeat = { ...HeartbeatSchema, default: {} };
+
 /** 10,000 heartbeats whose views use every allowed character come to about 4.5 MB. */
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
 export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (app, { presence, credentials, sessionTtlSeconds }) => {
-  const ingestActor = (request: FastifyRequest) => credentials.ingestActor(request.headers.authorization);
+  /** Who reports. The configured key's usual header is known at once; anything else awaits the checks. */
+  const ingestActor = (request: FastifyRequest): Actor | Promise<Actor> => {
+    const header = request.headers.authorization;
+    return credentials.configuredIngestActor(header) ?? credentials.ingestActor(header);
+  };
   /** Closing a session is also an admin action: Basic credentials of an account end it as that account. */
   const closingActor = async (request: FastifyRequest): Promise<Actor> => {
     const header = request.headers.authorization;
@@ -68,12 +75,8 @@ export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (ap
     {
       schema: {
         params: SessionParams,
-        body: HeartbeatSchema,
+        body: OptionalHeartbeat,
         response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 413, 415) },
-      },
-      // The body is optional: a bare POST is a plain sign of life.
-      preValidation: async (request) => {
-        request.body ??= {};
       },
     },
     async (request, reply) => {

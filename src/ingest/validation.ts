@@ -8,9 +8,24 @@ import { RollcallError } from '../core/errors.ts';
 const bodyAjv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false });
 const textAjv = new Ajv({ allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
 
-/** Fastify's validator compiler: strict for bodies, coercing for query strings, params and headers. */
-export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }): ValidateFunction {
-  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+/** What Fastify accepts from a compiled validator: a verdict, or (for a custom one) a replacement value. */
+type FastifyValidator = ValidateFunction | ((data: unknown) => boolean | { value: unknown });
+
+/**
+ * Fastify's validator compiler: strict for bodies, coercing for query strings, params and headers. A
+ * body schema with a `default` makes the body optional: an absent one (Fastify passes null) is that
+ * default, as JSON Schema's `default` describes, without a hook on the route.
+ */
+export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }): FastifyValidator {
+  if (httpPart !== 'body') return textAjv.compile(schema);
+  const validate = bodyAjv.compile(schema);
+  return 'default' in schema ? absentBodyIsDefault(validate, schema.default) : validate;
+}
+
+function absentBodyIsDefault(validate: ValidateFunction, fallback: unknown): FastifyValidator {
+  // Fastify reads `errors` from the function it was given after a `false`.
+  const validateOrDefault = (data: unknown) => (data === null ? { value: structuredClone(fallback) } : validate(data));
+  return Object.defineProperty(validateOrDefault, 'errors', { get: () => validate.errors });
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();

@@ -1,9 +1,9 @@
 // Request ids and per-route latency for every HTTP answer. Added on the root instance before any
 // route, so every route, whoever adds it later, is measured and answers with its request id.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from './metrics.ts';
+import { randomUuid } from './random-uuids.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /**
@@ -18,7 +18,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** Fastify's genReqId: the incoming `x-request-id` when acceptable, else a fresh UUID. */
 export function requestIdFor(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && ACCEPTED_REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && ACCEPTED_REQUEST_ID.test(given) ? given : randomUuid();
 }
 
 export function instrumentHttp(app: FastifyInstance, metrics: Metrics): void {

@@ -7,9 +7,10 @@
 //
 // Other parts of rollcall report through this object: the webhook outbox sets `webhookBacklog`.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { CLIENT_TYPES, type PresenceChange, type Transport } from '../core/model.ts';
 import type { SessionTally } from '../live/live-store.ts';
+import { RequestDurations } from './request-durations.ts';
 
 /** What metrics read from the core (PresenceService has all of it). */
 export interface MetricsSource {
@@ -33,7 +34,7 @@ export class Metrics {
    * it whenever it learns the number; it stays 0 while webhooks are not running.
    */
   readonly webhookBacklog: Gauge;
-  private readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly requestDuration: RequestDurations;
   private readonly sessionsOpened: Counter<'transport' | 'client_type'>;
   private readonly sessionsEnded: Counter<'reason'>;
   private readonly eventLoop: IntervalHistogram;
@@ -42,10 +43,10 @@ export class Metrics {
   constructor(private readonly source: MetricsSource) {
     const registers = [this.registry];
     this.webhookBacklog = new Gauge({ name: 'rollcall_webhook_backlog', help: 'Webhook deliveries waiting in the outbox', registers });
-    this.requestDuration = new Histogram({
+    // Labelled by method, route and status_code; recorded on every answer, so cheaper than prom-client's own.
+    this.requestDuration = new RequestDurations({
       name: 'rollcall_http_request_duration_seconds',
       help: 'HTTP answers by route pattern (not the raw URL), method and status',
-      labelNames: ['method', 'route', 'status_code'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -149,7 +150,7 @@ export class Metrics {
 
   /** One HTTP answer; `route` is the route's pattern (`/v1/sessions/:id`), never the raw URL. */
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
-    this.requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+    this.requestDuration.record(method, route, statusCode, seconds);
   }
 
   close(): void {

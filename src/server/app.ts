@@ -20,6 +20,7 @@ import { adminRoutes } from '../api/admin-routes.ts';
 import { registerOpenApi } from '../api/openapi.ts';
 import { OPEN_SECURITY } from '../api/schemas.ts';
 import { instrumentHttp, requestIdFor } from '../observability/http.ts';
+import { lazyRequestLogger } from '../observability/request-logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { metricsRoute } from '../observability/metrics-route.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
@@ -120,6 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A caller's x-request-id is kept when it looks like an id (and echoed); otherwise a UUID.
     requestIdHeader: false,
     genReqId: requestIdFor,
+    // Each request's logger carries its id; the pino child is made only if the request logs something.
+    childLoggerFactory: lazyRequestLogger,
     // User ids may be 128 characters; Fastify's default cap on a path parameter is 100.
     routerOptions: { maxParamLength: 512 },
     // Malformed paths and oversize parameters fail before any route runs; each dialect's paths still

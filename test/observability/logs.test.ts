@@ -68,6 +68,35 @@ describe('request ids', () => {
   });
 });
 
+describe('request ids at the default level (info)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ logLevel: 'info' }, undefined, { captureLog: true });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('writes no request lines, and the line of a failed request carries the id it answered with', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await request(server.url, 'GET', '/healthz')).status, 200);
+    server.rollcall.presence.users = async () => {
+      throw new Error('a fault for the log');
+    };
+    const answer = await request(server.url, 'GET', '/v1/users', { headers: server.admin });
+    assert.equal(answer.status, 500);
+    const id = answer.headers.get('x-request-id');
+    assert.match(id ?? '', UUID);
+    const failed = await waitFor(() => logLines(server).find((line) => line.msg === 'request failed'), { what: 'the error line' });
+    assert.equal(failed.reqId, id);
+    assert.equal((failed.err as { message: string }).message, 'a fault for the log');
+    assert.deepEqual(
+      logLines(server).filter((line) => line.reqId !== undefined).map((line) => line.msg),
+      ['request failed'],
+      'only the failed request wrote a line',
+    );
+  });
+});
+
 describe('secrets never logged', () => {
   let server: TestServer;
   before(async () => {
