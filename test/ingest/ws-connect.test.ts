@@ -1,51 +1,12 @@
 // The WebSocket ingest protocol against a real server and real sockets.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { PresenceChange } from '../../src/core/model.ts';
 import { CloseCode, MAX_INVALID_FRAMES } from '../../src/ingest/protocol.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
-
-interface Frame {
-  type: string;
-  [key: string]: unknown;
-}
-
-/** A raw protocol client that records every frame and the close. */
-class RawClient {
-  readonly frames: Frame[] = [];
-  closed: { code: number; reason: string } | undefined;
-  readonly socket: WebSocket;
-
-  constructor(url: string, options: WebSocket.ClientOptions = {}) {
-    this.socket = new WebSocket(url, options);
-    this.socket.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Frame));
-    this.socket.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
-    this.socket.on('error', () => {});
-  }
-
-  opened(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.socket.readyState === WebSocket.OPEN) return resolve();
-      this.socket.once('open', () => resolve());
-      this.socket.once('error', reject);
-    });
-  }
-
-  send(frame: object | string): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** Waits for the next frame of a type after `from` frames, and answers it. */
-  async next(type: string, from = 0): Promise<Frame> {
-    return waitFor(() => this.frames.slice(from).find((f) => f.type === type), { what: `a ${type} frame` });
-  }
-
-  async closedWith(): Promise<{ code: number; reason: string }> {
-    return waitFor(() => this.closed, { what: 'the socket to close' });
-  }
-}
+import { RawClient } from './raw-ws-client.ts';
 
 describe('WebSocket ingest /v1/connect', () => {
   let server: TestServer;
