@@ -124,6 +124,29 @@ describe('WebSocket ingest /v1/connect', () => {
     assert.equal(client.closed, undefined);
   });
 
+  test('a socket that sent a frame since the last ping tick is not pinged; a quiet one is', async () => {
+    server = await startTestServer({ wsHeartbeatMs: 500 });
+    const quiet = await connect();
+    await hello(quiet, { sub: 'q', name: 'Quiet', ctypes: ['web'] });
+    const talker = await connect();
+    await hello(talker, { sub: 't', name: 'Talker', ctypes: ['web'] });
+    let quietPings = 0;
+    let talkerPings = 0;
+    talker.socket.on('ping', () => talkerPings++);
+    // Every tick pings the quiet socket; the talker answers each tick with a heartbeat, so it always
+    // has a frame in before the next one.
+    quiet.socket.on('ping', () => {
+      quietPings++;
+      talker.send({ type: 'hb' });
+    });
+    await waitFor(() => quietPings >= 4, { timeoutMs: 10_000, what: 'four ping ticks' });
+    // At most one tick may have found the talker late on a loaded machine; without the rule it gets four.
+    assert.ok(talkerPings <= 1, `the talker was pinged ${talkerPings} times in ${quietPings} ticks`);
+    assert.equal(quiet.closed, undefined);
+    assert.equal(talker.closed, undefined);
+    assert.equal(await server.rollcall.presence.countSessions(), 2);
+  });
+
   test('an admin ending the session tells the client why and closes with 4000', async () => {
     server = await startTestServer();
     const client = await connect();
