@@ -185,16 +185,19 @@ export const wsIngestRoute: FastifyPluginAsync<WsIngestOptions> = async (app, { 
     const conns = pendingConns;
     pendingIds = [];
     pendingConns = [];
-    flushing = presence.keepAlive(ids).then(
-      (unknown) => heartbeatsTouched(ids, conns, unknown),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'websocket heartbeats failed');
-        for (const conn of conns) send(conn, INTERNAL_ERROR);
-      },
-    );
+    flushing = touchHeartbeats(ids, conns).catch((error: unknown) => app.log.error({ err: error }, 'websocket heartbeats failed'));
   };
 
-  const heartbeatsTouched = (ids: readonly number[], conns: readonly Connection[], unknown: readonly number[]) => {
+  const touchHeartbeats = async (ids: readonly number[], conns: readonly Connection[]) => {
+    let unknown: number[];
+    try {
+      unknown = await presence.keepAlive(ids);
+    } catch (error) {
+      // As on the full path: the sender of each frame hears of it, the log has the details.
+      app.log.error({ err: error }, 'websocket heartbeats failed');
+      for (const conn of conns) send(conn, INTERNAL_ERROR);
+      return;
+    }
     if (heartbeatFramesChannel.hasSubscribers) {
       heartbeatFramesChannel.publish({ frames: ids.length - unknown.length } satisfies HeartbeatFramesMessage);
     }

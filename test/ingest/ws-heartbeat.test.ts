@@ -165,6 +165,23 @@ describe('WebSocket heartbeats', () => {
     assert.equal(reportedFrames, 0);
   });
 
+  test('when the store fails, each plain hb is answered with an internal error, as on the full path', async () => {
+    await start();
+    const { client } = await bound();
+    server.rollcall.presence.keepAlive = async () => {
+      throw new Error('store down');
+    };
+    client.send(PLAIN_HB);
+    client.send(PLAIN_HB);
+    await waitFor(() => client.frames.filter((f) => f.type === 'error').length === 2, { what: 'two error frames' });
+    assert.deepEqual(client.frames.slice(1), [
+      { type: 'error', code: 'internal', message: 'internal error' },
+      { type: 'error', code: 'internal', message: 'internal error' },
+    ]);
+    assert.equal(reportedFrames, 0);
+    assert.equal(client.closed, undefined);
+  });
+
   test('the upgrade request is let go once the socket is open', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
