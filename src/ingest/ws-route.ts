@@ -5,10 +5,10 @@
 // resume. A socket that sent a frame since the last tick is known to be there and is not pinged.
 //
 // The hot path is the plain heartbeat an SDK sends every `heartbeatMs` on a bound socket: it is known
-// by its bytes (no parse, no validation, no promise), and the sessions of every such frame read in one
-// event-loop turn are touched with one core call. Every other frame is parsed, validated and handled
-// in arrival order. A socket holds thousands of hours of idle time, so its state is one small object and
-// all sockets share one set of event handlers.
+// by its bytes (no parse, no validation, no promise per frame), and the sessions of every such frame
+// read in one event-loop turn are touched with one core call. Every other frame is parsed, validated
+// and handled in arrival order. A server holds many thousands of mostly idle sockets for hours, so a
+// socket's state is one small object and all sockets share one set of event handlers.
 import { channel } from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
