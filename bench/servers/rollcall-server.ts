@@ -4,8 +4,12 @@
 // The parent drives it over IPC: fill it with sessions through the core, create credentials, read
 // counters, memory (after GC: run with --expose-gc), event-loop blocks and CPU profiles of a window.
 //
-// Heartbeats are counted by wrapping the PresenceService instance's heartbeat methods (one extra async
-// call per heartbeat): the count is what the server finished, not what reached its socket.
+// Heartbeats are counted where the server finishes them, not where they reach its socket: completed
+// `presence.heartbeat` calls (HTTP single heartbeats, WebSocket hb frames that carry idle/view/
+// representative) and accepted batch entries, by wrapping the PresenceService instance's methods (one
+// extra async call each), plus the plain WebSocket `{"type":"hb"}` frames whose session the core
+// touched, which the socket reports per batch on `heartbeatFramesChannel`. Pongs are never counted:
+// the socket reports them to the core through `keepAlive`, which is not wrapped.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +18,7 @@ import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { EVENT_LOG_LIMIT, sessionConnections, type SessionEvent } from '../../src/core/model.ts';
+import { heartbeatFramesChannel, type HeartbeatFramesMessage } from '../../src/ingest/ws-route.ts';
 import { createRollcall } from '../../src/server/compose.ts';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_ADMIN_PASSWORD, BENCH_INGEST_KEY, BENCH_TOKEN_SECRET } from '../lib/constants.ts';
@@ -29,7 +34,7 @@ export interface RollcallInfo {
 }
 
 export interface ServerStats {
-  /** Heartbeats finished (single, frame and batch entries). */
+  /** Heartbeats finished (HTTP single and batch entries, WebSocket hb frames; never pongs). */
   heartbeats: number;
   /** process.cpuUsage() total, µs. */
   cpuUs: number;
@@ -65,6 +70,9 @@ presence.heartbeats = async (...args: Parameters<typeof batch>) => {
   heartbeats += answer.accepted;
   return answer;
 };
+heartbeatFramesChannel.subscribe((message) => {
+  heartbeats += (message as HeartbeatFramesMessage).frames;
+});
 
 await rollcall.app.listen({ port: 0, host: '127.0.0.1' });
 const address = rollcall.app.server.address();

@@ -1,51 +1,12 @@
 // The WebSocket ingest protocol against a real server and real sockets.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { sessionEvents, type PresenceChange } from '../../src/core/model.ts';
 import { CloseCode, MAX_INVALID_FRAMES } from '../../src/ingest/protocol.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
-
-interface Frame {
-  type: string;
-  [key: string]: unknown;
-}
-
-/** A raw protocol client that records every frame and the close. */
-class RawClient {
-  readonly frames: Frame[] = [];
-  closed: { code: number; reason: string } | undefined;
-  readonly socket: WebSocket;
-
-  constructor(url: string, options: WebSocket.ClientOptions = {}) {
-    this.socket = new WebSocket(url, options);
-    this.socket.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Frame));
-    this.socket.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
-    this.socket.on('error', () => {});
-  }
-
-  opened(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.socket.readyState === WebSocket.OPEN) return resolve();
-      this.socket.once('open', () => resolve());
-      this.socket.once('error', reject);
-    });
-  }
-
-  send(frame: object | string): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** Waits for the next frame of a type after `from` frames, and answers it. */
-  async next(type: string, from = 0): Promise<Frame> {
-    return waitFor(() => this.frames.slice(from).find((f) => f.type === type), { what: `a ${type} frame` });
-  }
-
-  async closedWith(): Promise<{ code: number; reason: string }> {
-    return waitFor(() => this.closed, { what: 'the socket to close' });
-  }
-}
+import { RawClient } from './raw-ws-client.ts';
 
 describe('WebSocket ingest /v1/connect', () => {
   let server: TestServer;
@@ -161,6 +122,29 @@ describe('WebSocket ingest /v1/connect', () => {
       return Date.now() - startedAt > 2_400;
     });
     assert.equal(client.closed, undefined);
+  });
+
+  test('a socket that sent a frame since the last ping tick is not pinged; a quiet one is', async () => {
+    server = await startTestServer({ wsHeartbeatMs: 500 });
+    const quiet = await connect();
+    await hello(quiet, { sub: 'q', name: 'Quiet', ctypes: ['web'] });
+    const talker = await connect();
+    await hello(talker, { sub: 't', name: 'Talker', ctypes: ['web'] });
+    let quietPings = 0;
+    let talkerPings = 0;
+    talker.socket.on('ping', () => talkerPings++);
+    // Every tick pings the quiet socket; the talker answers each tick with a heartbeat, so it always
+    // has a frame in before the next one.
+    quiet.socket.on('ping', () => {
+      quietPings++;
+      talker.send({ type: 'hb' });
+    });
+    await waitFor(() => quietPings >= 4, { timeoutMs: 10_000, what: 'four ping ticks' });
+    // At most one tick may have found the talker late on a loaded machine; without the rule it gets four.
+    assert.ok(talkerPings <= 1, `the talker was pinged ${talkerPings} times in ${quietPings} ticks`);
+    assert.equal(quiet.closed, undefined);
+    assert.equal(talker.closed, undefined);
+    assert.equal(await server.rollcall.presence.countSessions(), 2);
   });
 
   test('an admin ending the session tells the client why and closes with 4000', async () => {
