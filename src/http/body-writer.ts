@@ -14,8 +14,9 @@ export class BodyWriter {
   private length = 0;
   private readonly cuts: number[] = [];
 
-  constructor(initialBytes = INITIAL_BYTES) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, initialBytes));
+  /** `expectedBytes`: a guess of the answer's length (e.g. the last one's), to start with room for it. */
+  constructor(expectedBytes = 0) {
+    this.buffer = Buffer.allocUnsafe(Math.max(INITIAL_BYTES, Math.ceil(expectedBytes)));
   }
 
   get byteLength(): number {

@@ -30,14 +30,20 @@ export { DEFAULT_SLICE_MS };
 /** An XML answer: its UTF-8 bytes in the order they are sent. */
 export type XmlDocument = readonly Buffer[];
 
+/** One document kind's fragments, and the length of its last answer (the next one's first guess). */
+class KindFragments {
+  readonly memo = new SnapshotMemo<Session, Buffer>();
+  lastBytes = 0;
+}
+
 /** Rendered `connected_<type>` elements per session snapshot, one memo per document kind. */
 export class ClientFragments {
-  readonly plain = new SnapshotMemo<Session, Buffer>();
-  readonly withConnections = new SnapshotMemo<Session, Buffer>();
+  readonly plain = new KindFragments();
+  readonly withConnections = new KindFragments();
 
   clear(): void {
-    this.plain.clear();
-    this.withConnections.clear();
+    this.plain.memo.clear();
+    this.withConnections.memo.clear();
   }
 }
 
@@ -151,13 +157,15 @@ const renderWithConnections = (session: Session) => connectedClientBytes(session
 
 /** `<connected_clients>`: one element per client, `connected_<type>`, in the order given. */
 export async function connectedClientsXml(sessions: readonly Session[], includeConnections: boolean, options: RenderOptions): Promise<XmlDocument> {
-  const out = new BodyWriter();
+  const kind = options.fragments && (includeConnections ? options.fragments.withConnections : options.fragments.plain);
+  // Sized like the last answer of its kind with some room, so megabytes are not copied as it grows.
+  const out = new BodyWriter(kind ? kind.lastBytes * 1.125 : undefined);
   out.utf8(new XmlLines().declaration('connected_clients', options.namespace).take());
   const render = includeConnections ? renderWithConnections : renderPlain;
-  const memo = options.fragments && (includeConnections ? options.fragments.withConnections : options.fragments.plain);
-  const write = memo ? (s: Session) => out.bytes(memo.get(s, render)) : (s: Session) => out.bytes(render(s));
+  const write = kind ? (s: Session) => out.bytes(kind.memo.get(s, render)) : (s: Session) => out.bytes(render(s));
   await forEachSliced(sessions, write, options.sliceMs ?? DEFAULT_SLICE_MS, () => out.cut());
   out.utf8(new XmlLines().close('connected_clients').take());
+  if (kind) kind.lastBytes = out.byteLength;
   return out.finish();
 }
 

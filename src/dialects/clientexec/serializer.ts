@@ -1,9 +1,15 @@
 // Clientexec's "Get Online Users" JSON (specs/clientexec-get_online_users.txt, WIRE-FORMATS.md § 2).
 // Clientexec's sidebar code reads these objects by key and type, so key order, types and the compact
 // `time` text follow the document exactly. Built from the core's users, never from the stores.
+//
+// The answer is written in two parts: the lists, the same for every caller (shared between callers
+// by the answer cache, written in slices so 10,000 users never hold the event loop), and the tail
+// that depends on who asks and when (`superadmin`, `self`, `elapsed`), written per request.
 import type { FastifyReply } from 'fastify';
 import { toSeconds } from '../../api/presence-json.ts';
 import type { UserPresence } from '../../core/model.ts';
+import { BodyWriter } from '../../http/body-writer.ts';
+import { DEFAULT_SLICE_MS, forEachSliced } from '../../http/slices.ts';
 
 export type ClientexecType = 'staff' | 'customer';
 
@@ -61,32 +67,48 @@ export interface OnlineUsersInput {
   users: readonly UserPresence[];
   now: number;
   linkTemplate: string;
-  superadmin: boolean;
-  /** The caller's own user id as a number; 0 for a key that belongs to no (numeric) user. */
-  self: number;
-  /** Called last, so the time measured covers building the lists. */
-  elapsed: () => string;
+  sliceMs?: number;
 }
 
-export function onlineUsersBody({ users, now, linkTemplate, superadmin, self, elapsed }: OnlineUsersInput) {
+/**
+ * The answer up to its caller's part: `{"timestamp":…,…,"offlineusers":[…],` — JSON.stringify's
+ * bytes for those keys, one user object at a time.
+ */
+export async function onlineUsersLists({ users, now, linkTemplate, sliceMs = DEFAULT_SLICE_MS }: OnlineUsersInput): Promise<Buffer> {
   const online = users.filter((u) => u.online);
   // Online and offline users are read one after the other; a user who came online in between is
   // shown once, as online.
   const onlineIds = new Set(online.map((u) => u.user.id));
   const offline = users.filter((u) => !u.online && !onlineIds.has(u.user.id));
-  return {
-    timestamp: toSeconds(now),
-    staff: [],
-    customers: [],
-    count: online.length,
-    offlinecount: offline.length,
-    users: online.map((u) => userObject(u, now, linkTemplate)),
-    offlineusers: offline.map((u) => userObject(u, now, linkTemplate)),
-    superadmin: superadmin ? 1 : 0,
-    self,
-    elapsed: elapsed(),
-    message: '',
+  const out = new BodyWriter();
+  const writeList = async (list: readonly UserPresence[]) => {
+    out.ascii('[');
+    await forEachSliced(list.keys(), (i) => {
+      if (i > 0) out.ascii(',');
+      out.utf8(JSON.stringify(userObject(list[i]!, now, linkTemplate)));
+    }, sliceMs);
+    out.ascii(']');
   };
+  out.ascii(`{"timestamp":${toSeconds(now)},"staff":[],"customers":[],"count":${online.length},"offlinecount":${offline.length},"users":`);
+  await writeList(online);
+  out.ascii(',"offlineusers":');
+  await writeList(offline);
+  out.ascii(',');
+  return out.whole();
+}
+
+export interface CallerPart {
+  superadmin: boolean;
+  /** The caller's own user id as a number; 0 for a key that belongs to no (numeric) user. */
+  self: number;
+  /** Server time spent on this request, as `elapsedOf` gives it. */
+  elapsed: string;
+}
+
+/** The lists, then the caller's part: the whole answer. */
+export function onlineUsersAnswer(lists: Buffer, { superadmin, self, elapsed }: CallerPart): Buffer {
+  const tail = `"superadmin":${superadmin ? 1 : 0},"self":${self},"elapsed":${JSON.stringify(elapsed)},"message":""}`;
+  return Buffer.concat([lists, Buffer.from(tail, 'utf8')]);
 }
 
 /** Clientexec's error answer: the envelope's time facts, the message, and `error: true`. */
