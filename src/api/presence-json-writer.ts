@@ -4,87 +4,112 @@
 // so each session's JSON is made once per session snapshot and remembered (http/snapshot-memo.ts).
 //
 // A session's JSON holds one thing that moves in place, `lastActivityAt` (heartbeats move it without a
-// new snapshot), so a fragment is the JSON before it and the JSON after it; the value is written per
-// answer. Both halves come from the response schema cut in two, serialized by the route's own
-// compiler (Fastify's fast-json-stringify), so the bytes are those of the whole schema: same keys,
-// same order, same escaping, nothing the schema does not list. Users are written the same way around
-// `lastSeenAt` and their sessions.
-import { Type, type TObject, type TProperties } from '@sinclair/typebox';
-import type { Session, UserInfo, UserPresence } from '../core/model.ts';
+// new snapshot), so a fragment is the JSON before its value and the JSON after it; the value is
+// written per answer. The fragment is made by the route's own serializer (Fastify's
+// fast-json-stringify, compiled from the response schema) with a placeholder value, then cut where the
+// placeholder is: same keys, same order (that serializer puts required keys first), same escaping,
+// nothing the schema does not list. Users are written the same way around `lastSeenAt` and their
+// sessions.
+import type { TObject } from '@sinclair/typebox';
+import type { Session, UserInfo, UserPresence, View } from '../core/model.ts';
 import type { BodyWriter } from '../http/body-writer.ts';
 import { DEFAULT_SLICE_MS, forEachSliced } from '../http/slices.ts';
 import { SnapshotMemo } from '../http/snapshot-memo.ts';
-import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds } from './presence-json.ts';
+import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
 
 type Serialize = (data: Record<string, unknown>) => string;
 
 /** A serializer for a schema, compiled by the route (`reply.compileSerializationSchema`). */
 export type CompileSerializer = (schema: TObject) => Serialize;
 
-/** The properties of `schema` before `key` and those after it, as two object schemas. */
-function cutAt(schema: TObject, key: string): [TObject, TObject] {
-  const names = Object.keys(schema.properties);
-  const at = names.indexOf(key);
-  if (at < 0) throw new Error(`cutAt: the schema has no property ${key}`);
-  const pick = (list: string[]) => Type.Object(Object.fromEntries(list.map((name) => [name, schema.properties[name]!])) as TProperties);
-  return [pick(names.slice(0, at)), pick(names.slice(at + 1))];
-}
-
-const [SessionBeforeActivity, SessionAfterActivity] = cutAt(SessionJsonSchema, 'lastActivityAt');
-const [UserBeforeSeen, UserAfterSeen] = cutAt(UserJsonSchema, 'lastSeenAt');
-const [UserBetweenSeenAndSessions, UserAfterSessions] = cutAt(UserAfterSeen, 'sessions');
-// The writer below ends a user with its sessions; a property added after them must be written too.
-if (Object.keys(UserAfterSessions.properties).length > 0) throw new Error('presence-json-writer: UserJsonSchema has properties after sessions');
-
 /**
- * `{"a":1}` and `{"c":3}` around the key `b` as `{"a":1,"b":` and `,"c":3}`, for the value to go
- * between them. Either side may be `{}`.
+ * Unix seconds no real time has (the year 33658), written where a moving time goes so the serializer
+ * shows where that is. Its key before it makes the mark unique: in JSON text a quote that is not a
+ * key's is escaped, and no nested object of these schemas has these keys.
  */
-function around(before: string, key: string, after: string): [string, string] {
-  const head = before === '{}' ? '{' : `${before.slice(0, -1)},`;
-  const tail = after === '{}' ? '}' : `,${after.slice(1)}`;
-  return [`${head}${JSON.stringify(key)}:`, tail];
+const PLACEHOLDER_SECONDS = 999_999_999_999;
+
+/** Where an answer's own value goes: after `prefix`, in place of `placeholder`, before `suffix`. */
+interface Mark {
+  prefix: string;
+  placeholder: string;
+  suffix: string;
 }
 
-/** A remembered piece of JSON with one number left out: `head`, the number, `tail`. */
-interface Fragment {
-  head: Buffer;
-  tail: Buffer;
+const timeMark = (key: string): Mark => ({ prefix: `"${key}":`, placeholder: String(PLACEHOLDER_SECONDS), suffix: '' });
+
+/** JSON made with placeholders, cut at them: the parts between, and which value goes in each cut. */
+interface Template<H extends string> {
+  parts: Buffer[];
+  holes: H[];
 }
+
+function cutAtMarks<H extends string>(text: string, marks: Record<H, Mark>): Template<H> {
+  const cuts = (Object.keys(marks) as H[]).map((hole) => {
+    const { prefix, placeholder, suffix } = marks[hole];
+    const mark = prefix + placeholder + suffix;
+    const at = text.indexOf(mark);
+    if (at < 0 || text.indexOf(mark, at + 1) >= 0) throw new Error(`presence-json-writer: ${mark} is not in the JSON exactly once`);
+    return { hole, start: at + prefix.length, end: at + prefix.length + placeholder.length };
+  });
+  cuts.sort((a, b) => a.start - b.start);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const { start, end } of cuts) {
+    parts.push(Buffer.from(text.slice(from, start), 'utf8'));
+    from = end;
+  }
+  parts.push(Buffer.from(text.slice(from), 'utf8'));
+  return { parts, holes: cuts.map((cut) => cut.hole) };
+}
+
+type SessionHole = 'lastActivityAt';
+type UserHole = 'lastSeenAt' | 'sessions';
+const SESSION_MARKS: Record<SessionHole, Mark> = { lastActivityAt: timeMark('lastActivityAt') };
+const USER_MARKS: Record<UserHole, Mark> = { lastSeenAt: timeMark('lastSeenAt'), sessions: { prefix: '"sessions":[', placeholder: '', suffix: ']' } };
 
 /** The serializers of one route, resolved once per answer. */
 export interface Serializers {
-  sessionBefore: Serialize;
-  sessionAfter: Serialize;
-  userBefore: Serialize;
-  userBetween: Serialize;
+  session: Serialize;
+  user: Serialize;
+}
+
+function sessionTemplate(session: Session, serializers: Serializers): Template<SessionHole> {
+  const json = sessionJson(session);
+  json.lastActivityAt = PLACEHOLDER_SECONDS;
+  return cutAtMarks(serializers.session(json), SESSION_MARKS);
+}
+
+/** A user's JSON but for its last seen time and its sessions; `view` is the last view it was made with. */
+interface UserTemplate extends Template<UserHole> {
+  view: View | undefined;
+}
+
+function userTemplate(presence: UserPresence, serializers: Serializers): UserTemplate {
+  const json = userJson({ ...presence, sessions: [] });
+  json.lastSeenAt = PLACEHOLDER_SECONDS;
+  return { ...cutAtMarks(serializers.user(json), USER_MARKS), view: presence.lastView };
 }
 
 export class PresenceJsonWriter {
   /** Per session snapshot: its JSON around `lastActivityAt`. */
-  private readonly sessions = new SnapshotMemo<Session, Fragment>();
-  /** Per user of an online user's newest session: `{…user,"online":true,"lastSeenAt":`. */
-  private readonly onlineUsers = new SnapshotMemo<UserInfo, Buffer>();
+  private readonly sessions = new SnapshotMemo<Session, Template<SessionHole>>();
+  /**
+   * Per user of an online user's newest session: its JSON around `lastSeenAt` and the sessions. The
+   * last view may come from another of the user's sessions, so a template is used only with its view.
+   */
+  private readonly onlineUsers = new SnapshotMemo<UserInfo, UserTemplate>();
 
   /** The serializers `compile` makes for the pieces; call once per answer. */
   serializers(compile: CompileSerializer): Serializers {
-    return {
-      sessionBefore: compile(SessionBeforeActivity),
-      sessionAfter: compile(SessionAfterActivity),
-      userBefore: compile(UserBeforeSeen),
-      userBetween: compile(UserBetweenSeenAndSessions),
-    };
+    return { session: compile(SessionJsonSchema), user: compile(UserJsonSchema) };
   }
 
   /** One session as `SessionJsonSchema` serializes it. */
   writeSession(out: BodyWriter, session: Session, serializers: Serializers): void {
-    const fragment = this.sessions.get(session, () => {
-      const json = sessionJson(session);
-      const [head, tail] = around(serializers.sessionBefore(json), 'lastActivityAt', serializers.sessionAfter(json));
-      return { head: Buffer.from(head, 'utf8'), tail: Buffer.from(tail, 'utf8') };
-    });
-    // Read now, not when the fragment was made: heartbeats move it in place.
-    out.bytes(fragment.head).ascii(String(toSeconds(session.lastActivityAt))).bytes(fragment.tail);
+    const { parts } = this.sessions.get(session, sessionTemplate, serializers);
+    // Read now, not when the template was made: heartbeats move it in place.
+    out.bytes(parts[0]!).ascii(String(toSeconds(session.lastActivityAt))).bytes(parts[1]!);
   }
 
   /** Sessions as a JSON array, yielding to the event loop between slices of `sliceMs`. */
@@ -109,25 +134,34 @@ export class PresenceJsonWriter {
 
   /** One user as `UserJsonSchema` serializes it. */
   writeUser(out: BodyWriter, presence: UserPresence, serializers: Serializers): void {
-    const head = (user: UserInfo) => {
-      const [text] = around(serializers.userBefore({ ...user, online: presence.online }), 'lastSeenAt', '{}');
-      return Buffer.from(text, 'utf8');
-    };
-    // Offline users come from history, a new object per answer: nothing to remember them by.
-    out.bytes(presence.online ? this.onlineUsers.get(presence.user, head) : head(presence.user));
-    out.ascii(String(toSeconds(presence.lastSeenAt)));
-    const between = serializers.userBetween({ lastView: presence.lastView });
-    if (between !== '{}') out.ascii(',').utf8(between.slice(1, -1));
-    out.ascii(',"sessions":[');
-    presence.sessions.forEach((session, i) => {
-      if (i > 0) out.ascii(',');
-      this.writeSession(out, session, serializers);
-    });
-    out.ascii(']}');
+    const { parts, holes } = this.userTemplate(presence, serializers);
+    for (let i = 0; i < holes.length; i++) {
+      out.bytes(parts[i]!);
+      if (holes[i] === 'lastSeenAt') out.ascii(String(toSeconds(presence.lastSeenAt)));
+      else this.writeUserSessions(out, presence.sessions, serializers);
+    }
+    out.bytes(parts[holes.length]!);
   }
 
   clear(): void {
     this.sessions.clear();
     this.onlineUsers.clear();
+  }
+
+  private userTemplate(presence: UserPresence, serializers: Serializers): UserTemplate {
+    // Offline users come from history, a new object per answer: nothing to remember them by.
+    if (!presence.online) return userTemplate(presence, serializers);
+    const remembered = this.onlineUsers.lookup(presence.user);
+    if (remembered !== undefined && remembered.view === presence.lastView) return remembered;
+    const template = userTemplate(presence, serializers);
+    this.onlineUsers.remember(presence.user, template);
+    return template;
+  }
+
+  private writeUserSessions(out: BodyWriter, sessions: readonly Session[], serializers: Serializers): void {
+    for (let i = 0; i < sessions.length; i++) {
+      if (i > 0) out.ascii(',');
+      this.writeSession(out, sessions[i]!, serializers);
+    }
   }
 }

@@ -21,16 +21,26 @@ export class SnapshotMemo<K extends object, V> {
 
   constructor(private readonly idleMs = DEFAULT_IDLE_MS) {}
 
-  /** The value remembered for `key`, or `make(key)`, remembered from now on. */
-  get(key: K, make: (key: K) => V): V {
-    this.used = true;
-    let value = this.values.get(key);
-    if (value === undefined) {
-      value = make(key);
-      this.values.set(key, value);
-      this.timer ??= this.watchIdle();
-    }
+  /**
+   * The value remembered for `key`, or `make(key, context)`, remembered from now on. `context` saves
+   * the callers a closure per call: this runs once per session of an answer.
+   */
+  get<C>(key: K, make: (key: K, context: C) => V, context?: C): V {
+    let value = this.lookup(key);
+    if (value === undefined) this.remember(key, (value = make(key, context as C)));
     return value;
+  }
+
+  /** The value remembered for `key`, if any. */
+  lookup(key: K): V | undefined {
+    this.used = true;
+    return this.values.get(key);
+  }
+
+  /** Remembers `value` for `key` (replacing what was). */
+  remember(key: K, value: V): void {
+    this.values.set(key, value);
+    this.timer ??= this.watchIdle();
   }
 
   /** Forgets everything (and stops watching). */
@@ -44,13 +54,12 @@ export class SnapshotMemo<K extends object, V> {
   /** Checks every `idleMs` whether the memo was used since; forgets everything when it was not. */
   private watchIdle(): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      if (this.used) {
-        this.used = false;
-        timer.refresh();
-      } else {
-        this.clear();
-      }
+      this.timer = undefined;
+      if (!this.used) return this.clear();
+      this.used = false;
+      this.timer = this.watchIdle();
     }, this.idleMs);
+    // Never what keeps a process alive.
     timer.unref();
     return timer;
   }
