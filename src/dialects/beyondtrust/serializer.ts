@@ -152,17 +152,15 @@ function connectedClientBytes(session: Session, includeConnections: boolean): Bu
   return Buffer.from(lines.take(), 'utf8');
 }
 
-const renderPlain = (session: Session) => connectedClientBytes(session, false);
-const renderWithConnections = (session: Session) => connectedClientBytes(session, true);
-
 /** `<connected_clients>`: one element per client, `connected_<type>`, in the order given. */
 export async function connectedClientsXml(sessions: readonly Session[], includeConnections: boolean, options: RenderOptions): Promise<XmlDocument> {
   const kind = options.fragments && (includeConnections ? options.fragments.withConnections : options.fragments.plain);
   // Sized like the last answer of its kind with some room, so megabytes are not copied as it grows.
   const out = new BodyWriter(kind ? kind.lastBytes * 1.125 : undefined);
   out.utf8(new XmlLines().declaration('connected_clients', options.namespace).take());
-  const render = includeConnections ? renderWithConnections : renderPlain;
-  const write = kind ? (s: Session) => out.bytes(kind.memo.get(s, render)) : (s: Session) => out.bytes(render(s));
+  const write = kind
+    ? (s: Session) => out.bytes(kind.memo.get(s, connectedClientBytes, includeConnections))
+    : (s: Session) => out.bytes(connectedClientBytes(s, includeConnections));
   await forEachSliced(sessions, write, options.sliceMs ?? DEFAULT_SLICE_MS, () => out.cut());
   out.utf8(new XmlLines().close('connected_clients').take());
   if (kind) kind.lastBytes = out.byteLength;
