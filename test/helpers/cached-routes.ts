@@ -19,7 +19,7 @@ export interface Mounted {
   close(): Promise<void>;
 }
 
-export async function mountBeside(server: TestServer, register: (app: FastifyInstance, deps: MountedDeps) => Promise<unknown>): Promise<Mounted> {
+export async function mountBeside(server: TestServer, register: (app: FastifyInstance, deps: MountedDeps) => PromiseLike<unknown>): Promise<Mounted> {
   const { rollcall } = server;
   const credentials = new Credentials(rollcall.history, { tokenSecret: rollcall.dataDir.tokenSecret, configuredIngestKey: TEST_INGEST_KEY });
   const app = Fastify();
