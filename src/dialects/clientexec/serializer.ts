@@ -105,10 +105,10 @@ export interface CallerPart {
   elapsed: string;
 }
 
-/** The lists, then the caller's part: the whole answer. */
-export function onlineUsersAnswer(lists: Buffer, { superadmin, self, elapsed }: CallerPart): Buffer {
+/** The lists, then the caller's part: the whole answer, in two pieces (the lists are shared). */
+export function onlineUsersAnswer(lists: Buffer, { superadmin, self, elapsed }: CallerPart): [Buffer, Buffer] {
   const tail = `"superadmin":${superadmin ? 1 : 0},"self":${self},"elapsed":${JSON.stringify(elapsed)},"message":""}`;
-  return Buffer.concat([lists, Buffer.from(tail, 'utf8')]);
+  return [lists, Buffer.from(tail, 'utf8')];
 }
 
 /** Clientexec's error answer: the envelope's time facts, the message, and `error: true`. */

@@ -23,7 +23,7 @@ describe('Clientexec online users in two parts', () => {
     const caller = { superadmin: true, self: 42, elapsed: '0.004' };
     for (const sliceMs of [undefined, 0]) {
       const lists = await onlineUsersLists({ users: goldenUsers(), now: GOLDEN_NOW, linkTemplate: LINK, ...(sliceMs !== undefined && { sliceMs }) });
-      assert.deepEqual(onlineUsersAnswer(lists, caller), expected);
+      assert.deepEqual(Buffer.concat(onlineUsersAnswer(lists, caller)), expected);
     }
   });
 });
