@@ -52,6 +52,8 @@ describe('/v1/sessions pages with the answer cache on', () => {
     assert.equal(queries.calls, 1);
     assert.equal(first.text, (await get(server, '/v1/sessions?limit=2')).text, 'the bytes the uncached route answers');
     assert.match(first.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
+    assert.deepEqual(Object.keys(first.json), ['sessions', 'nextCursor', 'total']);
+    assert.equal(first.text, JSON.stringify(first.json), 'compact JSON, keys in the schema order');
     queries.calls = 0;
     const next = await get(mounted, `/v1/sessions?limit=2&cursor=${first.json.nextCursor}`);
     const filtered = await get(mounted, '/v1/sessions?limit=2&userType=staff');

@@ -25,8 +25,6 @@ import { flag, unixSeconds, xmlText, XmlLines } from './xml-writer.ts';
 /** The command API version rollcall answers like (reported by get_api_info). */
 export const API_VERSION = '1.24.1';
 
-export { DEFAULT_SLICE_MS };
-
 /** An XML answer: its UTF-8 bytes in the order they are sent. */
 export type XmlDocument = readonly Buffer[];
 
