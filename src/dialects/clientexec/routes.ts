@@ -9,7 +9,7 @@ import { sendJsonBytes } from '../../http/json-reply.ts';
 import { ResponseCache } from '../../http/response-cache.ts';
 import { numericId } from '../shared/numeric-id.ts';
 import { renderClientexecError } from './errors.ts';
-import { elapsedOf, onlineUsersAnswer, onlineUsersLists } from './serializer.ts';
+import { elapsedOf, onlineUsersAnswer, onlineUsersLists, userFragments } from './serializer.ts';
 
 export interface ClientexecOptions {
   presence: PresenceService;
@@ -40,13 +40,17 @@ const LISTS_KEY = 'usersonline';
 export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate, cacheMs = 0 }) => {
   app.setErrorHandler(renderClientexecError);
   const cache = new ResponseCache<Buffer>({ windowMs: cacheMs });
-  app.addHook('onClose', async () => cache.clear());
+  const fragments = userFragments();
+  app.addHook('onClose', async () => {
+    cache.clear();
+    fragments.clear();
+  });
 
   app.get<{ Querystring: KeyQuery }>('/api/users/usersonline', { schema: { querystring: KeyQuery } }, async (request, reply) => {
     const reader = await authenticate(credentials, presentedKey(request));
     const lists = await cache.get(LISTS_KEY, async () => {
       const now = Date.now();
-      return onlineUsersLists({ users: await presence.users('all'), now, linkTemplate });
+      return onlineUsersLists({ users: await presence.users('all'), now, linkTemplate, fragments });
     });
     const answer = onlineUsersAnswer(lists, {
       superadmin: isAdmin(reader),

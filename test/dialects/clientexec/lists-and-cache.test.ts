@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientexecRoutes } from '../../../src/dialects/clientexec/routes.ts';
-import { onlineUsersAnswer, onlineUsersLists } from '../../../src/dialects/clientexec/serializer.ts';
+import { onlineUsersAnswer, onlineUsersLists, userFragments } from '../../../src/dialects/clientexec/serializer.ts';
 import { mountBeside, type Mounted } from '../../helpers/cached-routes.ts';
 import { GOLDEN_NOW, goldenUsers } from '../../helpers/golden-sessions.ts';
 import { startTestServer, waitFor, type TestServer } from '../../helpers/server.ts';
@@ -18,13 +18,30 @@ const PATH = '/api/users/usersonline';
 const LINK = 'https://billing.example/admin?{type}={id}';
 
 describe('Clientexec online users in two parts', () => {
-  it('are the bytes of the answer before, whole or sliced', async () => {
+  it('are the bytes of the answer before, written afresh or from fragments made and reused, whole or sliced', async () => {
     const expected = readFileSync(join(import.meta.dirname, 'golden', 'usersonline.json'));
     const caller = { superadmin: true, self: 42, elapsed: '0.004' };
-    for (const sliceMs of [undefined, 0]) {
-      const lists = await onlineUsersLists({ users: goldenUsers(), now: GOLDEN_NOW, linkTemplate: LINK, ...(sliceMs !== undefined && { sliceMs }) });
+    const users = goldenUsers();
+    const fragments = userFragments();
+    for (const options of [{}, { fragments }, { fragments }, { fragments, sliceMs: 0 }, { sliceMs: 0 }]) {
+      const lists = await onlineUsersLists({ users, now: GOLDEN_NOW, linkTemplate: LINK, ...options });
       assert.deepEqual(Buffer.concat(onlineUsersAnswer(lists, caller)), expected);
     }
+  });
+
+  it('shows the passing time, a new last view and a changed user in the next answer', async () => {
+    let users = goldenUsers();
+    const fragments = userFragments();
+    const lists = async (now: number) => JSON.parse(`${(await onlineUsersLists({ users, now, linkTemplate: LINK, fragments })).toString('utf8')}"end":0}`);
+    const before = await lists(GOLDEN_NOW);
+    // The same user objects, later, with another last view; and one user renamed (a new object).
+    users = users.map((u, i) => (i === 0 ? { ...u, lastView: { m: 'crm', v: 'contact', t: 'id|1' } } : i === 1 ? { ...u, user: { ...u.user, name: 'Renamed' } } : u));
+    const after = await lists(GOLDEN_NOW + 2 * 3_600_000);
+    assert.notEqual(after.users[2].time, before.users[2].time);
+    assert.match(after.users[2].time, /^\d+h \d+m$/);
+    assert.deepEqual(after.users[0].lastview, { m: 'crm', v: 'contact', t: 'id|1' });
+    assert.equal(after.users[1].name, 'Renamed');
+    assert.equal(after.users[3].name, before.users[3].name);
   });
 });
 
