@@ -4,6 +4,8 @@
 // Lines accumulate as one string until `take()`: a serializer renders one client's fragment (cached
 // per session, see serializer.ts) or a short document with it.
 
+import { wellFormed } from '../shared/well-formed.ts';
+
 export type AttributeValue = string | number;
 export type Attributes = Readonly<Record<string, AttributeValue | undefined>>;
 
@@ -19,8 +21,6 @@ const BREAKS = /[\t\n\r]/g;
  * only ever arrive as garbage (a mis-decoded user agent) and trip stricter parsers.
  */
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/g;
-/** Half a surrogate pair cannot be encoded as UTF-8; it becomes U+FFFD, as a UTF-8 encoder would. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const MARKUP = /[&<>"']/g;
 const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -31,11 +31,8 @@ const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>
 export function xmlText(value: AttributeValue): string {
   const text = typeof value === 'number' ? String(value) : value;
   if (!NEEDS_WORK.test(text)) return text;
-  return text
-    .replace(BREAKS, ' ')
-    .replace(FORBIDDEN, '')
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(MARKUP, (c) => ENTITY[c] ?? c);
+  // Half a surrogate pair cannot be encoded as UTF-8; it becomes U+FFFD, as a UTF-8 encoder would.
+  return wellFormed(text.replace(BREAKS, ' ').replace(FORBIDDEN, '')).replace(MARKUP, (c) => ENTITY[c] ?? c);
 }
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';

@@ -11,6 +11,7 @@ import type { UserInfo, UserPresence } from '../../core/model.ts';
 import { BodyWriter } from '../../http/body-writer.ts';
 import { DEFAULT_SLICE_MS, forEachSliced } from '../../http/slices.ts';
 import { SnapshotMemo } from '../../http/snapshot-memo.ts';
+import { wellFormed } from '../shared/well-formed.ts';
 
 export type ClientexecType = 'staff' | 'customer';
 
@@ -37,9 +38,12 @@ export function formatSince(ms: number): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
-/** The `link` template with `{id}` (URL-encoded, so any id is safe in a URL) and `{type}` filled in. */
+/**
+ * The `link` template with `{id}` (URL-encoded, so any id is safe in a URL; half a surrogate pair as
+ * U+FFFD, which encodeURIComponent could not encode) and `{type}` filled in.
+ */
 export const userLink = (template: string, userId: string, type: ClientexecType): string =>
-  template.replace(/\{(id|type)\}/g, (_, name: string) => (name === 'id' ? encodeURIComponent(userId) : type));
+  template.replace(/\{(id|type)\}/g, (_, name: string) => (name === 'id' ? encodeURIComponent(wellFormed(userId)) : type));
 
 /** Server time spent on this request so far, in seconds with three decimals ("0.004"). */
 export const elapsedOf = (reply: FastifyReply): string => (reply.elapsedTime / 1000).toFixed(3);

@@ -93,6 +93,18 @@ describe('Clientexec online users with the answer cache on', () => {
     assert.equal(queries.calls, 1);
   });
 
+  it('answers a user whose id has half a surrogate pair (no URL encoder can encode it as it is)', async () => {
+    await mount(0);
+    const key = (await createApiKey(server)).key;
+    // Written as JSON text: "\ud800" is the only way such an id arrives.
+    const body = JSON.stringify(openBody({ user: { id: 'half-X', name: 'Half', type: 'staff' } })).replace('half-X', 'half-\\ud800');
+    const opened = await fetch(`${server.url}/v1/sessions`, { method: 'POST', headers: server.ingest, body });
+    assert.equal(opened.status, 201, await opened.text());
+    const answer = await call(mounted, 'GET', PATH, { 'x-api-key': key });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.users[0].link, 'https://billing.example/admin?staff=half-%EF%BF%BD');
+  });
+
   it('shows a new user once the window has passed', async () => {
     const windowMs = 300;
     await mount(windowMs);
