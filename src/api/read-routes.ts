@@ -9,15 +9,25 @@ import { LIMITS, SessionIdSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
 import type { PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
+import { BodyWriter } from '../http/body-writer.ts';
+import { sendJsonBytes } from '../http/json-reply.ts';
+import { ResponseCache } from '../http/response-cache.ts';
 import type { SessionFilter } from '../live/live-store.ts';
 import { requireReader } from './access.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
+import { PresenceJsonWriter } from './presence-json-writer.ts';
 import { READER_SECURITY, errorResponses, stringEnum } from './schemas.ts';
 
 export interface ReadRoutesOptions {
   presence: PresenceService;
   credentials: Credentials;
   stats: PresenceStats;
+  /**
+   * Milliseconds identical `/v1/sessions` page queries share one answer (http/response-cache.ts);
+   * 0 or absent: every request computes its page. Every reader may read every session, so readers
+   * share answers; only the query is the key.
+   */
+  cacheMs?: number;
 }
 
 /** Pages hold at most this many sessions; 20,000 sessions of a few KB each would be one huge answer. */
@@ -76,9 +86,19 @@ const StatsAnswer = Type.Object({
   }),
 });
 
-export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (app, { presence, credentials, stats }) => {
+export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (app, { presence, credentials, stats, cacheMs = 0 }) => {
   requireReader(app, credentials);
   const common = { tags: ['read'], security: READER_SECURITY };
+  // Long lists are written from per-session fragments rather than by the response schema's serializer
+  // (presence-json-writer.ts); the schemas stay on the routes for validation and the OpenAPI document.
+  const json = new PresenceJsonWriter();
+  const pages = new ResponseCache<Buffer>({ windowMs: cacheMs });
+  // Sized like the last answer, so a large one is not copied as it grows.
+  let lastUsersBytes = 0;
+  app.addHook('onClose', async () => {
+    pages.clear();
+    json.clear();
+  });
 
   app.get(
     '/v1/sessions',
@@ -91,20 +111,25 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
         response: { 200: SessionsPage, ...errorResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { cursor, limit } = request.query;
       const filter = sessionFilter(request.query);
-      const [sessions, total] = await Promise.all([
-        // One more than a page tells whether another page follows, without a second query.
-        presence.listSessions({ ...filter, ...(cursor !== undefined && { afterId: Number(cursor) }), limit: limit + 1 }),
-        presence.countSessions(filter),
-      ]);
-      const page = sessions.slice(0, limit);
-      return {
-        sessions: page.map(sessionJson),
-        nextCursor: sessions.length > limit ? String(page.at(-1)!.id) : null,
-        total,
-      };
+      const key = JSON.stringify([filter, cursor ?? null, limit]);
+      const body = await pages.get(key, async () => {
+        const [sessions, total] = await Promise.all([
+          // One more than a page tells whether another page follows, without a second query.
+          presence.listSessions({ ...filter, ...(cursor !== undefined && { afterId: Number(cursor) }), limit: limit + 1 }),
+          presence.countSessions(filter),
+        ]);
+        const page = sessions.slice(0, limit);
+        const nextCursor = sessions.length > limit ? String(page.at(-1)!.id) : null;
+        const out = new BodyWriter();
+        out.ascii('{"sessions":');
+        await json.writeSessions(out, page, json.serializers((schema) => reply.compileSerializationSchema(schema)));
+        out.ascii(`,"nextCursor":${JSON.stringify(nextCursor)},"total":${total}}`);
+        return out.whole();
+      });
+      return sendJsonBytes(reply, body);
     },
   );
 
@@ -140,9 +165,14 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const users = await presence.users(request.query.status);
-      return { users: users.map(userJson), count: users.length };
+      const out = new BodyWriter(lastUsersBytes * 1.125);
+      out.ascii('{"users":');
+      await json.writeUsers(out, users, json.serializers((schema) => reply.compileSerializationSchema(schema)));
+      out.ascii(`,"count":${users.length}}`);
+      lastUsersBytes = out.byteLength;
+      return sendJsonBytes(reply, out.whole());
     },
   );
 

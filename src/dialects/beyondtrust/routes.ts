@@ -7,13 +7,14 @@ import type { Credentials } from '../../auth/credentials.ts';
 import type { OAuthClients } from '../../auth/oauth/api-clients.ts';
 import { isRollcallError, RollcallError } from '../../core/errors.ts';
 import type { PresenceService } from '../../core/presence-service.ts';
+import { joinPieces } from '../../http/body-writer.ts';
+import { ResponseCache } from '../../http/response-cache.ts';
 import { findAction, type CommandAction } from './actions.ts';
 import { authenticateCaller, type CommandCaller } from './caller.ts';
 import { actionErrorXml, commandErrorHandler, rootErrorXml, sendXml } from './errors.ts';
 import { oauthTokenRoute } from './oauth-route.ts';
 import { mergeParams, type RawParams } from './params.ts';
-import { ResponseCache } from './response-cache.ts';
-import type { XmlDocument } from './serializer.ts';
+import { ClientFragments } from './serializer.ts';
 
 export interface BeyondTrustOptions {
   presence: PresenceService;
@@ -44,8 +45,13 @@ const isForm = (request: FastifyRequest) => (request.headers['content-type'] ?? 
 
 const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, options) => {
   const { presence, credentials, oauth, namespace } = options;
-  const cache = new ResponseCache<XmlDocument>({ windowMs: options.cacheMs });
-  app.addHook('onClose', async () => cache.clear());
+  // Answers are kept joined: a shared answer goes out as one Buffer to every poller.
+  const cache = new ResponseCache<Buffer>({ windowMs: options.cacheMs });
+  const fragments = new ClientFragments();
+  app.addHook('onClose', async () => {
+    cache.clear();
+    fragments.clear();
+  });
   app.setErrorHandler(commandErrorHandler(namespace));
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -74,8 +80,10 @@ const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, option
     }
     // The permission is part of the key: callers whose answers could differ never share one.
     const key = `${caller.permission}\n${name}\n${prepared.key}`;
-    const body = await cache.get(key, () => prepared.render({ presence, permission: caller.permission, render: { namespace } }));
-    return sendXml(reply, body);
+    const body = await cache.get(key, async () =>
+      joinPieces(await prepared.render({ presence, permission: caller.permission, render: { namespace, fragments } })),
+    );
+    return sendXml(reply, [body]);
   };
 
   for (const url of ['/api/command', '/api/command.ns']) {

@@ -3,69 +3,68 @@
 // WIRE-FORMATS.md §1); every element a document lists is written, empty when rollcall knows no value,
 // so integrators always find the same structure.
 //
-// Long lists are built in slices: after each slice of about `sliceMs` the serializer turns its text
-// into a Buffer and yields to the event loop, so 10,000 clients with their connections never hold the
-// loop for the whole document (bench/bt-serialize.ts measures it). A document is the list of those
-// Buffers, sent one after the other: joining 30 MB into one Buffer alone would hold the loop for
-// tens of milliseconds.
-import { performance } from 'node:perf_hooks';
+// A document is written into one growing Buffer (http/body-writer.ts) in slices: after each slice of
+// about `sliceMs` the serializer yields to the event loop, so 10,000 clients with their connections
+// never hold the loop for the whole document (bench/bt-serialize.ts measures it). It is handed out as
+// the pieces between slices, which lie one after the other in memory and join for free.
+//
+// Each client's `connected_<type>` element is a fragment of its own, remembered per session snapshot
+// and document kind when the caller passes `ClientFragments` (see http/snapshot-memo.ts): an answer for
+// clients that did not change since the last one copies their bytes instead of writing them again. A
+// fragment holds nothing that moves in place (no last activity, no expiry), so it is always current.
 import { EVENT_LOG_LIMIT, sessionConnections, sessionEvents, type Session } from '../../core/model.ts';
 import type { Health } from '../../core/presence-service.ts';
 import type { CommandPermission } from '../../history/history-store.ts';
+import { BodyWriter } from '../../http/body-writer.ts';
+import { DEFAULT_SLICE_MS, forEachSliced } from '../../http/slices.ts';
+import { SnapshotMemo } from '../../http/snapshot-memo.ts';
 import type { LiveNode } from '../../live/live-store.ts';
 import type { BtClientType } from './client-types.ts';
-import { flag, isoTime, xmlText, XmlLines } from './xml-writer.ts';
+import { flag, unixSeconds, xmlText, XmlLines } from './xml-writer.ts';
 
 /** The command API version rollcall answers like (reported by get_api_info). */
 export const API_VERSION = '1.24.1';
 
-/**
- * Milliseconds of writing between two yields to the event loop while a long list is written. Encoding
- * the slice's text to UTF-8 costs about as much again, so a slice holds the loop about twice this.
- */
-export const DEFAULT_SLICE_MS = 2;
-
 /** An XML answer: its UTF-8 bytes in the order they are sent. */
 export type XmlDocument = readonly Buffer[];
+
+/** One document kind's fragments, and the length of its last answer (the next one's first guess). */
+class KindFragments {
+  readonly memo = new SnapshotMemo<Session, Buffer>();
+  lastBytes = 0;
+}
+
+/** Rendered `connected_<type>` elements per session snapshot, one memo per document kind. */
+export class ClientFragments {
+  readonly plain = new KindFragments();
+  readonly withConnections = new KindFragments();
+
+  clear(): void {
+    this.plain.memo.clear();
+    this.withConnections.memo.clear();
+  }
+}
 
 export interface RenderOptions {
   /** Default namespace of the root, written byte for byte. */
   namespace: string;
   sliceMs?: number;
+  /** Fragments of earlier answers to reuse; without it every client is written afresh. */
+  fragments?: ClientFragments;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Writes `items` with `write`, turning the text into Buffers and yielding between slices of
- * `sliceMs`. The head (declaration, root, anything before the list) must already be in `lines`.
+ * Writes `items` with `write` into `lines`, moving the text into `out` (and cutting a piece there)
+ * after each slice of `sliceMs`, and yielding to the event loop between slices.
  */
-async function writeSliced<T>(
-  lines: XmlLines,
-  chunks: Buffer[],
-  items: Iterable<T>,
-  write: (item: T) => void,
-  sliceMs: number,
-): Promise<void> {
-  let sliceStart = performance.now();
-  for (const item of items) {
-    write(item);
-    if (performance.now() - sliceStart >= sliceMs) {
-      chunks.push(Buffer.from(lines.take(), 'utf8'));
-      await yieldToEventLoop();
-      sliceStart = performance.now();
-    }
-  }
+function writeSliced<T>(out: BodyWriter, lines: XmlLines, items: Iterable<T>, write: (item: T) => void, sliceMs: number): Promise<void> {
+  return forEachSliced(items, write, sliceMs, () => out.utf8(lines.take()).cut());
 }
 
-function finish(lines: XmlLines, chunks: Buffer[]): XmlDocument {
-  chunks.push(Buffer.from(lines.take(), 'utf8'));
-  return chunks;
-}
-
-function time(lines: XmlLines, name: string, epochMs: number): void {
-  const { text, ts } = isoTime(epochMs);
-  lines.element(name, text, { ts });
+/** The rest of `lines`, then the document. */
+function finish(out: BodyWriter, lines: XmlLines): XmlDocument {
+  out.utf8(lines.take());
+  return out.finish();
 }
 
 const publicName = (session: Session) => session.user.publicDisplayName ?? session.user.name;
@@ -80,14 +79,19 @@ function writeConnections(lines: XmlLines, session: Session): void {
       .open('client_connection')
       .element('appliance_id', connection.nodeId)
       .element('purpose', connection.purpose)
-      .element('receive_traffic_node', flag(connection.receiveTrafficNode));
-    time(lines, 'connected_since', connection.connectedSince);
-    lines.element('private_ip', connection.privateIp).close('client_connection');
+      .element('receive_traffic_node', flag(connection.receiveTrafficNode))
+      .time('connected_since', connection.connectedSince)
+      .element('private_ip', connection.privateIp)
+      .close('client_connection');
   }
   lines.close('client_connections');
   // Beside <client_connections>, not inside it: the document's wording is ambiguous (WIRE-FORMATS §1).
   lines.open('event_log');
-  for (const event of sessionEvents(session).slice(-EVENT_LOG_LIMIT)) lines.element('event', event.text, { ts: isoTime(event.at).ts });
+  const events = sessionEvents(session);
+  for (let i = Math.max(0, events.length - EVENT_LOG_LIMIT); i < events.length; i++) {
+    const event = events[i]!;
+    lines.element('event', event.text, { ts: unixSeconds(event.at) });
+  }
   lines.close('event_log');
 }
 
@@ -121,7 +125,7 @@ function writeConnectedClient(lines: XmlLines, session: Session, includeConnecti
     .element('hostname', session.hostname)
     .element('platform', session.platform?.name, { id: session.platform?.id ?? '' })
     .element('timezone_offset', session.timezoneOffset);
-  if (includeConnections) time(lines, 'connected_since', session.startedAt);
+  if (includeConnections) lines.time('connected_since', session.startedAt);
   switch (session.clientType) {
     case 'representative':
       writeRepresentativeFacts(lines, session);
@@ -139,13 +143,26 @@ function writeConnectedClient(lines: XmlLines, session: Session, includeConnecti
   lines.close(name);
 }
 
+/** One client's `connected_<type>` element, as UTF-8. */
+function connectedClientBytes(session: Session, includeConnections: boolean): Buffer {
+  const lines = new XmlLines();
+  writeConnectedClient(lines, session, includeConnections);
+  return Buffer.from(lines.take(), 'utf8');
+}
+
 /** `<connected_clients>`: one element per client, `connected_<type>`, in the order given. */
 export async function connectedClientsXml(sessions: readonly Session[], includeConnections: boolean, options: RenderOptions): Promise<XmlDocument> {
-  const lines = new XmlLines().declaration('connected_clients', options.namespace);
-  const chunks: Buffer[] = [];
-  await writeSliced(lines, chunks, sessions, (s) => writeConnectedClient(lines, s, includeConnections), options.sliceMs ?? DEFAULT_SLICE_MS);
-  lines.close('connected_clients');
-  return finish(lines, chunks);
+  const kind = options.fragments && (includeConnections ? options.fragments.withConnections : options.fragments.plain);
+  // Sized like the last answer of its kind with some room, so megabytes are not copied as it grows.
+  const out = new BodyWriter(kind ? kind.lastBytes * 1.125 : undefined);
+  out.utf8(new XmlLines().declaration('connected_clients', options.namespace).take());
+  const write = kind
+    ? (s: Session) => out.bytes(kind.memo.get(s, connectedClientBytes, includeConnections))
+    : (s: Session) => out.bytes(connectedClientBytes(s, includeConnections));
+  await forEachSliced(sessions, write, options.sliceMs ?? DEFAULT_SLICE_MS, () => out.cut());
+  out.utf8(new XmlLines().close('connected_clients').take());
+  if (kind) kind.lastBytes = out.byteLength;
+  return out.finish();
 }
 
 // ---- get_connected_client_list --------------------------------------------------------------------
@@ -169,16 +186,17 @@ export async function connectedClientListXml(
     if (!byType) counts.set(nodeId, (byType = new Map()));
     return byType;
   };
+  const count = (byType: Map<BtClientType, number>, type: BtClientType) => byType.set(type, (byType.get(type) ?? 0) + 1);
   for (const node of nodes) countsOf(node.id);
   for (const session of sessions) {
     const type = session.clientType as BtClientType;
     // A client counts once per appliance it is attached to.
     const connections = sessionConnections(session);
-    const nodeIds = new Set(connections.length > 0 ? connections.map((c) => c.nodeId) : [session.nodeId]);
-    for (const nodeId of nodeIds) {
-      const byType = countsOf(nodeId);
-      byType.set(type, (byType.get(type) ?? 0) + 1);
+    if (connections.length <= 1) {
+      count(countsOf(connections[0]?.nodeId ?? session.nodeId), type);
+      continue;
     }
+    for (const nodeId of new Set(connections.map((c) => c.nodeId))) count(countsOf(nodeId), type);
   }
 
   const lines = new XmlLines().declaration('connected_client_list', options.namespace).open('connected_client_summary');
@@ -188,18 +206,13 @@ export async function connectedClientListXml(
     lines.close('appliance_summary');
   }
   lines.close('connected_client_summary');
-  const chunks: Buffer[] = [];
+  const out = new BodyWriter();
   if (!summaryOnly) {
-    await writeSliced(
-      lines,
-      chunks,
-      sessions,
-      (s) => lines.empty('connected_client', { type: s.clientType, id: s.id }),
-      options.sliceMs ?? DEFAULT_SLICE_MS,
-    );
+    const write = (s: Session) => lines.empty('connected_client', { type: s.clientType, id: s.id });
+    await writeSliced(out, lines, sessions, write, options.sliceMs ?? DEFAULT_SLICE_MS);
   }
   lines.close('connected_client_list');
-  return finish(lines, chunks);
+  return finish(out, lines);
 }
 
 // ---- get_logged_in_reps ---------------------------------------------------------------------------
@@ -253,7 +266,6 @@ export async function loggedInRepsXml(sessions: readonly Session[], options: Ren
   }
 
   const lines = new XmlLines().declaration('logged_in_reps', options.namespace);
-  const chunks: Buffer[] = [];
   const write = (rep: LoggedInRep) => {
     const { latest } = rep;
     lines
@@ -263,17 +275,17 @@ export async function loggedInRepsXml(sessions: readonly Session[], options: Ren
       .element('public_display_name', publicName(latest))
       .element('private_display_name', privateName(latest))
       .element('type', latest.representative?.type ?? rep.first.representative?.type)
-      .element('direct_link', rep.directLink === undefined ? undefined : anchor(rep.directLink, publicName(latest)));
-    time(lines, 'logged_in_since', rep.first.startedAt);
-    lines
+      .element('direct_link', rep.directLink === undefined ? undefined : anchor(rep.directLink, publicName(latest)))
+      .time('logged_in_since', rep.first.startedAt)
       .element('presentation_count', rep.presentationCount)
       .element('support_session_count', rep.supportSessionCount)
       .element('showing_on_rep_list', flag(rep.showingOnRepList))
       .close('rep');
   };
-  await writeSliced(lines, chunks, reps.values(), write, options.sliceMs ?? DEFAULT_SLICE_MS);
+  const out = new BodyWriter();
+  await writeSliced(out, lines, reps.values(), write, options.sliceMs ?? DEFAULT_SLICE_MS);
   lines.close('logged_in_reps');
-  return finish(lines, chunks);
+  return finish(out, lines);
 }
 
 // ---- get_api_info, check_health, get_appliances -----------------------------------------------------

@@ -1,8 +1,10 @@
 // A small escaping XML writer for the command API's answers: one element per line (integrators grep the
 // raw body), no indentation, every value sanitised. Element and attribute names come from this code;
 // every value may come from a client (user agents, host names, names) and goes through `xmlText`.
-// Lines accumulate until `take()`, so a serializer can hand out a long document in chunks and yield to
-// the event loop between them.
+// Lines accumulate as one string until `take()`: a serializer renders one client's fragment (cached
+// per session, see serializer.ts) or a short document with it.
+
+import { wellFormed } from '../shared/well-formed.ts';
 
 export type AttributeValue = string | number;
 export type Attributes = Readonly<Record<string, AttributeValue | undefined>>;
@@ -19,8 +21,6 @@ const BREAKS = /[\t\n\r]/g;
  * only ever arrive as garbage (a mis-decoded user agent) and trip stricter parsers.
  */
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/g;
-/** Half a surrogate pair cannot be encoded as UTF-8; it becomes U+FFFD, as a UTF-8 encoder would. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const MARKUP = /[&<>"']/g;
 const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -31,11 +31,8 @@ const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>
 export function xmlText(value: AttributeValue): string {
   const text = typeof value === 'number' ? String(value) : value;
   if (!NEEDS_WORK.test(text)) return text;
-  return text
-    .replace(BREAKS, ' ')
-    .replace(FORBIDDEN, '')
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(MARKUP, (c) => ENTITY[c] ?? c);
+  // Half a surrogate pair cannot be encoded as UTF-8; it becomes U+FFFD, as a UTF-8 encoder would.
+  return wellFormed(text.replace(BREAKS, ' ').replace(FORBIDDEN, '')).replace(MARKUP, (c) => ENTITY[c] ?? c);
 }
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
@@ -53,11 +50,13 @@ function attributeText(attributes: Attributes | undefined): string {
 }
 
 export class XmlLines {
-  private lines: string[] = [];
+  // One growing string rather than an array of lines and a join: V8 appends without copying, and the
+  // text is flattened once, when it is encoded.
+  private text = '';
 
   /** The `<?xml …?>` line alone; the root element follows on the next line. */
   prolog(): this {
-    this.lines.push(XML_DECLARATION);
+    this.text += `${XML_DECLARATION}\n`;
     return this;
   }
 
@@ -67,12 +66,12 @@ export class XmlLines {
   }
 
   open(name: string, attributes?: Attributes): this {
-    this.lines.push(`<${name}${attributeText(attributes)}>`);
+    this.text += `<${name}${attributeText(attributes)}>\n`;
     return this;
   }
 
   close(name: string): this {
-    this.lines.push(`</${name}>`);
+    this.text += `</${name}>\n`;
     return this;
   }
 
@@ -81,20 +80,26 @@ export class XmlLines {
    * the structure stays the same for every client, and naive `<name>(.*?)</name>` matchers still match.
    */
   element(name: string, value: AttributeValue | undefined, attributes?: Attributes): this {
-    this.lines.push(`<${name}${attributeText(attributes)}>${value === undefined ? '' : xmlText(value)}</${name}>`);
+    this.text += `<${name}${attributeText(attributes)}>${value === undefined ? '' : xmlText(value)}</${name}>\n`;
     return this;
   }
 
   /** `<name a="…"/>`, for elements that carry only attributes. */
   empty(name: string, attributes: Attributes): this {
-    this.lines.push(`<${name}${attributeText(attributes)}/>`);
+    this.text += `<${name}${attributeText(attributes)}/>\n`;
+    return this;
+  }
+
+  /** `<name ts="unix seconds">ISO 8601 time</name>`: the command API's way to write a time. */
+  time(name: string, epochMs: number): this {
+    this.text += `<${name} ts="${unixSeconds(epochMs)}">${isoText(epochMs)}</${name}>\n`;
     return this;
   }
 
   /** The lines written since the last take, each ended by a newline. */
   take(): string {
-    const text = this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
-    this.lines = [];
+    const text = this.text;
+    this.text = '';
     return text;
   }
 }
@@ -102,7 +107,29 @@ export class XmlLines {
 /** `1` or `0`, the command API's booleans. */
 export const flag = (value: boolean | undefined): 0 | 1 => (value ? 1 : 0);
 
-/** Epoch ms as the API's ISO 8601 form (`2014-01-31T17:34:59+00:00`, UTC, whole seconds) and its `ts`. */
+/** Epoch ms as the `ts` the command API writes beside times: whole Unix seconds. */
+export const unixSeconds = (epochMs: number): number => Math.floor(epochMs / 1000);
+
+/**
+ * Texts of recent seconds. Clients connect in bursts and event logs repeat their times, so most times
+ * written are seen again; the memo is dropped whole when full, which bounds it without bookkeeping.
+ */
+const isoTexts = new Map<number, string>();
+const ISO_TEXTS_KEPT = 4096;
+
+/** Epoch ms as the API's ISO 8601 form: `2014-01-31T17:34:59+00:00` (UTC, whole seconds). */
+export function isoText(epochMs: number): string {
+  const second = unixSeconds(epochMs);
+  let text = isoTexts.get(second);
+  if (text === undefined) {
+    if (isoTexts.size >= ISO_TEXTS_KEPT) isoTexts.clear();
+    text = `${new Date(second * 1000).toISOString().slice(0, 19)}+00:00`;
+    isoTexts.set(second, text);
+  }
+  return text;
+}
+
+/** Both forms of a time at once. */
 export function isoTime(epochMs: number): { text: string; ts: number } {
-  return { text: `${new Date(epochMs).toISOString().slice(0, 19)}+00:00`, ts: Math.floor(epochMs / 1000) };
+  return { text: isoText(epochMs), ts: unixSeconds(epochMs) };
 }

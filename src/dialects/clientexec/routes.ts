@@ -5,15 +5,22 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isAdmin, parseBearer, type Credentials, type Reader } from '../../auth/credentials.ts';
 import { RollcallError, isRollcallError } from '../../core/errors.ts';
 import type { PresenceService } from '../../core/presence-service.ts';
+import { sendJsonBytes } from '../../http/json-reply.ts';
+import { ResponseCache } from '../../http/response-cache.ts';
 import { numericId } from '../shared/numeric-id.ts';
 import { renderClientexecError } from './errors.ts';
-import { elapsedOf, onlineUsersBody } from './serializer.ts';
+import { elapsedOf, onlineUsersAnswer, onlineUsersLists, userFragments } from './serializer.ts';
 
 export interface ClientexecOptions {
   presence: PresenceService;
   credentials: Credentials;
   /** `ceLinkTemplate` from the config: each user's `link`. */
   linkTemplate: string;
+  /**
+   * Milliseconds requests share the user lists (http/response-cache.ts); 0 or absent: every request
+   * reads them afresh. The lists are the same for every key; the caller's part is added per request.
+   */
+  cacheMs?: number;
 }
 
 /**
@@ -27,22 +34,32 @@ const KeyQuery = Type.Object({
 });
 type KeyQuery = Static<typeof KeyQuery>;
 
-export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate }) => {
+/** The only answer this dialect shares: the user lists, whoever asks. */
+const LISTS_KEY = 'usersonline';
+
+export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate, cacheMs = 0 }) => {
   app.setErrorHandler(renderClientexecError);
+  const cache = new ResponseCache<Buffer>({ windowMs: cacheMs });
+  const fragments = userFragments();
+  app.addHook('onClose', async () => {
+    cache.clear();
+    fragments.clear();
+  });
 
   app.get<{ Querystring: KeyQuery }>('/api/users/usersonline', { schema: { querystring: KeyQuery } }, async (request, reply) => {
     const reader = await authenticate(credentials, presentedKey(request));
-    const now = Date.now();
-    const users = await presence.users('all');
-    return onlineUsersBody({
-      users,
-      now,
-      linkTemplate,
+    const lists = await cache.get(LISTS_KEY, async () => {
+      const now = Date.now();
+      return onlineUsersLists({ users: await presence.users('all'), now, linkTemplate, fragments });
+    });
+    const answer = onlineUsersAnswer(lists, {
       superadmin: isAdmin(reader),
       // `self` is a number in Clientexec; a key linked to a non-numeric user id answers 0, like no user.
       self: numericId(reader.apiKey?.userId ?? '') ?? 0,
-      elapsed: () => elapsedOf(reply),
+      // Measured last, so it covers building the lists when this request built them.
+      elapsed: elapsedOf(reply),
     });
+    return sendJsonBytes(reply, answer);
   });
 };
 

@@ -1,9 +1,17 @@
 // Clientexec's "Get Online Users" JSON (specs/clientexec-get_online_users.txt, WIRE-FORMATS.md § 2).
 // Clientexec's sidebar code reads these objects by key and type, so key order, types and the compact
 // `time` text follow the document exactly. Built from the core's users, never from the stores.
+//
+// The answer is written in two parts: the lists, the same for every caller (shared between callers
+// by the answer cache, written in slices so 10,000 users never hold the event loop), and the tail
+// that depends on who asks and when (`superadmin`, `self`, `elapsed`), written per request.
 import type { FastifyReply } from 'fastify';
 import { toSeconds } from '../../api/presence-json.ts';
-import type { UserPresence } from '../../core/model.ts';
+import type { UserInfo, UserPresence } from '../../core/model.ts';
+import { BodyWriter } from '../../http/body-writer.ts';
+import { DEFAULT_SLICE_MS, forEachSliced } from '../../http/slices.ts';
+import { SnapshotMemo } from '../../http/snapshot-memo.ts';
+import { wellFormed } from '../shared/well-formed.ts';
 
 export type ClientexecType = 'staff' | 'customer';
 
@@ -30,30 +38,67 @@ export function formatSince(ms: number): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
-/** The `link` template with `{id}` (URL-encoded, so any id is safe in a URL) and `{type}` filled in. */
+/**
+ * The `link` template with `{id}` (URL-encoded, so any id is safe in a URL; half a surrogate pair as
+ * U+FFFD, which encodeURIComponent could not encode) and `{type}` filled in.
+ */
 export const userLink = (template: string, userId: string, type: ClientexecType): string =>
-  template.replace(/\{(id|type)\}/g, (_, name: string) => (name === 'id' ? encodeURIComponent(userId) : type));
+  template.replace(/\{(id|type)\}/g, (_, name: string) => (name === 'id' ? encodeURIComponent(wellFormed(userId)) : type));
 
 /** Server time spent on this request so far, in seconds with three decimals ("0.004"). */
 export const elapsedOf = (reply: FastifyReply): string => (reply.elapsedTime / 1000).toFixed(3);
 
-function userObject(presence: UserPresence, now: number, linkTemplate: string) {
-  const { user } = presence;
+// A user object is written in three parts: what only the user and the link template decide (made once
+// per user object and remembered while the user is online), the time since their last activity (per
+// answer), and the rest (the last view moves between the user's sessions). Key order, from the document:
+// id, name, email, time, status, link, color, type, [lastview], online.
+
+/** The keys before `time`. */
+const userHead = (user: UserInfo) => ({ id: user.id, name: user.name, email: user.email ?? '' });
+
+/** The keys from `time` to `type`. */
+function userMiddle(user: UserInfo, online: boolean, linkTemplate: string) {
   const type = clientexecType(user.type);
-  const common = {
-    id: user.id,
-    name: user.name,
-    email: user.email ?? '',
-    time: formatSince(now - presence.lastSeenAt),
-    // 0 in every known response; its meaning is not public.
-    status: 0,
-    link: userLink(linkTemplate, user.id, type),
-    color: presence.online ? 'green' : 'yellow',
-    type,
-  };
-  if (!presence.online) return { ...common, online: 0 };
+  // `status`: 0 in every known response; its meaning is not public.
+  return { status: 0, link: userLink(linkTemplate, user.id, type), color: online ? 'green' : 'yellow', type };
+}
+
+/** `{"id":…,"name":…,"email":…,"time":` and `,"status":0,…,"type":"…"`, as UTF-8. */
+interface UserFragment {
+  head: Buffer;
+  middle: Buffer;
+}
+
+interface FragmentContext {
+  online: boolean;
+  linkTemplate: string;
+}
+
+function userFragment(user: UserInfo, { online, linkTemplate }: FragmentContext): UserFragment {
+  const head = JSON.stringify(userHead(user));
+  const middle = JSON.stringify(userMiddle(user, online, linkTemplate));
+  return { head: Buffer.from(`${head.slice(0, -1)},"time":`, 'utf8'), middle: Buffer.from(`,${middle.slice(1, -1)}`, 'utf8') };
+}
+
+/**
+ * Fragments of online users' objects, per user object (that of their newest session), for one link
+ * template: a memo serves one route.
+ */
+export type UserFragments = SnapshotMemo<UserInfo, UserFragment>;
+
+export const userFragments = (): UserFragments => new SnapshotMemo();
+
+/** One user object, as JSON.stringify writes it. */
+function writeUser(out: BodyWriter, presence: UserPresence, now: number, context: FragmentContext, fragments: UserFragments | undefined): void {
+  // Offline users come from history, a new object per answer: nothing to remember them by.
+  const fragment = presence.online && fragments ? fragments.get(presence.user, userFragment, context) : userFragment(presence.user, context);
+  out.bytes(fragment.head).ascii(JSON.stringify(formatSince(now - presence.lastSeenAt))).bytes(fragment.middle);
+  if (!presence.online) {
+    out.ascii(',"online":0}');
+    return;
+  }
   const view = presence.lastView;
-  return { ...common, lastview: view ? { m: view.m, v: view.v, t: view.t } : '', online: 1 };
+  out.ascii(',"lastview":').utf8(view ? JSON.stringify({ m: view.m, v: view.v, t: view.t }) : '""').ascii(',"online":1}');
 }
 
 export interface OnlineUsersInput {
@@ -61,32 +106,50 @@ export interface OnlineUsersInput {
   users: readonly UserPresence[];
   now: number;
   linkTemplate: string;
-  superadmin: boolean;
-  /** The caller's own user id as a number; 0 for a key that belongs to no (numeric) user. */
-  self: number;
-  /** Called last, so the time measured covers building the lists. */
-  elapsed: () => string;
+  /** Fragments of earlier answers for this link template; without it every user is written afresh. */
+  fragments?: UserFragments;
+  sliceMs?: number;
 }
 
-export function onlineUsersBody({ users, now, linkTemplate, superadmin, self, elapsed }: OnlineUsersInput) {
+/**
+ * The answer up to its caller's part: `{"timestamp":…,…,"offlineusers":[…],` — JSON.stringify's
+ * bytes for those keys, one user object at a time.
+ */
+export async function onlineUsersLists({ users, now, linkTemplate, fragments, sliceMs = DEFAULT_SLICE_MS }: OnlineUsersInput): Promise<Buffer> {
   const online = users.filter((u) => u.online);
   // Online and offline users are read one after the other; a user who came online in between is
   // shown once, as online.
   const onlineIds = new Set(online.map((u) => u.user.id));
   const offline = users.filter((u) => !u.online && !onlineIds.has(u.user.id));
-  return {
-    timestamp: toSeconds(now),
-    staff: [],
-    customers: [],
-    count: online.length,
-    offlinecount: offline.length,
-    users: online.map((u) => userObject(u, now, linkTemplate)),
-    offlineusers: offline.map((u) => userObject(u, now, linkTemplate)),
-    superadmin: superadmin ? 1 : 0,
-    self,
-    elapsed: elapsed(),
-    message: '',
+  const out = new BodyWriter();
+  const writeList = async (list: readonly UserPresence[], context: FragmentContext) => {
+    out.ascii('[');
+    await forEachSliced(list.keys(), (i) => {
+      if (i > 0) out.ascii(',');
+      writeUser(out, list[i]!, now, context, fragments);
+    }, sliceMs);
+    out.ascii(']');
   };
+  out.ascii(`{"timestamp":${toSeconds(now)},"staff":[],"customers":[],"count":${online.length},"offlinecount":${offline.length},"users":`);
+  await writeList(online, { online: true, linkTemplate });
+  out.ascii(',"offlineusers":');
+  await writeList(offline, { online: false, linkTemplate });
+  out.ascii(',');
+  return out.whole();
+}
+
+export interface CallerPart {
+  superadmin: boolean;
+  /** The caller's own user id as a number; 0 for a key that belongs to no (numeric) user. */
+  self: number;
+  /** Server time spent on this request, as `elapsedOf` gives it. */
+  elapsed: string;
+}
+
+/** The lists, then the caller's part: the whole answer, in two pieces (the lists are shared). */
+export function onlineUsersAnswer(lists: Buffer, { superadmin, self, elapsed }: CallerPart): [Buffer, Buffer] {
+  const tail = `"superadmin":${superadmin ? 1 : 0},"self":${self},"elapsed":${JSON.stringify(elapsed)},"message":""}`;
+  return [lists, Buffer.from(tail, 'utf8')];
 }
 
 /** Clientexec's error answer: the envelope's time facts, the message, and `error: true`. */

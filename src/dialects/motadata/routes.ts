@@ -2,17 +2,27 @@
 // `/settings/users/active-users` (specs/WIRE-FORMATS.md § 3). Any other path under `/api/v1/` answers
 // in Motadata's envelope too, so a Motadata client never meets another dialect's error shape.
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, parseBearer, type Credentials, type Reader } from '../../auth/credentials.ts';
 import { RollcallError } from '../../core/errors.ts';
 import type { PresenceService } from '../../core/presence-service.ts';
+import { sendJsonBytes } from '../../http/json-reply.ts';
+import { ResponseCache } from '../../http/response-cache.ts';
 import { renderMotadataError } from './errors.ts';
-import { activeUsersBody } from './serializer.ts';
+import { activeUsersAnswer, entryFragments } from './serializer.ts';
 
 export interface MotadataOptions {
   presence: PresenceService;
   credentials: Credentials;
+  /**
+   * Milliseconds requests share one answer (http/response-cache.ts); 0 or absent: every request
+   * computes it. Only admins get past authorisation, and they all see the same answer.
+   */
+  cacheMs?: number;
 }
+
+/** The only answer this dialect shares, computed for admins (no one else is let through). */
+const ADMIN_ANSWER_KEY = 'admin';
 
 /** Motadata's API base. */
 export const MOTADATA_BASE = '/api/v1';
@@ -21,16 +31,22 @@ const ACTIVE_USERS = '/settings/users/active-users';
 /** The endpoint takes no parameters; any is a bad request (400 MD031), so a typo never passes silently. */
 const NoParameters = Type.Object({}, { additionalProperties: false });
 
-export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, { presence, credentials }) => {
+export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, { presence, credentials, cacheMs = 0 }) => {
   app.setErrorHandler(renderMotadataError);
+  const cache = new ResponseCache<Buffer>({ windowMs: cacheMs });
+  const fragments = entryFragments();
+  app.addHook('onClose', async () => {
+    cache.clear();
+    fragments.clear();
+  });
 
   const options = { schema: { querystring: NoParameters } };
-  const activeUsers = async (request: FastifyRequest) => {
+  const activeUsers = async (request: FastifyRequest, reply: FastifyReply) => {
     const reader = await authenticate(credentials, request);
     // Active users shows every session's address and agent: Motadata keeps it under Settings, for admins.
     if (!isAdmin(reader)) throw new RollcallError('forbidden', 'active users need an API key of an admin account');
-    const sessions = await presence.listSessions();
-    return activeUsersBody(sessions, Date.now());
+    const body = await cache.get(ADMIN_ANSWER_KEY, async () => activeUsersAnswer(await presence.listSessions(), Date.now(), fragments));
+    return sendJsonBytes(reply, body);
   };
   app.get(`${MOTADATA_BASE}${ACTIVE_USERS}`, options, activeUsers);
   app.get(ACTIVE_USERS, options, activeUsers);

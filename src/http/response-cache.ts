@@ -1,11 +1,16 @@
 // Shares computed answers between identical queries for a short window, so a crowd of pollers costs
 // one computation per window instead of one per request. A computation that is still running is shared
-// too (single flight): concurrent identical requests wait for the same answer.
+// too (single flight): concurrent identical requests wait for the same answer. Used by every query
+// route that answers large documents: the command API, Clientexec, Motadata and /v1/sessions pages.
 //
 // Freshness: an answer is reused only while its computation *started* less than `windowMs` ago, so a
 // change in presence shows in every answer computed after it, at most `windowMs` later — also when
-// a computation takes longer than the window. Callers authorise every request themselves and put
-// everything that changes the answer (the caller's permission included) into the key.
+// a computation takes longer than the window. Nothing else invalidates an answer: no change notice
+// is listened to, so the cache works the same on every node of a cluster.
+//
+// Rights: callers authorise every request themselves, before they ask the cache, and put everything
+// that changes the answer (the caller's permission included) into the key; a part of an answer that
+// depends on who asks is never cached, but added per request.
 
 export interface ResponseCacheOptions {
   /** Milliseconds an answer is shared; 0 turns sharing off entirely. */

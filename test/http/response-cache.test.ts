@@ -1,7 +1,7 @@
 // ResponseCache on its own, with a fake clock: windows, single flight, failures, the size bound.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResponseCache } from '../../../src/dialects/beyondtrust/response-cache.ts';
+import { ResponseCache } from '../../src/http/response-cache.ts';
 
 function counting<V>(value: V) {
   let calls = 0;

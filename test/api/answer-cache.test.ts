@@ -1,0 +1,103 @@
+// /v1/sessions pages through the answer cache (mounted with a window, beside a test server that holds
+// the sessions): identical queries share one computation, other queries do not, the shared page is the
+// very bytes the uncached route answers, credentials are checked on every request, and a change shows
+// once the window has passed. And without the cache, "who is online" shows a change at once.
+import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderV1Error } from '../../src/api/errors.ts';
+import { readRoutes } from '../../src/api/read-routes.ts';
+import { mountBeside, type Mounted } from '../helpers/cached-routes.ts';
+import { request } from '../helpers/http.ts';
+import { openSession, updateSession } from '../helpers/ingest.ts';
+import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
+import { openBody } from '../helpers/sessions.ts';
+
+describe('/v1/sessions pages with the answer cache on', () => {
+  let server: TestServer;
+  let mounted: Mounted;
+  const mount = async (cacheMs: number) => {
+    mounted = await mountBeside(server, (app, { presence, credentials, stats }) => {
+      // The v1 error shape, as the composition root sets it for every v1 route.
+      app.setErrorHandler(renderV1Error);
+      return app.register(readRoutes, { presence, credentials, stats, cacheMs });
+    });
+  };
+  const get = (base: { url: string }, path: string, headers = server.admin) => request(base.url, 'GET', path, { headers });
+  const countQueries = (t: TestContext) => {
+    const presence = server.rollcall.presence;
+    const state = { calls: 0 };
+    const original = presence.listSessions.bind(presence);
+    t.mock.method(presence, 'listSessions', (...args: Parameters<typeof original>) => {
+      state.calls++;
+      return original(...args);
+    });
+    return state;
+  };
+  beforeEach(async () => {
+    server = await startTestServer();
+    for (let i = 0; i < 5; i++) await openSession(server, openBody({ user: { id: `u${i}`, name: `User ${i}`, type: i % 2 ? 'staff' : 'customer' } }));
+  });
+  afterEach(async () => {
+    await mounted?.close();
+    await server.close();
+  });
+
+  it('shares identical queries, keeps other queries apart, and answers the uncached bytes', async (t) => {
+    await mount(60_000);
+    const queries = countQueries(t);
+    const first = await get(mounted, '/v1/sessions?limit=2');
+    const again = await get(mounted, '/v1/sessions?limit=2');
+    assert.equal(first.status, 200, first.text);
+    assert.equal(again.text, first.text);
+    assert.equal(queries.calls, 1);
+    assert.equal(first.text, (await get(server, '/v1/sessions?limit=2')).text, 'the bytes the uncached route answers');
+    assert.match(first.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
+    assert.deepEqual(Object.keys(first.json), ['sessions', 'nextCursor', 'total']);
+    assert.equal(first.text, JSON.stringify(first.json), 'compact JSON, keys in the schema order');
+    queries.calls = 0;
+    const next = await get(mounted, `/v1/sessions?limit=2&cursor=${first.json.nextCursor}`);
+    const filtered = await get(mounted, '/v1/sessions?limit=2&userType=staff');
+    const bigger = await get(mounted, '/v1/sessions?limit=3');
+    assert.equal(queries.calls, 3, 'each other query computes');
+    assert.notEqual(next.json.sessions[0].id, first.json.sessions[0].id);
+    assert.ok(filtered.json.sessions.every((s: { user: { type: string } }) => s.user.type === 'staff'));
+    assert.equal(bigger.json.sessions.length, 3);
+    for (const [answer, path] of [[next, `/v1/sessions?limit=2&cursor=${first.json.nextCursor}`], [filtered, '/v1/sessions?limit=2&userType=staff']] as const) {
+      assert.equal(answer.text, (await get(server, path)).text);
+    }
+  });
+
+  it('checks credentials on every request, cached answer or not', async (t) => {
+    await mount(60_000);
+    const queries = countQueries(t);
+    assert.equal((await get(mounted, '/v1/sessions')).status, 200);
+    assert.equal((await get(mounted, '/v1/sessions', {})).status, 401);
+    assert.equal((await get(mounted, '/v1/sessions', server.ingest)).status, 401, 'the ingest key reports, it does not read');
+    assert.equal(queries.calls, 1);
+  });
+
+  it('shows a change once the window has passed', async () => {
+    const windowMs = 300;
+    await mount(windowMs);
+    const startedBefore = Date.now();
+    assert.equal((await get(mounted, '/v1/sessions')).json.total, 5);
+    await openSession(server, openBody({ user: { id: 'late', name: 'Late', type: 'staff' } }));
+    await waitFor(async () => (await get(mounted, '/v1/sessions')).json.total === 6, { what: 'the new session' });
+    assert.ok(Date.now() - startedBefore >= windowMs, 'not before the window ended');
+  });
+});
+
+describe('who is online without an answer cache', () => {
+  it('shows a changed session in the next answer', async (t) => {
+    const server = await startTestServer();
+    t.after(() => server.close());
+    const id = await openSession(server, openBody({ user: { id: 'u1', name: 'One', type: 'staff' }, hostname: 'desk-1' }));
+    const online = async () => (await request(server.url, 'GET', '/v1/users?status=online', { headers: server.admin })).json;
+    assert.equal((await online()).users[0].sessions[0].hostname, 'desk-1');
+    await online();
+    await updateSession(server, id, { hostname: 'desk-2', view: { m: 'crm', v: 'contact', t: 'id|1' } });
+    const after = await online();
+    assert.equal(after.users[0].sessions[0].hostname, 'desk-2');
+    assert.deepEqual(after.users[0].lastView, { m: 'crm', v: 'contact', t: 'id|1' });
+  });
+});
