@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Session } from '../../../src/core/model.ts';
+import { sessionConnections, type Session } from '../../../src/core/model.ts';
 import { joinPieces } from '../../../src/http/body-writer.ts';
 import { ClientFragments, connectedClientListXml, connectedClientsXml, loggedInRepsXml } from '../../../src/dialects/beyondtrust/serializer.ts';
 import { goldenSessions } from '../../helpers/golden-sessions.ts';
@@ -52,7 +52,7 @@ describe('connected clients from remembered fragments', () => {
     const before = (await clients(sessions, true, { fragments })).toString('utf8');
     const changed = sessions.map((s, i) =>
       i === 3
-        ? { ...s, hostname: 'renamed-host', connections: [...s.connections, { nodeId: 'node-c', purpose: 'traffic' as const, receiveTrafficNode: true, connectedSince: s.startedAt }] }
+        ? { ...s, hostname: 'renamed-host', connections: [...sessionConnections(s), { nodeId: 'node-c', purpose: 'traffic' as const, receiveTrafficNode: true, connectedSince: s.startedAt }] }
         : s,
     );
     const after = (await clients(changed, true, { fragments })).toString('utf8');
