@@ -1,12 +1,12 @@
 // Workload 4: queries at N live sessions (10,000 full), each against a bare Fastify route in the same run.
-// Phase A, uncached (a server with ROLLCALL_BT_CACHE_MS=0): p50/p99 of sequential requests, with the
+// Phase A, uncached (a server with ROLLCALL_BT_CACHE_MS=0 and ROLLCALL_POLL_CACHE_MS=0): p50/p99 of sequential requests, with the
 // server's event loop watched meanwhile (the longest block while it serialises an answer), then the
 // same for get_connected_clients&include_connections=1 when every client has two connections and a
 // full 20-event log (the largest answer, as bench/bt-serialize.ts builds it). "Uncached" is about the
 // answer cache: the serializers still remember each client's fragment per session snapshot, so those
 // figures are for clients that did not change between answers; the last rows are for answers right
 // after every client changed (each `enrich` makes a new snapshot of every session).
-// Phase B, cache on (a fresh server with the default ROLLCALL_BT_CACHE_MS): autocannon with 50
+// Phase B, cache on (a fresh server with the default answer windows): autocannon with 50
 // concurrent pollers per query, against the bare route's small JSON body (the target's baseline) and
 // a bare route that ships a body of the same size as the answer (the cost of the bytes alone).
 // Sessions are opened through the core with the ingest key (realistic fleet metadata, see lib/fleet.ts).
@@ -30,7 +30,7 @@ interface Query {
   label: string;
   path: string;
   headers: Record<string, string>;
-  /** Whether the dialect shares answers between identical queries (ROLLCALL_BT_CACHE_MS). */
+  /** Whether the route shares answers between identical queries (ROLLCALL_BT_CACHE_MS, ROLLCALL_POLL_CACHE_MS). */
   cached: boolean;
 }
 
@@ -42,8 +42,8 @@ function queries(credentials: Credentials, middleId: number): Query[] {
     { key: 'bt-clients', label: 'BT get_connected_clients', path: command('action=get_connected_clients'), headers: {}, cached: true },
     { key: 'bt-clients-conn', label: 'BT get_connected_clients&include_connections=1', path: command('action=get_connected_clients&include_connections=1'), headers: {}, cached: true },
     { key: 'bt-reps', label: 'BT get_logged_in_reps', path: command('action=get_logged_in_reps'), headers: {}, cached: true },
-    { key: 'ce-online', label: 'Clientexec /api/users/usersonline', path: '/api/users/usersonline', headers: { 'x-api-key': credentials.apiKey }, cached: false },
-    { key: 'md-active', label: 'Motadata active-users', path: '/api/v1/settings/users/active-users', headers: bearer, cached: false },
+    { key: 'ce-online', label: 'Clientexec /api/users/usersonline', path: '/api/users/usersonline', headers: { 'x-api-key': credentials.apiKey }, cached: true },
+    { key: 'md-active', label: 'Motadata active-users', path: '/api/v1/settings/users/active-users', headers: bearer, cached: true },
     { key: 'v1-page', label: '/v1/sessions page of 100 (cursor)', path: `/v1/sessions?limit=100&cursor=${middleId}`, headers: bearer, cached: false },
   ];
 }
@@ -73,7 +73,7 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
     // until phase B, so it takes nothing from phase A.
     const started3 = await allStarted([
       forkChild<{ port: number }>(join(BENCH_DIR, 'servers/bare-fastify.ts'), { name: 'bare fastify', lifetimeMs }),
-      startRollcall('rollcall server (uncached)', { ROLLCALL_BT_CACHE_MS: '0', ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
+      startRollcall('rollcall server (uncached)', { ROLLCALL_BT_CACHE_MS: '0', ROLLCALL_POLL_CACHE_MS: '0', ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
       startRollcall('rollcall server (cache on)', { ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
     ]);
     const [bare, uncached, cached] = [started3[0]!, started3[1]!, started3[2]!];

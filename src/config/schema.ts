@@ -77,6 +77,11 @@ export const configSchema = z
      */
     btCacheMs: millis(0, 60_000).default(1_000),
     /**
+     * The same for Clientexec's online users and Motadata's active users: pollers within this window
+     * share one computed answer (credentials are still checked on every request). 0 turns it off.
+     */
+    pollCacheMs: millis(0, 60_000).default(1_000),
+    /**
      * Change stream (`GET /v1/events`): how many of the latest events are kept for clients that reconnect
      * with Last-Event-ID. A client further behind is told to resynchronise. It also caps what one slow
      * client may have queued: a client that falls this many events behind is sent `resync` and dropped.

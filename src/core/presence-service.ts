@@ -458,10 +458,13 @@ export class PresenceService {
     const now = this.now();
     const result = await this.live.touch(touches, now);
     for (const session of result.touched) {
-      this.writer.seen(session.user, now, session.view);
+      this.writer.active(session.user, now);
       this.heartbeatsAccepted[session.transport]++;
     }
-    for (const session of result.changed) await this.live.publish({ type: 'session.updated', at: now, session });
+    for (const session of result.changed) {
+      this.writer.seen(session.user, now, session.view);
+      await this.live.publish({ type: 'session.updated', at: now, session });
+    }
     return result;
   }
 

@@ -175,8 +175,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes, { administration: deps.administration, credentials });
   await app.register(eventStreamRoutes, { events: deps.events, credentials, maxQueue: config.streamBacklog, heartbeatMs: config.streamHeartbeatMs });
   await app.register(webhookRoutes, { subscriptions: deps.webhooks, credentials });
-  await app.register(clientexecRoutes, { presence, credentials, linkTemplate: config.ceLinkTemplate });
-  await app.register(motadataRoutes, { presence, credentials });
+  await app.register(clientexecRoutes, { presence, credentials, linkTemplate: config.ceLinkTemplate, cacheMs: config.pollCacheMs });
+  await app.register(motadataRoutes, { presence, credentials, cacheMs: config.pollCacheMs });
   await app.register(dashboard, { credentials });
   await app.register(beyondTrustDialect, { presence, credentials, oauth, namespace: config.btNamespace, cacheMs: config.btCacheMs });
   return app;

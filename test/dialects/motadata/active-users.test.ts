@@ -120,7 +120,8 @@ describe('Motadata active users', () => {
   let server: TestServer;
   let adminKey: string;
   beforeEach(async () => {
-    server = await startTestServer();
+    // These tests look at the answer right after each change: no shared answer window.
+    server = await startTestServer({ pollCacheMs: 0 });
     adminKey = (await createApiKey(server)).key;
   });
   afterEach(async () => {
