@@ -11,6 +11,7 @@ import { request } from '../helpers/http.ts';
 import { openSession, updateSession } from '../helpers/ingest.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 
 describe('/v1/sessions pages with the answer cache on', () => {
   let server: TestServer;
@@ -23,16 +24,7 @@ describe('/v1/sessions pages with the answer cache on', () => {
     });
   };
   const get = (base: { url: string }, path: string, headers = server.admin) => request(base.url, 'GET', path, { headers });
-  const countQueries = (t: TestContext) => {
-    const presence = server.rollcall.presence;
-    const state = { calls: 0 };
-    const original = presence.listSessions.bind(presence);
-    t.mock.method(presence, 'listSessions', (...args: Parameters<typeof original>) => {
-      state.calls++;
-      return original(...args);
-    });
-    return state;
-  };
+  const countQueries = (t: TestContext) => countCalls(t, server.rollcall.presence, 'listSessions');
   beforeEach(async () => {
     server = await startTestServer();
     for (let i = 0; i < 5; i++) await openSession(server, openBody({ user: { id: `u${i}`, name: `User ${i}`, type: i % 2 ? 'staff' : 'customer' } }));

@@ -13,6 +13,7 @@ import { GOLDEN_NOW, goldenUsers } from '../../helpers/golden-sessions.ts';
 import { startTestServer, waitFor, type TestServer } from '../../helpers/server.ts';
 import { openBody } from '../../helpers/sessions.ts';
 import { call, createApiKey, openSession } from '../shared/dialect-client.ts';
+import { countCalls } from '../../helpers/count-calls.ts';
 
 const PATH = '/api/users/usersonline';
 const LINK = 'https://billing.example/admin?{type}={id}';
@@ -51,16 +52,7 @@ describe('Clientexec online users with the answer cache on', () => {
   const mount = async (cacheMs: number) => {
     mounted = await mountBeside(server, (app, { presence, credentials }) => app.register(clientexecRoutes, { presence, credentials, linkTemplate: LINK, cacheMs }));
   };
-  const countQueries = (t: TestContext) => {
-    const presence = server.rollcall.presence;
-    const state = { calls: 0 };
-    const original = presence.users.bind(presence);
-    t.mock.method(presence, 'users', (...args: Parameters<typeof original>) => {
-      state.calls++;
-      return original(...args);
-    });
-    return state;
-  };
+  const countQueries = (t: TestContext) => countCalls(t, server.rollcall.presence, 'users');
   beforeEach(async () => {
     server = await startTestServer();
   });

@@ -14,6 +14,7 @@ import { GOLDEN_NOW, goldenSessions } from '../../helpers/golden-sessions.ts';
 import { startTestServer, waitFor, type TestServer } from '../../helpers/server.ts';
 import { openBody } from '../../helpers/sessions.ts';
 import { call, createApiKey, openSession } from '../shared/dialect-client.ts';
+import { countCalls } from '../../helpers/count-calls.ts';
 
 const PATH = '/api/v1/settings/users/active-users';
 
@@ -50,16 +51,7 @@ describe('Motadata active users with the answer cache on', () => {
   const mount = async (cacheMs: number) => {
     mounted = await mountBeside(server, (app, { presence, credentials }) => app.register(motadataRoutes, { presence, credentials, cacheMs }));
   };
-  const countQueries = (t: TestContext) => {
-    const presence = server.rollcall.presence;
-    const state = { calls: 0 };
-    const original = presence.listSessions.bind(presence);
-    t.mock.method(presence, 'listSessions', (...args: Parameters<typeof original>) => {
-      state.calls++;
-      return original(...args);
-    });
-    return state;
-  };
+  const countQueries = (t: TestContext) => countCalls(t, server.rollcall.presence, 'listSessions');
   beforeEach(async () => {
     server = await startTestServer();
   });
