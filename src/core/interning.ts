@@ -8,7 +8,7 @@ import { CLIENT_TYPES, type ClientType, type Platform, type View } from './model
  * growing, so values that stop being common (an old browser version) are not kept forever and the
  * common ones come back at their next use.
  */
-export class StringTable {
+class StringTable {
   private readonly strings = new Map<string, string>();
 
   constructor(private readonly limit: number) {}

@@ -175,7 +175,7 @@ export function sessionConnections(session: Session): readonly NodeConnection[] 
 }
 
 /** The event every session's log starts with. */
-export function connectedEvent(session: Pick<Session, 'startedAt' | 'nodeId' | 'nodeRole'>): SessionEvent {
+function connectedEvent(session: Pick<Session, 'startedAt' | 'nodeId' | 'nodeRole'>): SessionEvent {
   return { at: session.startedAt, kind: 'connected', text: connectedText(session.nodeId, session.nodeRole) };
 }
 
