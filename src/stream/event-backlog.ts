@@ -2,7 +2,8 @@
 // reconnects with Last-Event-ID gets what it missed. In memory for one node now; a shared
 // implementation (Redis) will let a client reconnect to any node of a cluster. There, every node sees
 // every change, so a shared backlog must record each change once (the node that made it) and hand
-// the same ids to all.
+// the same ids to all. A shared backlog stores text: it reads each change's `data` once, when it
+// appends it. The memory one keeps the changes themselves (memory-event-backlog.ts says why).
 import type { SerializedChange } from './event-json.ts';
 
 /** A change as the stream sends it: with its id. */
@@ -11,14 +12,17 @@ export interface StreamEvent extends SerializedChange {
    * Positive integer, larger for later events within one backlog, so a client's Last-Event-ID says
    * exactly which events it has. Safe integers only (JSON and JavaScript numbers).
    */
-  id: number;
+  readonly id: number;
 }
 
 /** What a backlog holds after an id: every later event, or a gap (some of them are gone). */
 export type Replay = { kind: 'events'; events: StreamEvent[] } | { kind: 'gap' };
 
 export interface EventBacklog {
-  /** Gives the change the next id, keeps it (the oldest fall out beyond capacity), and answers it. */
+  /**
+   * Gives the change the next id, keeps it (the oldest fall out beyond capacity), and answers it. The
+   * change's `data` may be computed on first read: read it only to keep text, not to copy the change.
+   */
   append(change: SerializedChange): Promise<StreamEvent>;
   /** The id of the newest event; before the first, the id the first one will follow. */
   latestId(): Promise<number>;

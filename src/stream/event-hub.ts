@@ -1,9 +1,9 @@
-// EventHub: turns the core's change feed into stream events. Each change is serialized once, given
-// its id by the backlog (in the order the core announced them), and handed to every listener: the
-// stream's clients and the webhook outbox.
+// EventHub: turns the core's change feed into stream events. Each change is given its id by the
+// backlog (in the order the core announced them) and handed to every listener: the stream's clients
+// and the webhook outbox. Its JSON is written once, when first read (ChangeJson).
 import type { PresenceChange } from '../core/model.ts';
 import type { EventBacklog, StreamEvent } from './event-backlog.ts';
-import { serializeChange } from './event-json.ts';
+import { ChangeJson } from './event-json.ts';
 
 export interface ChangeFeed {
   subscribe(listener: (change: PresenceChange) => void): () => void;
@@ -52,7 +52,8 @@ export class EventHub {
   }
 
   private accept(change: PresenceChange): void {
-    const serialized = serializeChange(change);
+    // Made now, while the change's session still shows its facts as of the change.
+    const serialized = new ChangeJson(change);
     this.tail = this.tail
       .then(() => this.backlog.append(serialized))
       .then(

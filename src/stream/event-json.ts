@@ -2,7 +2,7 @@
 // shape for both, built here only. Times are Unix seconds, like the rest of the API; sessions have the
 // API's public session shape (no resume secret, no expiry bookkeeping).
 import { Type, type Static } from '@sinclair/typebox';
-import type { ClientType, PresenceChange, PresenceChangeType } from '../core/model.ts';
+import type { ClientType, PresenceChange, PresenceChangeType, Session } from '../core/model.ts';
 import { END_REASONS } from '../core/model.ts';
 import { SessionJsonSchema, UserInfoSchema, sessionJson, toSeconds } from '../api/presence-json.ts';
 import { stringEnum } from '../api/schemas.ts';
@@ -22,17 +22,22 @@ export const EventJsonSchema = Type.Object(
 );
 export type EventJson = Static<typeof EventJsonSchema>;
 
-export function eventJson(change: PresenceChange): EventJson {
+/**
+ * The change's JSON. `lastActivityAt`, when given, stands for the session's: a live session's
+ * snapshot keeps moving it in place on heartbeats (the only field that does), so an event written
+ * later than its change says what it said at the change.
+ */
+export function eventJson(change: PresenceChange, lastActivityAt?: number): EventJson {
   const at = toSeconds(change.at);
   switch (change.type) {
     case 'session.started':
     case 'session.updated':
-      return { type: change.type, at, session: sessionJson(change.session) };
+      return { type: change.type, at, session: sessionJson(asOf(change.session, lastActivityAt)) };
     case 'session.ended':
       return {
         type: change.type,
         at,
-        session: sessionJson(change.session),
+        session: sessionJson(asOf(change.session, lastActivityAt)),
         reason: change.reason,
         ...(change.endedBy !== undefined && { endedBy: change.endedBy }),
       };
@@ -43,21 +48,51 @@ export function eventJson(change: PresenceChange): EventJson {
   }
 }
 
+const asOf = (session: Session, lastActivityAt: number | undefined): Session =>
+  lastActivityAt === undefined || lastActivityAt === session.lastActivityAt ? session : { ...session, lastActivityAt };
+
 /**
- * A change with its JSON written once, and the facts filters look at, so a thousand stream clients and
- * every webhook subscription share one serialization.
+ * A change as the stream's clients and webhooks see it: the facts filters look at, and its JSON, so a
+ * thousand stream clients and every webhook subscription share one serialization.
  */
 export interface SerializedChange {
-  type: PresenceChangeType;
-  userId: string;
+  readonly type: PresenceChangeType;
+  readonly userId: string;
   /** session.* events only. */
-  clientType?: ClientType;
+  readonly clientType?: ClientType | undefined;
   /** The EventJson as JSON text (one line: JSON.stringify never writes a raw line break). */
-  data: string;
+  readonly data: string;
 }
 
-export function serializeChange(change: PresenceChange): SerializedChange {
-  const data = JSON.stringify(eventJson(change));
-  if ('session' in change) return { type: change.type, userId: change.session.user.id, clientType: change.session.clientType, data };
-  return { type: change.type, userId: change.user.id, data };
+/**
+ * A SerializedChange whose JSON is written when something first reads `data` (a stream client, a
+ * webhook delivery, a replay, a backlog that stores text), and then kept: at most one serialization per
+ * change, and none for a change nobody reads. Most changes are read by nobody (no stream client, no
+ * webhook for its type), while their JSON (about 1 KB for a session) held in the backlog was most of
+ * its memory. Made when the change is announced, it takes the one fact that may still move then (the
+ * session's last activity), so what it writes later is what it would have written at once.
+ */
+export class ChangeJson implements SerializedChange {
+  private readonly lastActivityAt: number | undefined;
+  private json: string | undefined;
+
+  constructor(private readonly change: PresenceChange) {
+    this.lastActivityAt = 'session' in change ? change.session.lastActivityAt : undefined;
+  }
+
+  get type(): PresenceChangeType {
+    return this.change.type;
+  }
+
+  get userId(): string {
+    return 'session' in this.change ? this.change.session.user.id : this.change.user.id;
+  }
+
+  get clientType(): ClientType | undefined {
+    return 'session' in this.change ? this.change.session.clientType : undefined;
+  }
+
+  get data(): string {
+    return (this.json ??= JSON.stringify(eventJson(this.change, this.lastActivityAt)));
+  }
 }

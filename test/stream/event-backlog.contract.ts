@@ -20,6 +20,9 @@ async function fill(backlog: EventBacklog, count: number): Promise<StreamEvent[]
   return events;
 }
 
+/** What a reader of an event sees (an implementation may compute `data` on first read). */
+const fields = (event: StreamEvent) => ({ id: event.id, type: event.type, userId: event.userId, clientType: event.clientType, data: event.data });
+
 const ids = (replay: Awaited<ReturnType<EventBacklog['since']>>) => (replay.kind === 'events' ? replay.events.map((e) => e.id) : 'gap');
 
 export function describeEventBacklogContract(name: string, open: OpenBacklog): void {
@@ -29,15 +32,17 @@ export function describeEventBacklogContract(name: string, open: OpenBacklog): v
       assert.equal(await backlog.latestId(), 500, 'before any event');
       const events = await fill(backlog, 3);
       assert.deepEqual(events.map((e) => e.id), [501, 502, 503]);
-      assert.deepEqual(events[0], { ...change(1), id: 501 });
-      assert.deepEqual(events[1], { ...change(2), id: 502 });
+      assert.deepEqual(fields(events[0]!), { ...change(1), id: 501 });
+      assert.deepEqual(fields(events[1]!), { ...change(2), id: 502, clientType: undefined });
       assert.equal(await backlog.latestId(), 503);
     });
 
     it('answers what came after an id, oldest first; nothing after the newest', async () => {
       const backlog = await open({ capacity: 10, firstIdAfter: 0 });
       const events = await fill(backlog, 4);
-      assert.deepEqual(await backlog.since(0), { kind: 'events', events });
+      const replay = await backlog.since(0);
+      assert.equal(replay.kind, 'events');
+      assert.deepEqual(replay.kind === 'events' && replay.events.map(fields), events.map(fields));
       assert.deepEqual(ids(await backlog.since(2)), [3, 4]);
       assert.deepEqual(ids(await backlog.since(4)), []);
     });

@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PresenceChange } from '../../src/core/model.ts';
 import type { EventBacklog, StreamEvent } from '../../src/stream/event-backlog.ts';
-import type { SerializedChange } from '../../src/stream/event-json.ts';
+import { eventJson, type SerializedChange } from '../../src/stream/event-json.ts';
 import { EventHub } from '../../src/stream/event-hub.ts';
 import { MemoryEventBacklog } from '../../src/stream/memory/memory-event-backlog.ts';
+import { MemoryLiveStore } from '../../src/live/memory/memory-live-store.ts';
+import { deliveryBody } from '../../src/webhooks/outbox.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
 function feed() {
@@ -73,4 +75,67 @@ test('the hub serializes each change once, numbers changes in feed order and han
 
   await hub.stop();
   assert.equal(changes.size, 0);
+});
+
+test('an event is serialized only when read, and once however often it is read (live, replayed, as a webhook body)', async () => {
+  const changes = feed();
+  const backlog = new MemoryEventBacklog({ capacity: 10, firstIdAfter: 0 });
+  const hub = new EventHub(changes, backlog, (error) => assert.fail(String(error)));
+  hub.start();
+  const seen: StreamEvent[] = [];
+  hub.listen((event) => seen.push(event));
+
+  // Serializing a session reads its host name: counting those reads counts serializations.
+  const session = makeSession({ hostname: 'counted-pc' });
+  let serializations = 0;
+  Object.defineProperty(session, 'hostname', {
+    get: () => {
+      serializations++;
+      return 'counted-pc';
+    },
+  });
+  changes.publish({ type: 'session.started', at: 1_700_000_000_000, session });
+  await hub.settled();
+  const replay = await backlog.since(0);
+  assert.equal(replay.kind, 'events');
+  assert.equal(seen[0]?.type, 'session.started', 'listeners and filters see the facts without the JSON');
+  assert.equal(serializations, 0, 'nobody read it: never serialized');
+
+  const live = seen[0]!.data;
+  const replayed = replay.kind === 'events' ? replay.events[0]!.data : '';
+  const body = deliveryBody(seen[0]!, 'delivery-1');
+  assert.equal(JSON.parse(live).session.hostname, 'counted-pc');
+  assert.equal(replayed, live);
+  assert.equal(JSON.parse(body).hostname, undefined);
+  assert.equal(JSON.parse(body).session.hostname, 'counted-pc');
+  assert.equal(serializations, 1, 'read three times, serialized once');
+  await hub.stop();
+});
+
+test('an event read after later heartbeats says what it said at the change: live and replayed alike', async () => {
+  // The memory store moves a live session's lastActivityAt in place on every heartbeat.
+  const store = new MemoryLiveStore();
+  const backlog = new MemoryEventBacklog({ capacity: 10, firstIdAfter: 0 });
+  const hub = new EventHub(store, backlog, (error) => assert.fail(String(error)));
+  hub.start();
+  const seen: StreamEvent[] = [];
+  hub.listen((event) => seen.push(event));
+
+  const startedAt = 1_700_000_000_000;
+  const session = makeSession({ startedAt });
+  await store.add(session);
+  const change: PresenceChange = { type: 'session.started', at: startedAt, session };
+  const atTheChange = JSON.stringify(eventJson({ ...change, session: { ...session } }));
+  await store.publish(change);
+  await store.touch([{ id: session.id }], startedAt + 45_000);
+  await hub.settled();
+  await store.touch([{ id: session.id }], startedAt + 90_000);
+  assert.equal((await store.get(session.id))?.lastActivityAt, startedAt + 90_000, 'the stored session moved on');
+
+  const replay = await backlog.since(0);
+  assert.equal(replay.kind === 'events' && replay.events[0]!.data, atTheChange, 'a replay shows the change as it was');
+  assert.equal(seen[0]!.data, atTheChange, 'a live listener reading late gets the same bytes');
+  assert.equal(JSON.parse(atTheChange).session.lastActivityAt, startedAt / 1000);
+  await hub.stop();
+  await store.close();
 });
