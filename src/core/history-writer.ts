@@ -59,7 +59,9 @@ export class HistoryWriter {
 
   /** Records plain activity of a user (a heartbeat): written at the next checkpoint. */
   active(user: UserInfo, at: number): void {
-    const pending = this.users.get(user.id) ?? this.activity.get(user.id);
+    // A user is in one map or the other, and one who only heartbeats is in `activity`: looking there
+    // first costs the hot path one lookup instead of two.
+    const pending = this.activity.get(user.id) ?? this.users.get(user.id);
     if (!pending) {
       this.activity.set(user.id, { user, lastSeenAt: at });
       return;

@@ -3,7 +3,7 @@
 // claims and change notices all go through the store, and every operation that decides something
 // (first/last session of a user, who ends an expired session) is atomic within the store.
 
-import type { ClientType, NodeConnection, PresenceChange, Session, View } from '../core/model.ts';
+import type { ClientType, NodeConnection, PresenceChange, Session, UserInfo, View } from '../core/model.ts';
 
 /** Which sessions a list or a count is about. Every given criterion must hold. */
 export interface SessionFilter {
@@ -150,6 +150,13 @@ export interface LiveStore {
 
   /** Records activity for many sessions at once: the hot path of heartbeats. */
   touch(touches: readonly Touch[], now: number): Promise<TouchResult>;
+
+  /**
+   * `touch` for entries that are only ids (WebSocket frames and pongs, the hottest path): the same
+   * effect without a Touch or a result entry per session. Calls `touched` with the user of each session
+   * it touched (last-seen bookkeeping); answers the ids that are not live, as `touch` does.
+   */
+  keepAlive(ids: readonly number[], now: number, touched: (user: UserInfo) => void): Promise<number[]>;
 
   /** Removes a session. Only one caller ever gets a given session back; others get undefined. */
   remove(id: number): Promise<RemovedSession | undefined>;

@@ -1,7 +1,7 @@
 // The single-node LiveStore: sessions in a Map, an index by user, and every session's expiry in an
 // array the sweep scans (expiry-slots.ts). Heartbeats only move two numbers on the session and one in
 // the array: the hot path allocates nothing and reorders nothing.
-import type { ClientType, PresenceChange, Session } from '../../core/model.ts';
+import type { ClientType, PresenceChange, Session, UserInfo } from '../../core/model.ts';
 import {
   matchesEverything,
   sessionMatcher,
@@ -84,27 +84,39 @@ export class MemoryLiveStore implements LiveStore {
     const touched: Session[] = [];
     const changed: Session[] = [];
     for (const touch of touches) {
-      const slot = this.slotOf.get(touch.id);
-      let session = slot === undefined ? undefined : this.bySlot[slot];
-      if (!session || session.detached) {
+      const slot = this.touchableSlot(touch.id);
+      if (slot === undefined) {
         unknown.push(touch.id);
         continue;
       }
+      let session = this.bySlot[slot]!;
       const idleChanged = touch.idle !== undefined && touch.idle !== session.idle;
       const viewChanged = touch.view !== undefined && !sameView(touch.view, session.view);
       if (idleChanged || viewChanged) {
         // A change makes a new object: one already published or answered keeps the state it had.
         session = { ...session, idle: idleChanged ? touch.idle! : session.idle, view: viewChanged ? touch.view : session.view };
-        this.bySlot[slot!] = session;
+        this.bySlot[slot] = session;
         changed.push(session);
       }
-      // Plain activity only moves the clock fields, in place: the hot path allocates nothing.
-      session.lastActivityAt = now;
-      session.expiresAt = now + session.lifetimeMs;
-      this.expiry.set(slot!, session.expiresAt);
+      this.extend(slot, session, now);
       touched.push(session);
     }
     return { unknown, touched, changed };
+  }
+
+  async keepAlive(ids: readonly number[], now: number, touched: (user: UserInfo) => void): Promise<number[]> {
+    const unknown: number[] = [];
+    for (const id of ids) {
+      const slot = this.touchableSlot(id);
+      if (slot === undefined) {
+        unknown.push(id);
+        continue;
+      }
+      const session = this.bySlot[slot]!;
+      this.extend(slot, session, now);
+      touched(session.user);
+    }
+    return unknown;
   }
 
   async remove(id: number): Promise<RemovedSession | undefined> {
@@ -215,6 +227,20 @@ export class MemoryLiveStore implements LiveStore {
     let ids = this.orderByType.get(type);
     if (!ids) this.orderByType.set(type, (ids = new OrderedIds()));
     return ids;
+  }
+
+  /** The slot of a session a heartbeat may touch: live and not waiting for a resume. */
+  private touchableSlot(id: number): number | undefined {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return undefined;
+    return this.bySlot[slot]!.detached ? undefined : slot;
+  }
+
+  /** Plain activity only moves the clock fields, in place: the hot path allocates nothing. */
+  private extend(slot: number, session: Session, now: number): void {
+    session.lastActivityAt = now;
+    session.expiresAt = now + session.lifetimeMs;
+    this.expiry.set(slot, session.expiresAt);
   }
 
   private sessionOf(id: number): Session | undefined {
