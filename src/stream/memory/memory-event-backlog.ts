@@ -23,7 +23,8 @@ export interface MemoryEventBacklogOptions {
 
 export class MemoryEventBacklog implements EventBacklog {
   private readonly capacity: number;
-  private readonly ring: (StreamEvent | undefined)[];
+  /** The changes only: an event's id follows from its slot, and its wrapper is made when it is read. */
+  private readonly ring: (SerializedChange | undefined)[];
   /** The id of the newest event; `firstIdAfter` before any. */
   private newest: number;
   private kept = 0;
@@ -33,16 +34,15 @@ export class MemoryEventBacklog implements EventBacklog {
       throw new RangeError(`capacity must be a positive integer, got ${options.capacity}`);
     }
     this.capacity = options.capacity;
-    this.ring = new Array<StreamEvent | undefined>(options.capacity);
+    this.ring = new Array<SerializedChange | undefined>(options.capacity);
     this.newest = options.firstIdAfter ?? Date.now() * 1000;
   }
 
   async append(change: SerializedChange): Promise<StreamEvent> {
-    const event = new NumberedEvent(this.newest + 1, change);
-    this.newest = event.id;
-    this.ring[event.id % this.capacity] = event;
+    const id = ++this.newest;
+    this.ring[id % this.capacity] = change;
     if (this.kept < this.capacity) this.kept++;
-    return event;
+    return new NumberedEvent(id, change);
   }
 
   async latestId(): Promise<number> {
@@ -54,7 +54,7 @@ export class MemoryEventBacklog implements EventBacklog {
     // afterId = oldest - 1 is fine: everything after it is still here.
     if (afterId > this.newest || afterId < oldest - 1) return { kind: 'gap' };
     const events: StreamEvent[] = [];
-    for (let id = afterId + 1; id <= this.newest; id++) events.push(this.ring[id % this.capacity]!);
+    for (let id = afterId + 1; id <= this.newest; id++) events.push(new NumberedEvent(id, this.ring[id % this.capacity]!));
     return { kind: 'events', events };
   }
 }
