@@ -68,6 +68,8 @@ export class PresenceService {
   private sweepTimer: NodeJS.Timeout | undefined;
   private seenCache: { since: number; readAt: number; batches: number; records: UserRecord[] } | undefined;
   private sweeping: Promise<void> | undefined;
+  /** Activity up to this time (epoch ms) has been handed to the history writer. */
+  private activityCollectedAt: number;
 
   constructor(
     private readonly live: LiveStore,
@@ -75,9 +77,11 @@ export class PresenceService {
     private readonly options: PresenceOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.activityCollectedAt = this.now();
     this.writer = new HistoryWriter(history, {
       flushMs: options.historyFlushMs,
       onError: (error) => options.onError(error, 'history write'),
+      collectActivity: () => this.collectActivity(),
     });
   }
 
@@ -203,8 +207,7 @@ export class PresenceService {
    * per session but the unknown ids.
    */
   async keepAlive(ids: readonly number[]): Promise<number[]> {
-    const now = this.now();
-    const unknown = await this.live.keepAlive(ids, now, (user) => this.writer.active(user, now));
+    const unknown = await this.live.keepAlive(ids, this.now());
     // Only sockets call this, and a socket's session always has the websocket transport.
     this.heartbeatsAccepted.websocket += ids.length - unknown.length;
     return unknown;
@@ -410,6 +413,21 @@ export class PresenceService {
     return records;
   }
 
+  /**
+   * Before a history checkpoint: the users of this node's sessions whose last activity moved since the
+   * last one (heartbeats move it in the store and tell history nothing). A session whose last activity
+   * is still its start was written by its open. Answers only once all were handed over, so a failed
+   * read leaves them for the next checkpoint.
+   */
+  private async collectActivity(): Promise<void> {
+    const since = this.activityCollectedAt;
+    const until = this.now();
+    for (const session of await this.live.list({ nodeId: this.options.nodeId })) {
+      if (session.lastActivityAt >= since && session.lastActivityAt > session.startedAt) this.writer.active(session.user, session.lastActivityAt);
+    }
+    this.activityCollectedAt = until;
+  }
+
   private async sweepNow(): Promise<void> {
     try {
       for (;;) {
@@ -464,10 +482,8 @@ export class PresenceService {
   private async touch(touches: readonly Touch[]): Promise<TouchResult> {
     const now = this.now();
     const result = await this.live.touch(touches, now);
-    for (const session of result.touched) {
-      this.writer.active(session.user, now);
-      this.heartbeatsAccepted[session.transport]++;
-    }
+    // Plain activity reaches history through collectActivity, at the next checkpoint.
+    for (const session of result.touched) this.heartbeatsAccepted[session.transport]++;
     for (const session of result.changed) {
       this.writer.seen(session.user, now, session.view);
       await this.live.publish({ type: 'session.updated', at: now, session });

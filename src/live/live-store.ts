@@ -3,7 +3,7 @@
 // claims and change notices all go through the store, and every operation that decides something
 // (first/last session of a user, who ends an expired session) is atomic within the store.
 
-import type { ClientType, NodeConnection, PresenceChange, Session, UserInfo, View } from '../core/model.ts';
+import type { ClientType, NodeConnection, PresenceChange, Session, View } from '../core/model.ts';
 
 /** Which sessions a list or a count is about. Every given criterion must hold. */
 export interface SessionFilter {
@@ -53,7 +53,7 @@ export interface Touch {
 export interface TouchResult {
   /** Ids that are not live (unknown, ended, or a detached socket session). */
   unknown: number[];
-  /** Who the touched sessions belong to, for last-seen bookkeeping, and how they report (metrics). */
+  /** The touched sessions, and how they report (metrics). */
   touched: Pick<Session, 'id' | 'user' | 'view' | 'transport'>[];
   /** Sessions whose idle flag or view changed, as they are now. */
   changed: Session[];
@@ -153,10 +153,10 @@ export interface LiveStore {
 
   /**
    * `touch` for entries that are only ids (WebSocket frames and pongs, the hottest path): the same
-   * effect without a Touch or a result entry per session. Calls `touched` with the user of each session
-   * it touched (last-seen bookkeeping); answers the ids that are not live, as `touch` does.
+   * effect without a Touch or a result entry per session. Answers the ids that are not live, as
+   * `touch` does.
    */
-  keepAlive(ids: readonly number[], now: number, touched: (user: UserInfo) => void): Promise<number[]>;
+  keepAlive(ids: readonly number[], now: number): Promise<number[]>;
 
   /** Removes a session. Only one caller ever gets a given session back; others get undefined. */
   remove(id: number): Promise<RemovedSession | undefined>;

@@ -200,6 +200,25 @@ describe('PresenceService', () => {
     assert.deepEqual(record?.lastView, { m: 'support', v: 'getticket', t: 'ticketid|1' });
   });
 
+  test('plain heartbeats reach history at the next checkpoint, with the latest activity the live store holds', async () => {
+    const http = await presence.open(openBody(), INGEST, HTTP);
+    const ws = await presence.open(openBody({ user: { id: 'socket-user', name: 'Socket User', type: 'staff' } }), INGEST, WS);
+    await presence.flushHistory();
+    const openedAt = clock;
+    clock += 5_000;
+    await presence.heartbeat(http.session.id, {}, INGEST);
+    await presence.keepAlive([ws.session.id]);
+    assert.equal((await history.getUser('4145'))?.lastSeenAt, openedAt, 'nothing is written per heartbeat');
+    await presence.flushHistory();
+    assert.equal((await history.getUser('4145'))?.lastSeenAt, clock);
+    assert.equal((await history.getUser('socket-user'))?.lastSeenAt, clock);
+    clock += 5_000;
+    await presence.keepAlive([ws.session.id]);
+    await presence.flushHistory();
+    assert.equal((await history.getUser('socket-user'))?.lastSeenAt, clock, 'each checkpoint takes what moved since the one before');
+    assert.equal((await history.getUser('4145'))?.lastSeenAt, clock - 5_000);
+  });
+
   test('offline users read from history are reused until this node writes history or a flush interval passes', async () => {
     const { session } = await presence.open(openBody(), INGEST, HTTP);
     await presence.end(session.id, INGEST);

@@ -1,7 +1,7 @@
 // The single-node LiveStore: sessions in a Map, an index by user, and every session's expiry in an
 // array the sweep scans (expiry-slots.ts). Heartbeats only move two numbers on the session and one in
 // the array: the hot path allocates nothing and reorders nothing.
-import type { ClientType, PresenceChange, Session, UserInfo } from '../../core/model.ts';
+import type { ClientType, PresenceChange, Session } from '../../core/model.ts';
 import {
   matchesEverything,
   sessionMatcher,
@@ -104,17 +104,12 @@ export class MemoryLiveStore implements LiveStore {
     return { unknown, touched, changed };
   }
 
-  async keepAlive(ids: readonly number[], now: number, touched: (user: UserInfo) => void): Promise<number[]> {
+  async keepAlive(ids: readonly number[], now: number): Promise<number[]> {
     const unknown: number[] = [];
     for (const id of ids) {
       const slot = this.touchableSlot(id);
-      if (slot === undefined) {
-        unknown.push(id);
-        continue;
-      }
-      const session = this.bySlot[slot]!;
-      this.extend(slot, session, now);
-      touched(session.user);
+      if (slot === undefined) unknown.push(id);
+      else this.extend(slot, this.bySlot[slot]!, now);
     }
     return unknown;
   }
