@@ -10,14 +10,15 @@
 // concurrent pollers per query, against the bare route's small JSON body (the target's baseline) and
 // a bare route that ships a body of the same size as the answer (the cost of the bytes alone). Shared
 // answers are also polled by pollers that revalidate (If-None-Match with the ETag of their last full
-// answer; a 304 counts as an answer), by pollers that take gzip, and by pollers that do both, each
-// against the same small-JSON baseline.
+// answer; a 304 counts as an answer), by pollers that take gzip (also against a bare route shipping as
+// many random bytes: what the load generator pays to read compressed bodies), and by pollers that do
+// both, each against the same small-JSON baseline.
 // Sessions are opened through the core with the ingest key (realistic fleet metadata, see lib/fleet.ts).
 import { join } from 'node:path';
 import type { QuerySizes } from '../config.ts';
 import { allStarted, BENCH_DIR, forkChild, type Child } from '../lib/child.ts';
 import type { ProfileSummary } from '../lib/cpuprofile.ts';
-import { load, sequentialLatency, type LatencyResult, type LoadResult } from '../lib/http.ts';
+import { fetchOnce, load, sequentialLatency, type LatencyResult, type LoadResult } from '../lib/http.ts';
 import type { LoopBlock } from '../lib/loop-probe.ts';
 import { row, type Row, type WorkloadResult } from '../lib/report.ts';
 import { mean, percentile } from '../lib/stats.ts';
@@ -128,7 +129,10 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       return result;
     };
     const bareSmall: LoadResult[] = [checked('bare json', await poll(`${bareUrl}/bare/json`))];
-    const polled: Record<string, { rollcall: LoadResult; sameSize: LoadResult; revalidating?: LoadResult; gzip?: LoadResult; both?: LoadResult }> = {};
+    const polled: Record<
+      string,
+      { rollcall: LoadResult; sameSize: LoadResult; revalidating?: LoadResult; gzip?: LoadResult; gzipBytes?: number; sameSizeRandom?: LoadResult; both?: LoadResult }
+    > = {};
     for (const q of queries(b.credentials, b.ids[Math.floor(b.ids.length / 2)]!)) {
       // A window when it can hold several answers per poller (judged by phase A's sequential p50, the
       // server's time per answer); otherwise a number of answers.
@@ -148,9 +152,15 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       if (options.profileDir && q.key === 'bt-clients') {
         profiles['poll-bt-clients-revalidating'] = await b.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, 'poll-bt-clients-revalidating.cpuprofile') });
       }
-      polled[q.key]!.gzip = checked(`${q.label} gzip`, await poll(`${urlB}${q.path}`, { ...q.headers, 'accept-encoding': 'gzip' }));
+      const gzipHeaders = { ...q.headers, 'accept-encoding': 'gzip' };
+      polled[q.key]!.gzip = checked(`${q.label} gzip`, await poll(`${urlB}${q.path}`, gzipHeaders));
+      // Compressed bytes look random, and autocannon decodes every body as UTF-8 text, which is far
+      // slower for such bytes: a bare route shipping as many random bytes shows that cost alone.
+      const gzipBytes = (await fetchOnce(`${urlB}${q.path}`, { headers: gzipHeaders })).bytes;
+      polled[q.key]!.gzipBytes = gzipBytes;
+      polled[q.key]!.sameSizeRandom = checked('bare random bytes', await poll(`${bareUrl}/bare/bytes?size=${gzipBytes}&random=1`));
       // Most HTTP clients with a cache (browsers, python-requests, curl --compressed) do both.
-      polled[q.key]!.both = checked(`${q.label} gzip, revalidating`, await poll(`${urlB}${q.path}`, { ...q.headers, 'accept-encoding': 'gzip' }, undefined, true));
+      polled[q.key]!.both = checked(`${q.label} gzip, revalidating`, await poll(`${urlB}${q.path}`, gzipHeaders, undefined, true));
     }
     bareSmall.push(checked('bare json', await poll(`${bareUrl}/bare/json`)));
     const bareRps = mean(bareSmall.map((r) => r.rps));
@@ -183,12 +193,13 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       if (p.revalidating) {
         rows.push(row('4', `${q.label}, ${sizes.pollers} pollers revalidating (If-None-Match), cache on`, 'req/s', p.revalidating.rps, { ...vsBare, note: revalidated(p.revalidating) }));
       }
-      if (p.gzip) {
+      if (p.gzip && p.sameSizeRandom) {
         const g = p.gzip;
+        const random = p.sameSizeRandom;
         rows.push(
           row('4', `${q.label}, ${sizes.pollers} pollers with Accept-Encoding: gzip, cache on`, 'req/s', g.rps, {
             ...vsBare,
-            note: `${g.ok} answers of ~${Math.round(g.bytesPerSec / g.rps / 1e3)} KB (identity ${Math.round(l.bytes / 1e3)} KB) in ${g.seconds.toFixed(1)} s, p50 ${g.p50Ms} ms`,
+            note: `${g.ok} answers of ${Math.round(p.gzipBytes! / 1e3)} KB (identity ${Math.round(l.bytes / 1e3)} KB) in ${g.seconds.toFixed(1)} s, p50 ${g.p50Ms} ms; same-size random bare body: ${Math.round(random.rps)} req/s (ratio ${(g.rps / random.rps).toFixed(2)})`,
           }),
         );
       }
