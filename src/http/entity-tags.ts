@@ -13,8 +13,10 @@ const LISTED_TAG = /(?:W\/)?"([^"]*)"/g;
  */
 export function noneMatchHits(field: string | undefined, tag: string): boolean {
   if (field === undefined) return false;
-  if (field.trim() === '*') return true;
+  // A poller sends back the very tag it got: no parse for that, nor for a field without the tag.
+  if (field === tag) return true;
   const opaque = tag.slice(tag.indexOf('"') + 1, -1);
+  if (!field.includes(opaque)) return field.trim() === '*';
   for (const [, listed] of field.matchAll(LISTED_TAG)) if (listed === opaque) return true;
   return false;
 }
