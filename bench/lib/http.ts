@@ -86,9 +86,12 @@ export async function alternatingLatency(
 }
 
 export interface LoadResult {
-  /** Successful (2xx) answers per second. */
+  /** Successful answers per second: 2xx, and 304 for revalidating pollers (a current copy is an answer). */
   rps: number;
+  /** 2xx answers. */
   ok: number;
+  /** 304 answers (only revalidating pollers ask for them). */
+  notModified: number;
   non2xx: number;
   errors: number;
   p50Ms: number;
@@ -109,9 +112,15 @@ export async function load(options: {
   body?: string | Buffer;
   /** Paths to cycle through, one per request (e.g. a session id each). */
   paths?: readonly string[];
+  /**
+   * Each connection asks with `If-None-Match` and the ETag of the last full answer it got, as an HTTP
+   * client with a cache does; its first request asks without.
+   */
+  revalidate?: boolean;
 }): Promise<LoadResult> {
   const { paths } = options;
   let next = 0;
+  const headers = options.headers ?? {};
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
@@ -120,6 +129,7 @@ export async function load(options: {
     connections: options.connections,
     ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds }),
     timeout: 60,
+    ...(options.revalidate && { setupClient: (client: autocannon.Client) => rememberTags(client, headers) }),
     ...(paths && {
       requests: [
         {
@@ -131,14 +141,31 @@ export async function load(options: {
       ],
     }),
   });
+  const notModified = Number(result.statusCodeStats['304']?.count ?? 0);
   return {
-    rps: result['2xx'] / result.duration,
+    rps: (result['2xx'] + notModified) / result.duration,
     ok: result['2xx'],
-    non2xx: result.non2xx,
+    notModified,
+    non2xx: result.non2xx - notModified,
     errors: result.errors,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     bytesPerSec: result.throughput.average,
     seconds: result.duration,
   };
+}
+
+/** Makes `client` send the ETag of each new full answer it gets as `If-None-Match` from then on. */
+function rememberTags(client: autocannon.Client, headers: Record<string, string>): void {
+  let held: string | undefined;
+  client.on('headers', ({ statusCode, headers: raw }) => {
+    // `raw`: names and values, alternating.
+    if (statusCode !== 200) return;
+    const at = raw.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === 'etag');
+    const tag = at >= 0 ? raw[at + 1] : undefined;
+    if (tag === undefined || tag === held) return;
+    held = tag;
+    // Rebuilds the request this connection sends next (one at a time: no pipelining).
+    client.setHeaders({ ...headers, 'if-none-match': tag });
+  });
 }

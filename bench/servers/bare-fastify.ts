@@ -5,6 +5,9 @@
 //   POST /v1/heartbeats               → 200 {accepted, unknown: []} (the batch body is parsed)
 //   GET  /bare/json                   → 200 a small JSON body
 //   GET  /bare/bytes?size=N           → 200 N bytes built once (shipping a cached answer of that size)
+//   GET  /bare/bytes?size=N&random=1  → the same with random bytes, as a compressed answer is to a client
+//                                       that reads the body as text (autocannon decodes it as UTF-8)
+import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { serveParent } from '../lib/child.ts';
 import { startProfile, stopProfile } from '../lib/profiler.ts';
@@ -19,10 +22,12 @@ app.post('/v1/heartbeats', { bodyLimit: 8 * 1024 * 1024 }, async (request) => {
   return { accepted: body?.heartbeats?.length ?? 0, unknown: [] };
 });
 app.get('/bare/json', async () => small);
-app.get<{ Querystring: { size?: string } }>('/bare/bytes', async (request, reply) => {
+app.get<{ Querystring: { size?: string; random?: string } }>('/bare/bytes', async (request, reply) => {
   const size = Math.min(64 * 1024 * 1024, Number(request.query.size ?? 0) || 0);
-  let body = sized.get(size);
-  if (!body) sized.set(size, (body = Buffer.alloc(size, 'x')));
+  const random = request.query.random === '1';
+  // Random bodies under negative sizes, so the two kinds never share an entry.
+  let body = sized.get(random ? -size - 1 : size);
+  if (!body) sized.set(random ? -size - 1 : size, (body = random ? randomBytes(size) : Buffer.alloc(size, 'x')));
   return reply.type('application/octet-stream').send(body);
 });
 

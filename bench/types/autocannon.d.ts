@@ -19,6 +19,11 @@ declare module 'autocannon' {
     p99: number;
     total?: number;
   }
+  /** One connection; `setHeaders` replaces the headers of the request it sends next. */
+  interface Client {
+    on(event: 'headers', listener: (head: { statusCode: number; headers: string[] }) => void): this;
+    setHeaders(headers: Record<string, string>): void;
+  }
   interface Options {
     url: string;
     method?: string;
@@ -31,6 +36,8 @@ declare module 'autocannon' {
     timeout?: number;
     requests?: AutocannonRequest[];
     bailout?: number;
+    /** Called with each connection once it is made. */
+    setupClient?: (client: Client) => void;
   }
   interface Result {
     '1xx': number;
@@ -48,5 +55,8 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>;
   }
   function autocannon(options: Options): Promise<Result>;
+  namespace autocannon {
+    export type { Client };
+  }
   export = autocannon;
 }

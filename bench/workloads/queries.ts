@@ -8,13 +8,18 @@
 // after every client changed (each `enrich` makes a new snapshot of every session).
 // Phase B, cache on (a fresh server with the default answer windows): autocannon with 50
 // concurrent pollers per query, against the bare route's small JSON body (the target's baseline) and
-// a bare route that ships a body of the same size as the answer (the cost of the bytes alone).
+// a bare route that ships a body of the same size as the answer (the cost of the bytes alone). Shared
+// answers are also polled by pollers that revalidate (If-None-Match with the ETag of their last full
+// answer; a 304 counts as an answer), by pollers that take gzip (also against a bare route shipping as
+// many random bytes: what the load generator pays to read compressed bodies), and by pollers that do
+// both, each against the same small-JSON bare route, polled again after each query so these rows have
+// a baseline from the same minute (the old rows keep the mean of every bare poll of the run).
 // Sessions are opened through the core with the ingest key (realistic fleet metadata, see lib/fleet.ts).
 import { join } from 'node:path';
 import type { QuerySizes } from '../config.ts';
 import { allStarted, BENCH_DIR, forkChild, type Child } from '../lib/child.ts';
 import type { ProfileSummary } from '../lib/cpuprofile.ts';
-import { load, sequentialLatency, type LatencyResult, type LoadResult } from '../lib/http.ts';
+import { fetchOnce, load, sequentialLatency, type LatencyResult, type LoadResult } from '../lib/http.ts';
 import type { LoopBlock } from '../lib/loop-probe.ts';
 import { row, type Row, type WorkloadResult } from '../lib/report.ts';
 import { mean, percentile } from '../lib/stats.ts';
@@ -116,16 +121,29 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
     // Cached answers are polled for a fixed window. Where every answer is computed afresh the pollers'
     // requests interleave and all finish late, so a short window would count next to nothing: those
     // are polled for a fixed number of answers instead (`uncachedAnswersPerPoller` each on average).
-    const poll = async (url: string, headers: Record<string, string> = {}, amount?: number) => {
+    const poll = async (url: string, headers: Record<string, string> = {}, amount?: number, revalidate = false) => {
       await sequentialLatency(url, { count: 2, warmup: 0, headers });
-      return load({ url, headers, seconds: sizes.pollSeconds, connections: sizes.pollers, ...(amount !== undefined && { amount }) });
+      return load({ url, headers, seconds: sizes.pollSeconds, connections: sizes.pollers, ...(amount !== undefined && { amount }), revalidate });
     };
     const checked = (what: string, result: LoadResult) => {
-      if (result.non2xx > 0) throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`);
+      if (result.non2xx > 0) throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx (304 aside), ${result.errors} errors`);
       return result;
     };
     const bareSmall: LoadResult[] = [checked('bare json', await poll(`${bareUrl}/bare/json`))];
-    const polled: Record<string, { rollcall: LoadResult; sameSize: LoadResult }> = {};
+    const polled: Record<
+      string,
+      {
+        rollcall: LoadResult;
+        sameSize: LoadResult;
+        revalidating?: LoadResult;
+        gzip?: LoadResult;
+        gzipBytes?: number;
+        sameSizeRandom?: LoadResult;
+        both?: LoadResult;
+        /** The bare small-JSON route polled right before and right after this query's rows above. */
+        bareAround?: [LoadResult, LoadResult];
+      }
+    > = {};
     for (const q of queries(b.credentials, b.ids[Math.floor(b.ids.length / 2)]!)) {
       // A window when it can hold several answers per poller (judged by phase A's sequential p50, the
       // server's time per answer); otherwise a number of answers.
@@ -137,6 +155,28 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       }
       const sameSize = checked('bare bytes', await poll(`${bareUrl}/bare/bytes?size=${latency[q.key]!.bytes}`));
       polled[q.key] = { rollcall, sameSize };
+      if (!q.cached) continue;
+      // What HTTP gives a crowd of pollers of a shared answer: clients with a cache, which revalidate
+      // with the tag of their last answer, and clients that take gzip.
+      if (options.profileDir && q.key === 'bt-clients') await b.server.call('profileStart');
+      polled[q.key]!.revalidating = checked(`${q.label} revalidating`, await poll(`${urlB}${q.path}`, q.headers, undefined, true));
+      if (options.profileDir && q.key === 'bt-clients') {
+        profiles['poll-bt-clients-revalidating'] = await b.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, 'poll-bt-clients-revalidating.cpuprofile') });
+      }
+      const gzipHeaders = { ...q.headers, 'accept-encoding': 'gzip' };
+      polled[q.key]!.gzip = checked(`${q.label} gzip`, await poll(`${urlB}${q.path}`, gzipHeaders));
+      // Compressed bytes look random, and autocannon decodes every body as UTF-8 text, which is far
+      // slower for such bytes: a bare route shipping as many random bytes shows that cost alone.
+      const gzipBytes = (await fetchOnce(`${urlB}${q.path}`, { headers: gzipHeaders })).bytes;
+      polled[q.key]!.gzipBytes = gzipBytes;
+      polled[q.key]!.sameSizeRandom = checked('bare random bytes', await poll(`${bareUrl}/bare/bytes?size=${gzipBytes}&random=1`));
+      // Most HTTP clients with a cache (browsers, python-requests, curl --compressed) do both.
+      polled[q.key]!.both = checked(`${q.label} gzip, revalidating`, await poll(`${urlB}${q.path}`, gzipHeaders, undefined, true));
+      // These rows are fast enough that the machine's other load moves the ratio more than rollcall
+      // does: each is compared with the bare route measured just before and just after its query.
+      const bareAfter = checked('bare json', await poll(`${bareUrl}/bare/json`));
+      polled[q.key]!.bareAround = [bareSmall.at(-1)!, bareAfter];
+      bareSmall.push(bareAfter);
     }
     bareSmall.push(checked('bare json', await poll(`${bareUrl}/bare/json`)));
     const bareRps = mean(bareSmall.map((r) => r.rps));
@@ -164,6 +204,25 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
           note: `${p.rollcall.ok} answers in ${p.rollcall.seconds.toFixed(1)} s, p50 ${p.rollcall.p50Ms} ms; same-size bare body: ${Math.round(p.sameSize.rps)} req/s (ratio ${(p.rollcall.rps / p.sameSize.rps).toFixed(2)})`,
         }),
       );
+      const around = p.bareAround ? mean(p.bareAround.map((r) => r.rps)) : bareRps;
+      const vsBare = { baseline: { label: 'bare Fastify JSON, same minute', value: around }, target: { on: 'ratio' as const, op: '>=' as const, limit: 0.7 } };
+      const revalidated = (r: LoadResult) => `${r.notModified} of ${r.notModified + r.ok} answers 304 in ${r.seconds.toFixed(1)} s, p50 ${r.p50Ms} ms`;
+      if (p.revalidating) {
+        rows.push(row('4', `${q.label}, ${sizes.pollers} pollers revalidating (If-None-Match), cache on`, 'req/s', p.revalidating.rps, { ...vsBare, note: revalidated(p.revalidating) }));
+      }
+      if (p.gzip && p.sameSizeRandom) {
+        const g = p.gzip;
+        const random = p.sameSizeRandom;
+        rows.push(
+          row('4', `${q.label}, ${sizes.pollers} pollers with Accept-Encoding: gzip, cache on`, 'req/s', g.rps, {
+            ...vsBare,
+            note: `${g.ok} answers of ${Math.round(p.gzipBytes! / 1e3)} KB (identity ${Math.round(l.bytes / 1e3)} KB) in ${g.seconds.toFixed(1)} s, p50 ${g.p50Ms} ms; same-size random bare body: ${Math.round(random.rps)} req/s (ratio ${(g.rps / random.rps).toFixed(2)})`,
+          }),
+        );
+      }
+      if (p.both) {
+        rows.push(row('4', `${q.label}, ${sizes.pollers} pollers with gzip, revalidating, cache on`, 'req/s', p.both.rps, { ...vsBare, note: revalidated(p.both) }));
+      }
     }
     const w = latency['bt-clients-conn-full-logs']!;
     rows.push(

@@ -10,8 +10,10 @@ import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
 import type { PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
 import { BodyWriter } from '../http/body-writer.ts';
-import { sendJsonBytes } from '../http/json-reply.ts';
+import { JSON_CONTENT_TYPE, sendJsonBytes } from '../http/json-reply.ts';
 import { ResponseCache } from '../http/response-cache.ts';
+import { sendShared } from '../http/send-shared.ts';
+import { SharedAnswer } from '../http/shared-answer.ts';
 import type { SessionFilter } from '../live/live-store.ts';
 import { requireReader } from './access.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
@@ -92,7 +94,7 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
   // Long lists are written from per-session fragments rather than by the response schema's serializer
   // (presence-json-writer.ts); the schemas stay on the routes for validation and the OpenAPI document.
   const json = new PresenceJsonWriter();
-  const pages = new ResponseCache<Buffer>({ windowMs: cacheMs });
+  const pages = new ResponseCache<SharedAnswer>({ windowMs: cacheMs });
   // Sized like the last answer, so a large one is not copied as it grows.
   let lastUsersBytes = 0;
   app.addHook('onClose', async () => {
@@ -108,14 +110,19 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
         summary: 'List live sessions',
         description: 'Filtered, searched and paged in stable ascending id order. Sessions that start or end between pages never shift a page.',
         querystring: SessionsQuery,
-        response: { 200: SessionsPage, ...errorResponses(400, 401) },
+        response: {
+          200: SessionsPage,
+          // Only while pages are shared (cacheMs above 0): they then carry an ETag.
+          304: Type.Null({ description: 'Not modified: the page the client holds (If-None-Match) is current' }),
+          ...errorResponses(400, 401),
+        },
       },
     },
     async (request, reply) => {
       const { cursor, limit } = request.query;
       const filter = sessionFilter(request.query);
       const key = JSON.stringify([filter, cursor ?? null, limit]);
-      const body = await pages.get(key, async () => {
+      const answer = await pages.get(key, async () => {
         const [sessions, total] = await Promise.all([
           // One more than a page tells whether another page follows, without a second query.
           presence.listSessions({ ...filter, ...(cursor !== undefined && { afterId: Number(cursor) }), limit: limit + 1 }),
@@ -127,9 +134,9 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
         out.ascii('{"sessions":');
         await json.writeSessions(out, page, json.serializers((schema) => reply.compileSerializationSchema(schema)));
         out.ascii(`,"nextCursor":${JSON.stringify(nextCursor)},"total":${total}}`);
-        return out.whole();
+        return new SharedAnswer(out.whole());
       });
-      return sendJsonBytes(reply, body);
+      return pages.shares ? sendShared(request, reply, answer, { contentType: JSON_CONTENT_TYPE }) : sendJsonBytes(reply, answer.body);
     },
   );
 

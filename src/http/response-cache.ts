@@ -66,6 +66,11 @@ export class ResponseCache<V> {
     return value;
   }
 
+  /** Whether answers are shared at all (a window above 0): only shared answers carry a tag. */
+  get shares(): boolean {
+    return this.windowMs > 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

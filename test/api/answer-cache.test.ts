@@ -34,6 +34,22 @@ describe('/v1/sessions pages with the answer cache on', () => {
     await server.close();
   });
 
+  it('tags a shared page (304 when the client holds it) and compresses it for gzip clients', async () => {
+    await mount(60_000);
+    const path = '/v1/sessions?limit=5';
+    const identity = { ...server.admin, 'accept-encoding': 'identity' };
+    const plain = await get(mounted, path, identity);
+    const tag = plain.headers.get('etag');
+    assert.match(tag ?? '', /^"[A-Za-z0-9_-]+"$/);
+    assert.equal((await get(mounted, path, { ...identity, 'if-none-match': tag! })).status, 304);
+    assert.equal((await get(mounted, path, { ...identity, 'if-none-match': '"stale"' })).status, 200);
+    // fetch decompresses what it asked for: the header says what came over the wire.
+    const zipped = await get(mounted, path, { ...server.admin, 'accept-encoding': 'gzip' });
+    assert.equal(zipped.headers.get('content-encoding'), 'gzip');
+    assert.equal(zipped.text, plain.text);
+    assert.equal((await get(server, path, { ...server.admin, 'accept-encoding': 'gzip' })).headers.get('etag'), null, 'uncached: no tag');
+  });
+
   it('shares identical queries, keeps other queries apart, and answers the uncached bytes', async (t) => {
     await mount(60_000);
     const queries = countQueries(t);

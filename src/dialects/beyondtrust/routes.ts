@@ -9,9 +9,11 @@ import { isRollcallError, RollcallError } from '../../core/errors.ts';
 import type { PresenceService } from '../../core/presence-service.ts';
 import { joinPieces } from '../../http/body-writer.ts';
 import { ResponseCache } from '../../http/response-cache.ts';
+import { sendShared } from '../../http/send-shared.ts';
+import { SharedAnswer } from '../../http/shared-answer.ts';
 import { findAction, type CommandAction } from './actions.ts';
 import { authenticateCaller, type CommandCaller } from './caller.ts';
-import { actionErrorXml, commandErrorHandler, rootErrorXml, sendXml } from './errors.ts';
+import { actionErrorXml, commandErrorHandler, rootErrorXml, sendXml, XML_CONTENT_TYPE } from './errors.ts';
 import { oauthTokenRoute } from './oauth-route.ts';
 import { mergeParams, type RawParams } from './params.ts';
 import { ClientFragments } from './serializer.ts';
@@ -46,7 +48,7 @@ const isForm = (request: FastifyRequest) => (request.headers['content-type'] ?? 
 const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, options) => {
   const { presence, credentials, oauth, namespace } = options;
   // Answers are kept joined: a shared answer goes out as one Buffer to every poller.
-  const cache = new ResponseCache<Buffer>({ windowMs: options.cacheMs });
+  const cache = new ResponseCache<SharedAnswer>({ windowMs: options.cacheMs });
   const fragments = new ClientFragments();
   app.addHook('onClose', async () => {
     cache.clear();
@@ -80,10 +82,11 @@ const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, option
     }
     // The permission is part of the key: callers whose answers could differ never share one.
     const key = `${caller.permission}\n${name}\n${prepared.key}`;
-    const body = await cache.get(key, async () =>
-      joinPieces(await prepared.render({ presence, permission: caller.permission, render: { namespace, fragments } })),
+    const answer = await cache.get(key, async () =>
+      new SharedAnswer(joinPieces(await prepared.render({ presence, permission: caller.permission, render: { namespace, fragments } }))),
     );
-    return sendXml(reply, [body]);
+    // Only a shared answer carries a tag and is compressed (once, for every poller of its window).
+    return cache.shares ? sendShared(request, reply, answer, { contentType: XML_CONTENT_TYPE }) : sendXml(reply, [answer.body]);
   };
 
   for (const url of ['/api/command', '/api/command.ns']) {

@@ -5,11 +5,13 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isAdmin, parseBearer, type Credentials, type Reader } from '../../auth/credentials.ts';
 import { RollcallError, isRollcallError } from '../../core/errors.ts';
 import type { PresenceService } from '../../core/presence-service.ts';
-import { sendJsonBytes } from '../../http/json-reply.ts';
+import { JSON_CONTENT_TYPE, sendJsonBytes } from '../../http/json-reply.ts';
 import { ResponseCache } from '../../http/response-cache.ts';
+import { sendShared } from '../../http/send-shared.ts';
+import { SharedAnswer } from '../../http/shared-answer.ts';
 import { numericId } from '../shared/numeric-id.ts';
 import { renderClientexecError } from './errors.ts';
-import { elapsedOf, onlineUsersAnswer, onlineUsersLists, userFragments } from './serializer.ts';
+import { callerTail, elapsedOf, onlineUsersLists, userFragments } from './serializer.ts';
 
 export interface ClientexecOptions {
   presence: PresenceService;
@@ -39,7 +41,7 @@ const LISTS_KEY = 'usersonline';
 
 export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate, cacheMs = 0 }) => {
   app.setErrorHandler(renderClientexecError);
-  const cache = new ResponseCache<Buffer>({ windowMs: cacheMs });
+  const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs });
   const fragments = userFragments();
   app.addHook('onClose', async () => {
     cache.clear();
@@ -50,16 +52,17 @@ export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (ap
     const reader = await authenticate(credentials, presentedKey(request));
     const lists = await cache.get(LISTS_KEY, async () => {
       const now = Date.now();
-      return onlineUsersLists({ users: await presence.users('all'), now, linkTemplate, fragments });
+      return new SharedAnswer(await onlineUsersLists({ users: await presence.users('all'), now, linkTemplate, fragments }));
     });
-    const answer = onlineUsersAnswer(lists, {
-      superadmin: isAdmin(reader),
-      // `self` is a number in Clientexec; a key linked to a non-numeric user id answers 0, like no user.
-      self: numericId(reader.apiKey?.userId ?? '') ?? 0,
-      // Measured last, so it covers building the lists when this request built them.
-      elapsed: elapsedOf(reply),
-    });
-    return sendJsonBytes(reply, answer);
+    const superadmin = isAdmin(reader);
+    // `self` is a number in Clientexec; a key linked to a non-numeric user id answers 0, like no user.
+    const self = numericId(reader.apiKey?.userId ?? '') ?? 0;
+    // Measured last, so it covers building the lists (and compressing them) when this request did.
+    const tail = () => callerTail({ superadmin, self, elapsed: elapsedOf(reply) });
+    if (!cache.shares) return sendJsonBytes(reply, [lists.body, tail()]);
+    // The caller's part changes the answer's meaning, so it is in the tag: a 304 is never meant for
+    // another caller. `elapsed` is not, which makes the tag weak.
+    return sendShared(request, reply, lists, { contentType: JSON_CONTENT_TYPE, own: { tag: `${Number(superadmin)}.${self}`, bytes: tail } });
   });
 };
 

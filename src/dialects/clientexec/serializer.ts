@@ -146,10 +146,9 @@ export interface CallerPart {
   elapsed: string;
 }
 
-/** The lists, then the caller's part: the whole answer, in two pieces (the lists are shared). */
-export function onlineUsersAnswer(lists: Buffer, { superadmin, self, elapsed }: CallerPart): [Buffer, Buffer] {
-  const tail = `"superadmin":${superadmin ? 1 : 0},"self":${self},"elapsed":${JSON.stringify(elapsed)},"message":""}`;
-  return [lists, Buffer.from(tail, 'utf8')];
+/** The caller's part, which ends the answer after the (shared) lists. */
+export function callerTail({ superadmin, self, elapsed }: CallerPart): Buffer {
+  return Buffer.from(`"superadmin":${superadmin ? 1 : 0},"self":${self},"elapsed":${JSON.stringify(elapsed)},"message":""}`, 'utf8');
 }
 
 /** Clientexec's error answer: the envelope's time facts, the message, and `error: true`. */

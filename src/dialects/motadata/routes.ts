@@ -6,8 +6,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, parseBearer, type Credentials, type Reader } from '../../auth/credentials.ts';
 import { RollcallError } from '../../core/errors.ts';
 import type { PresenceService } from '../../core/presence-service.ts';
-import { sendJsonBytes } from '../../http/json-reply.ts';
+import { JSON_CONTENT_TYPE, sendJsonBytes } from '../../http/json-reply.ts';
 import { ResponseCache } from '../../http/response-cache.ts';
+import { sendShared } from '../../http/send-shared.ts';
+import { SharedAnswer } from '../../http/shared-answer.ts';
 import { renderMotadataError } from './errors.ts';
 import { activeUsersAnswer, entryFragments } from './serializer.ts';
 
@@ -33,7 +35,7 @@ const NoParameters = Type.Object({}, { additionalProperties: false });
 
 export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, { presence, credentials, cacheMs = 0 }) => {
   app.setErrorHandler(renderMotadataError);
-  const cache = new ResponseCache<Buffer>({ windowMs: cacheMs });
+  const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs });
   const fragments = entryFragments();
   app.addHook('onClose', async () => {
     cache.clear();
@@ -45,8 +47,8 @@ export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, {
     const reader = await authenticate(credentials, request);
     // Active users shows every session's address and agent: Motadata keeps it under Settings, for admins.
     if (!isAdmin(reader)) throw new RollcallError('forbidden', 'active users need an API key of an admin account');
-    const body = await cache.get(ADMIN_ANSWER_KEY, async () => activeUsersAnswer(await presence.listSessions(), Date.now(), fragments));
-    return sendJsonBytes(reply, body);
+    const answer = await cache.get(ADMIN_ANSWER_KEY, async () => new SharedAnswer(await activeUsersAnswer(await presence.listSessions(), Date.now(), fragments)));
+    return cache.shares ? sendShared(request, reply, answer, { contentType: JSON_CONTENT_TYPE }) : sendJsonBytes(reply, answer.body);
   };
   app.get(`${MOTADATA_BASE}${ACTIVE_USERS}`, options, activeUsers);
   app.get(ACTIVE_USERS, options, activeUsers);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientexecRoutes } from '../../../src/dialects/clientexec/routes.ts';
-import { onlineUsersAnswer, onlineUsersLists, userFragments } from '../../../src/dialects/clientexec/serializer.ts';
+import { callerTail, onlineUsersLists, userFragments } from '../../../src/dialects/clientexec/serializer.ts';
 import { mountBeside, type Mounted } from '../../helpers/cached-routes.ts';
 import { GOLDEN_NOW, goldenUsers } from '../../helpers/golden-sessions.ts';
 import { startTestServer, waitFor, type TestServer } from '../../helpers/server.ts';
@@ -26,7 +26,7 @@ describe('Clientexec online users in two parts', () => {
     const fragments = userFragments();
     for (const options of [{}, { fragments }, { fragments }, { fragments, sliceMs: 0 }, { sliceMs: 0 }]) {
       const lists = await onlineUsersLists({ users, now: GOLDEN_NOW, linkTemplate: LINK, ...options });
-      assert.deepEqual(Buffer.concat(onlineUsersAnswer(lists, caller)), expected);
+      assert.deepEqual(Buffer.concat([lists, callerTail(caller)]), expected);
     }
   });
 
