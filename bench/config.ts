@@ -81,7 +81,7 @@ export const SIZES: Record<Profile, Sizes> = {
     registry: { sessions: 30_000, queryRuns: 5, heapMb: 2_048, expiryBudgetMs: 20_000 },
     ws: { connections: 600, processes: 3, concurrency: 50, rounds: 2, warmMs: 300, measureMs: 700, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 6 },
     http: { sessions: 5_000, seconds: 0.8, rounds: 2, connections: 50, batchSize: 10_000, batchConnections: 4 },
-    queries: { sessions: 1_500, latencyRequests: 8, pollers: 50, pollSeconds: 0.6, uncachedAnswersPerPoller: 1 },
+    queries: { sessions: 1_500, latencyRequests: 8, pollers: 50, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
   },
   tiny: {
     profile: 'tiny',

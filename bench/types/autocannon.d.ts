@@ -33,6 +33,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     amount?: number;
+    /** Milliseconds between samples (default 1000); a run only stops on a sample. */
+    sampleInt?: number;
     timeout?: number;
     requests?: AutocannonRequest[];
     bailout?: number;
