@@ -13,6 +13,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ACCOUNT_ROLES } from '../history/history-store.ts';
 import type { Credentials } from '../auth/credentials.ts';
 import { OPEN_SECURITY, READER_SECURITY, errorResponses, stringEnum } from '../api/schemas.ts';
+import { noneMatchHits } from '../http/entity-tags.ts';
 
 export interface DashboardOptions {
   credentials: Credentials;
@@ -78,7 +79,7 @@ function send(request: FastifyRequest, reply: FastifyReply, file: Asset, cacheCo
     .header('cache-control', cacheControl)
     .header('etag', file.etag)
     .header('x-content-type-options', 'nosniff');
-  if (request.headers['if-none-match'] === file.etag) return reply.status(304).send();
+  if (noneMatchHits(request.headers['if-none-match'], file.etag)) return reply.status(304).send();
   return reply.send(file.body);
 }
 
