@@ -113,23 +113,13 @@ export class PresenceJsonWriter {
   }
 
   /** Sessions as a JSON array, yielding to the event loop between slices of `sliceMs`. */
-  async writeSessions(out: BodyWriter, sessions: readonly Session[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<void> {
-    out.ascii('[');
-    await forEachSliced(sessions.keys(), (i) => {
-      if (i > 0) out.ascii(',');
-      this.writeSession(out, sessions[i]!, serializers);
-    }, sliceMs);
-    out.ascii(']');
+  writeSessions(out: BodyWriter, sessions: readonly Session[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<void> {
+    return writeArray(out, sessions, (session) => this.writeSession(out, session, serializers), sliceMs);
   }
 
   /** Users as a JSON array, yielding to the event loop between slices of `sliceMs`. */
-  async writeUsers(out: BodyWriter, users: readonly UserPresence[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<void> {
-    out.ascii('[');
-    await forEachSliced(users.keys(), (i) => {
-      if (i > 0) out.ascii(',');
-      this.writeUser(out, users[i]!, serializers);
-    }, sliceMs);
-    out.ascii(']');
+  writeUsers(out: BodyWriter, users: readonly UserPresence[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<void> {
+    return writeArray(out, users, (user) => this.writeUser(out, user, serializers), sliceMs);
   }
 
   /** One user as `UserJsonSchema` serializes it. */
@@ -164,4 +154,14 @@ export class PresenceJsonWriter {
       this.writeSession(out, sessions[i]!, serializers);
     }
   }
+}
+
+/** `items` as a JSON array, each written by `writeOne`, yielding to the event loop between slices. */
+async function writeArray<T>(out: BodyWriter, items: readonly T[], writeOne: (item: T) => void, sliceMs: number): Promise<void> {
+  out.ascii('[');
+  await forEachSliced(items.keys(), (i) => {
+    if (i > 0) out.ascii(',');
+    writeOne(items[i]!);
+  }, sliceMs);
+  out.ascii(']');
 }
