@@ -4,7 +4,7 @@
 // hashed, and that the last admin account cannot be removed.
 import { randomBytes } from 'node:crypto';
 import { RollcallError } from '../core/errors.ts';
-import type { Account, AccountRole, ApiKeyKind, ApiKeyRecord, CommandPermission, HistoryStore } from '../history/history-store.ts';
+import type { Account, AccountRole, AccountStore, ApiKeyKind, ApiKeyRecord, CommandPermission } from '../history/history-store.ts';
 import { generateApiKey } from './api-keys.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -56,7 +56,7 @@ export class Administration {
   /** Changes that check the set of admins run one at a time, so two removals cannot both pass the check. */
   private serial: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly history: HistoryStore) {}
+  constructor(private readonly history: AccountStore) {}
 
   listAccounts(): Promise<Account[]> {
     return this.history.listAccounts();

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Actor } from '../core/actor.ts';
 import { RollcallError } from '../core/errors.ts';
-import type { Account, ApiKeyRecord, HistoryStore } from '../history/history-store.ts';
+import type { Account, AccountStore, ApiKeyRecord } from '../history/history-store.ts';
 import { hashApiKey, shownPrefix } from './api-keys.ts';
 import { verifyClientToken } from './client-tokens.ts';
 import { verifyPassword } from './passwords.ts';
@@ -46,7 +46,7 @@ export class Credentials {
   private readonly verifiedKeys = new VerifiedSecrets(KEY_CACHE_LIMIT);
 
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: AccountStore,
     private readonly options: CredentialOptions,
   ) {
     const key = options.configuredIngestKey;

@@ -10,11 +10,14 @@
 // activity in the live store, and before each checkpoint the core hands over what moved since the
 // last one (`collectActivity`). Telling the writer cost every heartbeat a map lookup and a few CPU
 // cache misses (user, id, record), most of the core's part of a WebSocket heartbeat.
-import type { HistoryStore, SessionLogWrite } from '../history/history-store.ts';
+import type { PresenceHistory, SessionLog, SessionLogWrite } from '../history/history-store.ts';
 import type { UserInfo, UserRecord, View } from './model.ts';
 
 /** How often records of plain activity (no view, no open or end) are written. */
 const ACTIVITY_CHECKPOINT_MS = 60_000;
+
+/** The two history writes the writer makes, both batched. */
+export type HistoryWriterTarget = Pick<PresenceHistory, 'recordUsers'> & Pick<SessionLog, 'appendSessionLog'>;
 
 export class HistoryWriter {
   /** Records to write at the next flush: opens, ends, views. */
@@ -29,7 +32,7 @@ export class HistoryWriter {
   private batches = 0;
 
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: HistoryWriterTarget,
     private readonly options: {
       flushMs: number;
       onError: (error: unknown) => void;

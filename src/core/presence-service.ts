@@ -1,7 +1,7 @@
 // PresenceService: the rules of presence. It opens, refreshes, resumes and ends sessions, decides who
 // may do what, expires what went quiet, keeps history informed in batches, and announces every change.
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
-import type { HistoryStore } from '../history/history-store.ts';
+import type { PresenceHistory, SessionLog, SettingsStore } from '../history/history-store.ts';
 import type { LiveNode, LiveStore, RemovedSession, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
@@ -56,6 +56,9 @@ export type Health = { ok: true } | { ok: false; problem: string };
 /** Expired sessions claimed per store call; a sweep repeats until the store has no more. */
 const SWEEP_BATCH = 10_000;
 
+/** The history roles the core reads: users and the session log, and a setting as its health probe. */
+export type PresenceServiceHistory = PresenceHistory & SessionLog & Pick<SettingsStore, 'getSetting'>;
+
 export class PresenceService {
   /**
    * Signs of life this node accepted since it started, by transport: HTTP heartbeats and batch
@@ -73,7 +76,7 @@ export class PresenceService {
 
   constructor(
     private readonly live: LiveStore,
-    private readonly history: HistoryStore,
+    private readonly history: PresenceServiceHistory,
     private readonly options: PresenceOptions,
   ) {
     this.now = options.now ?? Date.now;

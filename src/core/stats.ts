@@ -2,7 +2,7 @@
 // the last minute and hour (counted from the change feed), and how many users and sessions were online
 // over the last hour and day (a sampler writes one sample per interval to history, so the chart
 // survives restarts). No transport code here; GET /v1/stats serializes what `snapshot()` answers.
-import type { HistoryStore, PresenceSample } from '../history/history-store.ts';
+import type { PresenceHistory, PresenceSample } from '../history/history-store.ts';
 import type { SessionTally } from '../live/live-store.ts';
 import type { PresenceChange } from './model.ts';
 
@@ -58,7 +58,7 @@ export class PresenceStats {
 
   constructor(
     private readonly source: StatsSource,
-    private readonly history: Pick<HistoryStore, 'recordPresenceSample' | 'listPresenceSamples'>,
+    private readonly history: Pick<PresenceHistory, 'recordPresenceSample' | 'listPresenceSamples'>,
     private readonly options: PresenceStatsOptions,
   ) {
     this.now = options.now ?? Date.now;

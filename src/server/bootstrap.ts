@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import type { HistoryStore } from '../history/history-store.ts';
+import type { AccountStore, SettingsStore } from '../history/history-store.ts';
 
 export const BOOTSTRAP_ADMIN = 'admin';
 const INGEST_KEY_SETTING = 'bootstrap.ingest_key_created';
@@ -16,7 +16,7 @@ export interface FirstStartSecrets {
 }
 
 export async function bootstrap(
-  history: HistoryStore,
+  history: AccountStore & SettingsStore,
   options: { adminPassword?: string; configuredIngestKey?: string },
 ): Promise<FirstStartSecrets> {
   const secrets: FirstStartSecrets = {};

@@ -6,7 +6,7 @@
 // One node for now. In a cluster every node hears every change (the live store's feed), so a shared
 // setup must enqueue each change on one node only, the one that made it, which the feed does not say yet.
 import { randomUUID } from 'node:crypto';
-import type { HistoryStore, NewWebhookDelivery, WebhookSubscription } from '../history/history-store.ts';
+import type { NewWebhookDelivery, WebhookStore, WebhookSubscription } from '../history/history-store.ts';
 import type { StreamEvent } from '../stream/event-backlog.ts';
 
 /** Milliseconds between outbox writes: a delivery starts at most this much after its change. */
@@ -43,7 +43,7 @@ export class WebhookOutbox {
   private readonly now: () => number;
 
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: Pick<WebhookStore, 'listWebhooks' | 'enqueueWebhookDeliveries'>,
     private readonly options: OutboxOptions,
   ) {
     this.now = options.now ?? Date.now;

@@ -4,9 +4,9 @@
 import { RollcallError } from '../core/errors.ts';
 import type { PresenceChangeType } from '../core/model.ts';
 import type {
-  HistoryStore,
   WebhookDelivery,
   WebhookDeliveryQuery,
+  WebhookStore,
   WebhookSubscription,
   WebhookSubscriptionPatch,
 } from '../history/history-store.ts';
@@ -71,7 +71,7 @@ function checkSecret(secret: string): string {
  */
 export class WebhookSubscriptions {
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: WebhookStore,
     private readonly onChange: () => Promise<void> = async () => {},
   ) {}
 

@@ -1,7 +1,7 @@
 // Webhooks at run time: the outbox (stream events → deliveries in the history store) and the worker
 // (deliveries → signed POSTs), started after the app and stopped before history closes. Stopping
 // writes every delivery still in memory, so changes made at shutdown are delivered after the restart.
-import type { HistoryStore } from '../history/history-store.ts';
+import type { WebhookStore } from '../history/history-store.ts';
 import type { EventHub } from '../stream/event-hub.ts';
 import { WebhookOutbox } from './outbox.ts';
 import { WebhookWorker, type WorkerOptions } from './worker.ts';
@@ -24,7 +24,7 @@ export class Webhooks {
   private backlogTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: WebhookStore,
     private readonly events: EventHub,
     private readonly options: WebhooksOptions,
   ) {

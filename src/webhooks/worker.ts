@@ -6,7 +6,7 @@
 // down, its other deliveries wait with the one that failed.
 // Claims are leases in the store: a delivery being attempted is due again if this process dies
 // before it records the outcome, so a restart resumes every pending delivery.
-import type { DueWebhookDelivery, HistoryStore, WebhookAttemptOutcome } from '../history/history-store.ts';
+import type { DueWebhookDelivery, WebhookAttemptOutcome, WebhookStore } from '../history/history-store.ts';
 import { retryDelay } from './backoff.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.ts';
 
@@ -51,7 +51,7 @@ export class WebhookWorker {
   private readonly now: () => number;
 
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: WebhookStore,
     private readonly options: WorkerOptions,
   ) {
     this.now = options.now ?? Date.now;

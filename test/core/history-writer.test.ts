@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HistoryWriter } from '../../src/core/history-writer.ts';
+import { HistoryWriter, type HistoryWriterTarget } from '../../src/core/history-writer.ts';
 import type { UserRecord } from '../../src/core/model.ts';
-import type { HistoryStore } from '../../src/history/history-store.ts';
 
 /** A history that only records what the writer hands it. */
 function recordingHistory() {
   const written: UserRecord[][] = [];
-  const history = {
-    recordUsers: async (records: UserRecord[]) => void written.push(records.map((r) => ({ ...r }))),
+  const history: HistoryWriterTarget = {
+    recordUsers: async (records) => void written.push(records.map((r) => ({ ...r }))),
     appendSessionLog: async () => {},
-  } as unknown as HistoryStore;
+  };
   return { history, written };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HistoryStore, NewWebhookDelivery, WebhookSubscription } from '../../src/history/history-store.ts';
+import type { NewWebhookDelivery, WebhookSubscription } from '../../src/history/history-store.ts';
 import type { StreamEvent } from '../../src/stream/event-backlog.ts';
 import { WebhookOutbox, deliveryBody } from '../../src/webhooks/outbox.ts';
 
@@ -42,7 +42,7 @@ test('the outbox matches events to active subscriptions and keeps a batch whose 
   const history = fakeHistory([subscription(1, ['user.online']), subscription(2, ['user.online', 'user.offline']), subscription(3, ['user.online'], false)]);
   const errors: unknown[] = [];
   let written = 0;
-  const outbox = new WebhookOutbox(history as unknown as HistoryStore, { onError: (error) => errors.push(error), onWritten: () => written++, now: () => 5_000 });
+  const outbox = new WebhookOutbox(history, { onError: (error) => errors.push(error), onWritten: () => written++, now: () => 5_000 });
   await outbox.refresh();
 
   outbox.accept(event(1, 'user.online'));

@@ -6,7 +6,7 @@
 // `rollcall clients` works beside a running server.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { RollcallError } from '../../core/errors.ts';
-import type { ApiClientRecord, HistoryStore } from '../../history/history-store.ts';
+import type { ApiClientRecord, ApiClientStore } from '../../history/history-store.ts';
 import { hashApiKey } from '../api-keys.ts';
 import { parseBasic } from '../credentials.ts';
 
@@ -58,7 +58,7 @@ export class OAuthClients {
   private readonly now: () => number;
 
   constructor(
-    private readonly history: HistoryStore,
+    private readonly history: ApiClientStore,
     options: OAuthOptions = {},
   ) {
     this.now = options.now ?? Date.now;

@@ -1,0 +1,141 @@
+// The SessionLog contract: starts, ends (the first one wins), a node's open rows, listings.
+// Run against every implementation by describeHistoryStoreContract (../history-store.contract.ts).
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SessionLog, SessionLogEntry, SessionLogWrite } from '../../../src/history/history-store.ts';
+import { freshStorePerTest, type OpenStore } from './common.ts';
+
+export function describeSessionLogContract(name: string, open: OpenStore<SessionLog>): void {
+  describe(`SessionLog contract: ${name}`, () => {
+    let store: SessionLog;
+    freshStorePerTest(open, (opened) => (store = opened));
+
+    const start = (sessionId: number, startedAt: number, userId = 'u1'): SessionLogWrite => ({
+      op: 'start',
+      entry: { sessionId, userId, clientType: 'web', nodeId: 'node-a', remoteAddress: '192.0.2.7', startedAt },
+    });
+
+    describe('session log', () => {
+      it('ends the open rows of one node only, keeping ends already written', async () => {
+        const start = (sessionId: number, nodeId: string): SessionLogWrite => ({
+          op: 'start',
+          entry: { sessionId, userId: 'u9', clientType: 'web', nodeId, remoteAddress: '127.0.0.1', startedAt: 1_000 + sessionId },
+        });
+        await store.appendSessionLog([start(1, 'crashed'), start(2, 'crashed'), start(3, 'other'), start(4, 'crashed')]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 1_004, endedAt: 2_000, endReason: 'closed' }]);
+        assert.equal(await store.endOpenSessions('crashed', 9_000, 'node_lost'), 2);
+        const byId = new Map((await store.listSessionLog({ userId: 'u9' })).map((e) => [e.sessionId, e]));
+        assert.equal(byId.get(1)?.endReason, 'node_lost');
+        assert.equal(byId.get(2)?.endedAt, 9_000);
+        assert.equal(byId.get(3)?.endReason, undefined, 'another node\'s sessions stay open');
+        assert.equal(byId.get(4)?.endReason, 'closed');
+        assert.equal(await store.endOpenSessions('crashed', 9_500, 'node_lost'), 0);
+      });
+
+      it('logs a start and completes it with its end', async () => {
+        const entry: SessionLogEntry = {
+          sessionId: 7,
+          userId: 'u1',
+          clientType: 'representative',
+          nodeId: 'node-a',
+          remoteAddress: '2001:db8::1',
+          startedAt: 1_000,
+        };
+        await store.appendSessionLog([{ op: 'start', entry }]);
+        const logged = await store.listSessionLog();
+        assert.deepEqual(logged, [entry]);
+        for (const field of ['endedAt', 'endReason', 'endedBy']) assert.ok(!(field in logged[0]!), `no ${field} key`);
+
+        await store.appendSessionLog([
+          { op: 'end', sessionId: 7, startedAt: 1_000, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
+        ]);
+        assert.deepEqual(await store.listSessionLog(), [
+          { ...entry, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
+        ]);
+      });
+
+      it('takes a start and its end in one batch', async () => {
+        await store.appendSessionLog([
+          start(1, 100),
+          { op: 'end', sessionId: 1, startedAt: 100, endedAt: 200, endReason: 'closed' },
+        ]);
+        const [entry] = await store.listSessionLog();
+        assert.equal(entry?.endedAt, 200);
+        assert.equal(entry?.endReason, 'closed');
+        assert.ok(entry && !('endedBy' in entry));
+      });
+
+      it('ends only the row with the same session id and start time (ids wrap)', async () => {
+        await store.appendSessionLog([start(5, 100), start(5, 900)]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 5, startedAt: 100, endedAt: 150, endReason: 'expired' }]);
+        const log = await store.listSessionLog();
+        assert.deepEqual(
+          log.map((e) => [e.sessionId, e.startedAt, e.endedAt]),
+          [
+            [5, 900, undefined],
+            [5, 100, 150],
+          ],
+        );
+      });
+
+      it('keeps the first end of a session', async () => {
+        await store.appendSessionLog([start(3, 100)]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 200, endReason: 'ended_by_admin', endedBy: 'bob' }]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 300, endReason: 'connection_lost' }]);
+        const [entry] = await store.listSessionLog();
+        assert.deepEqual([entry?.endedAt, entry?.endReason, entry?.endedBy], [200, 'ended_by_admin', 'bob']);
+      });
+
+      it('ignores an end for a session it never logged', async () => {
+        await store.appendSessionLog([{ op: 'end', sessionId: 99, startedAt: 1, endedAt: 2, endReason: 'node_lost' }]);
+        assert.deepEqual(await store.listSessionLog(), []);
+      });
+
+      it('keeps one row when a start is written again, without undoing its end', async () => {
+        await store.appendSessionLog([start(4, 100)]);
+        await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 100, endedAt: 200, endReason: 'closed' }]);
+        await store.appendSessionLog([start(4, 100)]);
+        const log = await store.listSessionLog();
+        assert.equal(log.length, 1);
+        assert.equal(log[0]?.endedAt, 200);
+      });
+
+      it('accepts an empty batch', async () => {
+        await store.appendSessionLog([]);
+        assert.deepEqual(await store.listSessionLog(), []);
+      });
+
+      it("lists one user's sessions newest first", async () => {
+        await store.appendSessionLog([start(1, 100, 'u1'), start(2, 300, 'u2'), start(3, 200, 'u1'), start(4, 400, 'u1')]);
+        assert.deepEqual(
+          (await store.listSessionLog({ userId: 'u1' })).map((e) => [e.sessionId, e.userId]),
+          [
+            [4, 'u1'],
+            [3, 'u1'],
+            [1, 'u1'],
+          ],
+        );
+        assert.deepEqual(
+          (await store.listSessionLog()).map((e) => e.sessionId),
+          [4, 2, 3, 1],
+        );
+        assert.deepEqual(await store.listSessionLog({ userId: 'nobody' }), []);
+      });
+
+      it('answers the 100 newest by default and honours a limit', async () => {
+        const writes = Array.from({ length: 120 }, (_, i) => start(i + 1, 1_000 + i));
+        await store.appendSessionLog(writes);
+        const all = await store.listSessionLog();
+        assert.equal(all.length, 100);
+        assert.equal(all[0]?.sessionId, 120);
+        assert.equal(all[99]?.sessionId, 21);
+        assert.deepEqual(
+          (await store.listSessionLog({ userId: 'u1', limit: 3 })).map((e) => e.sessionId),
+          [120, 119, 118],
+        );
+        assert.equal((await store.listSessionLog({ limit: 500 })).length, 120);
+      });
+    });
+  });
+}
