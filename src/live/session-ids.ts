@@ -23,10 +23,18 @@ export class InMemoryIdBlockSource implements SessionIdBlockSource {
   }
 }
 
+/**
+ * Ids left in the current block when the next one is reserved in the background, so a session open
+ * rarely waits for the source (history may be slow or locked by another process at that moment).
+ */
+const PREFETCH_BELOW = BLOCK_SIZE / 10;
+
 export class SessionIdAllocator {
   private cursor = 0;
   private end = 0;
   private refill: Promise<void> | undefined;
+  /** The next block, reserved ahead; undefined inside when that reservation failed. */
+  private ahead: Promise<number | undefined> | undefined;
 
   constructor(
     private readonly source: SessionIdBlockSource = new InMemoryIdBlockSource(),
@@ -38,23 +46,29 @@ export class SessionIdAllocator {
     for (;;) {
       if (this.cursor >= this.end) await this.reserveBlock();
       const id = (this.cursor++ % MAX_SESSION_ID) + 1;
+      if (this.end - this.cursor === PREFETCH_BELOW) this.prefetch();
       if (!this.isLive(id)) return id;
     }
   }
 
   private reserveBlock(): Promise<void> {
     // Concurrent callers share one reservation instead of each burning a block.
-    this.refill ??= this.source.reserve(BLOCK_SIZE).then(
-      (start) => {
+    this.refill ??= (async () => {
+      try {
+        const ahead = this.ahead;
+        this.ahead = undefined;
+        const start = (await ahead) ?? (await this.source.reserve(BLOCK_SIZE));
         this.cursor = start;
         this.end = start + BLOCK_SIZE;
+      } finally {
         this.refill = undefined;
-      },
-      (error: unknown) => {
-        this.refill = undefined;
-        throw error;
-      },
-    );
+      }
+    })();
     return this.refill;
+  }
+
+  /** A failed reservation ahead is left for the next() that needs the block: it reserves again. */
+  private prefetch(): void {
+    this.ahead ??= this.source.reserve(BLOCK_SIZE).catch(() => undefined);
   }
 }

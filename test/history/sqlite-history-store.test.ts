@@ -10,6 +10,8 @@ import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-stor
 import type { SessionLogWrite } from '../../src/history/history-store.ts';
 import type { UserRecord } from '../../src/core/model.ts';
 import { describeHistoryStoreContract } from './history-store.contract.ts';
+import { isRollcallError } from '../../src/core/errors.ts';
+import { waitFor } from '../helpers/server.ts';
 
 const freshDir = (): string => mkdtempSync(join(tmpdir(), 'rollcall-history-'));
 
@@ -47,12 +49,12 @@ describe('SqliteHistoryStore on a file', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates the parent folder and sets WAL, NORMAL sync, a busy timeout and foreign keys', () => {
+  it('creates the parent folder and sets WAL, NORMAL sync, foreign keys, and no busy wait on the thread', () => {
     const { db } = open();
     assert.ok(existsSync(path));
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('synchronous', { simple: true }), 1, 'NORMAL');
-    assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
+    assert.equal(db.pragma('busy_timeout', { simple: true }), 0, 'locks are waited for asynchronously (lock-wait.ts)');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   });
@@ -76,6 +78,36 @@ describe('SqliteHistoryStore on a file', () => {
     assert.equal(await server.advanceCounter('ids', 1), 0);
     assert.equal(await cli.advanceCounter('ids', 1), 1);
     assert.equal(await server.advanceCounter('ids', 1), 2);
+  });
+
+  it('waits for another connection\'s write lock without blocking the event loop, then writes', async () => {
+    const { store } = open();
+    const other = open().db;
+    other.prepare('BEGIN IMMEDIATE').run();
+    const write = store.recordUsers([{ user: { id: 'u1', name: 'U', type: 'staff' }, lastSeenAt: 10 }]);
+    // The event loop keeps turning while the write waits: timers fire, and the lock is released by one.
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 5);
+    await waitFor(() => turns >= 10, { what: 'ten timer turns while the lock is held' });
+    clearInterval(ticker);
+    assert.equal(await store.getUser('u1'), undefined, 'reads go on during the lock and see nothing yet');
+    other.prepare('COMMIT').run();
+    await write;
+    assert.equal((await store.getUser('u1'))?.lastSeenAt, 10);
+  });
+
+  it('gives up on a lock held past its deadline with `unavailable`, writing nothing, and works once it is released', async () => {
+    const db = openSqliteDatabase(path);
+    handles.push(db);
+    const store = new SqliteHistoryStore(db, { deadlineMs: 50 });
+    const other = open().db;
+    other.prepare('BEGIN IMMEDIATE').run();
+    const record: UserRecord = { user: { id: 'u1', name: 'U', type: 'staff' }, lastSeenAt: 10 };
+    await assert.rejects(store.recordUsers([record]), (error: unknown) => isRollcallError(error) && error.code === 'unavailable');
+    other.prepare('ROLLBACK').run();
+    assert.equal(await store.getUser('u1'), undefined);
+    await store.recordUsers([record]);
+    assert.deepEqual(await store.getUser('u1'), record);
   });
 
   it('keeps its data across close and reopen', async () => {

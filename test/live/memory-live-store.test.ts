@@ -25,6 +25,49 @@ test('ids wrap past 2^31 - 1 and skip ids still live', async () => {
   assert.equal(await allocator.next(), 3);
 });
 
+test('the next block of ids is reserved ahead, so crossing a block never waits for the source', async () => {
+  const reservations: number[] = [];
+  let counter = 0;
+  let release: (() => void) | undefined;
+  const source = {
+    reserve: async (size: number) => {
+      reservations.push(counter);
+      const start = counter;
+      counter += size;
+      // Every reservation after the first waits until the test lets it finish.
+      if (reservations.length > 1) await new Promise<void>((resolve) => (release = resolve));
+      return start;
+    },
+  };
+  const allocator = new SessionIdAllocator(source, () => false);
+  const first = await allocator.next();
+  for (let i = 1; i < 8_999; i++) await allocator.next();
+  assert.equal(reservations.length, 1, 'one block so far');
+  await allocator.next(); // the 9,000th: a tenth of the block is left
+  assert.equal(reservations.length, 2, 'the next block is being reserved ahead');
+  release!();
+  for (let i = 9_000; i < 10_000; i++) await allocator.next();
+  const crossing = await allocator.next();
+  assert.equal(crossing, first + 10_000, 'the block reserved ahead follows on');
+  assert.equal(reservations.length, 2, 'no reservation on demand');
+});
+
+test('a failed reservation ahead is retried when the block is needed', async () => {
+  let calls = 0;
+  const source = {
+    reserve: async (size: number) => {
+      calls++;
+      if (calls === 2) throw new Error('history unavailable');
+      return (calls - 1) * size;
+    },
+  };
+  const allocator = new SessionIdAllocator(source, () => false);
+  for (let i = 0; i < 10_000; i++) await allocator.next();
+  assert.equal(calls, 2, 'the reservation ahead was tried and failed');
+  assert.equal(await allocator.next(), 20_001, 'a new block on demand');
+  assert.equal(calls, 3);
+});
+
 const TYPES = ['web', 'representative', 'support_customer'] as const;
 const typeOf = (id: number) => TYPES[id % 3]!;
 

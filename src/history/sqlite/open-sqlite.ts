@@ -1,13 +1,15 @@
 // Opens the SQLite history file for the composition root, which hands the handle to the store. The CLI
 // (adding accounts, keys) and a running server may open the same file at once: WAL lets readers go on
-// while one writes, and busy_timeout makes a writer wait for the other's lock instead of failing.
+// while one writes. While opening (before anything is served) a writer waits for another's lock in
+// SQLite's busy handler; once open, the handle fails at once on a lock (busy_timeout 0) and the store
+// waits asynchronously instead (lock-wait.ts), so a lock held elsewhere never freezes the event loop.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GET_USER_VERSION, MIGRATIONS, setUserVersion } from './sql.ts';
 
-/** Milliseconds a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
+/** Milliseconds opening and migrating wait for another connection's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
 
 /** The schema version this code writes; a file at a higher one was migrated by newer code. */
@@ -25,6 +27,7 @@ export function openSqliteDatabase(path: string): Database.Database {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    db.pragma('busy_timeout = 0');
     return db;
   } catch (error) {
     db.close();

@@ -1,5 +1,6 @@
 // HistoryStore on an embedded SQLite file (better-sqlite3). The driver is synchronous; the methods are
-// async only to meet the interface, so a thrown error still reaches the caller as a rejection.
+// async to meet the interface, and to wait for another connection's lock without blocking the process
+// (see lock-wait.ts): every operation runs through #whenUnlocked.
 // Statements are prepared once here. Batched writes run in one IMMEDIATE transaction per call: one
 // fsync per batch instead of one per row, and the write lock is taken up front so a concurrent writer
 // (the CLI on the same file) makes this one wait rather than fail halfway.
@@ -48,6 +49,7 @@ import {
   type WebhookSubscription,
   type WebhookSubscriptionPatch,
 } from '../history-store.ts';
+import { whenUnlocked, type LockWaitOptions } from './lock-wait.ts';
 import * as sql from './sql.ts';
 
 /** Newest entries a session-log query answers when it names no limit (the interface's default). */
@@ -288,10 +290,12 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly #issueOAuthToken: (token: NewOAuthToken, maxValid: number) => boolean;
   readonly #enqueueWebhookDeliveries: (deliveries: readonly NewWebhookDelivery[]) => void;
   readonly #claimDueWebhookDeliveries: (now: number, limit: number, leaseUntil: number) => DueWebhookDeliveryRow[];
+  readonly #lockWait: LockWaitOptions;
 
   /** `db` comes from openSqliteDatabase (migrated); the store owns it from here and closes it. */
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, options: LockWaitOptions = {}) {
     this.#db = db;
+    this.#lockWait = options;
     const statements = prepareStatements(db);
     this.#statements = statements;
 
@@ -416,252 +420,340 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async createAccount(input: NewAccount): Promise<Account> {
-    const row = this.#statements.insertAccount.get({
-      username: input.username,
-      role: input.role,
-      passwordHash: input.passwordHash,
-      commandPermission: input.commandPermission ?? defaultCommandPermission(input.role),
-      createdAt: Date.now(),
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.insertAccount.get({
+        username: input.username,
+        role: input.role,
+        passwordHash: input.passwordHash,
+        commandPermission: input.commandPermission ?? defaultCommandPermission(input.role),
+        createdAt: Date.now(),
+      });
+      if (row === undefined) throw new RollcallError('conflict', `account "${input.username}" already exists`);
+      return toAccount(row);
     });
-    if (row === undefined) throw new RollcallError('conflict', `account "${input.username}" already exists`);
-    return toAccount(row);
   }
 
   async findAccount(username: string): Promise<Account | undefined> {
-    const row = this.#statements.accountByUsername.get(username);
-    return row && toAccount(row);
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.accountByUsername.get(username);
+      return row && toAccount(row);
+    });
   }
 
   async getAccount(id: number): Promise<Account | undefined> {
-    const row = this.#statements.accountById.get(id);
-    return row && toAccount(row);
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.accountById.get(id);
+      return row && toAccount(row);
+    });
   }
 
   async listAccounts(): Promise<Account[]> {
-    return this.#statements.accounts.all().map(toAccount);
+    return this.#whenUnlocked(() => {
+      return this.#statements.accounts.all().map(toAccount);
+    });
   }
 
   async removeAccount(username: string): Promise<boolean> {
-    return this.#removeAccount(username, Date.now());
+    return this.#whenUnlocked(() => {
+      return this.#removeAccount(username, Date.now());
+    });
   }
 
   async setCommandPermission(username: string, permission: CommandPermission): Promise<boolean> {
-    checkPermission(permission);
-    return this.#statements.updateCommandPermission.run({ username, permission }).changes > 0;
+    return this.#whenUnlocked(() => {
+      checkPermission(permission);
+      return this.#statements.updateCommandPermission.run({ username, permission }).changes > 0;
+    });
   }
 
   async createApiClient(input: NewApiClient): Promise<ApiClientRecord> {
-    checkPermission(input.permission);
-    const row = this.#statements.insertApiClient.get({
-      id: input.id,
-      label: input.label ?? null,
-      permission: input.permission,
-      secretHash: input.secretHash,
-      createdAt: Date.now(),
+    return this.#whenUnlocked(() => {
+      checkPermission(input.permission);
+      const row = this.#statements.insertApiClient.get({
+        id: input.id,
+        label: input.label ?? null,
+        permission: input.permission,
+        secretHash: input.secretHash,
+        createdAt: Date.now(),
+      });
+      if (row === undefined) throw new RollcallError('conflict', `an API client with id ${input.id} already exists`);
+      return toApiClient(row);
     });
-    if (row === undefined) throw new RollcallError('conflict', `an API client with id ${input.id} already exists`);
-    return toApiClient(row);
   }
 
   async findApiClient(id: string): Promise<ApiClientRecord | undefined> {
-    const row = this.#statements.liveApiClient.get(id);
-    return row && toApiClient(row);
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.liveApiClient.get(id);
+      return row && toApiClient(row);
+    });
   }
 
   async listApiClients(): Promise<ApiClientRecord[]> {
-    return this.#statements.apiClients.all().map(toApiClient);
+    return this.#whenUnlocked(() => {
+      return this.#statements.apiClients.all().map(toApiClient);
+    });
   }
 
   async revokeApiClient(id: string): Promise<boolean> {
-    return this.#revokeApiClient(id, Date.now());
+    return this.#whenUnlocked(() => {
+      return this.#revokeApiClient(id, Date.now());
+    });
   }
 
   async replaceApiClientSecret(id: string, secretHash: string): Promise<boolean> {
-    return this.#replaceApiClientSecret(id, secretHash, Date.now());
+    return this.#whenUnlocked(() => {
+      return this.#replaceApiClientSecret(id, secretHash, Date.now());
+    });
   }
 
   async issueOAuthToken(token: NewOAuthToken, maxValid: number): Promise<boolean> {
-    if (!Number.isSafeInteger(maxValid) || maxValid < 1) {
-      throw new RollcallError('invalid_parameter', `maxValid must be a positive integer, got ${maxValid}`);
-    }
-    return this.#issueOAuthToken(token, maxValid);
+    return this.#whenUnlocked(() => {
+      if (!Number.isSafeInteger(maxValid) || maxValid < 1) {
+        throw new RollcallError('invalid_parameter', `maxValid must be a positive integer, got ${maxValid}`);
+      }
+      return this.#issueOAuthToken(token, maxValid);
+    });
   }
 
   async findOAuthToken(tokenHash: string, now: number): Promise<OAuthTokenGrant | undefined> {
-    const row = this.#statements.validOAuthToken.get({ tokenHash, now });
-    return row && { client: toApiClient(row), issuedAt: row.token_issued_at, expiresAt: row.token_expires_at };
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.validOAuthToken.get({ tokenHash, now });
+      return row && { client: toApiClient(row), issuedAt: row.token_issued_at, expiresAt: row.token_expires_at };
+    });
   }
 
   async createApiKey(input: NewApiKey): Promise<ApiKeyRecord> {
-    return toApiKey(this.#createApiKey(input, Date.now()));
+    return this.#whenUnlocked(() => {
+      return toApiKey(this.#createApiKey(input, Date.now()));
+    });
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.#statements.liveApiKeyByHash.get(hash);
-    return row && toApiKey(row);
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.liveApiKeyByHash.get(hash);
+      return row && toApiKey(row);
+    });
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
-    return this.#statements.apiKeys.all().map(toApiKey);
+    return this.#whenUnlocked(() => {
+      return this.#statements.apiKeys.all().map(toApiKey);
+    });
   }
 
   async revokeApiKey(id: number): Promise<boolean> {
-    return this.#statements.revokeApiKey.run({ id, revokedAt: Date.now() }).changes > 0;
+    return this.#whenUnlocked(() => {
+      return this.#statements.revokeApiKey.run({ id, revokedAt: Date.now() }).changes > 0;
+    });
   }
 
   async recordUsers(records: readonly UserRecord[]): Promise<void> {
-    if (records.length > 0) this.#recordUsers(records);
+    return this.#whenUnlocked(() => {
+      if (records.length > 0) this.#recordUsers(records);
+    });
   }
 
   async getUser(id: string): Promise<UserRecord | undefined> {
-    const row = this.#statements.user.get(id);
-    return row && toUserRecord(row);
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.user.get(id);
+      return row && toUserRecord(row);
+    });
   }
 
   async listUsersSeenSince(since: number, limit?: number): Promise<UserRecord[]> {
-    const rows = this.#statements.usersSeenSince.all({
-      since,
-      limit: limit === undefined ? NO_LIMIT : checkLimit(limit),
+    return this.#whenUnlocked(() => {
+      const rows = this.#statements.usersSeenSince.all({
+        since,
+        limit: limit === undefined ? NO_LIMIT : checkLimit(limit),
+      });
+      return rows.map(toUserRecord);
     });
-    return rows.map(toUserRecord);
   }
 
   async appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void> {
-    if (writes.length > 0) this.#appendSessionLog(writes);
+    return this.#whenUnlocked(() => {
+      if (writes.length > 0) this.#appendSessionLog(writes);
+    });
   }
 
   async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number> {
-    return this.#statements.endOpenSessionsOfNode.run({ nodeId, endedAt, endReason }).changes;
+    return this.#whenUnlocked(() => {
+      return this.#statements.endOpenSessionsOfNode.run({ nodeId, endedAt, endReason }).changes;
+    });
   }
 
   async listSessionLog(query: SessionLogQuery = {}): Promise<SessionLogEntry[]> {
-    const limit = checkLimit(query.limit ?? DEFAULT_SESSION_LOG_LIMIT);
-    const rows =
-      query.userId === undefined
-        ? this.#statements.sessionLog.all({ limit })
-        : this.#statements.sessionLogOfUser.all({ userId: query.userId, limit });
-    return rows.map(toSessionLogEntry);
+    return this.#whenUnlocked(() => {
+      const limit = checkLimit(query.limit ?? DEFAULT_SESSION_LOG_LIMIT);
+      const rows =
+        query.userId === undefined
+          ? this.#statements.sessionLog.all({ limit })
+          : this.#statements.sessionLogOfUser.all({ userId: query.userId, limit });
+      return rows.map(toSessionLogEntry);
+    });
   }
 
   async createWebhook(input: NewWebhookSubscription): Promise<WebhookSubscription> {
-    const row = this.#statements.insertWebhook.get({
-      url: input.url,
-      eventTypes: eventTypesColumn(input.events),
-      secret: input.secret,
-      createdAt: Date.now(),
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.insertWebhook.get({
+        url: input.url,
+        eventTypes: eventTypesColumn(input.events),
+        secret: input.secret,
+        createdAt: Date.now(),
+      });
+      if (row === undefined) throw new RollcallError('internal', 'the new webhook subscription was not stored');
+      return toWebhook(row);
     });
-    if (row === undefined) throw new RollcallError('internal', 'the new webhook subscription was not stored');
-    return toWebhook(row);
   }
 
   async getWebhook(id: number): Promise<WebhookSubscription | undefined> {
-    const row = this.#statements.webhook.get(id);
-    return row && toWebhook(row);
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.webhook.get(id);
+      return row && toWebhook(row);
+    });
   }
 
   async listWebhooks(): Promise<WebhookSubscription[]> {
-    return this.#statements.webhooks.all().map(toWebhook);
+    return this.#whenUnlocked(() => {
+      return this.#statements.webhooks.all().map(toWebhook);
+    });
   }
 
   async updateWebhook(id: number, patch: WebhookSubscriptionPatch): Promise<WebhookSubscription | undefined> {
-    const row = this.#statements.updateWebhook.get({
-      id,
-      url: patch.url ?? null,
-      eventTypes: patch.events === undefined ? null : eventTypesColumn(patch.events),
-      active: patch.active === undefined ? null : Number(patch.active),
-      disabledReason: patch.disabledReason ?? null,
+    return this.#whenUnlocked(() => {
+      const row = this.#statements.updateWebhook.get({
+        id,
+        url: patch.url ?? null,
+        eventTypes: patch.events === undefined ? null : eventTypesColumn(patch.events),
+        active: patch.active === undefined ? null : Number(patch.active),
+        disabledReason: patch.disabledReason ?? null,
+      });
+      return row && toWebhook(row);
     });
-    return row && toWebhook(row);
   }
 
   async removeWebhook(id: number): Promise<boolean> {
-    return this.#statements.deleteWebhook.run(id).changes > 0;
+    return this.#whenUnlocked(() => {
+      return this.#statements.deleteWebhook.run(id).changes > 0;
+    });
   }
 
   async enqueueWebhookDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
-    if (deliveries.some((delivery) => !isPresenceChangeType(delivery.eventType))) {
-      throw new RollcallError('invalid_parameter', `a webhook delivery's event type must be one of ${PRESENCE_CHANGE_TYPES.join(', ')}`);
-    }
-    if (deliveries.length > 0) this.#enqueueWebhookDeliveries(deliveries);
+    return this.#whenUnlocked(() => {
+      if (deliveries.some((delivery) => !isPresenceChangeType(delivery.eventType))) {
+        throw new RollcallError('invalid_parameter', `a webhook delivery's event type must be one of ${PRESENCE_CHANGE_TYPES.join(', ')}`);
+      }
+      if (deliveries.length > 0) this.#enqueueWebhookDeliveries(deliveries);
+    });
   }
 
   async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number): Promise<DueWebhookDelivery[]> {
-    if (checkLimit(limit) === 0) return [];
-    return this.#claimDueWebhookDeliveries(now, limit, leaseUntil).map((row) => ({
-      delivery: toWebhookDelivery(row),
-      url: row.target_url,
-      secret: row.target_secret,
-    }));
+    return this.#whenUnlocked(() => {
+      if (checkLimit(limit) === 0) return [];
+      return this.#claimDueWebhookDeliveries(now, limit, leaseUntil).map((row) => ({
+        delivery: toWebhookDelivery(row),
+        url: row.target_url,
+        secret: row.target_secret,
+      }));
+    });
   }
 
   async nextWebhookAttemptAt(): Promise<number | undefined> {
-    return this.#statements.nextWebhookAttempt.get()?.at ?? undefined;
+    return this.#whenUnlocked(() => {
+      return this.#statements.nextWebhookAttempt.get()?.at ?? undefined;
+    });
   }
 
   async recordWebhookAttempt(id: string, outcome: WebhookAttemptOutcome): Promise<boolean> {
-    const changes = this.#statements.recordWebhookAttempt.run({
-      id,
-      status: outcome.status,
-      at: outcome.at,
-      statusCode: outcome.statusCode ?? null,
-      error: outcome.error ?? null,
-      nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-    }).changes;
-    return changes > 0;
+    return this.#whenUnlocked(() => {
+      const changes = this.#statements.recordWebhookAttempt.run({
+        id,
+        status: outcome.status,
+        at: outcome.at,
+        statusCode: outcome.statusCode ?? null,
+        error: outcome.error ?? null,
+        nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+      }).changes;
+      return changes > 0;
+    });
   }
 
   async deferWebhookDeliveries(subscriptionId: number, until: number): Promise<number> {
-    return this.#statements.deferWebhookDeliveries.run({ subscriptionId, until }).changes;
+    return this.#whenUnlocked(() => {
+      return this.#statements.deferWebhookDeliveries.run({ subscriptionId, until }).changes;
+    });
   }
 
   async listWebhookDeliveries(subscriptionId: number, query: WebhookDeliveryQuery = {}): Promise<WebhookDelivery[]> {
-    const limit = checkLimit(query.limit ?? DEFAULT_WEBHOOK_DELIVERY_LIMIT);
-    const rows =
-      query.status === undefined
-        ? this.#statements.webhookDeliveries.all({ subscriptionId, limit })
-        : this.#statements.webhookDeliveriesByStatus.all({ subscriptionId, status: query.status, limit });
-    return rows.map(toWebhookDelivery);
+    return this.#whenUnlocked(() => {
+      const limit = checkLimit(query.limit ?? DEFAULT_WEBHOOK_DELIVERY_LIMIT);
+      const rows =
+        query.status === undefined
+          ? this.#statements.webhookDeliveries.all({ subscriptionId, limit })
+          : this.#statements.webhookDeliveriesByStatus.all({ subscriptionId, status: query.status, limit });
+      return rows.map(toWebhookDelivery);
+    });
   }
 
   async countPendingWebhookDeliveries(): Promise<number> {
-    return this.#statements.countPendingWebhookDeliveries.get()?.count ?? 0;
+    return this.#whenUnlocked(() => {
+      return this.#statements.countPendingWebhookDeliveries.get()?.count ?? 0;
+    });
   }
 
   async expireWebhookDeliveries(createdBefore: number, now: number, error: string): Promise<number> {
-    return this.#statements.expireWebhookDeliveries.run({ createdBefore, now, error }).changes;
+    return this.#whenUnlocked(() => {
+      return this.#statements.expireWebhookDeliveries.run({ createdBefore, now, error }).changes;
+    });
   }
 
   async pruneWebhookDeliveries(finishedBefore: number): Promise<number> {
-    return this.#statements.deleteFinishedWebhookDeliveries.run(finishedBefore).changes;
+    return this.#whenUnlocked(() => {
+      return this.#statements.deleteFinishedWebhookDeliveries.run(finishedBefore).changes;
+    });
   }
 
   async getSetting(key: string): Promise<string | undefined> {
-    return this.#statements.setting.get(key)?.value;
+    return this.#whenUnlocked(() => {
+      return this.#statements.setting.get(key)?.value;
+    });
   }
 
   async setSetting(key: string, value: string): Promise<void> {
-    this.#statements.upsertSetting.run({ key, value });
+    return this.#whenUnlocked(() => {
+      this.#statements.upsertSetting.run({ key, value });
+    });
   }
 
   async recordPresenceSample(sample: PresenceSample, keepSince: number): Promise<void> {
-    this.#recordPresenceSample(sample, keepSince);
+    return this.#whenUnlocked(() => {
+      this.#recordPresenceSample(sample, keepSince);
+    });
   }
 
   async listPresenceSamples(since: number): Promise<PresenceSample[]> {
-    return this.#statements.presenceSamplesSince.all(since).map((row) => ({ ...row }));
+    return this.#whenUnlocked(() => {
+      return this.#statements.presenceSamplesSince.all(since).map((row) => ({ ...row }));
+    });
   }
 
   async advanceCounter(name: string, by: number): Promise<number> {
-    if (!Number.isSafeInteger(by)) {
-      throw new RollcallError('invalid_parameter', `counter step must be an integer, got ${by}`);
-    }
-    const row = this.#statements.advanceCounter.get({ name, by });
-    if (row === undefined) throw new RollcallError('internal', `counter "${name}" answered no value`);
-    return row.value - by;
+    return this.#whenUnlocked(() => {
+      if (!Number.isSafeInteger(by)) {
+        throw new RollcallError('invalid_parameter', `counter step must be an integer, got ${by}`);
+      }
+      const row = this.#statements.advanceCounter.get({ name, by });
+      if (row === undefined) throw new RollcallError('internal', `counter "${name}" answered no value`);
+      return row.value - by;
+    });
   }
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  #whenUnlocked<T>(operation: () => T): Promise<T> {
+    return whenUnlocked(operation, this.#lockWait);
   }
 }
 
