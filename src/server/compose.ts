@@ -92,6 +92,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   const events = new EventHub(presence, createEventBacklog(config.liveStore, { capacity: config.streamBacklog }), logFault);
   events.start();
   const webhooks = new Webhooks(history, events, {
+    origin: dataDir.nodeId,
     concurrency: config.webhookConcurrency,
     timeoutMs: config.webhookTimeoutMs,
     retryBaseMs: config.webhookRetryBaseMs,

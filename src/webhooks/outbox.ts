@@ -3,11 +3,11 @@
 // on a timer, so the ingest path that caused the change never waits for a disk write, let alone a
 // receiver. Subscriptions are re-read every second (the CLI may change them from another process)
 // and at once when this process changes them.
-// One node for now. In a cluster every node hears every change (the live store's feed), so a shared
-// setup must enqueue each change on one node only, the one that made it, which the feed does not say yet.
-import { randomUUID } from 'node:crypto';
+// Each delivery's id is derived from the change and the subscription (delivery-id.ts), so enqueueing
+// the same change twice, from a retry or from another node, leaves one entry in the outbox.
 import type { NewWebhookDelivery, WebhookStore, WebhookSubscription } from '../history/history-store.ts';
 import type { StreamEvent } from '../stream/event-backlog.ts';
+import { deliveryId } from './delivery-id.ts';
 
 /** Milliseconds between outbox writes: a delivery starts at most this much after its change. */
 const FLUSH_MS = 100;
@@ -20,6 +20,11 @@ const REFRESH_MS = 1_000;
 const MAX_UNWRITTEN = 100_000;
 
 export interface OutboxOptions {
+  /**
+   * Where the stream's event ids are numbered: ids from one origin never repeat. A node numbers its
+   * own changes, so today this is the node id.
+   */
+  origin: string;
   onError: (error: unknown, context: string) => void;
   /** Called after deliveries were written, so the worker looks at once instead of at its next poll. */
   onWritten?: () => void;
@@ -78,7 +83,7 @@ export class WebhookOutbox {
   accept(event: StreamEvent): void {
     for (const subscription of this.active) {
       if (!subscription.events.includes(event.type)) continue;
-      const id = randomUUID();
+      const id = deliveryId(this.options.origin, event.id, subscription.id);
       this.unwritten.push({ id, subscriptionId: subscription.id, eventType: event.type, payload: deliveryBody(event, id), createdAt: this.now() });
     }
     if (this.unwritten.length > MAX_UNWRITTEN) {

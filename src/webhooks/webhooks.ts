@@ -7,6 +7,8 @@ import { WebhookOutbox } from './outbox.ts';
 import { WebhookWorker, type WorkerOptions } from './worker.ts';
 
 export interface WebhooksOptions extends Omit<WorkerOptions, 'onDisabled'> {
+  /** Where event ids are numbered (see OutboxOptions.origin). */
+  origin: string;
   /** Told the number of pending deliveries every few seconds (the metrics' webhook backlog). */
   onBacklog?: (pending: number) => void;
 }
@@ -30,6 +32,7 @@ export class Webhooks {
   ) {
     this.worker = new WebhookWorker(history, { ...options, onDisabled: () => this.outbox.refresh() });
     this.outbox = new WebhookOutbox(history, {
+      origin: options.origin,
       onError: options.onError,
       onWritten: () => this.worker.kick(),
       ...(options.now && { now: options.now }),
