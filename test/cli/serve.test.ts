@@ -1,47 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { BIN, cliEnv, runCli, tempDataDir } from './cli-process.ts';
-
-/** Deadline for the server to start, and for it to stop after SIGTERM (a cold start compiles with tsx). */
-const DEADLINE_MS = 30_000;
-
-/** Resolves with the stdout seen so far once `pattern` matches it; rejects on exit or at the deadline. */
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    let errors = '';
-    const done = (finish: () => void) => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onError);
-      child.off('exit', onExit);
-      finish();
-    };
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
-      if (pattern.test(seen)) done(() => resolve(seen));
-    };
-    const onError = (chunk: Buffer) => (errors += chunk.toString('utf8'));
-    const onExit = (code: number | null) => done(() => reject(new Error(`server exited (${code}) before ${pattern}:\n${seen}${errors}`)));
-    const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${DEADLINE_MS} ms:\n${seen}${errors}`))), DEADLINE_MS);
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onError);
-    child.once('exit', onExit);
-  });
-}
-
-function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`still running ${DEADLINE_MS} ms after SIGTERM`)), DEADLINE_MS);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
-}
+import { waitForExit, waitForOutput } from '../helpers/rollcall-process.ts';
 
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
