@@ -18,7 +18,7 @@ import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { EVENT_LOG_LIMIT, sessionConnections, type SessionEvent } from '../../src/core/model.ts';
-import { heartbeatFramesChannel, type HeartbeatFramesMessage } from '../../src/ingest/ws-route.ts';
+import { heartbeatFramesChannel, type HeartbeatFramesMessage } from '../../src/ingest/socket-sessions.ts';
 import { createRollcall } from '../../src/server/compose.ts';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_ADMIN_PASSWORD, BENCH_INGEST_KEY, BENCH_TOKEN_SECRET } from '../lib/constants.ts';

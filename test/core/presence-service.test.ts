@@ -12,6 +12,7 @@ import type { HistoryStore } from '../../src/history/history-store.ts';
 import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
 import { openSqliteDatabase } from '../../src/history/sqlite/open-sqlite.ts';
 import { MemoryLiveStore } from '../../src/live/memory/memory-live-store.ts';
+import { coreOptions } from '../helpers/core.ts';
 import { openBody } from '../helpers/sessions.ts';
 
 const INGEST: Actor = { kind: 'ingest' };
@@ -31,20 +32,12 @@ describe('PresenceService', () => {
     history = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'h.db')));
     live = new MemoryLiveStore();
     clock = 1_700_000_000_000;
-    presence = new PresenceService(live, history, {
-      nodeId: 'node-1',
-      nodeRole: 'master',
-      sessionTtlMs: 90_000,
-      wsHeartbeatMs: 15_000,
-      wsResumeGraceMs: 10_000,
-      offlineWindowMs: 86_400_000,
-      sweepIntervalMs: 1_000,
-      historyFlushMs: 60_000,
+    presence = new PresenceService(live, history, coreOptions({
       now: () => clock,
       onError: (error) => {
         throw error;
       },
-    });
+    }));
     changes = [];
     presence.subscribe((c) => changes.push(c));
   });

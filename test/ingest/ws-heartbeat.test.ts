@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { PresenceChange } from '../../src/core/model.ts';
 import { CloseCode } from '../../src/ingest/protocol.ts';
-import { heartbeatFramesChannel, type HeartbeatFramesMessage } from '../../src/ingest/ws-route.ts';
+import { heartbeatFramesChannel, type HeartbeatFramesMessage } from '../../src/ingest/socket-sessions.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { RawClient } from './raw-ws-client.ts';
 

@@ -1,0 +1,170 @@
+// SocketSessions on its own: a plain `ws` server hands it real sockets, a real core (memory live store,
+// SQLite history) holds the sessions, and the test runs the ping rounds itself, so the lifecycle (who
+// is pinged, when a quiet socket ends, what a close or a shutdown does to a session) is exact.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { RollcallError } from '../../src/core/errors.ts';
+import type { PresenceChange } from '../../src/core/model.ts';
+import { PresenceService } from '../../src/core/presence-service.ts';
+import { openSqliteDatabase } from '../../src/history/sqlite/open-sqlite.ts';
+import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
+import { CloseCode } from '../../src/ingest/protocol.ts';
+import { SocketSessions } from '../../src/ingest/socket-sessions.ts';
+import { MemoryLiveStore } from '../../src/live/memory/memory-live-store.ts';
+import { coreOptions } from '../helpers/core.ts';
+import { waitFor } from '../helpers/server.ts';
+import { RawClient } from './raw-ws-client.ts';
+
+const TOKEN = 'a-good-ingest-credential';
+const PLAIN_HB = '{"type":"hb"}';
+
+describe('SocketSessions', () => {
+  let dir: string;
+  let history: SqliteHistoryStore;
+  let presence: PresenceService;
+  let sessions: SocketSessions;
+  let server: WebSocketServer;
+  let url: string;
+  let changes: PresenceChange[];
+  let errors: unknown[];
+  const clients: RawClient[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rollcall-sockets-'));
+    history = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'h.db')));
+    errors = [];
+    presence = new PresenceService(new MemoryLiveStore(), history, coreOptions({
+      onError: (error) => errors.push(error),
+    }));
+    changes = [];
+    presence.subscribe((change) => changes.push(change));
+    sessions = new SocketSessions({
+      presence,
+      // The one credential these tests present; anything else is refused as Credentials would.
+      credentials: {
+        ingestActor: async (_header, token) => {
+          if (token !== TOKEN) throw new RollcallError('unauthorized', 'the token is not valid');
+          return { kind: 'ingest' };
+        },
+      },
+      heartbeatMs: 15_000,
+      logError: (error) => errors.push(error),
+      pingTimer: false,
+    });
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    server.on('connection', (socket: WebSocket, request) => sessions.accept(socket, { remoteAddress: request.socket.remoteAddress ?? '', authorization: undefined }));
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.socket.terminate();
+    await sessions.shutdown();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await presence.stop();
+    await history.close();
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(errors, [], 'no fault was logged');
+  });
+
+  /** A client bound to a fresh session of `userId`; `autoPong: false` makes it deaf to pings. */
+  async function bound(userId: string, options: { autoPong?: boolean } = {}) {
+    const client = new RawClient(url, { autoPong: options.autoPong ?? true });
+    clients.push(client);
+    let pings = 0;
+    client.socket.on('ping', () => pings++);
+    await client.opened();
+    client.send({ type: 'hello', token: TOKEN, session: { user: { id: userId, name: userId, type: 'staff' }, clientType: 'web' } });
+    const welcome = await client.next('welcome');
+    return { client, id: welcome.sessionId as number, pings: () => pings };
+  }
+
+  /** A ping round, then a turn for the pings and pongs to cross the loopback. */
+  async function round(): Promise<void> {
+    sessions.pingRound();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  test('a socket deaf to two pings in a row is ended as ping_timeout; one that answers stays', async () => {
+    const deaf = await bound('deaf', { autoPong: false });
+    const answering = await bound('answering');
+    await round(); // the hello was their sign of life for this round: no ping yet
+    assert.equal(deaf.pings(), 0);
+    await round();
+    assert.equal(deaf.pings(), 1);
+    assert.equal(answering.pings(), 1);
+    assert.equal(deaf.client.closed, undefined, 'one missed ping is forgiven');
+    await round();
+    assert.deepEqual(await deaf.client.closedWith(), { code: CloseCode.sessionEnded, reason: 'ping_timeout' });
+    await waitFor(() => changes.some((c) => c.type === 'session.ended' && c.session.id === deaf.id && c.reason === 'ping_timeout'), {
+      what: 'the deaf session to end',
+    });
+    await round();
+    assert.equal(answering.client.closed, undefined);
+    assert.ok(await presence.getSession(answering.id));
+    assert.equal(sessions.size, 1);
+  });
+
+  test('a socket that sent a frame since the last round is not pinged, and its session is kept alive', async () => {
+    const talker = await bound('talker', { autoPong: false });
+    for (let i = 0; i < 3; i++) {
+      const before = (await presence.getSession(talker.id))!.lastActivityAt;
+      await waitFor(() => Date.now() > before, { what: 'the clock to move' });
+      talker.client.send(PLAIN_HB);
+      await waitFor(async () => (await presence.getSession(talker.id))!.lastActivityAt > before, { what: 'the heartbeat' });
+      await round();
+    }
+    assert.equal(talker.pings(), 0, 'never pinged: it spoke before every round');
+    assert.equal(talker.client.closed, undefined);
+  });
+
+  test('a closed socket leaves its session waiting for a resume, which binds it to the new socket', async () => {
+    const first = await bound('mover');
+    const welcome = first.client.frames.find((f) => f.type === 'welcome')!;
+    first.client.socket.close();
+    await waitFor(async () => (await presence.getSession(first.id))?.detached, { what: 'the session to wait for a resume' });
+    assert.equal(sessions.size, 0);
+
+    const second = new RawClient(url);
+    clients.push(second);
+    await second.opened();
+    second.send({ type: 'resume', resumeToken: welcome.resumeToken });
+    assert.equal((await second.next('welcome')).sessionId, first.id, 'the same session id');
+    assert.equal((await presence.getSession(first.id))?.detached, false);
+    assert.deepEqual(changes.filter((c) => c.type === 'user.offline' || c.type === 'session.ended'), [], 'no leave, no end');
+  });
+
+  test('a session ended elsewhere is told why and its socket closed', async () => {
+    const target = await bound('target');
+    await presence.end(target.id, { kind: 'account', username: 'ops', role: 'admin' });
+    assert.deepEqual((await target.client.next('ended')).reason, 'ended_by_admin');
+    assert.deepEqual(await target.client.closedWith(), { code: CloseCode.sessionEnded, reason: 'ended_by_admin' });
+  });
+
+  test('shutdown touches heartbeats already read and releases sockets, so their close detaches nothing', async () => {
+    const staying = await bound('staying');
+    staying.client.send(PLAIN_HB);
+    await waitFor(() => sessions.size === 1 && staying.client.frames.length === 1, { what: 'the heartbeat to arrive' });
+    await sessions.shutdown();
+    staying.client.socket.close();
+    await staying.client.closedWith();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await presence.getSession(staying.id))?.detached, false, 'the core decides what becomes of it, not the close');
+  });
+
+  test('a wrong credential is refused with an error frame and the unauthorized close', async () => {
+    const client = new RawClient(url);
+    clients.push(client);
+    await client.opened();
+    client.send({ type: 'hello', token: 'wrong', session: { user: { id: 'x', name: 'x', type: 'staff' }, clientType: 'web' } });
+    assert.equal((await client.next('error')).code, 'unauthorized');
+    assert.equal((await client.closedWith()).code, CloseCode.unauthorized);
+    assert.deepEqual(changes, []);
+  });
+});
