@@ -2,10 +2,11 @@
 // PostgreSQL database at databaseUrl (migrated before the store is built on it). Kept apart from the
 // composition root so CLI commands that manage accounts and keys load neither Fastify nor the core.
 import type { Config } from '../config/schema.ts';
+import { RollcallError } from '../core/errors.ts';
 import { createHistoryStore, type HistoryHandles } from '../history/factory.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import { redactDatabaseUrl, scrubPassword } from '../history/postgres/database-url.ts';
-import { migratePostgres, SchemaTooNewError } from '../history/postgres/migrate.ts';
+import { migratePostgres } from '../history/postgres/migrate.ts';
 import { createPostgresPool } from '../history/postgres/open-postgres.ts';
 import { openSqliteDatabase } from '../history/sqlite/open-sqlite.ts';
 import { openDataDir, type DataDir } from './data-dir.ts';
@@ -55,11 +56,13 @@ async function openHandles(config: Config, dataDir: DataDir, onError: (error: Er
   }
 }
 
-/** Says which database could not be opened, without its password, keeping a schema refusal as it is. */
-function describeOpenFailure(error: unknown, url: string): Error {
-  if (error instanceof SchemaTooNewError) return error;
+/**
+ * Says which database could not be opened and why, without its password. Unreachable, refused or
+ * migrated by newer code, it is the deployment's state rather than a bug: the CLI prints it as it is.
+ */
+function describeOpenFailure(error: unknown, url: string): RollcallError {
   const reason = scrubPassword(errorText(error), url);
-  return new Error(`cannot open the history database ${redactDatabaseUrl(url)}: ${reason}`);
+  return new RollcallError('unavailable', `cannot open the history database ${redactDatabaseUrl(url)}: ${reason}`);
 }
 
 /** Node reports a refused connection to a host with several addresses as an AggregateError without a message. */

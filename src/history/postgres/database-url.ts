@@ -16,7 +16,8 @@ export function databaseUrlProblem(databaseUrl: string): string | undefined {
   } catch {
     return 'is not a URL: expected postgres://user:password@host/database or postgresql:///database?host=/socket/dir';
   }
-  if (!SCHEMES.includes(url.protocol)) return `must start with postgres:// or postgresql://, not ${url.protocol}//`;
+  // Not even the scheme is quoted: in a mistyped value it may well be the start of a password.
+  if (!SCHEMES.includes(url.protocol)) return 'must start with postgres:// or postgresql://';
   if (url.hostname === '' && !url.searchParams.has('host')) {
     return 'names no host: give one (postgres://user:password@host/database) or a socket directory (?host=/path)';
   }
@@ -27,16 +28,13 @@ export function databaseUrlProblem(databaseUrl: string): string | undefined {
 const SECRET_PARAMS = ['password', 'sslpassword'];
 
 /**
- * The URL with its password replaced by `***`, for logs and error messages. A string that is not a URL
- * is not shown at all: where a password begins and ends in it is anyone's guess.
+ * The URL with its password replaced by `***`, for logs and error messages. A string that is not a
+ * usable PostgreSQL URL is not shown at all: `user:secret@host` parses as a URL of scheme `user:`, and
+ * where a password begins and ends in such a string is anyone's guess.
  */
 export function redactDatabaseUrl(databaseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(databaseUrl);
-  } catch {
-    return '(an unreadable database URL)';
-  }
+  if (databaseUrlProblem(databaseUrl) !== undefined) return '(an unusable database URL)';
+  const url = new URL(databaseUrl);
   if (url.password !== '') url.password = '***';
   for (const name of SECRET_PARAMS) if (url.searchParams.has(name)) url.searchParams.set(name, '***');
   return url.toString();
