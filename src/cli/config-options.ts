@@ -2,8 +2,9 @@
 // A flag's name is derived from its schema key (`sessionTtl` → `--session-ttl`), and load.ts names a
 // flag the same way in its errors, so the two can never disagree. Values stay strings here: the zod
 // schema alone parses and checks them, with the same messages as for the file and the environment.
-// Secrets (adminPassword, ingestKey, tokenSecret) have no flags on purpose: argv is visible to every
-// user of the machine (`ps`), so they come from the config file or ROLLCALL_* variables only.
+// Secrets (adminPassword, ingestKey, tokenSecret, and databaseUrl, which may hold a password) have no
+// flags on purpose: argv is visible to every user of the machine (`ps`), so they come from the config
+// file or ROLLCALL_* variables only.
 import { Option } from 'commander';
 import { envName } from '../config/load.ts';
 import { configSchema, type Config } from '../config/schema.ts';

@@ -2,6 +2,7 @@
 // (`--config`), from a ROLLCALL_* environment variable (the name is the key in UPPER_SNAKE case) and
 // from a CLI flag, in that order of precedence (see load.ts). Units are in the names or comments.
 import { z } from 'zod';
+import { databaseUrlProblem } from '../history/postgres/database-url.ts';
 
 /** Who may scrape GET /metrics (see observability/metrics-route.ts). */
 export const METRICS_ACCESS = ['loopback', 'credentials', 'open'] as const;
@@ -48,8 +49,24 @@ export const configSchema = z
     trustProxy: z.union([flag, z.string().min(1)]).default(false),
     /** Where live sessions are kept. `memory` serves one node. */
     liveStore: z.enum(['memory']).default('memory'),
-    /** Where history is kept. */
-    historyStore: z.enum(['sqlite']).default('sqlite'),
+    /**
+     * Where history is kept: `sqlite` (a file in the data dir, one node) or `postgres` (a database at
+     * databaseUrl, shared by every node of a cluster).
+     */
+    historyStore: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /**
+     * PostgreSQL connection URL, required when historyStore is `postgres`: `postgres://user:password@host/db`,
+     * or a unix socket directory as `postgresql:///db?host=/var/run/postgresql`. It carries a password,
+     * so it has no CLI flag (argv is visible to every user of the machine) and is never shown unredacted.
+     */
+    databaseUrl: z
+      .string()
+      .superRefine((value, ctx) => {
+        // The message describes the problem without quoting the value: it may hold a password.
+        const problem = databaseUrlProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     /** This node's role in a cluster; a single node is `master`. */
     nodeRole: z.enum(['master', 'traffic']).default('master'),
     /**
@@ -112,7 +129,16 @@ export const configSchema = z
     metricsAccess: z.enum(METRICS_ACCESS).default('loopback'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.historyStore === 'postgres' && config.databaseUrl === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['databaseUrl'],
+        message: 'is required when historyStore is postgres: set ROLLCALL_DATABASE_URL (or databaseUrl in the config file)',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -50,7 +50,19 @@ export interface RollcallOptions {
 }
 
 export async function createRollcall(config: Config, options: RollcallOptions = {}): Promise<Rollcall> {
-  const { history, dataDir } = await openHistory(config);
+  let app: FastifyInstance | undefined;
+  /**
+   * Faults of background work (sweeps, history writes, samples, deliveries, idle database connections)
+   * that have no caller to tell. Before the app and its logger exist, only the history database can
+   * fail this way; stderr then.
+   */
+  const logFault = (error: unknown, context: string) => {
+    if (app) app.log.error({ err: error }, `${context} failed`);
+    else process.stderr.write(`rollcall: ${context} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  };
+  const { history, dataDir } = await openHistory(config, {
+    onError: (error) => logFault(error, 'an idle history database connection'),
+  });
   const firstStart = await bootstrap(history, {
     ...(config.adminPassword !== undefined && { adminPassword: config.adminPassword }),
     ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
@@ -62,9 +74,6 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     // Nothing of this node's can be live after a start; rows a crash left open end here.
     await history.endOpenSessions(dataDir.nodeId, Date.now(), 'node_lost');
   }
-  let app: FastifyInstance | undefined;
-  /** Faults of background work (sweeps, history writes, samples, deliveries) that have no caller to tell. */
-  const logFault = (error: unknown, context: string) => app?.log.error({ err: error }, `${context} failed`);
   const presence = new PresenceService(live, history, {
     nodeId: dataDir.nodeId,
     nodeRole: config.nodeRole,

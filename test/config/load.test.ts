@@ -67,3 +67,43 @@ test('.env.example documents every setting', () => {
   const example = readFileSync(join(import.meta.dirname, '../../.env.example'), 'utf8');
   for (const key of CONFIG_KEYS) assert.match(example, new RegExp(`^#? ?${envName(key)}=`, 'm'), `${envName(key)} is missing`);
 });
+
+test('historyStore postgres needs databaseUrl, and the refusal names the setting', () => {
+  assert.equal(loadConfig().historyStore, 'sqlite');
+  assert.throws(
+    () => loadConfig({ env: { ROLLCALL_HISTORY_STORE: 'postgres' } }),
+    (e: Error) => e instanceof ConfigError && /databaseUrl: is required when historyStore is postgres/.test(e.message) && /ROLLCALL_DATABASE_URL/.test(e.message),
+  );
+  const config = loadConfig({ env: { ROLLCALL_HISTORY_STORE: 'postgres', ROLLCALL_DATABASE_URL: 'postgresql:///rollcall?host=/var/run/postgresql' } });
+  assert.equal(config.historyStore, 'postgres');
+  assert.equal(config.databaseUrl, 'postgresql:///rollcall?host=/var/run/postgresql');
+  assert.throws(() => loadConfig({ env: { ROLLCALL_HISTORY_STORE: 'mysql' } }), /ROLLCALL_HISTORY_STORE/);
+});
+
+test('a malformed database URL is refused without showing its password', () => {
+  const password = 's3cr3t-Pa55word';
+  const refused = [
+    `postgres://rollcall:${password}@`, // no host
+    `mysql://rollcall:${password}@db.example.test/rollcall`,
+    `rollcall:${password}@db.example.test/rollcall`, // no scheme: not a URL
+    `postgresql:///rollcall?password=${password}`, // neither host nor socket dir
+  ];
+  for (const url of refused) {
+    for (const sources of [{ env: { ROLLCALL_DATABASE_URL: url } }, { file: writeJson('db.json', { historyStore: 'postgres', databaseUrl: url }) }]) {
+      assert.throws(
+        () => loadConfig(sources),
+        (e: Error) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, /ROLLCALL_DATABASE_URL|databaseUrl in /, 'names the setting');
+          assert.ok(!e.message.includes(password), `no password in: ${e.message}`);
+          return true;
+        },
+        url,
+      );
+    }
+  }
+  // Well-formed ones pass: a host, or a socket directory.
+  for (const url of [`postgres://rollcall:${password}@db.example.test:5432/rollcall`, 'postgresql:///rollcall?host=/run/postgresql']) {
+    assert.equal(loadConfig({ env: { ROLLCALL_DATABASE_URL: url } }).databaseUrl, url);
+  }
+});

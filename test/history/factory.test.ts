@@ -17,3 +17,8 @@ test('createHistoryStore builds a working SQLite store on the handle it is given
   await store.setSetting('k', 'v');
   assert.equal(await store.getSetting('k'), 'v');
 });
+
+test('createHistoryStore refuses a kind whose handle was not opened', () => {
+  assert.throws(() => createHistoryStore('postgres', {}), /postgres history store needs an open postgres handle/);
+  assert.throws(() => createHistoryStore('sqlite', {}), /sqlite history store needs an open sqlite handle/);
+});
