@@ -60,12 +60,22 @@ export interface QuerySizes {
   uncachedAnswersPerPoller: number;
 }
 
+export interface HistorySizes {
+  /** Users in one flush of last-seen updates (the history writer's batch). */
+  users: number;
+  /** Session-log writes per round: half starts, half their ends, each half one batch. */
+  sessionLogWrites: number;
+  /** Rounds, each writing the same to SQLite and PostgreSQL. */
+  rounds: number;
+}
+
 export interface Sizes {
   profile: Profile;
   registry: RegistrySizes;
   ws: WsSizes;
   http: HttpSizes;
   queries: QuerySizes;
+  history: HistorySizes;
 }
 
 export const SIZES: Record<Profile, Sizes> = {
@@ -75,6 +85,7 @@ export const SIZES: Record<Profile, Sizes> = {
     ws: { connections: 15_000, processes: 6, concurrency: 50, rounds: 6, warmMs: 700, measureMs: 2_000, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 20 },
     http: { sessions: 10_000, seconds: 3, rounds: 5, connections: 50, batchSize: 10_000, batchConnections: 4 },
     queries: { sessions: 10_000, latencyRequests: 200, pollers: 50, pollSeconds: 5, uncachedAnswersPerPoller: 3 },
+    history: { users: 10_000, sessionLogWrites: 10_000, rounds: 15 },
   },
   quick: {
     profile: 'quick',
@@ -82,6 +93,7 @@ export const SIZES: Record<Profile, Sizes> = {
     ws: { connections: 600, processes: 3, concurrency: 50, rounds: 2, warmMs: 300, measureMs: 700, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 6 },
     http: { sessions: 5_000, seconds: 0.8, rounds: 2, connections: 50, batchSize: 10_000, batchConnections: 4 },
     queries: { sessions: 1_500, latencyRequests: 8, pollers: 50, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
+    history: { users: 10_000, sessionLogWrites: 4_000, rounds: 3 },
   },
   tiny: {
     profile: 'tiny',
@@ -89,5 +101,6 @@ export const SIZES: Record<Profile, Sizes> = {
     ws: { connections: 60, processes: 2, concurrency: 20, rounds: 1, warmMs: 100, measureMs: 300, batch: 1, inFlightPerSocket: 2, whoIsOnlineRequests: 2 },
     http: { sessions: 200, seconds: 0.3, rounds: 1, connections: 8, batchSize: 10_000, batchConnections: 2 },
     queries: { sessions: 200, latencyRequests: 3, pollers: 8, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
+    history: { users: 200, sessionLogWrites: 100, rounds: 1 },
   },
 };

@@ -8,6 +8,7 @@ import { isRollcallError } from '../core/errors.ts';
 import { registerAccounts } from './commands/accounts.ts';
 import { registerClients } from './commands/clients.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -25,6 +26,7 @@ Examples:
   $ rollcall keys revoke 3
   $ rollcall token --user u42 --name "Ada" --client-types web,representative
   $ rollcall webhooks add https://example.com/hook --events user.online,user.offline
+  $ ROLLCALL_DATABASE_URL=postgres://… rollcall history migrate --from sqlite --to postgres
 
 Settings come from defaults < the --config JSON file < ROLLCALL_* variables < flags.
 Secrets (ROLLCALL_ADMIN_PASSWORD, ROLLCALL_INGEST_KEY, ROLLCALL_TOKEN_SECRET) have no flags, so they
@@ -54,6 +56,7 @@ export function buildProgram(): Command {
   registerClients(program);
   registerToken(program);
   registerWebhooks(program);
+  registerHistory(program);
   return program;
 }
 

@@ -13,12 +13,15 @@ export interface DataDir {
   tokenSecret: string;
 }
 
+/** The SQLite history's file name inside the data dir. */
+export const SQLITE_FILE = 'rollcall.db';
+
 export function openDataDir(config: Pick<Config, 'dataDir' | 'tokenSecret'>): DataDir {
   const path = resolve(config.dataDir);
   mkdirSync(path, { recursive: true, mode: 0o700 });
   return {
     path,
-    sqlitePath: join(path, 'rollcall.db'),
+    sqlitePath: join(path, SQLITE_FILE),
     nodeId: readOrCreate(join(path, 'node-id'), () => randomUUID()),
     tokenSecret: config.tokenSecret ?? readOrCreate(join(path, 'token-secret'), () => randomBytes(48).toString('base64url')),
   };

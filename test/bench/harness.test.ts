@@ -15,6 +15,7 @@ import { clientTypeOf, sessionBody, sessionJson, uniqueStringBytes } from '../..
 import { startProfile, stopProfile } from '../../bench/lib/profiler.ts';
 import { formatTable, row, type WorkloadResult } from '../../bench/lib/report.ts';
 import { writeResults, type RunResult } from '../../bench/run.ts';
+import { runHistory } from '../../bench/workloads/history.ts';
 import { runHttpIngest } from '../../bench/workloads/http-ingest.ts';
 import { runQueries } from '../../bench/workloads/queries.ts';
 import { runRegistry } from '../../bench/workloads/registry.ts';
@@ -22,6 +23,7 @@ import { runWsIngest } from '../../bench/workloads/ws-ingest.ts';
 import { HelloSessionSchema } from '../../src/core/input-schemas.ts';
 import { CLIENT_TYPES } from '../../src/core/model.ts';
 import { validateBody } from '../../src/ingest/validation.ts';
+import { skipUnlessPostgres } from '../helpers/postgres.ts';
 
 function assertSane(result: WorkloadResult, workloads: string[]): void {
   assert.ok(result.rows.length > 0, `${result.name}: no rows`);
@@ -88,6 +90,16 @@ describe('bench harness', () => {
       for (const n of ['| 1 |', '| 2 |', '| 3 |', '| 4 |', '| 5 |']) assert.ok(back.table.includes(n), n);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the history workload (SQLite and PostgreSQL) at a tiny size', { skip: skipUnlessPostgres(), timeout: 60_000 }, async () => {
+    const history = await runHistory(SIZES.tiny.history);
+    assertSane(history, ['6']);
+    const figures = history.details.figures as Record<string, { userFlushes: unknown[]; sessionLogFlushes: unknown[] }>;
+    for (const store of ['sqlite', 'postgres']) {
+      assert.equal(figures[store]!.userFlushes.length, SIZES.tiny.history.rounds, store);
+      assert.equal(figures[store]!.sessionLogFlushes.length, 2 * SIZES.tiny.history.rounds, store);
     }
   });
 

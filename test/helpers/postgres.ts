@@ -50,7 +50,16 @@ function serverUser(): PostgresUser | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /**
+   * Server settings (`-c name=value`) over the tests' own: fsync off, since a test server's data is
+   * thrown away. The benchmark turns fsync back on to measure what a deployment would see.
+   */
+  settings?: Record<string, string>;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+  const settings = Object.entries({ fsync: 'off', ...options.settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-pg-'));
   const dataDir = join(dir, 'data');
   const user = serverUser();
@@ -87,7 +96,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
     // Spawned with the user's ids rather than through runuser, so the pid we hold is the server's own
     // and a signal to it reaches the postmaster, not a wrapper.
-    server = spawn(join(BIN, 'postgres'), ['-D', dataDir, '-k', dir, '-c', 'listen_addresses=', '-c', 'fsync=off'], {
+    server = spawn(join(BIN, 'postgres'), ['-D', dataDir, '-k', dir, '-c', 'listen_addresses=', ...settings], {
       stdio: ['ignore', 'ignore', 'pipe'],
       ...(user && { uid: user.uid, gid: user.gid }),
     });

@@ -115,4 +115,42 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     });
     assert.equal(asOps.status, 200, 'the server knows the account the CLI made');
   });
+
+  it('moves a single node\'s SQLite data dir into PostgreSQL with `rollcall history migrate`, and the node serves from it', async (t) => {
+    // A node on SQLite with a session in its log, an account and a key made with the CLI.
+    const single = await startTestServer();
+    const dataDir = single.dataDir;
+    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+    const opened = await fetch(`${single.url}/v1/sessions`, {
+      method: 'POST',
+      headers: single.ingest,
+      body: JSON.stringify(openBody({ user: { id: 'moved-user', name: 'Moe Ved', type: 'staff' } })),
+    });
+    assert.equal(opened.status, 201);
+    await single.close({ keepData: true }); // stop the server first, as the command asks
+    const sqliteEnv = { ROLLCALL_NEW_PASSWORD: 'a-long-enough-password' };
+    assert.equal((await runCli(['accounts', 'add', 'eye', '--role', 'reader', '--data-dir', dataDir], sqliteEnv)).code, 0);
+    const key = /^key: (\S+)$/m.exec((await runCli(['keys', 'create', '--kind', 'api', '--account', 'eye', '--data-dir', dataDir])).stdout)?.[1];
+    assert.ok(key);
+
+    const { url } = await postgres.createDatabase();
+    const refused = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', join(dataDir, 'nowhere')], { ROLLCALL_DATABASE_URL: url });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /there is no SQLite history at/);
+
+    const moved = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', dataDir], { ROLLCALL_DATABASE_URL: url });
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /^accounts\s+2$/m);
+    assert.match(moved.stdout, /^session_log\s+1$/m);
+    const again = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', dataDir], { ROLLCALL_DATABASE_URL: url });
+    assert.equal(again.code, 1, 'a second run finds the database filled');
+    assert.match(again.stderr, /not empty/);
+
+    const server = await start(url, dataDir);
+    const asEye = await fetch(`${server.url}/v1/users/moved-user`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(asEye.status, 200, 'the key made on SQLite opens the API on PostgreSQL');
+    assert.equal(((await asEye.json()) as { name: string }).name, 'Moe Ved');
+    const log = await server.rollcall.history.listSessionLog({ userId: 'moved-user' });
+    assert.deepEqual(log.map((entry) => entry.endReason), ['server_shutdown'], 'the session log came along');
+  });
 });
