@@ -34,6 +34,10 @@ export interface PostgresServer {
   createDatabase(options?: { template?: string }): Promise<{ name: string; url: string }>;
   /** Runs SQL as the superuser in the `postgres` database (CREATE DATABASE, pg_terminate_backend, …). */
   admin(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  /** An outage: the server quits at once (SIGQUIT), cutting every connection, its data kept. */
+  crash(): Promise<void>;
+  /** Starts the server again on the same data and socket, after crash(). */
+  restart(): Promise<void>;
   /** Stops the server by its pid (SIGTERM, then waits) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -67,13 +71,31 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   let adminClient: pg.Client | undefined;
   let stopped = false;
   const killOnExit = () => server?.kill('SIGKILL');
+  const running = () => server?.pid !== undefined && server.exitCode === null && server.signalCode === null;
+  const exitOf = (child: ChildProcess) => new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  /** Starts the server on the data dir and connects the admin client once it accepts connections. */
+  const launch = async () => {
+    // Spawned with the user's ids rather than through runuser, so the pid we hold is the server's own
+    // and a signal to it reaches the postmaster, not a wrapper.
+    const child = spawn(join(BIN, 'postgres'), ['-D', dataDir, '-k', dir, '-c', 'listen_addresses=', ...settings], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(user && { uid: user.uid, gid: user.gid }),
+    });
+    server = child;
+    let log = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      log = (log + chunk).slice(-8_192);
+    });
+    adminClient = await connectWhenReady(child, dir, () => log);
+  };
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     await adminClient?.end().catch(() => undefined);
-    if (server?.pid !== undefined && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise<void>((resolve) => server?.once('exit', () => resolve()));
+    if (server && running()) {
+      const exited = exitOf(server);
       server.kill('SIGTERM');
       if (!(await settlesWithin(exited, STOP_TIMEOUT_MS))) {
         // A session left open (a pool a test did not close) holds a smart shutdown forever.
@@ -94,36 +116,37 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     } else {
       await run(join(BIN, 'initdb'), initdbArgs);
     }
-    // Spawned with the user's ids rather than through runuser, so the pid we hold is the server's own
-    // and a signal to it reaches the postmaster, not a wrapper.
-    server = spawn(join(BIN, 'postgres'), ['-D', dataDir, '-k', dir, '-c', 'listen_addresses=', ...settings], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      ...(user && { uid: user.uid, gid: user.gid }),
-    });
     process.once('exit', killOnExit);
-    let log = '';
-    server.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      log = (log + chunk).slice(-8_192);
-    });
-    adminClient = await connectWhenReady(server, dir, () => log);
+    await launch();
   } catch (error) {
     await stop();
     throw error;
   }
 
-  const admin = adminClient;
   const urlOf = (database: string) =>
     `postgresql:///${encodeURIComponent(database)}?host=${encodeURIComponent(dir)}&user=${SUPERUSER}`;
   let databases = 0;
   return {
     socketDir: dir,
     urlOf,
-    admin: (text, values) => admin.query(text, values),
+    admin: (text, values) => adminClient!.query(text, values),
     createDatabase: async (options = {}) => {
       const name = `test_${++databases}`;
       const template = options.template === undefined ? '' : ` TEMPLATE ${pg.escapeIdentifier(options.template)}`;
-      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${template}`);
+      await adminClient!.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${template}`);
       return { name, url: urlOf(name) };
+    },
+    crash: async () => {
+      await adminClient?.end().catch(() => undefined);
+      if (!server || !running()) return;
+      const exited = exitOf(server);
+      // Immediate shutdown: every connection is cut, nothing is checkpointed; the next start recovers.
+      server.kill('SIGQUIT');
+      await exited;
+    },
+    restart: async () => {
+      if (running()) throw new Error('postgres is still running: crash() it first');
+      await launch();
     },
     stop,
   };
