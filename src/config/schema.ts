@@ -110,6 +110,11 @@ export const configSchema = z
     webhookTimeoutMs: millis(10, 120_000).default(10_000),
     /** Webhook deliveries in flight at once, across all subscriptions. */
     webhookConcurrency: z.coerce.number().int().min(1).max(256).default(8),
+    /**
+     * Webhook deliveries in flight at once to one subscription's receiver, on each node: a receiver that
+     * hangs holds at most this many slots (and one, once it seems down), whatever its backlog.
+     */
+    webhookReceiverConcurrency: z.coerce.number().int().min(1).max(256).default(4),
     /** Milliseconds before the first retry of a failed delivery; each further retry waits twice as long (with jitter). */
     webhookRetryBaseMs: millis(1, 3_600_000).default(10_000),
     /** Longest wait in milliseconds between two attempts of one delivery, however many failed. */

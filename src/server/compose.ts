@@ -103,6 +103,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   const webhooks = new Webhooks(history, events, {
     origin: dataDir.nodeId,
     concurrency: config.webhookConcurrency,
+    receiverConcurrency: config.webhookReceiverConcurrency,
     timeoutMs: config.webhookTimeoutMs,
     retryBaseMs: config.webhookRetryBaseMs,
     retryMaxMs: config.webhookRetryMaxMs,

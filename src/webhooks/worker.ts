@@ -2,16 +2,21 @@
 // `concurrency` at once and each within `timeoutMs`, and records how each attempt ended. A 2xx answer
 // delivers; 410 Gone disables the subscription (the receiver says it is gone for good); anything else
 // (another status, a refused connection, a timeout) is retried with exponential backoff until the
-// retry horizon has passed since the event, then the delivery is marked failed. While a receiver is
-// down, its other deliveries wait with the one that failed.
+// retry horizon has passed since the event, then the delivery is marked failed.
+// Receivers are kept apart (receivers.ts): each may have only a few attempts in flight, so a hanging
+// one cannot take every slot; one that seems down gets a single probe at a time and its queue rests
+// until the retry, while one failing now and then only retries what failed.
 // Claims are leases in the store: a delivery being attempted is due again if this process dies
 // before it records the outcome, so a restart resumes every pending delivery.
-import type { DueWebhookDelivery, WebhookAttemptOutcome, WebhookStore } from '../history/history-store.ts';
+import type { DueWebhookDelivery, WebhookAttemptOutcome, WebhookDelivery, WebhookStore } from '../history/history-store.ts';
 import { retryDelay } from './backoff.ts';
+import { Receivers } from './receivers.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.ts';
 
 export interface WorkerOptions {
   concurrency: number;
+  /** Attempts in flight at once to one subscription's receiver, on this node. */
+  receiverConcurrency: number;
   timeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -41,6 +46,7 @@ const MAX_ERROR_LENGTH = 300;
 
 export class WebhookWorker {
   private readonly inflight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly receivers: Receivers;
   private pollTimer: NodeJS.Timeout | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -55,6 +61,7 @@ export class WebhookWorker {
     private readonly options: WorkerOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.receivers = new Receivers(options.receiverConcurrency);
   }
 
   start(): void {
@@ -107,21 +114,31 @@ export class WebhookWorker {
     const free = this.options.concurrency - this.inflight.size;
     if (free <= 0) return;
     const now = this.now();
+    const busy = this.receivers.busy();
     let claimed: DueWebhookDelivery[];
     try {
-      claimed = await this.history.claimDueWebhookDeliveries(now, free, now + this.options.timeoutMs + LEASE_MARGIN_MS);
+      claimed = await this.history.claimDueWebhookDeliveries(now, free, now + this.options.timeoutMs + LEASE_MARGIN_MS, busy);
     } catch (error) {
       this.options.onError(error, 'claiming webhook deliveries');
       return;
     }
-    for (const due of claimed) this.launch(due);
+    // A claim may hold more for one receiver than it may still take: those go back, due at once, and
+    // the next look passes that receiver over.
+    const surplus: string[] = [];
+    for (const due of claimed) {
+      if (this.receivers.take(due.delivery.subscriptionId)) this.launch(due);
+      else surplus.push(due.delivery.id);
+    }
+    if (surplus.length > 0) {
+      await this.history.releaseWebhookClaims(surplus, now).catch((error: unknown) => this.options.onError(error, 'handing back webhook claims'));
+    }
     // A full claim may have left more due behind; a slot coming free kicks again anyway.
     if (claimed.length === free) {
       this.tickAgain = true;
       return;
     }
     try {
-      const next = await this.history.nextWebhookAttemptAt();
+      const next = await this.history.nextWebhookAttemptAt(busy);
       if (next !== undefined) this.wake(next);
     } catch (error) {
       this.options.onError(error, 'reading when the next webhook attempt is due');
@@ -134,6 +151,7 @@ export class WebhookWorker {
       .catch((error: unknown) => this.options.onError(error, 'recording a webhook attempt'))
       .finally(() => {
         this.inflight.delete(due.delivery.id);
+        this.receivers.release(due.delivery.subscriptionId);
         this.kick();
       });
     this.inflight.set(due.delivery.id, { controller, done });
@@ -147,6 +165,7 @@ export class WebhookWorker {
       controller.abort();
     }, this.options.timeoutMs);
     let statusCode: number | undefined;
+    let retryAfter: string | null = null;
     let error: string | undefined;
     try {
       const response = await fetch(url, {
@@ -165,6 +184,7 @@ export class WebhookWorker {
         signal: controller.signal,
       });
       statusCode = response.status;
+      retryAfter = response.headers.get('retry-after');
       // The body is not needed; cancelling frees the connection without reading a large answer.
       await response.body?.cancel().catch(() => undefined);
       if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
@@ -174,24 +194,30 @@ export class WebhookWorker {
     } finally {
       clearTimeout(timer);
     }
-    await this.record(delivery.id, delivery.subscriptionId, delivery.attempts + 1, delivery.createdAt, statusCode, error);
+    await this.record(delivery, statusCode, error, retryAfter);
   }
 
-  private async record(id: string, subscriptionId: number, attempts: number, createdAt: number, statusCode?: number, error?: string): Promise<void> {
+  private async record(delivery: WebhookDelivery, statusCode: number | undefined, error: string | undefined, retryAfter: string | null): Promise<void> {
+    const { id, subscriptionId, createdAt } = delivery;
+    const attempts = delivery.attempts + 1;
     const at = this.now();
     const facts = { at, ...(statusCode !== undefined && { statusCode }), ...(error !== undefined && { error: error.slice(0, MAX_ERROR_LENGTH) }) };
     let outcome: WebhookAttemptOutcome;
     if (error === undefined) {
       outcome = { ...facts, status: 'delivered' };
+      this.receivers.answered(subscriptionId);
     } else if (statusCode === 410) {
       outcome = { ...facts, status: 'failed' };
     } else {
-      const nextAttemptAt = at + retryDelay(attempts, { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs, ...(this.options.random && { random: this.options.random }) });
+      const backoff = retryDelay(attempts, { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs, ...(this.options.random && { random: this.options.random }) });
+      // A receiver that says when to come back (429, 503 with Retry-After) is taken at its word, within the longest wait.
+      const asked = statusCode === 429 || statusCode === 503 ? retryAfterMs(retryAfter, at) : undefined;
+      const nextAttemptAt = at + Math.min(Math.max(backoff, asked ?? 0), this.options.retryMaxMs);
       outcome = nextAttemptAt > createdAt + this.options.horizonMs ? { ...facts, status: 'failed' } : { ...facts, status: 'pending', nextAttemptAt };
-      // A receiver that is down (no answer, 429, 5xx) rests as a whole until this retry: otherwise each
-      // of its other deliveries would take a slot to find out again, and a hanging one would hold
-      // every slot for a timeout while other receivers wait. A 4xx is about this delivery only.
-      if (statusCode === undefined || statusCode === 429 || statusCode >= 500) {
+      // A receiver that seems down rests as a whole until this retry: otherwise each of its other
+      // deliveries would take a slot to find out again. One failure among answers that succeed says
+      // nothing of the others, so only this delivery waits (a 4xx never says more than that).
+      if (this.receivers.failed(subscriptionId, statusCode === undefined ? 'no_answer' : statusCode === 429 || statusCode >= 500 ? 'unwell' : 'refused')) {
         await this.history.deferWebhookDeliveries(subscriptionId, nextAttemptAt);
       }
     }
@@ -235,4 +261,14 @@ function describeFetchError(error: unknown): string {
     return code ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
+}
+
+/** Retry-After in seconds or as an HTTP date, as milliseconds from `now`; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date always ends in GMT (RFC 9110); Date.parse alone would take "-5" for a year.
+  const date = text.endsWith('GMT') ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -10,7 +10,8 @@ export interface Received {
   at: number;
 }
 
-export type Behaviour = { status: number } | 'hang';
+/** An answer status, a hang, or a flaky receiver: every `nth` request gets `status`, the others 204. */
+export type Behaviour = { status: number } | 'hang' | { every: number; status: number };
 
 export interface Receiver {
   url: string;
@@ -48,7 +49,8 @@ export async function startReceiver(): Promise<Receiver> {
         hanging.add(res);
         return;
       }
-      res.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(`answer ${behaviour.status}`);
+      const status = 'every' in behaviour ? (received.length % behaviour.every === 0 ? behaviour.status : 204) : behaviour.status;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`answer ${status}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

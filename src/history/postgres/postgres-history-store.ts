@@ -297,20 +297,26 @@ export class PostgresHistoryStore implements HistoryStore {
     ]);
   }
 
-  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number): Promise<DueWebhookDelivery[]> {
+  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number, skip: readonly number[] = []): Promise<DueWebhookDelivery[]> {
     if (shared.checkLimit(limit) === 0) return [];
     const { rows } = await run<shared.DueWebhookDeliveryRow & { due_at: number }>(this.#pool, sql.CLAIM_DUE_WEBHOOK_DELIVERIES, [
       now,
       limit,
       leaseUntil,
+      skip,
     ]);
     // RETURNING has no order of its own: put back the claim's, earliest due first.
     rows.sort((a, b) => a.due_at - b.due_at || a.seq - b.seq);
     return rows.map(shared.toDueWebhookDelivery);
   }
 
-  async nextWebhookAttemptAt(): Promise<number | undefined> {
-    const { rows } = await run<{ at: number | null }>(this.#pool, sql.SELECT_NEXT_WEBHOOK_ATTEMPT, []);
+  async releaseWebhookClaims(ids: readonly string[], dueAt: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return changed(await run(this.#pool, sql.RELEASE_WEBHOOK_CLAIMS, [ids, dueAt]));
+  }
+
+  async nextWebhookAttemptAt(skip: readonly number[] = []): Promise<number | undefined> {
+    const { rows } = await run<{ at: number | null }>(this.#pool, sql.SELECT_NEXT_WEBHOOK_ATTEMPT, [skip]);
     return rows[0]?.at ?? undefined;
   }
 

@@ -467,7 +467,8 @@ export const INSERT_WEBHOOK_DELIVERIES = statement(
    ON CONFLICT (id) DO NOTHING`,
 );
 /**
- * Claims up to $2 deliveries due at $1 and leases them until $3, in one statement. FOR UPDATE SKIP
+ * Claims up to $2 deliveries due at $1 and leases them until $3, in one statement, passing over the
+ * subscriptions in $4 (the claimant's receivers that are busy). FOR UPDATE SKIP
  * LOCKED makes claimers on several nodes pass over each other's rows instead of waiting for them or
  * taking them twice; a row another claimer leased meanwhile is re-checked against its new due time and
  * left out. Earliest due first; inactive subscriptions' rows wait. MATERIALIZED: the locking select
@@ -479,7 +480,7 @@ export const CLAIM_DUE_WEBHOOK_DELIVERIES = statement(
   `WITH due AS MATERIALIZED (
      SELECT d.seq, d.next_attempt_at AS due_at
      FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND s.active
+     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND s.active AND d.subscription_id <> ALL ($4::bigint[])
      ORDER BY d.next_attempt_at, d.seq
      LIMIT $2
      FOR UPDATE OF d SKIP LOCKED
@@ -491,11 +492,17 @@ export const CLAIM_DUE_WEBHOOK_DELIVERIES = statement(
              d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at,
              s.url AS target_url, s.secret AS target_secret, due.due_at`,
 );
+/** $1: subscriptions passed over, as in the claim. */
 export const SELECT_NEXT_WEBHOOK_ATTEMPT = statement(
   'next_webhook_attempt',
   `SELECT min(d.next_attempt_at) AS at
    FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-   WHERE d.status = 'pending' AND s.active`,
+   WHERE d.status = 'pending' AND s.active AND d.subscription_id <> ALL ($1::bigint[])`,
+);
+/** Hands claims back ($1 ids, due again at $2); only pending rows, as recording an attempt. */
+export const RELEASE_WEBHOOK_CLAIMS = statement(
+  'release_webhook_claims',
+  `UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE id = ANY ($1::text[]) AND status = 'pending'`,
 );
 /**
  * Only a pending row ($1 id, $2 status, $3 at, $4 HTTP status, $5 error, $6 next attempt): an attempt

@@ -101,11 +101,20 @@ export interface WebhookStore {
   /**
    * Takes up to `limit` pending deliveries due at `now` of active subscriptions, earliest first, and
    * moves their next attempt to `leaseUntil`: nobody else takes them meanwhile, and if this claimant
-   * stops without recording an outcome they are due again then.
+   * stops without recording an outcome they are due again then. Subscriptions in `skip` are passed
+   * over (their receivers have all the attempts in flight they may have).
    */
-  claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number): Promise<DueWebhookDelivery[]>;
-  /** When the earliest pending delivery of an active subscription is due (claimed ones: when their claim lapses). */
-  nextWebhookAttemptAt(): Promise<number | undefined>;
+  claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number, skip?: readonly number[]): Promise<DueWebhookDelivery[]>;
+  /**
+   * Hands back claimed deliveries that were not attempted: pending ones are due again at `dueAt`.
+   * Answers how many.
+   */
+  releaseWebhookClaims(ids: readonly string[], dueAt: number): Promise<number>;
+  /**
+   * When the earliest pending delivery of an active subscription not in `skip` is due (claimed ones:
+   * when their claim lapses).
+   */
+  nextWebhookAttemptAt(skip?: readonly number[]): Promise<number | undefined>;
   /** Records a finished attempt of a pending delivery. False (and no change) when it is not pending. */
   recordWebhookAttempt(id: string, outcome: WebhookAttemptOutcome): Promise<boolean>;
   /**

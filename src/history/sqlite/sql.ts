@@ -357,18 +357,25 @@ export const INSERT_WEBHOOK_DELIVERY = `
   SELECT @id, @subscriptionId, @eventType, @payload, 'pending', @createdAt, @createdAt
   WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE id = @subscriptionId)
   ON CONFLICT (id) DO NOTHING`;
-/** Earliest due first; the join leaves out subscriptions that are inactive (their rows wait). */
+/**
+ * Earliest due first; the join leaves out subscriptions that are inactive (their rows wait), and @skip
+ * (a JSON array of subscription ids) those the claimant passes over.
+ */
 export const SELECT_DUE_WEBHOOK_DELIVERIES = `
   SELECT d.seq, d.id, d.subscription_id, d.event_type, d.payload, d.status, d.attempts, d.created_at, d.next_attempt_at,
          d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at, s.url AS target_url, s.secret AS target_secret
   FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
   WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND s.active = 1
+    AND d.subscription_id NOT IN (SELECT value FROM json_each(@skip))
   ORDER BY d.next_attempt_at, d.seq
   LIMIT @limit`;
 export const SELECT_NEXT_WEBHOOK_ATTEMPT = `
   SELECT min(d.next_attempt_at) AS at
   FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-  WHERE d.status = 'pending' AND s.active = 1`;
+  WHERE d.status = 'pending' AND s.active = 1 AND d.subscription_id NOT IN (SELECT value FROM json_each(@skip))`;
+/** Only pending rows: one recorded meanwhile (it expired, say) keeps what it has. */
+export const RELEASE_WEBHOOK_CLAIM = `
+  UPDATE webhook_deliveries SET next_attempt_at = @dueAt WHERE id = @id AND status = 'pending'`;
 export const LEASE_WEBHOOK_DELIVERY = 'UPDATE webhook_deliveries SET next_attempt_at = @leaseUntil WHERE seq = @seq';
 /** Only a pending row: an attempt that finishes after its delivery expired or was removed changes nothing. */
 export const RECORD_WEBHOOK_ATTEMPT = `

@@ -164,8 +164,9 @@ function prepareStatements(db: Database.Database) {
     updateWebhook: db.prepare<WebhookPatchParams, WebhookRow>(sql.UPDATE_WEBHOOK),
     deleteWebhook: db.prepare<[number]>(sql.DELETE_WEBHOOK),
     insertWebhookDelivery: db.prepare<NewWebhookDelivery>(sql.INSERT_WEBHOOK_DELIVERY),
-    dueWebhookDeliveries: db.prepare<{ now: number; limit: number }, DueWebhookDeliveryRow>(sql.SELECT_DUE_WEBHOOK_DELIVERIES),
-    nextWebhookAttempt: db.prepare<[], { at: number | null }>(sql.SELECT_NEXT_WEBHOOK_ATTEMPT),
+    dueWebhookDeliveries: db.prepare<{ now: number; limit: number; skip: string }, DueWebhookDeliveryRow>(sql.SELECT_DUE_WEBHOOK_DELIVERIES),
+    nextWebhookAttempt: db.prepare<{ skip: string }, { at: number | null }>(sql.SELECT_NEXT_WEBHOOK_ATTEMPT),
+    releaseWebhookClaim: db.prepare<{ id: string; dueAt: number }>(sql.RELEASE_WEBHOOK_CLAIM),
     leaseWebhookDelivery: db.prepare<{ seq: number; leaseUntil: number }>(sql.LEASE_WEBHOOK_DELIVERY),
     recordWebhookAttempt: db.prepare<WebhookAttemptParams>(sql.RECORD_WEBHOOK_ATTEMPT),
     deferWebhookDeliveries: db.prepare<{ subscriptionId: number; until: number }>(sql.DEFER_WEBHOOK_DELIVERIES),
@@ -196,7 +197,8 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly #replaceApiClientSecret: (id: string, secretHash: string, at: number) => boolean;
   readonly #issueOAuthToken: (token: NewOAuthToken, maxValid: number) => boolean;
   readonly #enqueueWebhookDeliveries: (deliveries: readonly NewWebhookDelivery[]) => void;
-  readonly #claimDueWebhookDeliveries: (now: number, limit: number, leaseUntil: number) => DueWebhookDeliveryRow[];
+  readonly #claimDueWebhookDeliveries: (now: number, limit: number, leaseUntil: number, skip: string) => DueWebhookDeliveryRow[];
+  readonly #releaseWebhookClaims: (ids: readonly string[], dueAt: number) => number;
   readonly #lockWait: LockWaitOptions;
 
   /** `db` comes from openSqliteDatabase (migrated); the store owns it from here and closes it. */
@@ -318,12 +320,19 @@ export class SqliteHistoryStore implements HistoryStore {
     this.#enqueueWebhookDeliveries = (deliveries) => enqueueWebhookDeliveries.immediate(deliveries);
 
     // Reading and leasing in one IMMEDIATE transaction: two workers on one file never take the same row.
-    const claimDueWebhookDeliveries = db.transaction((now: number, limit: number, leaseUntil: number) => {
-      const rows = statements.dueWebhookDeliveries.all({ now, limit });
+    const claimDueWebhookDeliveries = db.transaction((now: number, limit: number, leaseUntil: number, skip: string) => {
+      const rows = statements.dueWebhookDeliveries.all({ now, limit, skip });
       for (const row of rows) statements.leaseWebhookDelivery.run({ seq: row.seq, leaseUntil });
       return rows.map((row) => ({ ...row, next_attempt_at: leaseUntil }));
     });
-    this.#claimDueWebhookDeliveries = (now, limit, leaseUntil) => claimDueWebhookDeliveries.immediate(now, limit, leaseUntil);
+    this.#claimDueWebhookDeliveries = (now, limit, leaseUntil, skip) => claimDueWebhookDeliveries.immediate(now, limit, leaseUntil, skip);
+
+    const releaseWebhookClaims = db.transaction((ids: readonly string[], dueAt: number) => {
+      let released = 0;
+      for (const id of ids) released += statements.releaseWebhookClaim.run({ id, dueAt }).changes;
+      return released;
+    });
+    this.#releaseWebhookClaims = (ids, dueAt) => releaseWebhookClaims.immediate(ids, dueAt);
   }
 
   async createAccount(input: NewAccount): Promise<Account> {
@@ -552,16 +561,21 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
-  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number): Promise<DueWebhookDelivery[]> {
+  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number, skip: readonly number[] = []): Promise<DueWebhookDelivery[]> {
     return this.#whenUnlocked(() => {
       if (checkLimit(limit) === 0) return [];
-      return this.#claimDueWebhookDeliveries(now, limit, leaseUntil).map(toDueWebhookDelivery);
+      return this.#claimDueWebhookDeliveries(now, limit, leaseUntil, JSON.stringify(skip)).map(toDueWebhookDelivery);
     });
   }
 
-  async nextWebhookAttemptAt(): Promise<number | undefined> {
+  async releaseWebhookClaims(ids: readonly string[], dueAt: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.#whenUnlocked(() => this.#releaseWebhookClaims(ids, dueAt));
+  }
+
+  async nextWebhookAttemptAt(skip: readonly number[] = []): Promise<number | undefined> {
     return this.#whenUnlocked(() => {
-      return this.#statements.nextWebhookAttempt.get()?.at ?? undefined;
+      return this.#statements.nextWebhookAttempt.get({ skip: JSON.stringify(skip) })?.at ?? undefined;
     });
   }
 

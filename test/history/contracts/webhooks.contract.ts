@@ -109,6 +109,28 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
         assert.deepEqual(await store.claimDueWebhookDeliveries(200_000, 0, 300_000), []);
       });
 
+      it('passes over the subscriptions it is told to skip, in claims and in when the next is due', async () => {
+        const other = (await store.createWebhook({ url: 'http://127.0.0.1:9/other', events: ['session.started'], secret: 's3cret' })).id;
+        await store.enqueueWebhookDeliveries([delivery('busy-1', subscriptionId, 1_000), delivery('free-1', other, 2_000), delivery('busy-2', subscriptionId, 3_000)]);
+        assert.equal(await store.nextWebhookAttemptAt([subscriptionId]), 2_000);
+        assert.deepEqual((await store.claimDueWebhookDeliveries(5_000, 10, 60_000, [subscriptionId])).map((c) => c.delivery.id), ['free-1']);
+        assert.equal(await store.nextWebhookAttemptAt([subscriptionId]), 60_000, 'the other one is claimed: due when its claim lapses');
+        assert.equal(await store.nextWebhookAttemptAt([subscriptionId, other]), undefined);
+        assert.equal(await store.nextWebhookAttemptAt([]), 1_000);
+        assert.deepEqual((await store.claimDueWebhookDeliveries(5_000, 10, 60_000, [])).map((c) => c.delivery.id), ['busy-1', 'busy-2']);
+      });
+
+      it('hands back claims that were not attempted, due again at once, and leaves finished ones alone', async () => {
+        await store.enqueueWebhookDeliveries([delivery('a', subscriptionId, 1_000), delivery('b', subscriptionId, 1_000), delivery('c', subscriptionId, 1_000)]);
+        assert.equal((await store.claimDueWebhookDeliveries(5_000, 10, 60_000)).length, 3);
+        await store.recordWebhookAttempt('c', { status: 'delivered', at: 5_100, statusCode: 204 });
+        assert.equal(await store.releaseWebhookClaims(['a', 'b', 'c', 'unknown'], 5_200), 2);
+        assert.equal(await store.releaseWebhookClaims([], 5_200), 0);
+        assert.deepEqual((await store.claimDueWebhookDeliveries(5_200, 10, 60_000)).map((c) => c.delivery.id).sort(), ['a', 'b']);
+        const [delivered] = await store.listWebhookDeliveries(subscriptionId, { status: 'delivered' });
+        assert.equal(delivered?.finishedAt, 5_100);
+      });
+
       it('claims nothing of an inactive subscription until it is active again', async () => {
         await store.enqueueWebhookDeliveries([delivery('d1', subscriptionId, 1_000)]);
         await store.updateWebhook(subscriptionId, { active: false });
