@@ -116,6 +116,34 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     assert.equal(asOps.status, 200, 'the server knows the account the CLI made');
   });
 
+  it('lets the CLI manage keys, API clients and webhooks in the database a running server reads', async (t) => {
+    const { url } = await postgres.createDatabase();
+    const server = await start(url);
+    const cliDir = mkdtempSync(join(tmpdir(), 'rollcall-pg-cli-'));
+    t.after(() => rmSync(cliDir, { recursive: true, force: true }));
+    const env = { ROLLCALL_HISTORY_STORE: 'postgres', ROLLCALL_DATABASE_URL: url };
+
+    const key = await runCli(['keys', 'create', '--kind', 'api', '--account', 'admin', '--label', 'status page', '--data-dir', cliDir], env);
+    assert.equal(key.code, 0, key.stderr);
+    const secretKey = /^key: (\S+)$/m.exec(key.stdout)?.[1];
+    assert.ok(secretKey);
+    const read = await fetch(`${server.url}/v1/users`, { headers: { authorization: `Bearer ${secretKey}` } });
+    assert.equal(read.status, 200, 'the server honours a key the CLI made in PostgreSQL');
+    assert.match((await runCli(['keys', 'list', '--data-dir', cliDir], env)).stdout, /status page/);
+
+    const client = await runCli(['clients', 'create', '--permission', 'read_only', '--label', 'monitor', '--data-dir', cliDir], env);
+    assert.equal(client.code, 0, client.stderr);
+    const clientId = /^client id: ([0-9a-f]{32})$/m.exec(client.stdout)?.[1];
+    assert.ok(clientId);
+    assert.equal((await server.rollcall.history.findApiClient(clientId))?.label, 'monitor');
+
+    const hook = await runCli(['webhooks', 'add', 'https://hooks.example.test/pg', '--events', 'user.online', '--data-dir', cliDir], env);
+    assert.equal(hook.code, 0, hook.stderr);
+    const listed = await fetch(`${server.url}/v1/webhooks`, { headers: server.admin });
+    const { webhooks } = (await listed.json()) as { webhooks: { url: string }[] };
+    assert.deepEqual(webhooks.map((w) => w.url), ['https://hooks.example.test/pg'], 'the server lists the CLI\'s subscription');
+  });
+
   it('moves a single node\'s SQLite data dir into PostgreSQL with `rollcall history migrate`, and the node serves from it', async (t) => {
     // A node on SQLite with a session in its log, an account and a key made with the CLI.
     const single = await startTestServer();
