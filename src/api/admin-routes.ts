@@ -8,6 +8,7 @@ import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type Administration, type Listed
 import type { Credentials } from '../auth/credentials.ts';
 import { LIMITS } from '../core/input-schemas.ts';
 import { ACCOUNT_ROLES, API_KEY_KINDS, COMMAND_PERMISSIONS, type Account } from '../history/history-store.ts';
+import { NO_STORE } from '../http/security-headers.ts';
 import { requireReader } from './access.ts';
 import { toSeconds } from './presence-json.ts';
 import { NoContent, READER_SECURITY, errorResponses, stringEnum } from './schemas.ts';
@@ -120,7 +121,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
     },
     async (request, reply) => {
       const { account, generatedPassword } = await administration.createAccount(request.body);
-      return reply.status(201).send({ ...accountJson(account), ...(generatedPassword !== undefined && { password: generatedPassword }) });
+      return reply
+        .status(201)
+        .header('cache-control', NO_STORE)
+        .send({ ...accountJson(account), ...(generatedPassword !== undefined && { password: generatedPassword }) });
     },
   );
 
@@ -181,7 +185,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
     async (request, reply) => {
       const { account = access.readerOf(request).account.username, ...rest } = request.body;
       const { record, key } = await administration.createKey({ ...rest, account });
-      return reply.status(201).send({ ...keyJson({ record, account }), key });
+      return reply.status(201).header('cache-control', NO_STORE).send({ ...keyJson({ record, account }), key });
     },
   );
 

@@ -20,7 +20,9 @@ import { adminRoutes } from '../api/admin-routes.ts';
 import { registerOpenApi } from '../api/openapi.ts';
 import { OPEN_SECURITY } from '../api/schemas.ts';
 import { instrumentHttp, requestIdFor } from '../observability/http.ts';
+import { addSecurityHeaders } from '../http/security-headers.ts';
 import { lazyRequestLogger } from '../observability/request-logger.ts';
+import { redactQuery } from '../observability/query-names.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { metricsRoute } from '../observability/metrics-route.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
@@ -68,14 +70,20 @@ export interface AppDeps {
 
 /** Header values that must never reach a log line. */
 const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
-/** Query parameters that carry API keys (the Clientexec dialect takes `apikey=` and `key=`). */
-const SECRET_QUERY_PARAMETER = /([?&](?:apikey|key)=)[^&#]*/gi;
+/** Query parameters that carry API keys (the Clientexec dialect takes `apikey=` and `key=`), by decoded name. */
+const SECRET_QUERY_PARAMETERS = new Set(['apikey', 'key']);
 
 /**
- * A URL as request logs show it: query-string keys replaced, and the whole query of a BeyondTrust
- * command API URL (legacy clients send username and password there), so no secret reaches a log.
+ * A URL as request logs show it: query-string keys replaced (matched by decoded name, as the route
+ * reads them: `ap%69key` is `apikey`), and the whole query of a BeyondTrust command API URL (legacy
+ * clients send username and password there), so no secret reaches a log.
  */
-export const urlForLog = (url: string): string => redactCommandApiUrl(url.replace(SECRET_QUERY_PARAMETER, '$1[Redacted]'));
+export function urlForLog(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark < 0) return url;
+  const query = redactQuery(url.slice(mark + 1), (name) => SECRET_QUERY_PARAMETERS.has(name));
+  return redactCommandApiUrl(`${url.slice(0, mark)}?${query}`);
+}
 
 /**
  * Fastify's request serializer with the URL cleaned. It applies to every logger option, a caller's
@@ -146,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before every route: the document generator and the request hooks see only routes added after them.
   await registerOpenApi(app, { version: packageJson.version });
   instrumentHttp(app, deps.metrics);
+  addSecurityHeaders(app);
 
   app.get(
     '/healthz',
