@@ -21,6 +21,8 @@ import { registerOpenApi } from '../api/openapi.ts';
 import { OPEN_SECURITY } from '../api/schemas.ts';
 import { instrumentHttp, requestIdFor } from '../observability/http.ts';
 import { addSecurityHeaders } from '../http/security-headers.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth.ts';
+import { RollcallError } from '../core/errors.ts';
 import { lazyRequestLogger } from '../observability/request-logger.ts';
 import { redactQuery } from '../observability/query-names.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -145,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') done(null, undefined);
+    else if (nestsDeeperThan(text, MAX_JSON_DEPTH)) done(new RollcallError('invalid_body', `the body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     else parseJson(request, text, done);
   });
   app.setErrorHandler(renderV1Error);

@@ -1,0 +1,54 @@
+// HTTP at the socket level, for tests about what a server does while a request is still arriving:
+// answering before the body is sent, cutting slow senders off, refusing connections over the cap.
+import { connect, type Socket } from 'node:net';
+
+export interface RawConnection {
+  socket: Socket;
+  /** Everything the server sent so far, as text. */
+  received(): string;
+  /** Whether the server closed or reset the connection. */
+  closed(): boolean;
+  /** Writes, resolving when the kernel took the bytes (false once the connection is gone). */
+  write(data: string | Buffer): Promise<boolean>;
+  destroy(): void;
+}
+
+/** Opens a TCP connection to `url`'s host and port, optionally from `localAddress` (127.0.0.x). */
+export function rawConnect(url: string, options: { localAddress?: string } = {}): Promise<RawConnection> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), ...(options.localAddress && { localAddress: options.localAddress }) });
+    const chunks: Buffer[] = [];
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => (closed = true));
+    // A reset is how some refusals look; the test reads closed() and received().
+    socket.on('error', () => (closed = true));
+    socket.once('connect', () =>
+      resolve({
+        socket,
+        received: () => Buffer.concat(chunks).toString('latin1'),
+        closed: () => closed,
+        write: (data) =>
+          new Promise((done) => {
+            if (closed || socket.destroyed) return done(false);
+            socket.write(data, (error) => done(!error));
+          }),
+        destroy: () => socket.destroy(),
+      }),
+    );
+    socket.once('error', reject);
+  });
+}
+
+/** The request line and headers of a request whose body will follow. */
+export function requestHead(method: string, path: string, headers: Record<string, string | number>): string {
+  const lines = [`${method} ${path} HTTP/1.1`, 'host: 127.0.0.1', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** The status code of the first answer in `text`, or undefined before its status line arrived. */
+export function statusOf(text: string): number | undefined {
+  const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
