@@ -72,6 +72,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     };
     named('trustProxy', checkTrustProxy(config.trustProxy));
     named('dataDir', checkDataDir(config.dataDir));
+    if (config.headersTimeoutMs > config.requestTimeoutMs) {
+      // Node refuses it too, with a message that names neither setting.
+      named('headersTimeoutMs', `must not exceed requestTimeoutMs (${config.requestTimeoutMs}): headers are part of the request`);
+    }
     if (problems.length === 0) return config;
   }
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);

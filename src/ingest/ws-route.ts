@@ -251,7 +251,7 @@ export const wsIngestRoute: FastifyPluginAsync<WsIngestOptions> = async (app, { 
       case 'hello': {
         if (conn.sessionId !== undefined) throw new RollcallError('invalid_body', 'this socket already carries a session');
         const hello = validateBody(HelloFrame, frame);
-        const actor = await credentials.ingestActor(conn.authorization, hello.token);
+        const actor = await credentials.ingestActor(conn.authorization, hello.token, conn.remoteAddress);
         bind(conn, await presence.open(hello.session, actor, connectionFacts(conn)), actor);
         return;
       }

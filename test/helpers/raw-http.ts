@@ -1,5 +1,6 @@
 // HTTP at the socket level, for tests about what a server does while a request is still arriving:
 // answering before the body is sent, cutting slow senders off, refusing connections over the cap.
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 export interface RawConnection {
@@ -51,4 +52,43 @@ export function requestHead(method: string, path: string, headers: Record<string
 export function statusOf(text: string): number | undefined {
   const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
   return match ? Number(match[1]) : undefined;
+}
+
+export interface AnswerFrom {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** Parsed JSON when the body is JSON. */
+  json: any;
+}
+
+/**
+ * One HTTP call from a chosen loopback address (127.0.0.2, 127.0.0.3, …), so tests can be several
+ * clients: throttling counts per client address.
+ */
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string } = {},
+): Promise<AnswerFrom> {
+  return new Promise((resolve, reject) => {
+    const call = httpRequest(`${url}${path}`, { method, localAddress, headers: options.headers ?? {}, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+      });
+    });
+    call.on('error', reject);
+    call.end(options.body);
+  });
 }
