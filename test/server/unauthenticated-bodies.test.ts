@@ -60,6 +60,14 @@ describe('unauthenticated bodies', () => {
     }
   });
 
+  it('on the command API: a bearer token is checked before the form is read; a form (which may hold the password) is small', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const bearer = await answerBeforeBody('POST', '/api/command', { ...form, authorization: 'Bearer rc_at_not-a-token' }, 8 * 1024);
+    assert.match(bearer.text, /<error[^>]*>the access token is invalid/, bearer.text.slice(0, 300));
+    const large = await answerBeforeBody('POST', '/api/command', form);
+    assert.match(large.text, /<error[^>]*>the body is larger than the command API accepts/, large.text.slice(0, 300));
+  });
+
   it('with wrong credentials too (Bearer, Basic)', async () => {
     const wrongBasic = `Basic ${Buffer.from('admin:wrong-password').toString('base64')}`;
     for (const authorization of ['Bearer not-a-key', wrongBasic]) {
