@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { createApiClient } from '../dialects/beyondtrust/fixtures.ts';
+import { RawClient } from '../ingest/raw-ws-client.ts';
 import { requestFrom, type AnswerFrom } from '../helpers/raw-http.ts';
 import { TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -145,6 +146,22 @@ describe('throttling', () => {
     // The ingest key itself, from the same application server, is never slowed (its check is a comparison).
     const real = await requestFrom('127.0.0.11', server.url, 'POST', '/v1/sessions/1/heartbeat', { headers: { authorization: server.ingest.authorization! } });
     assert.equal(real.status, 404, real.text);
+  });
+
+  it('client tokens in a WebSocket hello: an error frame rate_limited once the address is locked', async () => {
+    const guesser = '127.0.0.12';
+    const hello = async (n: number) => {
+      const client = new RawClient(server.wsUrl, { localAddress: guesser });
+      await client.opened();
+      client.send({ type: 'hello', token: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1${n}In0.Zm9yZ2Vk`, session: { clientType: 'web' } });
+      const error = await client.next('error');
+      client.socket.close();
+      return error;
+    };
+    const codes: unknown[] = [];
+    for (let n = 0; n <= FREE_PER_ADDRESS + 1; n++) codes.push((await hello(n)).code);
+    assert.deepEqual(codes.slice(0, FREE_PER_ADDRESS + 1), Array(FREE_PER_ADDRESS + 1).fill('unauthorized'));
+    assert.equal(codes.at(-1), 'rate_limited');
   });
 
   it('an account guessed from many addresses waits, except from where its owner signed in', async () => {
