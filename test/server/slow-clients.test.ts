@@ -57,6 +57,18 @@ describe('slow clients', () => {
     assert.equal(statusOf(connection.received()), 408, connection.received().slice(0, 200));
   });
 
+  it('drains the rest of a refused body for no longer than the request timeout', async () => {
+    const connection = await rawConnect(server.url);
+    await connection.write(requestHead('POST', '/v1/heartbeats', { 'content-type': 'application/json', 'content-length': 10_000_000 }));
+    const timer = setInterval(() => void connection.write(Buffer.alloc(1_000, 0x20)), 50);
+    try {
+      await waitFor(() => statusOf(connection.received()) === 401, { what: 'the 401' });
+      await waitFor(() => connection.closed(), { ...DEADLINE, what: 'the refused sender to be cut off' });
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('closes a keep-alive connection left idle', async () => {
     const connection = await rawConnect(server.url);
     await connection.write(requestHead('GET', '/healthz', {}));
