@@ -18,7 +18,7 @@ export interface Access {
 export function requireReader(app: FastifyInstance, credentials: Credentials, options: { admin?: boolean } = {}): Access {
   const readers = new WeakMap<FastifyRequest, Reader>();
   app.addHook('onRequest', async (request) => {
-    const reader = await credentials.reader(request.headers.authorization);
+    const reader = await credentials.reader(request.headers.authorization, request.ip);
     if (options.admin && !isAdmin(reader)) {
       throw new RollcallError('forbidden', 'this needs an admin account, or an API key of one');
     }

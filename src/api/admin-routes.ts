@@ -6,8 +6,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type Administration, type ListedKey } from '../auth/administration.ts';
 import type { Credentials } from '../auth/credentials.ts';
+import type { Throttle } from '../auth/throttle.ts';
+import { RollcallError } from '../core/errors.ts';
 import { LIMITS } from '../core/input-schemas.ts';
 import { ACCOUNT_ROLES, API_KEY_KINDS, COMMAND_PERMISSIONS, type Account } from '../history/history-store.ts';
+import { NO_STORE } from '../http/security-headers.ts';
 import { requireReader } from './access.ts';
 import { toSeconds } from './presence-json.ts';
 import { NoContent, READER_SECURITY, errorResponses, stringEnum } from './schemas.ts';
@@ -15,6 +18,8 @@ import { NoContent, READER_SECURITY, errorResponses, stringEnum } from './schema
 export interface AdminRoutesOptions {
   administration: Administration;
   credentials: Credentials;
+  /** This node's failed credential checks and lockouts (/v1/lockouts). */
+  throttle: Throttle;
 }
 
 const Username = Type.String({ pattern: USERNAME_PATTERN, description: '1-64 letters, digits or . _ @ -' });
@@ -89,7 +94,17 @@ const keyJson = ({ record, account }: ListedKey) => ({
   ...(record.revokedAt !== undefined && { revokedAt: toSeconds(record.revokedAt) }),
 });
 
-export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, { administration, credentials }) => {
+const LockoutJson = Type.Object({
+  key: Type.String({ description: '`address:<ip>` (IPv6: `address:<first 64 bits>::/64`), `account:<name>`, `key:<shown prefix>` or `client:<OAuth client id>`' }),
+  failures: Type.Integer({ description: 'Failed checks counted against it' }),
+  lockedUntil: Type.Integer({ description: 'Unix seconds; checks are refused with 429 until then' }),
+});
+const LiftQuery = Type.Object(
+  { key: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The lockout to lift; all of them when absent' })) },
+  { additionalProperties: false },
+);
+
+export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, { administration, credentials, throttle }) => {
   const access = requireReader(app, credentials, { admin: true });
   const common = { tags: ['admin'], security: READER_SECURITY };
   const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -120,7 +135,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
     },
     async (request, reply) => {
       const { account, generatedPassword } = await administration.createAccount(request.body);
-      return reply.status(201).send({ ...accountJson(account), ...(generatedPassword !== undefined && { password: generatedPassword }) });
+      return reply
+        .status(201)
+        .header('cache-control', NO_STORE)
+        .send({ ...accountJson(account), ...(generatedPassword !== undefined && { password: generatedPassword }) });
     },
   );
 
@@ -181,7 +199,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
     async (request, reply) => {
       const { account = access.readerOf(request).account.username, ...rest } = request.body;
       const { record, key } = await administration.createKey({ ...rest, account });
-      return reply.status(201).send({ ...keyJson({ record, account }), key });
+      return reply.status(201).header('cache-control', NO_STORE).send({ ...keyJson({ record, account }), key });
     },
   );
 
@@ -196,6 +214,40 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async (request) => keyJson(await administration.getKey(request.params.id)),
+  );
+
+  app.get(
+    '/v1/lockouts',
+    {
+      schema: {
+        ...common,
+        summary: 'Lockouts in force on this node',
+        description: 'Client addresses and accounts (keys, OAuth clients) refused with 429 after failed credential checks, and until when.',
+        response: { 200: Type.Object({ lockouts: Type.Array(LockoutJson) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({
+      lockouts: throttle.lockouts().map(({ key, failures, lockedUntil }) => ({ key, failures, lockedUntil: Math.ceil(lockedUntil / 1000) })),
+    }),
+  );
+
+  app.delete(
+    '/v1/lockouts',
+    {
+      schema: {
+        ...common,
+        summary: 'Lift a lockout (or all of them) on this node',
+        description: 'Forgets the failures counted against the key, so its next check runs at once. Without `key`, every lockout and count goes.',
+        querystring: LiftQuery,
+        response: { 200: Type.Object({ lifted: Type.Integer({ description: 'Keys forgotten' }) }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { key } = request.query;
+      const lifted = throttle.lift(key);
+      if (key !== undefined && lifted === 0) throw new RollcallError('not_found', `no failures are counted against ${key}`);
+      return { lifted };
+    },
   );
 
   app.delete(

@@ -38,10 +38,16 @@ export function toRollcallError(error: unknown): RollcallError | undefined {
   return undefined;
 }
 
+/** `Retry-After` for a throttled caller (rate_limited carries the seconds); every dialect's renderer calls it. */
+export function setRetryAfter(reply: FastifyReply, error: RollcallError): void {
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+}
+
 export function renderV1Error(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const known = toRollcallError(error);
   if (known) {
     const status = known.status;
+    setRetryAfter(reply, known);
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="rollcall", Bearer');
     void reply.status(status).send({ error: { code: known.code, message: known.message } } satisfies ErrorBody);
     return;

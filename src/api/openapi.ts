@@ -4,11 +4,35 @@
 // Routes whose code carries no documentation of its own (ingest, the WebSocket, the dialects, the
 // probes) get theirs from ROUTE_DOCS below when the document is built; that changes nothing at run
 // time, so a dialect's answers stay exactly what its clients expect.
+import { createRequire } from 'node:module';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { OPEN_SECURITY } from './schemas.ts';
+
+const require = createRequire(import.meta.url);
+/** Hashes of swagger-ui's own inline script and style, published by @fastify/swagger-ui for its CSP. */
+const swaggerUiInline = require('@fastify/swagger-ui/static/csp.json') as { script: string[]; style: string[] };
+
+/**
+ * The docs page loads only its own files (and the inline pieces swagger-ui ships, by hash) and talks
+ * only to this server: it shows an operator's credentials when they try a route.
+ */
+const DOCS_CSP: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'", ...swaggerUiInline.script],
+  // The one style attribute swagger-ui's bundle writes as markup, allowed by its hash alone (CSSOM
+  // styles need nothing). test/api/docs-page.test.ts renders the page in Chromium and fails on any
+  // violation, so a swagger-ui upgrade that writes another one is noticed.
+  'style-src': ["'self'", "'unsafe-hashes'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='", ...swaggerUiInline.style],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+};
 
 /** Where the interactive page lives; its assets and its own copies of the document are under `${DOCS_PREFIX}/`. */
 export const DOCS_PREFIX = '/docs';
@@ -184,7 +208,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
     },
     transform: documentRoute,
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: DOCS_CSP });
 
   app.get(
     OPENAPI_PATH,

@@ -26,6 +26,7 @@ const ERROR_DESCRIPTIONS = {
   409: 'Conflicts with the current state',
   413: 'Body too large',
   415: 'Send the body as application/json',
+  429: 'Too many failed credential checks from this address or for this account; wait Retry-After seconds',
   500: 'Internal error (the body names only an error id, which the server log also has)',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

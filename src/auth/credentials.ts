@@ -9,7 +9,8 @@ import { RollcallError } from '../core/errors.ts';
 import type { Account, AccountStore, ApiKeyRecord } from '../history/history-store.ts';
 import { hashApiKey, shownPrefix } from './api-keys.ts';
 import { verifyClientToken } from './client-tokens.ts';
-import { verifyPassword } from './passwords.ts';
+import { verifyAgainstNoAccount, verifyPassword } from './passwords.ts';
+import { throttled, type Throttle } from './throttle.ts';
 import { sameSecret, VerifiedSecrets } from './verified-secrets.ts';
 
 /** Someone allowed to read presence: an account (Basic) or an API key (Bearer) and its account. */
@@ -22,7 +23,15 @@ export interface CredentialOptions {
   /** The ingest key from configuration, if one was set; generated keys live in the history store. */
   configuredIngestKey?: string;
   tokenSecret: string;
+  /**
+   * Counts failed checks per client address and per subject, and refuses checks while either is
+   * locked (429). Absent: nothing is throttled (tests of the checks themselves).
+   */
+  throttle?: Throttle;
 }
+
+/** Usernames are at most 64 characters; a longer name has no account, and is not kept whole as a throttle key. */
+const SUBJECT_NAME_LIMIT = 65;
 
 /** Accounts whose verified password is remembered, at most (VerifiedSecrets drops them all when full). */
 const PASSWORD_CACHE_LIMIT = 1_000;
@@ -60,13 +69,19 @@ export class Credentials {
    * Who may report sessions: the ingest key (`Authorization: Bearer <key>`), or a client token passed
    * in the header or, for a WebSocket hello, in the frame.
    */
-  async ingestActor(authorization: string | undefined, frameToken?: string): Promise<Actor> {
+  async ingestActor(authorization: string | undefined, frameToken?: string, from?: string): Promise<Actor> {
     if (frameToken === undefined) {
       const known = this.configuredIngestActor(authorization);
       if (known) return known;
     }
     const bearer = frameToken ?? parseBearer(authorization);
     if (!bearer) throw new RollcallError('unauthorized', 'missing credentials: send Authorization: Bearer <ingest key or client token>');
+    // A client token names no subject before it is verified; a stored key is known by its prefix.
+    const subject = looksLikeJwt(bearer) ? undefined : `key:${shownPrefix(bearer)}`;
+    return throttled(this.options.throttle, { address: from, subject }, () => this.checkIngestSecret(bearer));
+  }
+
+  private async checkIngestSecret(bearer: string): Promise<Actor> {
     // The configured key is checked first: an operator may pick one that looks like a JWT.
     if (this.isConfiguredIngestKey(bearer)) return INGEST_ACTOR;
     if (looksLikeJwt(bearer)) {
@@ -93,18 +108,25 @@ export class Credentials {
     return sameSecret(authorization, this.configuredIngestHeader) ? INGEST_ACTOR : undefined;
   }
 
-  /** Who may read presence: an account with Basic auth, or an API key as a Bearer token. */
-  async reader(authorization: string | undefined): Promise<Reader> {
+  /**
+   * Who may read presence: an account with Basic auth, or an API key as a Bearer token. `from` is the
+   * client's address (request.ip), for throttling; every check below takes it.
+   */
+  async reader(authorization: string | undefined, from?: string): Promise<Reader> {
     if (!authorization) throw new RollcallError('unauthorized', 'missing credentials: use Basic auth or Authorization: Bearer <API key>');
     const basic = parseBasic(authorization);
-    if (basic) return { account: await this.account(basic.username, basic.password) };
+    if (basic) return { account: await this.account(basic.username, basic.password, from) };
     const bearer = parseBearer(authorization);
     if (!bearer) throw new RollcallError('unauthorized', 'unsupported Authorization scheme');
-    return this.apiKeyReader(bearer);
+    return this.apiKeyReader(bearer, from);
   }
 
   /** An API key's reader. Ingest keys report sessions; they do not read them. */
-  async apiKeyReader(key: string): Promise<Reader> {
+  async apiKeyReader(key: string, from?: string): Promise<Reader> {
+    return throttled(this.options.throttle, { address: from, subject: `key:${shownPrefix(key)}` }, () => this.checkApiKey(key));
+  }
+
+  private async checkApiKey(key: string): Promise<Reader> {
     const record = await this.storedKey(key);
     if (!record || record.kind !== 'api') throw new RollcallError('unauthorized', 'the API key is not valid');
     const account = await this.history.getAccount(record.accountId);
@@ -112,10 +134,18 @@ export class Credentials {
     return { account, apiKey: record };
   }
 
-  /** Checks an account's password. One message for unknown names and wrong passwords. */
-  async account(username: string, password: string): Promise<Account> {
+  /** Checks an account's password. One message, and the same scrypt work, for unknown names and wrong passwords. */
+  async account(username: string, password: string, from?: string): Promise<Account> {
+    const subject = `account:${username.slice(0, SUBJECT_NAME_LIMIT)}`;
+    return throttled(this.options.throttle, { address: from, subject }, () => this.checkPassword(username, password));
+  }
+
+  private async checkPassword(username: string, password: string): Promise<Account> {
     const account = await this.history.findAccount(username);
-    if (!account) throw wrongUsernameOrPassword();
+    if (!account) {
+      await verifyAgainstNoAccount(password);
+      throw wrongUsernameOrPassword();
+    }
     // The remembered password counts only against the hash stored now: a new password or a
     // recreated account means verifying again.
     if (this.verifiedPasswords.recall(username, password) === account.passwordHash) return account;

@@ -39,6 +39,19 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+/**
+ * A hash no password matches (its key is all zeros), with the parameters new hashes get. Checking a
+ * password against it costs what checking against a real account's hash costs, so a name that has no
+ * account answers as slowly as a wrong password: timing tells no one which names exist.
+ */
+const UNMATCHABLE_HASH = ['scrypt', COST, BLOCK_SIZE, PARALLELISM, Buffer.alloc(SALT_BYTES).toString('base64'), Buffer.alloc(KEY_BYTES).toString('base64')].join('$');
+
+/** Does the work of verifying `password` against an account's hash, for a name with no account. Always false. */
+export async function verifyAgainstNoAccount(password: string): Promise<false> {
+  await verifyPassword(password, UNMATCHABLE_HASH);
+  return false;
+}
+
 /** False for a wrong password and for a stored value that is not a hash this module understands. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');

@@ -47,6 +47,33 @@ export const configSchema = z
      * proxy), or a comma list of proxy addresses/CIDRs.
      */
     trustProxy: z.union([flag, z.string().min(1)]).default(false),
+    /**
+     * Milliseconds a client may take to send a request's headers (Node's headersTimeout; Node's
+     * default is 60 s). A client that sends them a byte at a time is cut off after this.
+     */
+    headersTimeoutMs: millis(100, 600_000).default(10_000),
+    /**
+     * Milliseconds a client may take to send a whole request, headers and body (Node's
+     * requestTimeout). Covers the largest batch (about 12 MB) on a slow link. Does not apply once a
+     * request is in: WebSocket and change-stream connections last as long as they like.
+     */
+    requestTimeoutMs: millis(100, 3_600_000).default(60_000),
+    /** Milliseconds an idle keep-alive connection is kept between requests. Behind a load balancer, above its idle timeout. */
+    keepAliveTimeoutMs: millis(100, 600_000).default(5_000),
+    /**
+     * Open connections at most (HTTP, WebSocket and change streams alike); further ones are closed at
+     * once. Keep it below the process's open-file limit (`ulimit -n`), minus room for the database and logs.
+     */
+    maxConnections: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    /** Failed credential checks one client address may make before it must wait (then each failure doubles the wait). */
+    authFailuresPerAddress: z.coerce.number().int().min(1).max(100_000).default(10),
+    /**
+     * Failed checks against one account, API key prefix or OAuth client, from anywhere, before it must
+     * wait. Addresses the account last signed in from are not held by this wait.
+     */
+    authFailuresPerAccount: z.coerce.number().int().min(1).max(100_000).default(20),
+    /** The longest wait, in milliseconds, after failed credential checks: minutes at most, so no one is locked out for long. */
+    authLockoutMaxMs: millis(1_000, 900_000).default(300_000),
     /** Where live sessions are kept. `memory` serves one node. */
     liveStore: z.enum(['memory']).default('memory'),
     /**

@@ -31,11 +31,14 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 
 export class RollcallError extends Error {
   readonly code: ErrorCode;
+  /** For `rate_limited`: whole seconds until the caller may try again (each dialect sends it as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'RollcallError';
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** The HTTP status a JSON dialect answers with. */

@@ -345,7 +345,7 @@ export class SocketSessions {
       case 'hello': {
         if (conn.sessionId !== undefined) throw new RollcallError('invalid_body', 'this socket already carries a session');
         const hello = validateBody(HelloFrame, frame);
-        const actor = await this.credentials.ingestActor(conn.authorization, hello.token);
+        const actor = await this.credentials.ingestActor(conn.authorization, hello.token, conn.remoteAddress);
         this.bind(conn, await this.presence.open(hello.session, actor, connectionFacts(conn)), actor);
         return;
       }

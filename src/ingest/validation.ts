@@ -17,7 +17,7 @@ type FastifyValidator = ValidateFunction | ((data: unknown) => boolean | { value
  * default, as JSON Schema's `default` describes, without a hook on the route.
  */
 export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }): FastifyValidator {
-  if (httpPart !== 'body') return textAjv.compile(schema);
+  if (httpPart !== 'body') return plainIntegers(schema, textAjv.compile(schema));
   const validate = bodyAjv.compile(schema);
   return 'default' in schema ? absentBodyIsDefault(validate, schema.default) : validate;
 }
@@ -26,6 +26,50 @@ function absentBodyIsDefault(validate: ValidateFunction, fallback: unknown): Fas
   // Fastify reads `errors` from the function it was given after a `false`.
   const validateOrDefault = (data: unknown) => (data === null ? { value: structuredClone(fallback) } : validate(data));
   return Object.defineProperty(validateOrDefault, 'errors', { get: () => validate.errors });
+}
+
+/**
+ * How an integer is written in a path or a query string: decimal digits, no leading zero, an optional
+ * minus. Ajv's coercion (Number()) also took `0x1`, `1e0`, `+1`, `01` and "1 " for 1, so one id had
+ * many spellings (and cache keys, and log lines).
+ */
+const PLAIN_INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
+
+/** The top-level properties of an object schema that are integers. */
+function integerProperties(schema: object): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
+}
+
+/** Refuses an integer property written in any way but plain decimal digits, before ajv coerces it. */
+function plainIntegers(schema: object, validate: ValidateFunction): FastifyValidator {
+  const names = integerProperties(schema);
+  if (names.length === 0) return validate;
+  let ownErrors: ErrorObject[] | null = null;
+  const validatePlain = (data: unknown) => {
+    ownErrors = null;
+    if (typeof data === 'object' && data !== null) {
+      for (const name of names) {
+        const raw = (data as Record<string, unknown>)[name];
+        if (typeof raw === 'string' && !PLAIN_INTEGER.test(raw)) {
+          ownErrors = [
+            {
+              instancePath: `/${name}`,
+              schemaPath: '#/type',
+              keyword: 'type',
+              params: { type: 'integer' },
+              message: 'must be a whole number in plain decimal digits (no sign, leading zero, exponent, hex or spaces)',
+            },
+          ];
+          return false;
+        }
+      }
+    }
+    return validate(data);
+  };
+  return Object.defineProperty(validatePlain, 'errors', { get: () => ownErrors ?? validate.errors });
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();

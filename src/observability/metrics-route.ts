@@ -44,7 +44,7 @@ export const metricsRoute: FastifyPluginAsyncTypebox<MetricsRouteOptions> = asyn
     },
     async (request, reply) => {
       if (access === 'credentials' || (access === 'loopback' && !isLoopback(request.ip))) {
-        await credentials.reader(request.headers.authorization);
+        await credentials.reader(request.headers.authorization, request.ip);
       }
       return reply.type(metrics.contentType).send(await metrics.render());
     },

@@ -20,7 +20,11 @@ import { adminRoutes } from '../api/admin-routes.ts';
 import { registerOpenApi } from '../api/openapi.ts';
 import { OPEN_SECURITY } from '../api/schemas.ts';
 import { instrumentHttp, requestIdFor } from '../observability/http.ts';
+import { addSecurityHeaders } from '../http/security-headers.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth.ts';
+import { RollcallError } from '../core/errors.ts';
 import { lazyRequestLogger } from '../observability/request-logger.ts';
+import { redactQuery } from '../observability/query-names.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { metricsRoute } from '../observability/metrics-route.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
@@ -37,6 +41,7 @@ import { commandErrorHandler } from '../dialects/beyondtrust/errors.ts';
 import { beyondTrustDialect } from '../dialects/beyondtrust/routes.ts';
 import { redactCommandApiUrl } from '../dialects/beyondtrust/log-redaction.ts';
 import type { OAuthClients } from '../auth/oauth/api-clients.ts';
+import type { Throttle } from '../auth/throttle.ts';
 import { dashboard } from '../web/plugin.ts';
 import type { EventHub } from '../stream/event-hub.ts';
 import { eventStreamRoutes } from '../stream/routes.ts';
@@ -61,6 +66,8 @@ export interface AppDeps {
   events: EventHub;
   /** Webhook subscriptions and their deliveries (/v1/webhooks). */
   webhooks: WebhookSubscriptions;
+  /** Failed credential checks and lockouts, which admins list and lift (/v1/lockouts). */
+  throttle: Throttle;
   logger?: LoggerOption;
   /** Sees every route as it is added, before anything else does (tests list the app's routes with it). */
   onRoute?: (route: RouteOptions) => void;
@@ -68,14 +75,20 @@ export interface AppDeps {
 
 /** Header values that must never reach a log line. */
 const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
-/** Query parameters that carry API keys (the Clientexec dialect takes `apikey=` and `key=`). */
-const SECRET_QUERY_PARAMETER = /([?&](?:apikey|key)=)[^&#]*/gi;
+/** Query parameters that carry API keys (the Clientexec dialect takes `apikey=` and `key=`), by decoded name. */
+const SECRET_QUERY_PARAMETERS = new Set(['apikey', 'key']);
 
 /**
- * A URL as request logs show it: query-string keys replaced, and the whole query of a BeyondTrust
- * command API URL (legacy clients send username and password there), so no secret reaches a log.
+ * A URL as request logs show it: query-string keys replaced (matched by decoded name, as the route
+ * reads them: `ap%69key` is `apikey`), and the whole query of a BeyondTrust command API URL (legacy
+ * clients send username and password there), so no secret reaches a log.
  */
-export const urlForLog = (url: string): string => redactCommandApiUrl(url.replace(SECRET_QUERY_PARAMETER, '$1[Redacted]'));
+export function urlForLog(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark < 0) return url;
+  const query = redactQuery(url.slice(mark + 1), (name) => SECRET_QUERY_PARAMETERS.has(name));
+  return redactCommandApiUrl(`${url.slice(0, mark)}?${query}`);
+}
 
 /**
  * Fastify's request serializer with the URL cleaned. It applies to every logger option, a caller's
@@ -101,6 +114,16 @@ function loggerOptions(config: Config, logger: LoggerOption): LoggerOption {
   };
 }
 
+/**
+ * Numerous clients: connections beyond maxConnections are closed as they arrive. (Slow ones: the server
+ * options in buildApp. A client that trickles its headers is cut off after headersTimeoutMs, one that
+ * trickles its body after requestTimeoutMs; both apply only while a request is arriving, so WebSocket
+ * and change-stream connections, whose requests are long complete, are never cut by them.)
+ */
+function limitConnections(app: FastifyInstance, config: Config): void {
+  app.server.maxConnections = config.maxConnections;
+}
+
 type ErrorRenderer = (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
 
 /** The error renderer of whichever dialect owns `url`; rollcall's own v1 shape for everything else. */
@@ -118,6 +141,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: loggerOptions(config, logger),
     trustProxy: config.trustProxy,
     bodyLimit: MAX_MESSAGE_BYTES,
+    // Slow clients (the rest is set on the server below): a request must be in within requestTimeoutMs,
+    // an idle keep-alive connection closes after keepAliveTimeoutMs.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node looks for overdue requests only this often (default 30 s), which a slow client could
+      // overstay by as much; a quarter of the shorter timeout, at most a second, keeps the cut-off near the setting.
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
+    },
     // A caller's x-request-id is kept when it looks like an id (and echoed); otherwise a UUID.
     requestIdHeader: false,
     genReqId: requestIdFor,
@@ -131,12 +164,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A line per heartbeat would drown everything else; request lines appear at debug level.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
   });
+  limitConnections(app, config);
   app.setValidatorCompiler(compileValidator);
   // An empty body with a JSON content type is no body (clients often send the header on every call).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') done(null, undefined);
+    else if (nestsDeeperThan(text, MAX_JSON_DEPTH)) done(new RollcallError('invalid_body', `the body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     else parseJson(request, text, done);
   });
   app.setErrorHandler(renderV1Error);
@@ -146,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before every route: the document generator and the request hooks see only routes added after them.
   await registerOpenApi(app, { version: packageJson.version });
   instrumentHttp(app, deps.metrics);
+  addSecurityHeaders(app);
 
   app.get(
     '/healthz',
@@ -172,7 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(httpIngestRoutes, { presence, credentials, sessionTtlSeconds: config.sessionTtl });
   await app.register(wsIngestRoute, { presence, credentials, heartbeatMs: config.wsHeartbeatMs });
   await app.register(readRoutes, { presence, credentials, stats: deps.stats });
-  await app.register(adminRoutes, { administration: deps.administration, credentials });
+  await app.register(adminRoutes, { administration: deps.administration, credentials, throttle: deps.throttle });
   await app.register(eventStreamRoutes, { events: deps.events, credentials, maxQueue: config.streamBacklog, heartbeatMs: config.streamHeartbeatMs });
   await app.register(webhookRoutes, { subscriptions: deps.webhooks, credentials });
   await app.register(clientexecRoutes, { presence, credentials, linkTemplate: config.ceLinkTemplate, cacheMs: config.pollCacheMs });

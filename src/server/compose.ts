@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { Administration } from '../auth/administration.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { OAuthClients } from '../auth/oauth/api-clients.ts';
+import { DEFAULT_THROTTLE_POLICY, MemoryThrottle, type Throttle } from '../auth/throttle.ts';
 import { PresenceService } from '../core/presence-service.ts';
 import { PresenceStats } from '../core/stats.ts';
 import type { HistoryStore } from '../history/history-store.ts';
@@ -36,6 +37,8 @@ export interface Rollcall {
   metrics: Metrics;
   /** The change stream's hub: every change with its event id, and the backlog of the latest. */
   events: EventHub;
+  /** Failed credential checks and the lockouts they caused (this node's). */
+  throttle: Throttle;
   dataDir: DataDir;
   /** Secrets created by this start, to print once; empty on later starts. */
   firstStart: FirstStartSecrets;
@@ -85,11 +88,19 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     historyFlushMs: config.historyFlushMs,
     onError: logFault,
   });
+  // One throttle for every kind of credential: an address that guesses passwords and then keys is one guesser.
+  const throttle = new MemoryThrottle({
+    ...DEFAULT_THROTTLE_POLICY,
+    addressFreeFailures: config.authFailuresPerAddress,
+    subjectFreeFailures: config.authFailuresPerAccount,
+    maxLockoutMs: config.authLockoutMaxMs,
+  });
   const credentials = new Credentials(history, {
     tokenSecret: dataDir.tokenSecret,
+    throttle,
     ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
   });
-  const oauth = new OAuthClients(history);
+  const oauth = new OAuthClients(history, { throttle });
   // Both listen to the change feed from here on, so nothing that happens after the app exists goes uncounted.
   const stats = new PresenceStats(presence, history, {
     sampleIntervalMs: config.statsSampleMs,
@@ -123,6 +134,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     metrics,
     events,
     webhooks: subscriptions,
+    throttle,
     logger: options.logger,
     ...(options.onRoute && { onRoute: options.onRoute }),
   });
@@ -145,5 +157,5 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
       await live.close();
       await history.close();
     })());
-  return { app, presence, live, history, stats, metrics, events, dataDir, firstStart, close };
+  return { app, presence, live, history, stats, metrics, events, throttle, dataDir, firstStart, close };
 }

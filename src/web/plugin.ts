@@ -164,7 +164,7 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { cre
       },
     },
     async (request, reply) => {
-      const reader = await credentials.reader(request.headers.authorization);
+      const reader = await credentials.reader(request.headers.authorization, request.ip);
       void reply.header('cache-control', 'no-store');
       return {
         username: reader.account.username,

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { requireReader } from '../api/access.ts';
 import { NoContent, READER_SECURITY, errorResponses, stringEnum } from '../api/schemas.ts';
 import type { Credentials } from '../auth/credentials.ts';
+import { NO_STORE } from '../http/security-headers.ts';
 import { WEBHOOK_DELIVERY_STATUSES } from '../history/history-store.ts';
 import { PRESENCE_CHANGE_TYPES } from '../stream/event-types.ts';
 import { WEBHOOK_LIMITS, type WebhookSubscriptions } from './subscriptions.ts';
@@ -72,7 +73,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     },
     async (request, reply) => {
       const created = await subscriptions.add(request.body);
-      return reply.status(201).send({ ...webhookJson(created), secret: created.secret });
+      return reply.status(201).header('cache-control', NO_STORE).send({ ...webhookJson(created), secret: created.secret });
     },
   );
 

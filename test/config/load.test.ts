@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -56,7 +56,7 @@ test('a bad value stops the start with a message naming the setting and where it
     () => loadConfig({ flags: { adminPassword: 'short' } }),
     (e: Error) => e instanceof ConfigError && /--admin-password: must be at least 8 characters/.test(e.message),
   );
-  assert.throws(() => loadConfig({ file: writeJson('unknown.json', { prot: 1 }) }), /unknown setting\(s\) prot/);
+  assert.throws(() => loadConfig({ file: writeJson('unknown.json', { prot: 1 }) }), /prot in .*unknown\.json: unknown setting; did you mean port\?/);
   const notJson = join(dir, 'x.json');
   writeFileSync(notJson, '{ nope');
   assert.throws(() => loadConfig({ file: notJson }), /not valid JSON/);
@@ -106,4 +106,61 @@ test('a malformed database URL is refused without showing its password', () => {
   for (const url of [`postgres://rollcall:${password}@db.example.test:5432/rollcall`, 'postgresql:///rollcall?host=/run/postgresql']) {
     assert.equal(loadConfig({ env: { ROLLCALL_DATABASE_URL: url } }).databaseUrl, url);
   }
+});
+
+// ---- hostile and mistaken configuration (hardening) -------------------------------------------------
+
+test('a config file cannot reach settings through __proto__ or constructor', () => {
+  const viaProto = join(dir, 'proto.json');
+  writeFileSync(viaProto, '{"__proto__": {"port": 1234, "metricsAccess": "open"}}');
+  assert.throws(() => loadConfig({ file: viaProto }), (e: Error) => e instanceof ConfigError && /__proto__ in .*proto\.json/.test(e.message));
+  const viaConstructor = join(dir, 'constructor.json');
+  writeFileSync(viaConstructor, '{"constructor": {"prototype": {"port": 1234}}}');
+  assert.throws(() => loadConfig({ file: viaConstructor }), (e: Error) => e instanceof ConfigError && /constructor in .*constructor\.json/.test(e.message));
+  // Nothing leaked into objects made afterwards.
+  assert.equal(({} as Record<string, unknown>).port, undefined);
+});
+
+test('an unknown or misspelt ROLLCALL_* variable is warned about, naming the closest setting', () => {
+  const warnings: string[] = [];
+  const config = loadConfig({ env: { ROLLCALL_SESION_TTL: '30', ROLLCALL_PORT: '1234', ROLLCALL_PROT: '1', ROLLCALL_ZZZZZZZZZZZZZ: 'x' }, warn: (m) => warnings.push(m) });
+  assert.equal(config.sessionTtl, 90, 'a misspelt variable sets nothing');
+  assert.equal(config.port, 1234);
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  assert.match(warnings[0]!, /ROLLCALL_SESION_TTL is not a setting.*did you mean ROLLCALL_SESSION_TTL/);
+  assert.match(warnings[1]!, /ROLLCALL_PROT .*did you mean ROLLCALL_PORT/);
+  assert.doesNotMatch(warnings[2]!, /did you mean/, 'nothing close: no guess');
+  // Variables rollcall reads elsewhere (the CLI's, the test runner's) are not settings and are no mistake.
+  const quiet: string[] = [];
+  loadConfig({ env: { ROLLCALL_NEW_PASSWORD: 'x', ROLLCALL_NEW_WEBHOOK_SECRET: 'y', ROLLCALL_REQUIRE_ALL: '1', OTHER: 'z' }, warn: (m) => quiet.push(m) });
+  assert.deepEqual(quiet, []);
+});
+
+test('every configuration error names the setting and where it came from', () => {
+  const unknown = writeJson('unknown2.json', { prot: 1 });
+  assert.throws(() => loadConfig({ file: unknown }), (e: Error) => /prot in .*unknown2\.json/.test(e.message));
+  // trustProxy is handed to Fastify, whose own message ("invalid IP address") named no setting.
+  assert.throws(
+    () => loadConfig({ env: { ROLLCALL_TRUST_PROXY: '10.0.0.0/8,not an address' } }),
+    (e: Error) => e instanceof ConfigError && /ROLLCALL_TRUST_PROXY: .*"not an address"/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ flags: { trustProxy: '10.0.0.1/33' } }), /--trust-proxy: /);
+  for (const good of ['127.0.0.1', '10.0.0.0/8, 192.168.0.0/16', '::1', 'fd00::/8', 'loopback,uniquelocal', 'true', 'false']) {
+    assert.doesNotThrow(() => loadConfig({ env: { ROLLCALL_TRUST_PROXY: good } }), good);
+  }
+});
+
+test('a data dir on a pseudo filesystem (/proc, /sys, /dev) is refused at once, naming the setting', () => {
+  for (const path of ['/proc', '/proc/self', '/proc/self/fd/../fd', '/sys/kernel', '/dev/shm/../fd']) {
+    assert.throws(
+      () => loadConfig({ env: { ROLLCALL_DATA_DIR: path } }),
+      (e: Error) => e instanceof ConfigError && /ROLLCALL_DATA_DIR: .*not a place for data/.test(e.message),
+      path,
+    );
+  }
+  // A link that leads there is followed.
+  const link = join(dir, 'to-proc');
+  symlinkSync('/proc/self', link);
+  assert.throws(() => loadConfig({ flags: { dataDir: join(link, 'data') } }), /--data-dir: .*not a place for data/);
+  assert.doesNotThrow(() => loadConfig({ flags: { dataDir: join(dir, 'fine', 'data') } }));
 });

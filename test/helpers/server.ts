@@ -51,6 +51,10 @@ export async function startTestServer(
       adminPassword: TEST_ADMIN_PASSWORD,
       tokenSecret: TEST_TOKEN_SECRET,
       logLevel: 'silent',
+      // Tests of other things refuse credentials many times from 127.0.0.1; the throttle's own tests
+      // (test/server/throttling.test.ts) set these back to the defaults or lower.
+      authFailuresPerAddress: 100_000,
+      authFailuresPerAccount: 100_000,
       ...overrides,
     },
   });

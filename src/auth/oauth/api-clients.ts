@@ -9,6 +9,7 @@ import { RollcallError } from '../../core/errors.ts';
 import type { ApiClientRecord, ApiClientStore } from '../../history/history-store.ts';
 import { hashApiKey } from '../api-keys.ts';
 import { parseBasic } from '../credentials.ts';
+import { throttled, type Throttle } from '../throttle.ts';
 
 /** Seconds a token lasts (the `expires_in` of every answer). */
 export const ACCESS_TOKEN_TTL_SECONDS = 3_600;
@@ -52,28 +53,46 @@ export interface IssuedToken {
 export interface OAuthOptions {
   /** Epoch ms; tests move it to see tokens expire. */
   now?: () => number;
+  /** Throttles secret and token checks per client address (and client id); absent: not throttled. */
+  throttle?: Throttle;
 }
+
+/** Client ids are 32 hex digits; a longer one is no client's and is not kept whole as a throttle key. */
+const SUBJECT_ID_LIMIT = 64;
 
 export class OAuthClients {
   private readonly now: () => number;
+  private readonly throttle: Throttle | undefined;
 
   constructor(
     private readonly history: ApiClientStore,
     options: OAuthOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.throttle = options.throttle;
+  }
+
+  /** The client credentials grant: checks the Basic client id and secret, then issues a token. */
+  async issueToken(authorization: string | undefined, from?: string): Promise<IssuedToken> {
+    return this.issueTokenFor(await this.authenticateClient(authorization, from));
   }
 
   /**
-   * The client credentials grant: checks the Basic client id and secret and issues a token. One
-   * message for an unknown client, a revoked one and a wrong secret, so callers cannot probe ids.
+   * The API client of Basic client credentials (throttled per address and client id). One message
+   * for an unknown client, a revoked one and a wrong secret, so callers cannot probe ids.
    */
-  async issueToken(authorization: string | undefined): Promise<IssuedToken> {
+  async authenticateClient(authorization: string | undefined, from?: string): Promise<ApiClientRecord> {
     const basic = authorization ? parseBasic(authorization) : undefined;
     if (!basic) throw new RollcallError('unauthorized', 'send the client id and secret as HTTP Basic credentials');
-    const refused = new RollcallError('unauthorized', 'unknown client or wrong client secret');
-    const client = await this.history.findApiClient(basic.username);
-    if (!client || !sameHash(client.secretHash, hashSecret(basic.password))) throw refused;
+    return throttled(this.throttle, { address: from, subject: `client:${basic.username.slice(0, SUBJECT_ID_LIMIT)}` }, async () => {
+      const client = await this.history.findApiClient(basic.username);
+      if (!client || !sameHash(client.secretHash, hashSecret(basic.password))) throw refusedClient();
+      return client;
+    });
+  }
+
+  /** A new token for a client authenticateClient answered. */
+  async issueTokenFor(client: ApiClientRecord): Promise<IssuedToken> {
     const accessToken = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
     const issuedAt = this.now();
     const issued = await this.history.issueOAuthToken(
@@ -86,18 +105,22 @@ export class OAuthClients {
       },
       MAX_TOKENS_PER_CLIENT,
     );
-    // Revoked or given a new secret between the check above and the issue.
-    if (!issued) throw refused;
+    // Revoked or given a new secret between the check and the issue.
+    if (!issued) throw refusedClient();
     return { accessToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
-  /** The live client behind a bearer token that has not expired. */
-  async verifyAccessToken(token: string): Promise<ApiClientRecord> {
-    const grant = await this.history.findOAuthToken(hashSecret(token), this.now());
-    if (!grant) throw new RollcallError('unauthorized', 'the access token is invalid or has expired; request a new one from /oauth2/token');
-    return grant.client;
+  /** The live client behind a bearer token that has not expired (throttled per address: a token names no client). */
+  async verifyAccessToken(token: string, from?: string): Promise<ApiClientRecord> {
+    return throttled(this.throttle, { address: from }, async () => {
+      const grant = await this.history.findOAuthToken(hashSecret(token), this.now());
+      if (!grant) throw new RollcallError('unauthorized', 'the access token is invalid or has expired; request a new one from /oauth2/token');
+      return grant.client;
+    });
   }
 }
+
+const refusedClient = () => new RollcallError('unauthorized', 'unknown client or wrong client secret');
 
 function sameHash(storedHex: string, givenHex: string): boolean {
   const stored = Buffer.from(storedHex, 'hex');

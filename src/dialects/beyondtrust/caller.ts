@@ -18,8 +18,9 @@ export async function authenticateCaller(
   params: RawParams,
   credentials: Credentials,
   oauth: OAuthClients,
+  from: string,
 ): Promise<CommandCaller> {
-  const permission = await permissionOf(authorization, params, credentials, oauth);
+  const permission = await permissionOf(authorization, params, credentials, oauth, from);
   if (permission === 'deny') throw new RollcallError('forbidden', 'this account is not allowed to use the command API');
   return { permission };
 }
@@ -29,9 +30,10 @@ async function permissionOf(
   params: RawParams,
   credentials: Credentials,
   oauth: OAuthClients,
+  from: string,
 ): Promise<CommandPermission> {
   const bearer = parseBearer(authorization);
-  if (bearer !== undefined) return (await oauth.verifyAccessToken(bearer)).permission;
+  if (bearer !== undefined) return (await oauth.verifyAccessToken(bearer, from)).permission;
   const username = single(params, 'username');
   const password = single(params, 'password');
   if (username === undefined && password === undefined) {
@@ -40,5 +42,5 @@ async function permissionOf(
       'missing credentials: send username and password, or Authorization: Bearer <token> from POST /oauth2/token',
     );
   }
-  return (await credentials.account(username ?? '', password ?? '')).commandPermission;
+  return (await credentials.account(username ?? '', password ?? '', from)).commandPermission;
 }

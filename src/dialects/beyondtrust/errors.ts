@@ -5,7 +5,7 @@
 // the action's root. Only an internal fault answers 500, with a reference to the log, no internals.
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { toRollcallError } from '../../api/errors.ts';
+import { setRetryAfter, toRollcallError } from '../../api/errors.ts';
 import { RollcallError } from '../../core/errors.ts';
 import { joinPieces } from '../../http/body-writer.ts';
 import type { XmlDocument } from './serializer.ts';
@@ -32,6 +32,16 @@ export function sendXml(reply: FastifyReply, document: XmlDocument, status = 200
   return reply.status(status).header('content-type', XML_CONTENT_TYPE).header('cache-control', 'no-store').send(joinPieces(document));
 }
 
+/**
+ * A root `<error>` for a refusal before the action: HTTP 200, as real clients expect, except for a
+ * throttled caller, who gets 429 and Retry-After, so a client that retries at once is told to wait.
+ */
+export function sendRootError(reply: FastifyReply, error: RollcallError, namespace: string): FastifyReply {
+  if (error.code !== 'rate_limited') return sendXml(reply, rootErrorXml(error.message, namespace));
+  setRetryAfter(reply, error);
+  return sendXml(reply, rootErrorXml(error.message, namespace), 429);
+}
+
 /** Fastify's own refusals, in the command API's words. */
 function requestError(error: unknown): RollcallError | undefined {
   switch ((error as Partial<FastifyError>).code) {
@@ -56,7 +66,7 @@ export function commandErrorHandler(namespace: string) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const known = requestError(error);
     if (known) {
-      void sendXml(reply, rootErrorXml(known.message, namespace));
+      void sendRootError(reply, known, namespace);
       return;
     }
     const errorId = randomUUID();

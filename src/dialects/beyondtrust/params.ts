@@ -39,14 +39,14 @@ export function parseTypes(raw: string | undefined): BtClientType[] {
   const items = raw === undefined ? [] : listItems(raw);
   if (items.length === 0) return [...BT_CLIENT_TYPES];
   const wanted = new Set<BtClientType>();
+  let all = false;
+  // Every item is checked before `all` decides the answer: `all,foo` is as wrong as `foo,all`.
   for (const item of items) {
-    if (item === 'all') return [...BT_CLIENT_TYPES];
-    if (!isBtClientType(item)) {
-      throw new RollcallError('invalid_parameter', `type: "${item}" is not a client type; use all, ${BT_CLIENT_TYPES.join(', ')}`);
-    }
-    wanted.add(item);
+    if (item === 'all') all = true;
+    else if (isBtClientType(item)) wanted.add(item);
+    else throw new RollcallError('invalid_parameter', `type: "${item}" is not a client type; use all, ${BT_CLIENT_TYPES.join(', ')}`);
   }
-  return BT_CLIENT_TYPES.filter((type) => wanted.has(type));
+  return all ? [...BT_CLIENT_TYPES] : BT_CLIENT_TYPES.filter((type) => wanted.has(type));
 }
 
 /** `id`: a comma list of at most 100 client ids, answered sorted without repeats; undefined for none. */
@@ -58,7 +58,8 @@ export function parseIds(raw: string | undefined): number[] | undefined {
   }
   const ids = new Set<number>();
   for (const item of items) {
-    const id = /^[0-9]{1,10}$/.test(item) ? Number(item) : Number.NaN;
+    // Plain decimal only: `01`, `+1`, `1e0` and `0x1` are not the client 1.
+    const id = /^[1-9][0-9]{0,9}$/.test(item) ? Number(item) : Number.NaN;
     if (!(id >= 1 && id <= MAX_ID)) {
       throw new RollcallError('invalid_parameter', `id: "${item}" is not a client id; ids are whole numbers from 1 to ${MAX_ID}`);
     }

@@ -3,7 +3,7 @@
 // 403 a key that is refused, 400 a malformed parameter). Internal faults answer 500 with an error id
 // only; the error itself goes to the log under that id.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toRollcallError } from '../../api/errors.ts';
+import { setRetryAfter, toRollcallError } from '../../api/errors.ts';
 import { logInternalFault } from '../shared/internal-fault.ts';
 import { errorBody } from './serializer.ts';
 
@@ -15,5 +15,6 @@ export function renderClientexecError(error: unknown, request: FastifyRequest, r
     return;
   }
   if (known.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="rollcall"');
+  setRetryAfter(reply, known);
   void reply.status(known.status).send(errorBody(known.message, reply));
 }

@@ -49,7 +49,7 @@ export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (ap
   });
 
   app.get<{ Querystring: KeyQuery }>('/api/users/usersonline', { schema: { querystring: KeyQuery } }, async (request, reply) => {
-    const reader = await authenticate(credentials, presentedKey(request));
+    const reader = await authenticate(credentials, presentedKey(request), request.ip);
     const lists = await cache.get(LISTS_KEY, async () => {
       const now = Date.now();
       return new SharedAnswer(await onlineUsersLists({ users: await presence.users('all'), now, linkTemplate, fragments }));
@@ -74,13 +74,14 @@ function presentedKey(request: FastifyRequest<{ Querystring: KeyQuery }>): strin
 }
 
 /** No key is a 401; a key that is not a valid API key (unknown, revoked, an ingest key) is a 403. */
-async function authenticate(credentials: Credentials, key: string | undefined): Promise<Reader> {
+async function authenticate(credentials: Credentials, key: string | undefined, from: string): Promise<Reader> {
   if (!key) {
     throw new RollcallError('unauthorized', 'missing API key: send X-API-Key, Authorization: Bearer, or the apikey query parameter');
   }
   try {
-    return await credentials.apiKeyReader(key);
+    return await credentials.apiKeyReader(key, from);
   } catch (error) {
+    // A throttled caller is told so (429), not that the key is bad.
     if (isRollcallError(error) && error.code === 'unauthorized') throw new RollcallError('forbidden', 'the API key is not valid');
     throw error;
   }

@@ -68,5 +68,5 @@ export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, {
 async function authenticate(credentials: Credentials, request: FastifyRequest): Promise<Reader> {
   const key = parseBearer(request.headers.authorization);
   if (!key) throw new RollcallError('unauthorized', 'missing token: send Authorization: Bearer <API key>');
-  return credentials.apiKeyReader(key);
+  return credentials.apiKeyReader(key, request.ip);
 }

@@ -17,6 +17,12 @@ import { numericId } from '../shared/numeric-id.ts';
 /** The codes Motadata's document shows: MD022 for refused access, MD031 for any other failure. */
 export const MD_UNAUTHORIZED = 'MD022';
 export const MD_FAILED = 'MD031';
+/**
+ * rollcall's own code, in Motadata's form, for a caller throttled after too many failed tokens (429,
+ * with Retry-After). The document shows none for this; a client that knows only MD022 and MD031
+ * still sees "status":"fail".
+ */
+export const MD_THROTTLED = 'MD429';
 /** Word for word from the document; clients match on it. */
 export const UNAUTHORIZED_MESSAGE = 'Unauthorized access: Client is not allowed to access API';
 
@@ -88,11 +94,11 @@ export async function activeUsersAnswer(sessions: readonly Session[], now: numbe
 }
 
 /** 400 and other refusals that are not about access. */
-export const failureBody = (status: number, message: string) => ({
+export const failureBody = (status: number, message: string, code: string = MD_FAILED) => ({
   'response-code': status,
   status: 'fail',
   message,
-  'error.code': MD_FAILED,
+  'error.code': code,
 });
 
 /** 403, exactly as documented (the document's 403 has no `status`). */
