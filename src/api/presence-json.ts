@@ -5,7 +5,7 @@
 // has one type whether it is reported or read.
 import { Type, type Static } from '@sinclair/typebox';
 import { CustomerSchema, RepresentativeSchema, UserSchema, ViewSchema } from '../core/input-schemas.ts';
-import { CLIENT_TYPES, SESSION_EVENT_KINDS, sessionConnections, sessionEvents, type Session, type UserPresence } from '../core/model.ts';
+import { CLIENT_TYPES, SESSION_EVENT_KINDS, TRANSPORTS, sessionConnections, sessionEvents, type Session, type UserPresence } from '../core/model.ts';
 import { stringEnum } from './schemas.ts';
 
 export const toSeconds = (ms: number) => Math.floor(ms / 1000);
@@ -29,7 +29,7 @@ export const SessionJsonSchema = Type.Object(
     id: Type.Integer({ minimum: 1, description: 'Positive 32-bit; unique while live and not reused soon after' }),
     user: UserInfoSchema,
     clientType: stringEnum(CLIENT_TYPES),
-    transport: stringEnum(['http', 'websocket'] as const),
+    transport: stringEnum(TRANSPORTS),
     state: stringEnum(['connected', 'detached'] as const, { description: 'detached: a WebSocket session waiting for its client to resume' }),
     hostname: Type.Optional(Type.String()),
     platform: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),

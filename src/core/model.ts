@@ -64,7 +64,8 @@ export interface CustomerInfo {
 }
 
 /** How the session reaches rollcall; it decides how the session expires. */
-export type Transport = 'http' | 'websocket';
+export const TRANSPORTS = ['http', 'websocket'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 /** One attachment of a session to a node (the dialects call nodes appliances). */
 export interface NodeConnection {

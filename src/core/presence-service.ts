@@ -1,11 +1,12 @@
 // PresenceService: the rules of presence. It opens, refreshes, resumes and ends sessions, decides who
 // may do what, expires what went quiet, keeps history informed in batches, and announces every change.
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
-import type { PresenceHistory, SessionLog, SettingsStore } from '../history/history-store.ts';
+import type { PresenceHistory, SessionLog, SessionLogEntry, SettingsStore } from '../history/history-store.ts';
 import type { LiveNode, LiveStore, RemovedSession, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
+import { lostSession } from './lost-sessions.ts';
 import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
 import {
   EVENT_LOG_LIMIT,
@@ -168,6 +169,7 @@ export class PresenceService {
         sessionId: id,
         userId: session.user.id,
         clientType: session.clientType,
+        transport: session.transport,
         nodeId: session.nodeId,
         remoteAddress: session.remoteAddress,
         startedAt: now,
@@ -362,6 +364,31 @@ export class PresenceService {
   }
 
   /** Lists this node in the live store, so every node can name all of them. Called once at start. */
+  /**
+   * Announces the end of sessions a crash left open (history.endOpenSessions ended their log rows at
+   * start): `session.ended` with reason `node_lost` for each, and `user.offline` for each of their users
+   * with no live session now. Call it once the stream and webhooks listen, before serving.
+   */
+  async announceLost(entries: readonly SessionLogEntry[]): Promise<void> {
+    const records = new Map<string, UserRecord | undefined>();
+    for (const entry of entries) {
+      if (!records.has(entry.userId)) records.set(entry.userId, await this.history.getUser(entry.userId));
+    }
+    const lastEnd = new Map<string, { at: number; session: Session }>();
+    for (const entry of entries) {
+      const session = lostSession(entry, records.get(entry.userId), this.options.nodeRole);
+      await this.live.publish({ type: 'session.ended', at: session.expiresAt, session, reason: entry.endReason ?? 'node_lost' });
+      const last = lastEnd.get(entry.userId);
+      if (!last || session.expiresAt > last.at) lastEnd.set(entry.userId, { at: session.expiresAt, session });
+    }
+    const online = new Set(await this.live.onlineUserIds());
+    for (const [userId, { at, session }] of lastEnd) {
+      if (online.has(userId)) continue;
+      const lastSeenAt = Math.max(records.get(userId)?.lastSeenAt ?? 0, session.lastActivityAt);
+      await this.live.publish({ type: 'user.offline', at, user: session.user, lastSeenAt });
+    }
+  }
+
   async registerNode(facts: Pick<LiveNode, 'hostname' | 'publicHostname' | 'version'>): Promise<void> {
     const now = this.now();
     await this.live.registerNode({

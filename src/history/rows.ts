@@ -3,7 +3,7 @@
 // cannot drift apart in how a record looks (absent optional keys, checked enumerations).
 
 import { isPresenceChangeType, PRESENCE_CHANGE_TYPES } from '../stream/event-types.ts';
-import { CLIENT_TYPES, END_REASONS, type PresenceChangeType, type UserRecord, type View } from '../core/model.ts';
+import { CLIENT_TYPES, END_REASONS, TRANSPORTS, type PresenceChangeType, type UserRecord, type View } from '../core/model.ts';
 import { RollcallError } from '../core/errors.ts';
 import {
   ACCOUNT_ROLES,
@@ -78,6 +78,7 @@ export interface SessionLogRow {
   started_at: number;
   user_id: string;
   client_type: string;
+  transport: string | null;
   node_id: string;
   remote_address: string;
   ended_at: number | null;
@@ -302,6 +303,7 @@ export function toSessionLogEntry(row: SessionLogRow): SessionLogEntry {
     remoteAddress: row.remote_address,
     startedAt: row.started_at,
   };
+  if (row.transport !== null) entry.transport = oneOf(TRANSPORTS, row.transport, 'session_log.transport');
   if (row.ended_at !== null) entry.endedAt = row.ended_at;
   if (row.end_reason !== null) entry.endReason = oneOf(END_REASONS, row.end_reason, 'session_log.end_reason');
   if (row.ended_by !== null) entry.endedBy = row.ended_by;

@@ -73,10 +73,9 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   const live = createLiveStore(config.liveStore, {
     idSource: { reserve: (size) => history.advanceCounter('session_ids', size) },
   });
-  if (!live.outlivesProcess) {
-    // Nothing of this node's can be live after a start; rows a crash left open end here.
-    await history.endOpenSessions(dataDir.nodeId, Date.now(), 'node_lost');
-  }
+  // Nothing of this node's can be live after a start when its sessions lived in its memory: rows a
+  // crash left open end here, and are announced once the stream and webhooks listen.
+  const lost = live.outlivesProcess ? [] : await history.endOpenSessions(dataDir.nodeId, Date.now(), 'node_lost');
   const presence = new PresenceService(live, history, {
     nodeId: dataDir.nodeId,
     nodeRole: config.nodeRole,
@@ -144,6 +143,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   presence.start();
   stats.start();
   await webhooks.start(); // after the app: deliveries may go out from here on
+  await presence.announceLost(lost);
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -241,8 +241,8 @@ export class PostgresHistoryStore implements HistoryStore {
       : this.#all<shared.SessionLogRow, SessionLogEntry>(sql.SELECT_SESSION_LOG_OF_USER, [query.userId, limit], shared.toSessionLogEntry);
   }
 
-  async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number> {
-    return changed(await run(this.#pool, sql.END_OPEN_SESSIONS_OF_NODE, [nodeId, endedAt, endReason]));
+  async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<SessionLogEntry[]> {
+    return this.#all<shared.SessionLogRow, SessionLogEntry>(sql.END_OPEN_SESSIONS_OF_NODE, [nodeId, endedAt, endReason], shared.toSessionLogEntry);
   }
 
   async recordPresenceSample(sample: PresenceSample, keepSince: number): Promise<void> {
@@ -441,6 +441,7 @@ function insertStarts(starts: readonly SessionStartWrite[]): (on: Queryable) => 
     entries.map((e) => e.startedAt),
     entries.map((e) => e.userId),
     entries.map((e) => e.clientType),
+    entries.map((e) => e.transport ?? null),
     entries.map((e) => e.nodeId),
     entries.map((e) => e.remoteAddress),
     entries.map((e) => e.endedAt ?? null),

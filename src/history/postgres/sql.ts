@@ -92,6 +92,8 @@ export const MIGRATIONS: readonly string[] = [
     started_at     BIGINT NOT NULL,
     user_id        TEXT   NOT NULL,
     client_type    TEXT   NOT NULL,
+    -- http or websocket, so a session a crash left open can be announced ended as what it was.
+    transport      TEXT,
     node_id        TEXT   NOT NULL,
     remote_address TEXT   NOT NULL,
     ended_at       BIGINT,
@@ -344,7 +346,7 @@ export const SELECT_USERS_SEEN_SINCE = statement(
 // Session log
 
 const SESSION_LOG_COLUMNS =
-  'session_id, started_at, user_id, client_type, node_id, remote_address, ended_at, end_reason, ended_by';
+  'session_id, started_at, user_id, client_type, transport, node_id, remote_address, ended_at, end_reason, ended_by';
 
 /**
  * A run of starts, one array per column. Inserted in the order given, so the identity keeps the batch
@@ -354,7 +356,7 @@ export const INSERT_SESSION_STARTS = statement(
   'insert_session_starts',
   `INSERT INTO session_log (${SESSION_LOG_COLUMNS})
    SELECT ${SESSION_LOG_COLUMNS}
-   FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])
+   FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
         WITH ORDINALITY AS w (${SESSION_LOG_COLUMNS}, ord)
    ORDER BY ord
    ON CONFLICT (session_id, started_at) DO NOTHING`,
@@ -376,7 +378,8 @@ export const UPDATE_SESSION_ENDS = statement(
 /** Closes the rows a node left open when it stopped without ending them (a crash, a kill -9). */
 export const END_OPEN_SESSIONS_OF_NODE = statement(
   'end_open_sessions_of_node',
-  'UPDATE session_log SET ended_at = $2, end_reason = $3 WHERE node_id = $1 AND ended_at IS NULL',
+  `UPDATE session_log SET ended_at = $2, end_reason = $3 WHERE node_id = $1 AND ended_at IS NULL
+   RETURNING ${SESSION_LOG_COLUMNS}`,
 );
 /** The identity breaks ties between sessions started in the same millisecond: later insert first. */
 export const SELECT_SESSION_LOG = statement(

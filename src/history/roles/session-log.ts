@@ -1,12 +1,14 @@
 // The session log: one row per session, written when it starts and completed when it ends, with why.
 
-import type { ClientType, EndReason } from '../../core/model.ts';
+import type { ClientType, EndReason, Transport } from '../../core/model.ts';
 
 /** One line of the session log: written when a session starts and completed when it ends. */
 export interface SessionLogEntry {
   sessionId: number;
   userId: string;
   clientType: ClientType;
+  /** How the client was connected; absent on rows written before it was kept. */
+  transport?: Transport;
   nodeId: string;
   remoteAddress: string;
   startedAt: number;
@@ -30,8 +32,9 @@ export interface SessionLog {
   appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void>;
   listSessionLog(query?: SessionLogQuery): Promise<SessionLogEntry[]>;
   /**
-   * Ends every session-log row of `nodeId` that has no end yet; answers how many. A node whose live
-   * store died with it calls this at start for the sessions a crash left open.
+   * Ends every session-log row of `nodeId` that has no end yet, and answers those rows as they are now
+   * (ended). A node whose live store died with it calls this at start for the sessions a crash left
+   * open, and announces their end.
    */
-  endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number>;
+  endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<SessionLogEntry[]>;
 }

@@ -161,6 +161,11 @@ export const MIGRATIONS: readonly string[] = [
   -- Listings per subscription, newest first; also serves the cascade when a subscription is removed.
   CREATE INDEX webhook_deliveries_by_subscription ON webhook_deliveries (subscription_id, seq);
   `,
+  `
+  -- How each session's client was connected (http or websocket), so a session a crash left open can be
+  -- announced ended as what it was. Rows written before this step have none.
+  ALTER TABLE session_log ADD COLUMN transport TEXT;
+  `,
 ];
 
 export const GET_USER_VERSION = 'user_version';
@@ -281,12 +286,12 @@ export const SELECT_USERS_SEEN_SINCE = `
 // Session log
 
 const SESSION_LOG_COLUMNS =
-  'session_id, started_at, user_id, client_type, node_id, remote_address, ended_at, end_reason, ended_by';
+  'session_id, started_at, user_id, client_type, transport, node_id, remote_address, ended_at, end_reason, ended_by';
 
 /** A replayed start (a retried batch) must not add a second row nor undo an end already written. */
 export const INSERT_SESSION_START = `
   INSERT INTO session_log (${SESSION_LOG_COLUMNS})
-  VALUES (@sessionId, @startedAt, @userId, @clientType, @nodeId, @remoteAddress, @endedAt, @endReason, @endedBy)
+  VALUES (@sessionId, @startedAt, @userId, @clientType, @transport, @nodeId, @remoteAddress, @endedAt, @endReason, @endedBy)
   ON CONFLICT (session_id, started_at) DO NOTHING`;
 /** A session ends once: the first end written is the one kept (a later one is a late duplicate). */
 export const UPDATE_SESSION_END = `
@@ -295,7 +300,8 @@ export const UPDATE_SESSION_END = `
 /** Closes the rows a node left open when it stopped without ending them (a crash, a kill -9). */
 export const END_OPEN_SESSIONS_OF_NODE = `
   UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason
-  WHERE node_id = @nodeId AND ended_at IS NULL`;
+  WHERE node_id = @nodeId AND ended_at IS NULL
+  RETURNING ${SESSION_LOG_COLUMNS}`;
 /** The rowid breaks ties between sessions started in the same millisecond: later insert first. */
 export const SELECT_SESSION_LOG = `
   SELECT ${SESSION_LOG_COLUMNS} FROM session_log

@@ -6,7 +6,7 @@
 // (the CLI on the same file) makes this one wait rather than fail halfway.
 
 import type Database from 'better-sqlite3';
-import type { ClientType, EndReason, UserRecord } from '../../core/model.ts';
+import type { ClientType, EndReason, Transport, UserRecord } from '../../core/model.ts';
 import { RollcallError } from '../../core/errors.ts';
 import {
   defaultCommandPermission,
@@ -75,6 +75,7 @@ interface SessionStartParams {
   startedAt: number;
   userId: string;
   clientType: ClientType;
+  transport: Transport | null;
   nodeId: string;
   remoteAddress: string;
   endedAt: number | null;
@@ -152,7 +153,7 @@ function prepareStatements(db: Database.Database) {
     usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
     insertSessionStart: db.prepare<SessionStartParams>(sql.INSERT_SESSION_START),
     updateSessionEnd: db.prepare<SessionEndParams>(sql.UPDATE_SESSION_END),
-    endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }>(sql.END_OPEN_SESSIONS_OF_NODE),
+    endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(sql.END_OPEN_SESSIONS_OF_NODE),
     sessionLog: db.prepare<{ limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG),
     sessionLogOfUser: db.prepare<{ userId: string; limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG_OF_USER),
     setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
@@ -222,6 +223,7 @@ export class SqliteHistoryStore implements HistoryStore {
             startedAt: entry.startedAt,
             userId: entry.userId,
             clientType: entry.clientType,
+            transport: entry.transport ?? null,
             nodeId: entry.nodeId,
             remoteAddress: entry.remoteAddress,
             endedAt: entry.endedAt ?? null,
@@ -492,9 +494,9 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
-  async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<number> {
+  async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<SessionLogEntry[]> {
     return this.#whenUnlocked(() => {
-      return this.#statements.endOpenSessionsOfNode.run({ nodeId, endedAt, endReason }).changes;
+      return this.#statements.endOpenSessionsOfNode.all({ nodeId, endedAt, endReason }).map(toSessionLogEntry);
     });
   }
 

@@ -17,20 +17,29 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
     });
 
     describe('session log', () => {
-      it('ends the open rows of one node only, keeping ends already written', async () => {
+      it('ends the open rows of one node only, keeping ends already written, and answers the rows it ended', async () => {
         const start = (sessionId: number, nodeId: string): SessionLogWrite => ({
           op: 'start',
           entry: { sessionId, userId: 'u9', clientType: 'web', nodeId, remoteAddress: '127.0.0.1', startedAt: 1_000 + sessionId },
         });
-        await store.appendSessionLog([start(1, 'crashed'), start(2, 'crashed'), start(3, 'other'), start(4, 'crashed')]);
+        const viaSocket = start(2, 'crashed');
+        if (viaSocket.op === 'start') viaSocket.entry.transport = 'websocket';
+        await store.appendSessionLog([start(1, 'crashed'), viaSocket, start(3, 'other'), start(4, 'crashed')]);
         await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 1_004, endedAt: 2_000, endReason: 'closed' }]);
-        assert.equal(await store.endOpenSessions('crashed', 9_000, 'node_lost'), 2);
+        const ended = await store.endOpenSessions('crashed', 9_000, 'node_lost');
+        assert.deepEqual(
+          [...ended].sort((a, b) => a.sessionId - b.sessionId),
+          [
+            { sessionId: 1, userId: 'u9', clientType: 'web', nodeId: 'crashed', remoteAddress: '127.0.0.1', startedAt: 1_001, endedAt: 9_000, endReason: 'node_lost' },
+            { sessionId: 2, userId: 'u9', clientType: 'web', transport: 'websocket', nodeId: 'crashed', remoteAddress: '127.0.0.1', startedAt: 1_002, endedAt: 9_000, endReason: 'node_lost' },
+          ],
+        );
         const byId = new Map((await store.listSessionLog({ userId: 'u9' })).map((e) => [e.sessionId, e]));
         assert.equal(byId.get(1)?.endReason, 'node_lost');
         assert.equal(byId.get(2)?.endedAt, 9_000);
         assert.equal(byId.get(3)?.endReason, undefined, 'another node\'s sessions stay open');
         assert.equal(byId.get(4)?.endReason, 'closed');
-        assert.equal(await store.endOpenSessions('crashed', 9_500, 'node_lost'), 0);
+        assert.deepEqual(await store.endOpenSessions('crashed', 9_500, 'node_lost'), []);
       });
 
       it('logs a start and completes it with its end', async () => {
