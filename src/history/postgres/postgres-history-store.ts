@@ -199,19 +199,10 @@ export class PostgresHistoryStore implements HistoryStore {
 
   async recordUsers(records: readonly UserRecord[]): Promise<void> {
     const statements = splitUserRounds(records).map((round) => {
-      const params = round.map(shared.userParams);
-      return (on: Queryable) =>
-        run(on, sql.UPSERT_USERS, [
-          params.map((p) => p.id),
-          params.map((p) => p.name),
-          params.map((p) => p.email),
-          params.map((p) => p.type),
-          params.map((p) => p.username),
-          params.map((p) => p.publicDisplayName),
-          params.map((p) => p.privateDisplayName),
-          params.map((p) => p.lastSeenAt),
-          params.map((p) => p.lastView),
-        ]);
+      // One JSON text for the whole round: node-postgres writes nine arrays as array literals, escaping
+      // every element on the event loop, which cost more than the write itself (BENCHMARKS.md, workload 6).
+      const rows = JSON.stringify(round.map(shared.userParams));
+      return (on: Queryable) => run(on, sql.UPSERT_USERS, [rows]);
     });
     await this.#allOrNone(statements);
   }

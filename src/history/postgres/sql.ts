@@ -309,7 +309,8 @@ const USER_COLUMNS =
   'id, name, email, type, username, public_display_name, private_display_name, last_seen_at, last_view';
 
 /**
- * Upserts a batch, one array per column ($1 ids … $9 views). Facts are replaced by the latest write.
+ * Upserts a batch given as one JSON array of rows ($1, keyed as rows.ts userParams makes them). Facts
+ * are replaced by the latest write.
  * Last seen takes the later of both times, so batches from several nodes may arrive in any order. The
  * view is the one seen last: a record without a view, or one older than what is stored, leaves it alone.
  * An id may appear only once per statement (PostgreSQL refuses to update a row twice in one command);
@@ -318,7 +319,9 @@ const USER_COLUMNS =
 export const UPSERT_USERS = statement(
   'upsert_users',
   `INSERT INTO users (${USER_COLUMNS})
-   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+     id text, name text, email text, type text, username text, "publicDisplayName" text, "privateDisplayName" text,
+     "lastSeenAt" bigint, "lastView" text)
    ON CONFLICT (id) DO UPDATE SET
      name                 = excluded.name,
      email                = excluded.email,
