@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SIZES, type Profile, type Sizes } from './config.ts';
-import { BENCH_DIR, killAll } from './lib/child.ts';
+import { BENCH_DIR, killAll, killAllOnSignal, runIfMain } from './lib/child.ts';
 import { machineInfo, sourceState, srcFingerprint, type SourceState } from './lib/machine.ts';
 import { formatTable, type WorkloadResult } from './lib/report.ts';
 import { runHistory } from './workloads/history.ts';
@@ -102,10 +102,11 @@ async function runWorkload(name: WorkloadName, sizes: Sizes, profileDir: string 
   }
 }
 
-export function writeResults(result: RunResult, file?: string): string {
+/** Writes a run's JSON to `file`, or to bench/results/<prefix><timestamp>.json; answers the path. */
+export function writeResults(result: { startedAt: string }, file?: string, prefix = ''): string {
   const dir = join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });
-  const path = file ?? join(dir, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  const path = file ?? join(dir, `${prefix}${result.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
   return path;
 }
@@ -125,13 +126,7 @@ async function main(): Promise<void> {
   for (const w of only ?? []) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}: use ${WORKLOADS.join(', ')}`);
   const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'rollcall-bench-profiles-')) : undefined;
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    killAll();
-    process.stderr.write(`\n${signal}: stopped the benchmark and its child processes\n`);
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  killAllOnSignal('benchmark');
 
   const m = machineInfo();
   const src = sourceState();
@@ -149,10 +144,4 @@ async function main(): Promise<void> {
   process.exitCode = result.failures.length > 0 ? 1 : 0;
 }
 
-if (import.meta.filename === process.argv[1]) {
-  main().catch((error: unknown) => {
-    killAll();
-    console.error(error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.filename, main);

@@ -20,11 +20,8 @@
 // generator takes as little CPU as possible from the server under test.
 import { io as connectSocketIo, type Socket as IoSocket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { signClientToken } from '../../src/auth/client-tokens.ts';
-import type { ClientType } from '../../src/core/model.ts';
 import { serveParent } from '../lib/child.ts';
-import { BENCH_TOKEN_SECRET } from '../lib/constants.ts';
-import { clientTypeOf, sessionBody, userOf } from '../lib/fleet.ts';
+import { clientTokenFor, sessionBody } from '../lib/fleet.ts';
 
 type Kind = 'rollcall' | 'bare' | 'socketio';
 
@@ -56,12 +53,6 @@ const fleets = new Map<string, Client[]>();
 const cursors = new Map<string, number>();
 /** `batch` heartbeat frames in one Buffer, per fleet. */
 const writes = new Map<string, Buffer>();
-
-async function tokenFor(index: number): Promise<string> {
-  const clientType: ClientType = clientTypeOf(index);
-  const user = userOf(index, clientType);
-  return signClientToken(BENCH_TOKEN_SECRET, { sub: user.id, name: user.name, email: user.email, utype: user.type, ctypes: [clientType] }, 3600);
-}
 
 function connectWs(kind: 'rollcall' | 'bare', url: string, index: number, localAddress: string, token: string): Promise<Client> {
   return new Promise((resolve, reject) => {
@@ -120,7 +111,7 @@ serveParent(
       localAddress: string;
       concurrency: number;
     }) => {
-      const tokens = await Promise.all(Array.from({ length: count }, (_, k) => tokenFor(first + k)));
+      const tokens = await Promise.all(Array.from({ length: count }, (_, k) => clientTokenFor(first + k)));
       const clients: Client[] = [];
       fleets.set(target, clients);
       const errors: string[] = [];

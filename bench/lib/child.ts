@@ -165,6 +165,30 @@ export function killAll(): void {
 
 export const runningChildren = () => running.size;
 
+/** On SIGINT or SIGTERM, kills every child by pid and exits 130, saying what was stopped. */
+export function killAllOnSignal(what: string): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    killAll();
+    process.stderr.write(`\n${signal}: stopped the ${what} and its child processes\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+/**
+ * Runs `main` when the script at `filename` (the caller's import.meta.filename) is the one node was
+ * started with, not when a test imports it; on a failure, kills every child and exits 1.
+ */
+export function runIfMain(filename: string, main: () => Promise<void>): void {
+  if (filename !== process.argv[1]) return;
+  main().catch((error: unknown) => {
+    killAll();
+    console.error(error);
+    process.exit(1);
+  });
+}
+
 // ---- child side ---------------------------------------------------------------------------------
 
 export type Handlers = Record<string, (args: never) => unknown>;

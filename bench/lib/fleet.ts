@@ -6,8 +6,10 @@
 // Bodies are produced as JSON text and parsed, like ingest does: every session then holds its own copy
 // of every string, exactly as after JSON.parse on a request. Passing one shared string object would
 // hide the cost of storing repeated strings (user agents) once per session.
+import { signClientToken } from '../../src/auth/client-tokens.ts';
 import type { HelloSessionBody } from '../../src/core/input-schemas.ts';
 import type { ClientType } from '../../src/core/model.ts';
+import { BENCH_TOKEN_SECRET } from './constants.ts';
 
 export const USER_AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36',
@@ -122,6 +124,13 @@ export function sessionJson(index: number, withUser: boolean): string {
     ...(clientType === 'support_customer' && { customer: { lsid: hash(index, 13).toString(16).padStart(8, '0') } }),
   };
   return JSON.stringify(body);
+}
+
+/** A client token (HS256 JWT, an hour) for fleet member `index`, as a backend would sign it for a browser. */
+export function clientTokenFor(index: number): Promise<string> {
+  const clientType = clientTypeOf(index);
+  const user = userOf(index, clientType);
+  return signClientToken(BENCH_TOKEN_SECRET, { sub: user.id, name: user.name, email: user.email, utype: user.type, ctypes: [clientType] }, 3600);
 }
 
 /** The open body of fleet member `index`, freshly parsed (its own string copies, like ingest's). */

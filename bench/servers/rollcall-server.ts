@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
@@ -79,6 +80,8 @@ const address = rollcall.app.server.address();
 if (!address || typeof address !== 'object') throw new Error('no address');
 
 let stopProbe: (() => LoopBlock) | undefined;
+/** The soak's event-loop delay histogram (bench/soak.ts): read and reset once per window. */
+let loopDelay: IntervalHistogram | undefined;
 
 serveParent(
   {
@@ -136,6 +139,32 @@ serveParent(
       const key = generateApiKey('api');
       await history.createApiKey({ kind: 'api', accountId: admin.id, prefix: key.prefix, hash: key.hash, label: 'bench' });
       return { username: 'bench-reader', password, apiKey: key.key, adminPassword: BENCH_ADMIN_PASSWORD };
+    },
+    /** Every live session's id (the soak's final check: the server's set against the clients'). */
+    sessionIds: async () => (await presence.listSessions()).map((s) => s.id),
+    /**
+     * Memory and CPU as they are, without a collection first (the soak watches RSS drift over time;
+     * forcing a GC every sample would hide what a running server really holds).
+     */
+    usage: () => {
+      const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      return { rss, heapUsed, heapTotal, external, arrayBuffers, cpuUs: cpu.user + cpu.system, at: Date.now() };
+    },
+    /**
+     * The event loop's delay since the last call (or since the first, which starts the histogram):
+     * perf_hooks.monitorEventLoopDelay at 5 ms resolution, in ms. Reset after each read, so each answer
+     * covers one window.
+     */
+    loopDelay: () => {
+      if (!loopDelay) {
+        loopDelay = monitorEventLoopDelay({ resolution: 5 });
+        loopDelay.enable();
+        return undefined;
+      }
+      const figures = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, samples: loopDelay.count };
+      loopDelay.reset();
+      return figures;
     },
     probeStart: () => {
       stopProbe = watchLoop();
