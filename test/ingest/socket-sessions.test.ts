@@ -33,6 +33,7 @@ describe('SocketSessions', () => {
   let url: string;
   let changes: PresenceChange[];
   let errors: unknown[];
+  let serverPongs: number[];
   const clients: RawClient[] = [];
 
   beforeEach(async () => {
@@ -58,7 +59,13 @@ describe('SocketSessions', () => {
       pingTimer: false,
     });
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    server.on('connection', (socket: WebSocket, request) => sessions.accept(socket, { remoteAddress: request.socket.remoteAddress ?? '', authorization: undefined }));
+    serverPongs = [];
+    server.on('connection', (socket: WebSocket, request) => {
+      // Pongs as the server receives them, per socket in connection order: what a ping round waits for.
+      const index = serverPongs.push(0) - 1;
+      socket.on('pong', () => serverPongs[index]!++);
+      sessions.accept(socket, { remoteAddress: request.socket.remoteAddress ?? '', authorization: undefined });
+    });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -75,37 +82,43 @@ describe('SocketSessions', () => {
 
   /** A client bound to a fresh session of `userId`; `autoPong: false` makes it deaf to pings. */
   async function bound(userId: string, options: { autoPong?: boolean } = {}) {
-    const client = new RawClient(url, { autoPong: options.autoPong ?? true });
+    const answers = options.autoPong ?? true;
+    const client = new RawClient(url, { autoPong: answers });
     clients.push(client);
+    const index = serverPongs.length; // clients connect one at a time, so this is its server socket's
     let pings = 0;
     client.socket.on('ping', () => pings++);
     await client.opened();
     client.send({ type: 'hello', token: TOKEN, session: { user: { id: userId, name: userId, type: 'staff' }, clientType: 'web' } });
     const welcome = await client.next('welcome');
-    return { client, id: welcome.sessionId as number, pings: () => pings };
+    return { client, id: welcome.sessionId as number, pings: () => pings, index, answers };
   }
+  type Bound = Awaited<ReturnType<typeof bound>>;
 
-  /** A ping round, then a turn for the pings and pongs to cross the loopback. */
-  async function round(): Promise<void> {
+  /** A ping round; waits until each of `pinged` got its ping and, if it answers, its pong reached the server. */
+  async function round(...pinged: Bound[]): Promise<void> {
+    const before = pinged.map((b) => ({ pings: b.pings(), pongs: serverPongs[b.index]! }));
     sessions.pingRound();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const [i, b] of pinged.entries()) {
+      await waitFor(() => b.pings() > before[i]!.pings, { what: 'the ping at the client' });
+      if (b.answers) await waitFor(() => serverPongs[b.index]! > before[i]!.pongs, { what: 'the pong at the server' });
+    }
   }
 
   test('a socket deaf to two pings in a row is ended as ping_timeout; one that answers stays', async () => {
     const deaf = await bound('deaf', { autoPong: false });
     const answering = await bound('answering');
     await round(); // the hello was their sign of life for this round: no ping yet
-    assert.equal(deaf.pings(), 0);
-    await round();
-    assert.equal(deaf.pings(), 1);
+    await round(deaf, answering);
+    assert.equal(deaf.pings(), 1, 'the first round pinged nobody');
     assert.equal(answering.pings(), 1);
     assert.equal(deaf.client.closed, undefined, 'one missed ping is forgiven');
-    await round();
+    await round(answering);
     assert.deepEqual(await deaf.client.closedWith(), { code: CloseCode.sessionEnded, reason: 'ping_timeout' });
     await waitFor(() => changes.some((c) => c.type === 'session.ended' && c.session.id === deaf.id && c.reason === 'ping_timeout'), {
       what: 'the deaf session to end',
     });
-    await round();
+    await round(answering);
     assert.equal(answering.client.closed, undefined);
     assert.ok(await presence.getSession(answering.id));
     assert.equal(sessions.size, 1);
@@ -120,8 +133,9 @@ describe('SocketSessions', () => {
       await waitFor(async () => (await presence.getSession(talker.id))!.lastActivityAt > before, { what: 'the heartbeat' });
       await round();
     }
-    assert.equal(talker.pings(), 0, 'never pinged: it spoke before every round');
     assert.equal(talker.client.closed, undefined);
+    await round(talker); // quiet since the last round: pinged now
+    assert.equal(talker.pings(), 1, 'never pinged while it spoke before every round, only once it went quiet');
   });
 
   test('a closed socket leaves its session waiting for a resume, which binds it to the new socket', async () => {
@@ -154,7 +168,8 @@ describe('SocketSessions', () => {
     await sessions.shutdown();
     staying.client.socket.close();
     await staying.client.closedWith();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => sessions.size === 0, { what: 'the server to see the close' });
+    await new Promise((resolve) => setImmediate(resolve)); // a detach, had one been queued, would have started
     assert.equal((await presence.getSession(staying.id))?.detached, false, 'the core decides what becomes of it, not the close');
   });
 

@@ -39,8 +39,7 @@ export interface NewAccount {
 export const API_KEY_KINDS = ['ingest', 'api'] as const;
 export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
 
-export interface ApiKeyRecord {
-  id: number;
+export interface NewApiKey {
   kind: ApiKeyKind;
   /** The owning account; its role decides what the key may read and do. */
   accountId: number;
@@ -51,17 +50,12 @@ export interface ApiKeyRecord {
   prefix: string;
   /** sha256 (hex) of the whole key. Keys are random and long, so a fast hash is the right one. */
   hash: string;
-  createdAt: number;
-  revokedAt?: number;
 }
 
-export interface NewApiKey {
-  kind: ApiKeyKind;
-  accountId: number;
-  userId?: string;
-  label?: string;
-  prefix: string;
-  hash: string;
+export interface ApiKeyRecord extends NewApiKey {
+  id: number;
+  createdAt: number;
+  revokedAt?: number;
 }
 
 export interface AccountStore {
