@@ -66,7 +66,7 @@ for (let i = 0; i < CLIENTS; i++) {
     ...s,
     events,
     connections: [sessionConnections(s)[0]!, { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
-  }));
+  }), Date.now());
 }
 // The ingest above left 10,000 users and session-log rows for the batched history writer; writing
 // them is the ingest path's cost, not the answer's, so it happens before the measurement.

@@ -125,7 +125,7 @@ serveParent(
           ...s,
           events,
           connections: [sessionConnections(s)[0]!, { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
-        }));
+        }), Date.now());
         n++;
       }
       return { enriched: n };

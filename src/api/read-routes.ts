@@ -14,7 +14,7 @@ import { JSON_CONTENT_TYPE, sendJsonBytes } from '../http/json-reply.ts';
 import { ResponseCache } from '../http/response-cache.ts';
 import { sendShared } from '../http/send-shared.ts';
 import { SharedAnswer } from '../http/shared-answer.ts';
-import type { SessionFilter } from '../live/live-store.ts';
+import type { SessionFilter } from '../live/session-filter.ts';
 import { requireReader } from './access.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
 import { PresenceJsonWriter } from './presence-json-writer.ts';

@@ -27,5 +27,6 @@ export function lostSession(entry: SessionLogEntry, record: UserRecord | undefin
     nodeRole,
     resumeSecretHash: '',
     detached: false,
+    version: 0,
   };
 }

@@ -160,6 +160,11 @@ export interface Session {
   resumeSecretHash: string;
   /** True while a WebSocket session has no socket and waits for a resume. */
   detached: boolean;
+  /**
+   * The seq of the change that made this state (live/live-store.ts): equal on every node of a
+   * cluster, higher after every change. 0 until a live store took the session.
+   */
+  version: number;
 }
 
 /**

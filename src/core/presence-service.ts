@@ -2,25 +2,14 @@
 // may do what, expires what went quiet, keeps history informed in batches, and announces every change.
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
 import type { PresenceHistory, SessionLog, SessionLogEntry, SettingsStore } from '../history/history-store.ts';
-import type { LiveNode, LiveStore, RemovedSession, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
+import type { ChangeListener, EndedSession, LiveNode, LiveStore, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
 import { lostSession } from './lost-sessions.ts';
+import { appendEvent, sessionEvent } from './session-events.ts';
 import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
-import {
-  EVENT_LOG_LIMIT,
-  type EndReason,
-  type NodeConnection,
-  type PresenceChange,
-  type Session,
-  type SessionEvent,
-  type SessionEventKind,
-  type Transport,
-  type UserPresence,
-  type UserRecord,
-  sessionEvents,
-} from './model.ts';
+import type { EndReason, NodeConnection, PresenceChange, Session, Transport, UserPresence, UserRecord } from './model.ts';
 import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
 import { applyUpdate, mergeRepresentative, sessionFactsFromOpen } from './session-input.ts';
 
@@ -113,16 +102,19 @@ export class PresenceService {
     this.sweepTimer = undefined;
     await this.sweeping;
     if (!this.live.outlivesProcess) {
-      for (const session of await this.live.list()) {
-        const removed = await this.live.remove(session.id);
-        if (removed) await this.finishEnd(removed, 'server_shutdown');
-      }
+      for (const session of await this.live.list()) await this.endAndRecord(session.id, 'server_shutdown');
     }
     await this.writer.stop();
   }
 
-  subscribe(listener: (change: PresenceChange) => void): () => void {
+  /** Every change of every node, in sequence order, with its seq (the change stream's event id). */
+  subscribe(listener: ChangeListener): () => void {
     return this.live.subscribe(listener);
+  }
+
+  /** The seq of the newest change this node applied: the version of what its queries answer. */
+  appliedSeq(): number {
+    return this.live.appliedSeq();
   }
 
   // ---- ingest ----------------------------------------------------------------------------------
@@ -160,8 +152,9 @@ export class PresenceService {
       events: undefined,
       resumeSecretHash: hash,
       detached: false,
+      version: 0,
     };
-    const { firstOfUser } = await this.live.add(session);
+    const { session: stored } = await this.live.open(session);
     this.writer.seen(session.user, now, session.view);
     this.writer.log({
       op: 'start',
@@ -175,9 +168,7 @@ export class PresenceService {
         startedAt: now,
       },
     });
-    await this.live.publish({ type: 'session.started', at: now, session });
-    if (firstOfUser) await this.live.publish({ type: 'user.online', at: now, user: session.user });
-    return { session, resumeToken: token };
+    return { session: stored, resumeToken: token };
   }
 
   /** One session's heartbeat. Answers `not_found` when it is not live, so the client opens a new one. */
@@ -191,9 +182,8 @@ export class PresenceService {
     }
     if (body.representative) {
       const patch = body.representative;
-      const updated = await this.live.update(id, (s) => ({ ...s, representative: mergeRepresentative(s.representative, patch) }));
+      const updated = await this.live.update(id, (s) => ({ ...s, representative: mergeRepresentative(s.representative, patch) }), this.now());
       if (!updated) throw sessionNotFound(id);
-      await this.live.publish({ type: 'session.updated', at: this.now(), session: updated });
     }
     const result = await this.touch([{ id, idle: body.idle, view: body.view }]);
     if (result.unknown.length > 0) throw sessionNotFound(id);
@@ -221,15 +211,18 @@ export class PresenceService {
   async update(id: number, body: UpdateSessionBody, actor: Actor): Promise<Session> {
     await this.sessionFor(id, actor);
     const now = this.now();
-    const updated = await this.live.update(id, (s) => ({
-      ...applyUpdate(s, body, actor),
-      lastActivityAt: now,
-      // An update is a sign of life like a heartbeat; a detached socket session keeps its grace deadline.
-      ...(!s.detached && { expiresAt: now + s.lifetimeMs }),
-    }));
+    const updated = await this.live.update(
+      id,
+      (s) => ({
+        ...applyUpdate(s, body, actor),
+        lastActivityAt: now,
+        // An update is a sign of life like a heartbeat; a detached socket session keeps its grace deadline.
+        ...(!s.detached && { expiresAt: now + s.lifetimeMs }),
+      }),
+      now,
+    );
     if (!updated) throw sessionNotFound(id);
     this.writer.seen(updated.user, now, body.view);
-    await this.live.publish({ type: 'session.updated', at: now, session: updated });
     return updated;
   }
 
@@ -238,32 +231,33 @@ export class PresenceService {
     const session = await this.sessionFor(id, actor);
     const byAdmin = actor.kind === 'account';
     if (byAdmin && actor.role !== 'admin') throw new RollcallError('forbidden', 'ending a session needs an admin account');
-    const removed = await this.live.remove(session.id);
-    if (!removed) throw sessionNotFound(id);
-    return this.finishEnd(removed, byAdmin ? 'ended_by_admin' : 'closed', byAdmin ? actor.username : undefined);
+    const ended = await this.endAndRecord(session.id, byAdmin ? 'ended_by_admin' : 'closed', byAdmin ? actor.username : undefined);
+    if (!ended) throw sessionNotFound(id);
+    return ended.session;
   }
 
   /** A socket missed two pings: its session ends now. */
   async timeOut(id: number): Promise<void> {
-    const removed = await this.live.remove(id);
-    if (removed) await this.finishEnd(removed, 'ping_timeout');
+    await this.endAndRecord(id, 'ping_timeout');
   }
 
   /** A WebSocket session lost its socket: it waits `wsResumeGraceMs` for a resume, then ends. */
   async detach(id: number): Promise<void> {
     const now = this.now();
     if (this.options.wsResumeGraceMs === 0) {
-      const removed = await this.live.remove(id);
-      if (removed) await this.finishEnd(removed, 'connection_lost');
+      await this.endAndRecord(id, 'connection_lost');
       return;
     }
-    const updated = await this.live.update(id, (s) => ({
-      ...s,
-      detached: true,
-      expiresAt: now + this.options.wsResumeGraceMs,
-      events: appendEvent(sessionEvents(s), sessionEvent(now, 'disconnected', `Disconnected from node ${this.options.nodeId}: connection lost`)),
-    }));
-    if (updated) await this.live.publish({ type: 'session.updated', at: now, session: updated });
+    await this.live.update(
+      id,
+      (s) => ({
+        ...s,
+        detached: true,
+        expiresAt: now + this.options.wsResumeGraceMs,
+        events: appendEvent(s, sessionEvent(now, 'disconnected', `Disconnected from node ${this.options.nodeId}: connection lost`)),
+      }),
+      now,
+    );
   }
 
   /** Takes a session back on a new socket: same id, a "resumed" event, no leave or join. */
@@ -290,11 +284,10 @@ export class PresenceService {
         lifetimeMs: this.socketLivenessMs,
         resumeSecretHash: next.hash,
         connections: [this.connectionHere(now, s.privateIp)],
-        events: appendEvent(sessionEvents(s), sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
+        events: appendEvent(s, sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
       };
-    });
+    }, now);
     if (!updated || updated.resumeSecretHash !== next.hash) throw unknown();
-    await this.live.publish({ type: 'session.updated', at: now, session: updated });
     return { session: updated, resumeToken: next.token };
   }
 
@@ -375,9 +368,10 @@ export class PresenceService {
       if (!records.has(entry.userId)) records.set(entry.userId, await this.history.getUser(entry.userId));
     }
     const lastEnd = new Map<string, { at: number; session: Session }>();
+    const changes: PresenceChange[] = [];
     for (const entry of entries) {
       const session = lostSession(entry, records.get(entry.userId), this.options.nodeRole);
-      await this.live.publish({ type: 'session.ended', at: session.expiresAt, session, reason: entry.endReason ?? 'node_lost' });
+      changes.push({ type: 'session.ended', at: session.expiresAt, session, reason: entry.endReason ?? 'node_lost' });
       const last = lastEnd.get(entry.userId);
       if (!last || session.expiresAt > last.at) lastEnd.set(entry.userId, { at: session.expiresAt, session });
     }
@@ -385,8 +379,9 @@ export class PresenceService {
     for (const [userId, { at, session }] of lastEnd) {
       if (online.has(userId)) continue;
       const lastSeenAt = Math.max(records.get(userId)?.lastSeenAt ?? 0, session.lastActivityAt);
-      await this.live.publish({ type: 'user.offline', at, user: session.user, lastSeenAt });
+      changes.push({ type: 'user.offline', at, user: session.user, lastSeenAt });
     }
+    await this.live.announce(changes);
   }
 
   async registerNode(facts: Pick<LiveNode, 'hostname' | 'publicHostname' | 'version'>): Promise<void> {
@@ -461,52 +456,33 @@ export class PresenceService {
   private async sweepNow(): Promise<void> {
     try {
       for (;;) {
-        const expired = await this.live.claimExpired(this.now(), SWEEP_BATCH);
-        const now = this.now();
-        const changes: Promise<void>[] = [];
-        for (const removed of expired) this.recordEnd(removed, this.expiryReason(removed.session), undefined, now, changes);
-        await Promise.all(changes);
-        if (expired.length < SWEEP_BATCH) return;
+        const ended = await this.live.claimExpired(this.now(), SWEEP_BATCH);
+        for (const end of ended) this.recordEnd(end);
+        if (ended.length < SWEEP_BATCH) return;
       }
     } catch (error) {
       this.options.onError(error, 'expiry sweep');
     }
   }
 
-  private expiryReason(session: Session): EndReason {
-    if (session.transport === 'http') return 'expired';
-    if (session.detached) return 'connection_lost';
-    return session.nodeId === this.options.nodeId ? 'ping_timeout' : 'node_lost';
+  /** Ends a live session (the store announces it) and records its end in history. */
+  private async endAndRecord(id: number, reason: EndReason, endedBy?: string): Promise<EndedSession | undefined> {
+    const ended = await this.live.end(id, { reason, at: this.now(), ...(endedBy !== undefined && { endedBy }) });
+    if (ended) this.recordEnd(ended);
+    return ended;
   }
 
-  private async finishEnd(removed: RemovedSession, reason: EndReason, endedBy?: string): Promise<Session> {
-    const changes: Promise<void>[] = [];
-    const session = this.recordEnd(removed, reason, endedBy, this.now(), changes);
-    await Promise.all(changes);
-    return session;
-  }
-
-  /**
-   * Everything ending a removed session does, but waiting for the change notices: a sweep ends
-   * thousands at once and waits for their notices together (they still go out in order).
-   */
-  private recordEnd({ session: live, lastOfUser }: RemovedSession, reason: EndReason, endedBy: string | undefined, now: number, changes: Promise<void>[]): Session {
-    const session: Session = { ...live, events: appendEvent(sessionEvents(live), sessionEvent(now, 'ended', endedText(reason, endedBy))) };
+  /** What history keeps of a session this node ended: its user's last sighting and its log row. */
+  private recordEnd({ session, reason, at, endedBy }: EndedSession): void {
     this.writer.seen(session.user, session.lastActivityAt, session.view);
     this.writer.log({
       op: 'end',
       sessionId: session.id,
       startedAt: session.startedAt,
-      endedAt: now,
+      endedAt: at,
       endReason: reason,
       ...(endedBy !== undefined && { endedBy }),
     });
-    changes.push(this.live.publish({ type: 'session.ended', at: now, session, reason, ...(endedBy !== undefined && { endedBy }) }));
-    if (lastOfUser) {
-      const lastSeenAt = Math.max(session.lastActivityAt, this.writer.pendingUser(session.user.id)?.lastSeenAt ?? 0);
-      changes.push(this.live.publish({ type: 'user.offline', at: now, user: session.user, lastSeenAt }));
-    }
-    return session;
   }
 
   private async touch(touches: readonly Touch[]): Promise<TouchResult> {
@@ -514,10 +490,7 @@ export class PresenceService {
     const result = await this.live.touch(touches, now);
     // Plain activity reaches history through collectActivity, at the next checkpoint.
     for (const session of result.touched) this.heartbeatsAccepted[session.transport]++;
-    for (const session of result.changed) {
-      this.writer.seen(session.user, now, session.view);
-      await this.live.publish({ type: 'session.updated', at: now, session });
-    }
+    for (const session of result.changed) this.writer.seen(session.user, now, session.view);
     return result;
   }
 
@@ -551,25 +524,6 @@ export class PresenceService {
 }
 
 export const sessionNotFound = (id: number) => new RollcallError('not_found', `session ${id} is not live`);
-
-/** Texts of ends by the system are few, so they are made once. */
-const endedTexts = new Map<EndReason, string>();
-function endedText(reason: EndReason, endedBy: string | undefined): string {
-  if (endedBy !== undefined) return `Session ended: ${reason.replaceAll('_', ' ')} by ${endedBy}`;
-  let text = endedTexts.get(reason);
-  if (text === undefined) endedTexts.set(reason, (text = `Session ended: ${reason.replaceAll('_', ' ')}`));
-  return text;
-}
-
-function sessionEvent(at: number, kind: SessionEventKind, text: string): SessionEvent {
-  return { at, kind, text };
-}
-
-/** Keeps the newest EVENT_LOG_LIMIT events. */
-function appendEvent(events: readonly SessionEvent[], event: SessionEvent): SessionEvent[] {
-  const next = [...events, event];
-  return next.length > EVENT_LOG_LIMIT ? next.slice(next.length - EVENT_LOG_LIMIT) : next;
-}
 
 function presenceOf(sessions: Session[]): UserPresence {
   const latest = sessions.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));

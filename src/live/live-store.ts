@@ -1,34 +1,15 @@
-// LiveStore: where live sessions sit. One interface, an in-memory implementation for a single node
-// and (later) a Redis one shared by several nodes. Nothing here may assume one process: ids, expiry
-// claims and change notices all go through the store, and every operation that decides something
-// (first/last session of a user, who ends an expired session) is atomic within the store.
+// LiveStore: where live sessions sit, and the one ordered sequence of their changes. A memory
+// implementation serves one node; a Redis one is shared by a cluster, every node keeping a replica of
+// it that reads never leave. Nothing here assumes one process: ids, expiry claims and the node list
+// go through the store, and every mutation that decides something (first or last session of a user,
+// who ends an expired session) is atomic within the store and announces its change in the same step,
+// so no node can change a session without every node hearing of it, in one order.
+//
+// The roles are separate interfaces; a consumer asks for the ones it uses.
+import type { EndReason, NodeConnection, PresenceChange, Session, View } from '../core/model.ts';
+import type { SessionFilter, SessionQuery } from './session-filter.ts';
 
-import type { ClientType, NodeConnection, PresenceChange, Session, View } from '../core/model.ts';
-
-/** Which sessions a list or a count is about. Every given criterion must hold. */
-export interface SessionFilter {
-  clientTypes?: readonly ClientType[];
-  userId?: string;
-  /** The user's type (`staff`, `customer`, …), exactly. */
-  userType?: string;
-  /** The node that owns the session's transport. */
-  nodeId?: string;
-  /** True: idle sessions only; false: active ones only. */
-  idle?: boolean;
-  /**
-   * Text search: a case-insensitive substring of the user's name, username, public or private display
-   * name, or the session's hostname. Empty matches everything.
-   */
-  q?: string;
-  ids?: readonly number[];
-}
-
-export interface SessionQuery extends SessionFilter {
-  /** Cursor: only sessions with an id greater than this. Results are in ascending id order. */
-  afterId?: number;
-  /** At most this many sessions; all when absent. A store stops looking once it has this many. */
-  limit?: number;
-}
+export type { SessionFilter, SessionQuery } from './session-filter.ts';
 
 /** How live sessions divide up: what dashboards and metrics count. */
 export interface SessionTally {
@@ -36,7 +17,7 @@ export interface SessionTally {
   /** Users with at least one live session. */
   onlineUsers: number;
   /** Only types with at least one session appear. */
-  byClientType: Partial<Record<ClientType, number>>;
+  byClientType: Partial<Record<Session['clientType'], number>>;
   byUserType: Record<string, number>;
   /** By the node that owns each session's transport. */
   byNode: Record<string, number>;
@@ -55,13 +36,23 @@ export interface TouchResult {
   unknown: number[];
   /** The touched sessions, and how they report (metrics). */
   touched: Pick<Session, 'id' | 'user' | 'view' | 'transport'>[];
-  /** Sessions whose idle flag or view changed, as they are now. */
+  /** Sessions whose idle flag or view changed, as they are now (each announced `session.updated`). */
   changed: Session[];
 }
 
-export interface RemovedSession {
+/** How a session ends, when it is ended on purpose. */
+export interface SessionEnd {
+  reason: EndReason;
+  at: number;
+  /** The account that ended it (reason `ended_by_admin`). */
+  endedBy?: string;
+}
+
+/** A session the store ended and announced. */
+export interface EndedSession extends SessionEnd {
+  /** As announced: its event log closed by the "ended" event (core/session-events.ts). */
   session: Session;
-  /** True when this was the user's last live session: the user is now offline. */
+  /** True when this was the user's last live session: `user.offline` was announced too. */
   lastOfUser: boolean;
 }
 
@@ -82,48 +73,34 @@ export interface LiveNode {
   startedAt: number;
 }
 
-/** The matcher of an empty filter; stores may answer such a query without looking at sessions. */
-export const matchesEverything = (_session: Session): boolean => true;
-
 /**
- * What every store means by a filter, so all implementations agree: one test for every criterion,
- * with its constants (a set of types, the search pattern) worked out once per query.
+ * A change with its place in the sequence: `seq` grows by one per change on every node alike (the
+ * change stream's event id); it jumps forward, never back, when the sequence had to be recreated.
  */
-export function sessionMatcher(filter: SessionFilter): (session: Session) => boolean {
-  const { clientTypes, userId, userType, nodeId, idle } = filter;
-  const wanted = clientTypes && clientTypes.length > 0 ? new Set(clientTypes) : undefined;
-  const contains = filter.q ? containsIgnoringCase(filter.q) : undefined;
-  if (!wanted && userId === undefined && userType === undefined && nodeId === undefined && idle === undefined && !contains) {
-    return matchesEverything;
-  }
-  return (session) =>
-    (!wanted || wanted.has(session.clientType)) &&
-    (userId === undefined || session.user.id === userId) &&
-    (userType === undefined || session.user.type === userType) &&
-    (nodeId === undefined || session.nodeId === nodeId) &&
-    (idle === undefined || session.idle === idle) &&
-    (!contains ||
-      contains(session.user.name) ||
-      contains(session.user.username) ||
-      contains(session.user.publicDisplayName) ||
-      contains(session.user.privateDisplayName) ||
-      contains(session.hostname));
+export type ChangeListener = (change: PresenceChange, seq: number) => void;
+
+/** The ordered sequence of changes, as this node has applied it. */
+export interface ChangeFeed {
+  /**
+   * Listens to every change of every node, in sequence order, from now on; answers a function that
+   * stops listening. A mutation's promise settles after its own changes reached the listeners.
+   */
+  subscribe(listener: ChangeListener): () => void;
+  /** The seq of the newest change this node applied: the version of everything its reads show. */
+  appliedSeq(): number;
+  /**
+   * Announces changes no live session carries: sessions a crash left open, ended from history at the
+   * next start. In the sequence like any other change.
+   */
+  announce(changes: readonly PresenceChange[]): Promise<void>;
 }
 
-/** A case-insensitive test for `text` anywhere in a string: no allocation per session searched. */
-function containsIgnoringCase(text: string): (field: string | undefined) => boolean {
-  const pattern = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'iu');
-  return (field) => field !== undefined && pattern.test(field);
-}
-
-export type ChangeListener = (change: PresenceChange) => void;
-
 /**
- * Sessions a store answers are snapshots: a later change (update, idle, view) makes a new object and
- * never alters one already handed out. Only `lastActivityAt` and `expiresAt` may move in place in an
- * in-process store, because copying a session per heartbeat would cost the hot path its speed.
+ * Live sessions. Sessions a store answers are snapshots: a change makes a new object with a higher
+ * `version` and never alters one handed out. Only `lastActivityAt` and `expiresAt` may move in place
+ * (copying a session per heartbeat would cost the hot path its speed).
  */
-export interface LiveStore {
+export interface LiveSessions {
   /**
    * False when the sessions die with this process (memory). The core then ends them at shutdown, so
    * history records their end; a shared store keeps them for other nodes and resuming clients.
@@ -136,33 +113,42 @@ export interface LiveStore {
    */
   allocateSessionId(): Promise<number>;
 
-  /** Stores a new session. `firstOfUser` is true when the user had no live session before. */
-  add(session: Session): Promise<{ firstOfUser: boolean }>;
+  /**
+   * Stores a new session and announces `session.started`, and `user.online` when the user had no
+   * live session before. Answers the session as stored (with its version).
+   */
+  open(session: Session): Promise<{ session: Session; firstOfUser: boolean }>;
 
   get(id: number): Promise<Session | undefined>;
 
   /**
-   * Applies `mutate` to the stored session atomically and stores its result. `mutate` gets a copy it
-   * may change and return; returning undefined leaves the session as it was. Answers the stored
-   * session, or undefined when the id is not live.
+   * Changes a session atomically and announces `session.updated` at `at`. `mutate` gets a copy of the
+   * current session and answers the next one, or undefined for no change; it may run more than once
+   * when another node changed the session meanwhile, so it must not have side effects. Answers the
+   * stored session (unchanged when `mutate` declined), or undefined when the id is not live.
    */
-  update(id: number, mutate: (session: Session) => Session | undefined): Promise<Session | undefined>;
+  update(id: number, mutate: (session: Session) => Session | undefined, at: number): Promise<Session | undefined>;
 
   /** Records activity for many sessions at once: the hot path of heartbeats. */
   touch(touches: readonly Touch[], now: number): Promise<TouchResult>;
 
   /**
    * `touch` for entries that are only ids (WebSocket frames and pongs, the hottest path): the same
-   * effect without a Touch or a result entry per session. Answers the ids that are not live, as
-   * `touch` does.
+   * effect without a Touch or a result entry per session. Answers the ids that are not live.
    */
   keepAlive(ids: readonly number[], now: number): Promise<number[]>;
 
-  /** Removes a session. Only one caller ever gets a given session back; others get undefined. */
-  remove(id: number): Promise<RemovedSession | undefined>;
+  /**
+   * Ends a session and announces `session.ended` (and `user.offline` for a user's last session).
+   * Only one caller ever gets a given session back; others get undefined.
+   */
+  end(id: number, end: SessionEnd): Promise<EndedSession | undefined>;
 
-  /** Removes and answers up to `limit` sessions whose `expiresAt` is at or before `now`. */
-  claimExpired(now: number, limit: number): Promise<RemovedSession[]>;
+  /**
+   * Ends and answers up to `limit` sessions whose `expiresAt` is at or before `now`, each with the
+   * reason `expiryReason` gives, announced like `end`.
+   */
+  claimExpired(now: number, limit: number): Promise<EndedSession[]>;
 
   /** Sessions matching the query, in ascending id order. */
   list(query?: SessionQuery): Promise<Session[]>;
@@ -175,7 +161,10 @@ export interface LiveStore {
 
   /** Ids of users with at least one live session. */
   onlineUserIds(): Promise<string[]>;
+}
 
+/** The nodes of the cluster. */
+export interface NodeRegistry {
   /**
    * Lists a node for every node to see; registering the same id again replaces its entry. The store
    * forgets a node when the node is gone (memory: with the process; a shared store must expire it).
@@ -184,12 +173,8 @@ export interface LiveStore {
 
   /** Every node registered and not forgotten, in order of first registration. */
   listNodes(): Promise<LiveNode[]>;
+}
 
-  /** Announces a change to every subscriber on every node, this one included. */
-  publish(change: PresenceChange): Promise<void>;
-
-  /** Listens to changes; answers a function that stops listening. */
-  subscribe(listener: ChangeListener): () => void;
-
+export interface LiveStore extends LiveSessions, ChangeFeed, NodeRegistry {
   close(): Promise<void>;
 }

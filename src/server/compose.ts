@@ -108,7 +108,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   const metrics = new Metrics(presence);
   const administration = new Administration(history);
   // The stream and webhooks listen from here on, so every change after the app exists is in both.
-  const events = new EventHub(presence, createEventBacklog(config.liveStore, { capacity: config.streamBacklog }), logFault);
+  const events = new EventHub(presence, createEventBacklog(config.liveStore, { capacity: config.streamBacklog, firstIdAfter: live.appliedSeq() }), logFault);
   events.start();
   const webhooks = new Webhooks(history, events, {
     origin: dataDir.nodeId,

@@ -1,9 +1,8 @@
 // EventBacklog: the latest events of the change stream, each with its id, kept so a client that
-// reconnects with Last-Event-ID gets what it missed. In memory for one node now; a shared
-// implementation (Redis) will let a client reconnect to any node of a cluster. There, every node sees
-// every change, so a shared backlog must record each change once (the node that made it) and hand
-// the same ids to all. A shared backlog stores text: it reads each change's `data` once, when it
-// appends it. The memory one keeps the changes themselves (memory-event-backlog.ts says why).
+// reconnects with Last-Event-ID gets what it missed. An event's id is its change's seq in the live
+// store (live/live-store.ts), the same on every node of a cluster, so a client may reconnect to any
+// node. A backlog that stores text reads each change's `data` once, when it appends it; the memory one
+// keeps the changes themselves (memory-event-backlog.ts says why).
 import type { SerializedChange } from './event-json.ts';
 
 /** A change as the stream sends it: with its id. */
@@ -20,10 +19,12 @@ export type Replay = { kind: 'events'; events: StreamEvent[] } | { kind: 'gap' }
 
 export interface EventBacklog {
   /**
-   * Gives the change the next id, keeps it (the oldest fall out beyond capacity), and answers it. The
-   * change's `data` may be computed on first read: read it only to keep text, not to copy the change.
+   * Keeps the change under its id, the live store's seq (the oldest fall out beyond capacity), and
+   * answers it. Ids grow by one per change; one that does not follow the newest directly means the
+   * sequence was recreated, and what came before is a gap. The change's `data` may be computed on
+   * first read: read it only to keep text, not to copy the change.
    */
-  append(change: SerializedChange): Promise<StreamEvent>;
+  append(id: number, change: SerializedChange): Promise<StreamEvent>;
   /** The id of the newest event; before the first, the id the first one will follow. */
   latestId(): Promise<number>;
   /**

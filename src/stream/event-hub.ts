@@ -1,19 +1,20 @@
-// EventHub: turns the core's change feed into stream events. Each change is given its id by the
-// backlog (in the order the core announced them) and handed to every listener: the stream's clients
-// and the webhook outbox. Its JSON is written once, when first read (ChangeJson).
+// EventHub: turns the core's change feed into stream events. Each change keeps its seq as its event id,
+// is kept in the backlog, and is handed to every listener: the stream's clients and the webhook outbox.
+// Its JSON is written once, when first read (ChangeJson).
 import type { PresenceChange } from '../core/model.ts';
 import type { EventBacklog, StreamEvent } from './event-backlog.ts';
 import { ChangeJson } from './event-json.ts';
 
 export interface ChangeFeed {
-  subscribe(listener: (change: PresenceChange) => void): () => void;
+  /** Changes in sequence order, each with its seq. */
+  subscribe(listener: (change: PresenceChange, seq: number) => void): () => void;
 }
 
 export type StreamListener = (event: StreamEvent) => void;
 
 export class EventHub {
   private readonly listeners = new Set<StreamListener>();
-  /** Appends run one after another, so ids follow the feed's order even with an asynchronous backlog. */
+  /** Appends run one after another, in the feed's order, even with an asynchronous backlog. */
   private tail: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
 
@@ -25,7 +26,7 @@ export class EventHub {
   ) {}
 
   start(): void {
-    this.unsubscribe ??= this.feed.subscribe((change) => this.accept(change));
+    this.unsubscribe ??= this.feed.subscribe((change, seq) => this.accept(change, seq));
   }
 
   /** Stops listening to the feed and waits until every change taken so far reached the listeners. */
@@ -51,11 +52,11 @@ export class EventHub {
     return this.tail;
   }
 
-  private accept(change: PresenceChange): void {
+  private accept(change: PresenceChange, seq: number): void {
     // Made now, while the change's session still shows its facts as of the change.
     const serialized = new ChangeJson(change);
     this.tail = this.tail
-      .then(() => this.backlog.append(serialized))
+      .then(() => this.backlog.append(seq, serialized))
       .then(
         (event) => {
           for (const listener of this.listeners) {

@@ -4,10 +4,10 @@ import type { Config } from '../config/schema.ts';
 import type { EventBacklog } from './event-backlog.ts';
 import { MemoryEventBacklog } from './memory/memory-event-backlog.ts';
 
-export function createEventBacklog(kind: Config['liveStore'], options: { capacity: number }): EventBacklog {
+export function createEventBacklog(kind: Config['liveStore'], options: { capacity: number; firstIdAfter: number }): EventBacklog {
   switch (kind) {
     case 'memory':
-      return new MemoryEventBacklog({ capacity: options.capacity });
+      return new MemoryEventBacklog(options);
     default: {
       // A live store added to the config without a backlog here fails to compile.
       const unknownKind: never = kind;

@@ -24,6 +24,7 @@ export function makeSession(overrides: Partial<Session> = {}): Session {
     events: [],
     resumeSecretHash: '00',
     detached: false,
+    version: 0,
     ...overrides,
   };
 }

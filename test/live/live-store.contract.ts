@@ -1,7 +1,7 @@
-// The LiveStore contract: every implementation (memory now, Redis later) runs this same suite.
+// The LiveStore contract: every implementation (memory, Redis) runs this same suite.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { PresenceChange } from '../../src/core/model.ts';
+import { sessionEvents, type PresenceChange } from '../../src/core/model.ts';
 import type { LiveNode, LiveStore } from '../../src/live/live-store.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
@@ -25,7 +25,7 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
     beforeEach(async () => {
       // Each test gets a fresh store from the fixture's factory semantics: reuse but drain it.
       store = fixture.store;
-      for (const s of await store.list()) await store.remove(s.id);
+      for (const s of await store.list()) await store.end(s.id, { reason: 'closed', at: Date.now() });
       nextId = () => store.allocateSessionId();
     });
 
@@ -36,44 +36,106 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       for (const id of ids) assert.ok(Number.isInteger(id) && id >= 1 && id <= 2 ** 31 - 1);
     });
 
-    test('add reports the first session of a user; remove reports the last', async () => {
+    /** Records what the store announces, with each change's seq, until `stop`. */
+    const hear = () => {
+      const heard: { type: string; seq: number; change: PresenceChange }[] = [];
+      const stop = store.subscribe((change, seq) => heard.push({ type: change.type, seq, change }));
+      return { heard, stop };
+    };
+    const close = (id: number) => store.end(id, { reason: 'closed', at: Date.now() });
+
+    test('open announces the session, and the user when it is their first; end announces the last', async () => {
+      const { heard, stop } = hear();
       const a = makeSession({ id: await nextId(), user: { id: 'alice', name: 'Alice', type: 'staff' } });
       const b = makeSession({ id: await nextId(), user: { id: 'alice', name: 'Alice', type: 'staff' } });
-      assert.deepEqual(await store.add(a), { firstOfUser: true });
-      assert.deepEqual(await store.add(b), { firstOfUser: false });
+      const openedA = await store.open(a);
+      assert.equal(openedA.firstOfUser, true);
+      // A mutation settles after its own changes reached this node's listeners.
+      assert.deepEqual(heard.map((h) => h.type), ['session.started', 'user.online']);
+      assert.equal(openedA.session.version, heard[0]!.seq, "a session's version is the seq of its last change");
+      assert.equal(heard[1]!.seq, heard[0]!.seq + 1, 'seqs follow one another');
+      assert.equal(store.appliedSeq(), heard[1]!.seq);
+      assert.equal((await store.open(b)).firstOfUser, false);
       assert.deepEqual(await store.onlineUserIds(), ['alice']);
-      const first = await store.remove(a.id);
+
+      const first = await store.end(a.id, { reason: 'ended_by_admin', at: 5_000, endedBy: 'root' });
       assert.equal(first?.lastOfUser, false);
       assert.equal(first?.session.id, a.id);
-      const second = await store.remove(b.id);
+      assert.equal(first?.reason, 'ended_by_admin');
+      assert.equal(first?.endedBy, 'root');
+      assert.deepEqual(sessionEvents(first!.session).at(-1), { at: 5_000, kind: 'ended', text: 'Session ended: ended by admin by root' });
+      const second = await close(b.id);
       assert.equal(second?.lastOfUser, true);
       assert.deepEqual(await store.onlineUserIds(), []);
+      stop();
+      assert.deepEqual(heard.map((h) => h.type), ['session.started', 'user.online', 'session.started', 'session.ended', 'session.ended', 'user.offline']);
+      const seqs = heard.map((h) => h.seq);
+      assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'one seq per change, in order');
+      const ended = heard[3]!.change;
+      assert.ok(ended.type === 'session.ended' && ended.reason === 'ended_by_admin' && ended.endedBy === 'root' && ended.at === 5_000);
+      assert.equal(ended.session.version, heard[3]!.seq);
     });
 
-    test('remove hands a session to exactly one caller', async () => {
+    test("user.offline carries the latest activity of any of the user's sessions", async () => {
+      const now = Date.now();
+      const user = { id: 'erin', name: 'Erin', type: 'staff' };
+      const early = makeSession({ id: await nextId(), user, startedAt: now - 10_000, lastActivityAt: now - 1_000 });
+      const late = makeSession({ id: await nextId(), user, startedAt: now - 10_000, lastActivityAt: now - 9_000 });
+      await store.open(early);
+      await store.open(late);
+      const { heard, stop } = hear();
+      await close(early.id);
+      await close(late.id);
+      stop();
+      const offline = heard.find((h) => h.type === 'user.offline')?.change;
+      assert.ok(offline?.type === 'user.offline');
+      assert.equal(offline.lastSeenAt, now - 1_000);
+    });
+
+    test('end hands a session to exactly one caller, and it is announced once', async () => {
       const s = makeSession({ id: await nextId() });
-      await store.add(s);
-      const results = await Promise.all([store.remove(s.id), store.remove(s.id), store.remove(s.id)]);
+      await store.open(s);
+      const { heard, stop } = hear();
+      const results = await Promise.all([close(s.id), close(s.id), close(s.id)]);
+      stop();
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(await store.get(s.id), undefined);
+      assert.equal(heard.filter((h) => h.type === 'session.ended').length, 1);
     });
 
-    test('update applies a change and leaves unknown ids alone', async () => {
+    test('update applies a change, announces it with a higher version, and leaves unknown ids alone', async () => {
       const s = makeSession({ id: await nextId() });
-      await store.add(s);
-      const updated = await store.update(s.id, (c) => ({ ...c, hostname: 'renamed' }));
+      const { session: opened } = await store.open(s);
+      const { heard, stop } = hear();
+      const updated = await store.update(s.id, (c) => ({ ...c, hostname: 'renamed' }), 7_000);
       assert.equal(updated?.hostname, 'renamed');
+      assert.ok(updated!.version > opened.version);
       assert.equal((await store.get(s.id))?.hostname, 'renamed');
-      assert.equal(await store.update(s.id, () => undefined).then((x) => x?.hostname), 'renamed');
-      assert.equal(await store.update(987_654_321, (c) => c), undefined);
+      assert.equal(opened.hostname, s.hostname, 'a session handed out keeps its state');
+      assert.equal(await store.update(s.id, () => undefined, 8_000).then((x) => x?.version), updated!.version, 'declining changes nothing');
+      assert.equal(await store.update(987_654_321, (c) => c, 8_000), undefined);
+      stop();
+      assert.deepEqual(heard.map((h) => [h.type, h.change.at, h.seq]), [['session.updated', 7_000, updated!.version]]);
+    });
+
+    test('concurrent updates of one session all apply', async () => {
+      const s = makeSession({ id: await nextId(), representative: undefined });
+      await store.open(s);
+      await Promise.all(
+        Array.from({ length: 10 }, (_, n) =>
+          store.update(s.id, (c) => ({ ...c, events: [...(c.events ?? []), { at: n, kind: 'resumed' as const, text: `r${n}` }] }), Date.now()),
+        ),
+      );
+      const stored = await store.get(s.id);
+      assert.deepEqual(stored?.events?.map((e) => e.at).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
 
     test('touch extends expiry by the session lifetime, reports changes and unknown ids', async () => {
       const now = Date.now();
       const s = makeSession({ id: await nextId(), startedAt: now, expiresAt: now + 1_000, lifetimeMs: 5_000 });
       const detached = makeSession({ id: await nextId(), detached: true });
-      await store.add(s);
-      await store.add(detached);
+      await store.open(s);
+      await store.open(detached);
       const later = now + 500;
       const result = await store.touch(
         [{ id: s.id, view: { m: 'support', v: 'getticket', t: 'ticketid|1' } }, { id: 424_242 }, { id: detached.id }],
@@ -94,8 +156,8 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       const now = Date.now();
       const s = makeSession({ id: await nextId(), startedAt: now, expiresAt: now + 1_000, lifetimeMs: 5_000 });
       const detached = makeSession({ id: await nextId(), detached: true, expiresAt: now + 2_000 });
-      await store.add(s);
-      await store.add(detached);
+      await store.open(s);
+      await store.open(detached);
       const later = now + 500;
       const unknown = await store.keepAlive([s.id, 424_242, detached.id, s.id], later);
       assert.deepEqual(unknown.sort(), [424_242, detached.id].sort());
@@ -107,7 +169,7 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
 
     test('a session already answered or reported keeps its state when a later touch changes it', async () => {
       const s = makeSession({ id: await nextId() });
-      await store.add(s);
+      await store.open(s);
       const first = await store.touch([{ id: s.id, idle: true }], Date.now());
       const answered = await store.get(s.id);
       await store.touch([{ id: s.id, idle: false, view: { m: 'a', v: 'b', t: 'c' } }], Date.now());
@@ -123,12 +185,12 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       for (let i = 0; i < 5; i++) {
         const s = makeSession({ id: await nextId(), expiresAt: now - 1_000 + i, lifetimeMs: 60_000 });
         due.push(s);
-        await store.add(s);
+        await store.open(s);
       }
       const extended = makeSession({ id: await nextId(), expiresAt: now - 500, lifetimeMs: 60_000 });
       const future = makeSession({ id: await nextId(), expiresAt: now + 60_000 });
-      await store.add(extended);
-      await store.add(future);
+      await store.open(extended);
+      await store.open(future);
       await store.touch([{ id: extended.id }], now - 600);
 
       const firstBatch = await store.claimExpired(now, 3);
@@ -148,8 +210,8 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
     test('an expiry moved earlier by update is honoured', async () => {
       const now = Date.now();
       const s = makeSession({ id: await nextId(), expiresAt: now + 60_000 });
-      await store.add(s);
-      await store.update(s.id, (c) => ({ ...c, detached: true, expiresAt: now - 1 }));
+      await store.open(s);
+      await store.update(s.id, (c) => ({ ...c, detached: true, expiresAt: now - 1 }), now);
       const claimed = await store.claimExpired(now, 10);
       assert.deepEqual(claimed.map((r) => r.session.id), [s.id]);
     });
@@ -159,7 +221,7 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       for (let i = 0; i < 6; i++) {
         const id = await nextId();
         ids.push(id);
-        await store.add(
+        await store.open(
           makeSession({
             id,
             clientType: i % 2 === 0 ? 'representative' : 'web',
@@ -182,7 +244,7 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
     test('list and count filter by user type, node, idle state and text, alone and together', async () => {
       const add = async (overrides: Parameters<typeof makeSession>[0]) => {
         const session = makeSession({ id: await nextId(), ...overrides });
-        await store.add(session);
+        await store.open(session);
         return session.id;
       };
       const jack = await add({
@@ -233,7 +295,7 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
 
     test('text search ignores case beyond ASCII', async () => {
       const id = await nextId();
-      await store.add(makeSession({ id, user: { id: 'jurgen', name: 'Jürgen Øster', type: 'staff' }, hostname: 'ΣΙΣΥΦΟΣ' }));
+      await store.open(makeSession({ id, user: { id: 'jurgen', name: 'Jürgen Øster', type: 'staff' }, hostname: 'ΣΙΣΥΦΟΣ' }));
       for (const q of ['JÜRGEN', 'øster', 'σισυφος']) assert.deepEqual((await store.list({ q })).map((s) => s.id), [id], q);
     });
 
@@ -241,7 +303,7 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       const webs: number[] = [];
       for (let i = 0; i < 30; i++) {
         const id = await nextId();
-        await store.add(makeSession({ id, clientType: i % 3 === 0 ? 'web' : 'representative', idle: i % 2 === 0 }));
+        await store.open(makeSession({ id, clientType: i % 3 === 0 ? 'web' : 'representative', idle: i % 2 === 0 }));
         if (i % 3 === 0) webs.push(id);
       }
       const seen: number[] = [];
@@ -264,16 +326,16 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
 
     test('a page stays in ascending id order when sessions were added out of order', async () => {
       const ids = [await nextId(), await nextId(), await nextId(), await nextId()];
-      for (const id of [ids[2]!, ids[0]!, ids[3]!, ids[1]!]) await store.add(makeSession({ id }));
+      for (const id of [ids[2]!, ids[0]!, ids[3]!, ids[1]!]) await store.open(makeSession({ id }));
       assert.deepEqual((await store.list()).map((s) => s.id), ids);
       assert.deepEqual((await store.list({ afterId: ids[0], limit: 2 })).map((s) => s.id), [ids[1], ids[2]]);
-      await store.remove(ids[1]!);
+      await store.end(ids[1]!, { reason: 'closed', at: Date.now() });
       assert.deepEqual((await store.list({ afterId: ids[0] })).map((s) => s.id), [ids[2], ids[3]]);
     });
 
     test('tally counts sessions by client type, user type and node, and online users', async () => {
       assert.deepEqual(await store.tally(), { sessions: 0, onlineUsers: 0, byClientType: {}, byUserType: {}, byNode: {} });
-      const add = async (overrides: Parameters<typeof makeSession>[0]) => store.add(makeSession({ id: await nextId(), ...overrides }));
+      const add = async (overrides: Parameters<typeof makeSession>[0]) => store.open(makeSession({ id: await nextId(), ...overrides }));
       await add({ user: { id: 'a', name: 'A', type: 'staff' }, clientType: 'representative', nodeId: 'n1' });
       await add({ user: { id: 'a', name: 'A', type: 'staff' }, clientType: 'web', nodeId: 'n2' });
       await add({ user: { id: 'b', name: 'B', type: 'customer' }, clientType: 'support_customer', nodeId: 'n1' });
@@ -314,28 +376,46 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.equal((await mine())[0]?.hostname, 'a.internal', 'callers get copies');
     });
 
-    test('publish reaches every subscriber in order until it unsubscribes', async () => {
-      const seen: string[] = [];
-      const stop = store.subscribe((c) => seen.push(c.type));
+    test('announce puts changes in the sequence for every subscriber, in order, until it unsubscribes', async () => {
+      const seen: [string, number][] = [];
+      const stop = store.subscribe((c, seq) => seen.push([c.type, seq]));
       const user = { id: 'dave', name: 'Dave', type: 'staff' };
       const changes: PresenceChange[] = [
         { type: 'user.online', at: 1, user },
         { type: 'user.offline', at: 2, user, lastSeenAt: 2 },
       ];
-      for (const c of changes) await store.publish(c);
-      await waitFor(() => seen.length === 2);
-      assert.deepEqual(seen, ['user.online', 'user.offline']);
+      const before = store.appliedSeq();
+      await store.announce(changes);
+      assert.deepEqual(seen, [['user.online', before + 1], ['user.offline', before + 2]]);
       stop();
-      await store.publish(changes[0]!);
+      await store.announce([changes[0]!]);
       assert.equal(seen.length, 2);
     });
-  });
-}
 
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+    test('claimExpired gives each ended session the reason of its expiry and announces it', async () => {
+      const now = Date.now();
+      const http = makeSession({ id: await nextId(), transport: 'http', expiresAt: now - 1 });
+      const detached = makeSession({ id: await nextId(), transport: 'websocket', detached: true, expiresAt: now - 1 });
+      await store.open(http);
+      await store.open(detached);
+      const { heard, stop } = hear();
+      const claimed = await store.claimExpired(now, 10);
+      stop();
+      const reasons = new Map(claimed.map((c) => [c.session.id, c.reason]));
+      assert.equal(reasons.get(http.id), 'expired');
+      assert.equal(reasons.get(detached.id), 'connection_lost');
+      assert.equal(heard.filter((h) => h.type === 'session.ended').length, 2);
+    });
+
+    test('touch announces the sessions whose idle flag or view changed', async () => {
+      const s = makeSession({ id: await nextId() });
+      await store.open(s);
+      const { heard, stop } = hear();
+      const result = await store.touch([{ id: s.id, idle: true }], Date.now());
+      await store.touch([{ id: s.id, idle: true }], Date.now());
+      stop();
+      assert.deepEqual(heard.map((h) => h.type), ['session.updated']);
+      assert.equal(result.changed[0]?.version, heard[0]?.seq);
+    });
+  });
 }

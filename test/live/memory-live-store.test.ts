@@ -7,6 +7,16 @@ import { describeLiveStoreContract } from './live-store.contract.ts';
 
 describeLiveStoreContract('memory', async () => ({ store: new MemoryLiveStore(), cleanup: async () => {} }));
 
+test('changes are numbered from the start time × 1000, so seqs from before a restart read as too old', async () => {
+  const before = Date.now() * 1000;
+  const store = new MemoryLiveStore();
+  const start = store.appliedSeq();
+  assert.ok(start >= before && start <= Date.now() * 1000);
+  assert.ok(Number.isSafeInteger(start * 2), 'far from the largest safe integer');
+  const { session } = await store.open(makeSession({ id: 1 }));
+  assert.equal(session.version, start + 1);
+});
+
 test('ids continue from the persistent block source after a restart', async () => {
   let counter = 0;
   const source = { reserve: async (size: number) => ((counter += size), counter - size) };
@@ -77,17 +87,17 @@ test('pages stay exact through heavy churn, and an id live again after its end i
   // Deterministic churn: 12,000 sessions in, most of them out again (enough for every index to be
   // compacted), some ids back in.
   for (let id = 1; id <= 12_000; id++) {
-    await store.add(makeSession({ id, clientType: typeOf(id) }));
+    await store.open(makeSession({ id, clientType: typeOf(id) }));
     live.add(id);
     if (id % 4 !== 0) {
-      await store.remove(id - (id % 3));
+      await store.end(id - (id % 3), { reason: 'closed', at: id });
       live.delete(id - (id % 3));
     }
   }
   for (const id of [3, 6, 9, 11_998]) {
     if (!live.has(id)) {
       // Back with another client type than it had: the old type's index must not list it.
-      await store.add(makeSession({ id, clientType: typeOf(id + 1) }));
+      await store.open(makeSession({ id, clientType: typeOf(id + 1) }));
       live.add(id);
     }
   }

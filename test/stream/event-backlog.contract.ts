@@ -1,4 +1,4 @@
-// The EventBacklog contract: every implementation (memory now, a shared one later) runs this suite from
+// The EventBacklog contract: every implementation runs this suite from
 // its own *.test.ts, which supplies a fresh backlog of a given capacity whose first id follows `firstIdAfter`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +14,11 @@ const change = (n: number): SerializedChange => ({
   data: JSON.stringify({ n }),
 });
 
+/** Appends `count` changes with the ids that follow the newest. */
 async function fill(backlog: EventBacklog, count: number): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
-  for (let n = 1; n <= count; n++) events.push(await backlog.append(change(n)));
+  const after = await backlog.latestId();
+  for (let n = 1; n <= count; n++) events.push(await backlog.append(after + n, change(n)));
   return events;
 }
 
@@ -27,7 +29,7 @@ const ids = (replay: Awaited<ReturnType<EventBacklog['since']>>) => (replay.kind
 
 export function describeEventBacklogContract(name: string, open: OpenBacklog): void {
   describe(`EventBacklog contract: ${name}`, () => {
-    it('gives consecutive ids after firstIdAfter and keeps every field', async () => {
+    it('keeps each change under the id it is given, after firstIdAfter, with every field', async () => {
       const backlog = await open({ capacity: 10, firstIdAfter: 500 });
       assert.equal(await backlog.latestId(), 500, 'before any event');
       const events = await fill(backlog, 3);
@@ -67,11 +69,24 @@ export function describeEventBacklogContract(name: string, open: OpenBacklog): v
       assert.deepEqual(ids(await backlog.since(1_000)), [1_001, 1_002]);
     });
 
-    it('keeps ids in order for appends that overlap', async () => {
-      const backlog = await open({ capacity: 100, firstIdAfter: 0 });
-      const events = await Promise.all(Array.from({ length: 50 }, (_, i) => backlog.append(change(i + 1))));
-      assert.deepEqual(events.map((e) => e.id), Array.from({ length: 50 }, (_, i) => i + 1));
-      assert.deepEqual(ids(await backlog.since(48)), [49, 50]);
+    it('refuses an id that does not come after the newest, and changes nothing', async () => {
+      const backlog = await open({ capacity: 10, firstIdAfter: 0 });
+      await fill(backlog, 2);
+      await assert.rejects(backlog.append(2, change(3)), RangeError);
+      await assert.rejects(backlog.append(1, change(3)), RangeError);
+      assert.equal(await backlog.latestId(), 2);
+      assert.deepEqual(ids(await backlog.since(0)), [1, 2]);
+    });
+
+    it('starts over after a jump in the ids (a recreated sequence): what came before is a gap', async () => {
+      const backlog = await open({ capacity: 10, firstIdAfter: 0 });
+      await fill(backlog, 3);
+      await backlog.append(1_000, change(4));
+      await backlog.append(1_001, change(5));
+      assert.equal(ids(await backlog.since(3)), 'gap', 'the events before the jump do not lead to it');
+      assert.equal(ids(await backlog.since(1)), 'gap');
+      assert.deepEqual(ids(await backlog.since(1_000)), [1_001]);
+      assert.equal(await backlog.latestId(), 1_001);
     });
   });
 }

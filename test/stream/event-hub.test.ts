@@ -10,14 +10,16 @@ import { deliveryBody } from '../../src/webhooks/outbox.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
 function feed() {
-  const listeners = new Set<(change: PresenceChange) => void>();
+  const listeners = new Set<(change: PresenceChange, seq: number) => void>();
+  let seq = 0;
   return {
-    subscribe(listener: (change: PresenceChange) => void) {
+    subscribe(listener: (change: PresenceChange, seq: number) => void) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => void listeners.delete(listener);
     },
     publish(change: PresenceChange) {
-      for (const listener of listeners) listener(change);
+      seq++;
+      for (const listener of listeners) listener(change, seq);
     },
     get size() {
       return listeners.size;
@@ -29,10 +31,10 @@ function feed() {
 class SlowFirstBacklog implements EventBacklog {
   private readonly inner = new MemoryEventBacklog({ capacity: 100, firstIdAfter: 0 });
   private delay = 30;
-  async append(change: SerializedChange): Promise<StreamEvent> {
+  async append(id: number, change: SerializedChange): Promise<StreamEvent> {
     const wait = (this.delay = Math.max(0, this.delay - 10));
     await new Promise((resolve) => setTimeout(resolve, wait));
-    return this.inner.append(change);
+    return this.inner.append(id, change);
   }
   latestId() {
     return this.inner.latestId();
@@ -114,7 +116,7 @@ test('an event is serialized only when read, and once however often it is read (
 
 test('an event read after later heartbeats says what it said at the change: live and replayed alike', async () => {
   // The memory store moves a live session's lastActivityAt in place on every heartbeat.
-  const store = new MemoryLiveStore();
+  const store = new MemoryLiveStore({ firstSeqAfter: 0 });
   const backlog = new MemoryEventBacklog({ capacity: 10, firstIdAfter: 0 });
   const hub = new EventHub(store, backlog, (error) => assert.fail(String(error)));
   hub.start();
@@ -123,10 +125,9 @@ test('an event read after later heartbeats says what it said at the change: live
 
   const startedAt = 1_700_000_000_000;
   const session = makeSession({ startedAt });
-  await store.add(session);
-  const change: PresenceChange = { type: 'session.started', at: startedAt, session };
-  const atTheChange = JSON.stringify(eventJson({ ...change, session: { ...session } }));
-  await store.publish(change);
+  const { session: stored } = await store.open(session);
+  const change: PresenceChange = { type: 'session.started', at: startedAt, session: stored };
+  const atTheChange = JSON.stringify(eventJson({ ...change, session: { ...stored } }));
   await store.touch([{ id: session.id }], startedAt + 45_000);
   await hub.settled();
   await store.touch([{ id: session.id }], startedAt + 90_000);

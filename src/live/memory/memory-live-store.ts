@@ -1,82 +1,75 @@
-// The single-node LiveStore: sessions in a Map, an index by user, and every session's expiry in an
-// array the sweep scans (expiry-slots.ts). Heartbeats only move two numbers on the session and one in
-// the array: the hot path allocates nothing and reorders nothing.
-import type { ClientType, PresenceChange, Session } from '../../core/model.ts';
-import {
-  matchesEverything,
-  sessionMatcher,
-  type ChangeListener,
-  type LiveNode,
-  type LiveStore,
-  type RemovedSession,
-  type SessionFilter,
-  type SessionQuery,
-  type SessionTally,
-  type Touch,
-  type TouchResult,
+// The single-node LiveStore: sessions in a SessionIndex, changes numbered by a counter and handed to
+// this process's listeners as they are made. Every mutation changes the index and announces in one
+// synchronous step, so listeners see changes in the order they happened.
+import type { PresenceChange, Session } from '../../core/model.ts';
+import { endedSession, expiryReason } from '../../core/session-events.ts';
+import type {
+  ChangeListener,
+  EndedSession,
+  LiveNode,
+  LiveStore,
+  SessionEnd,
+  SessionTally,
+  Touch,
+  TouchResult,
 } from '../live-store.ts';
+import type { SessionFilter, SessionQuery } from '../session-filter.ts';
 import { SessionIdAllocator, type SessionIdBlockSource } from '../session-ids.ts';
-import { ExpirySlots } from './expiry-slots.ts';
-import { OrderedIds } from './ordered-ids.ts';
-import { UserSessionIndex } from './user-session-index.ts';
+import { SessionIndex, type RemovedFromIndex } from './session-index.ts';
 
 export interface MemoryLiveStoreOptions {
   /** Where blocks of session ids come from; persisting it keeps ids from repeating across restarts. */
   idSource?: SessionIdBlockSource;
+  /**
+   * The seq the first change follows. Default: the start time in epoch milliseconds × 1000, so the
+   * changes of a restarted process are numbered above those of the one before (unless it made more
+   * than a thousand per millisecond of its life): a stream client's last event id from before a
+   * restart then reads as too old, never as one of the new changes.
+   */
+  firstSeqAfter?: number;
   /** Called when a change listener throws; the change still reaches the other listeners. */
   onListenerError?: (error: unknown) => void;
 }
 
 export class MemoryLiveStore implements LiveStore {
   readonly outlivesProcess = false;
-  /** Session id → its slot in `bySlot` and `expiry`. */
-  private readonly slotOf = new Map<number, number>();
-  private readonly bySlot: (Session | undefined)[] = [];
-  private readonly expiry = new ExpirySlots();
-  private readonly byUser = new UserSessionIndex();
-  /** Every live session's id, in order: pages walk it. */
-  private readonly order = new OrderedIds();
-  /** The same by client type: "online representatives" walks only theirs, not a million others. */
-  private readonly orderByType = new Map<ClientType, OrderedIds>();
+  private readonly index = new SessionIndex();
   private readonly listeners = new Set<ChangeListener>();
   /** Only this process's node: nothing else can see a memory store. */
   private readonly nodes = new Map<string, LiveNode>();
   private readonly ids: SessionIdAllocator;
   private readonly onListenerError: (error: unknown) => void;
+  private seq: number;
 
   constructor(options: MemoryLiveStoreOptions = {}) {
-    this.ids = new SessionIdAllocator(options.idSource, (id) => this.slotOf.has(id));
+    this.ids = new SessionIdAllocator(options.idSource, (id) => this.index.has(id));
     this.onListenerError = options.onListenerError ?? (() => {});
+    this.seq = options.firstSeqAfter ?? Date.now() * 1000;
   }
 
   allocateSessionId(): Promise<number> {
     return this.ids.next();
   }
 
-  async add(session: Session): Promise<{ firstOfUser: boolean }> {
-    if (this.slotOf.has(session.id)) throw new Error(`session ${session.id} is already live`);
-    const slot = this.expiry.allocate(session.expiresAt);
-    this.slotOf.set(session.id, slot);
-    this.bySlot[slot] = session;
-    this.order.add(session.id);
-    this.typeOrder(session.clientType).add(session.id);
-    return { firstOfUser: this.byUser.add(session.user.id, session.id) };
+  async open(session: Session): Promise<{ session: Session; firstOfUser: boolean }> {
+    const stored = { ...session, version: this.seq + 1 };
+    const firstOfUser = this.index.add(stored);
+    this.emit({ type: 'session.started', at: stored.startedAt, session: stored });
+    if (firstOfUser) this.emit({ type: 'user.online', at: stored.startedAt, user: stored.user });
+    return { session: stored, firstOfUser };
   }
 
   async get(id: number): Promise<Session | undefined> {
-    return this.sessionOf(id);
+    return this.index.get(id);
   }
 
-  async update(id: number, mutate: (session: Session) => Session | undefined): Promise<Session | undefined> {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return undefined;
-    const current = this.bySlot[slot]!;
+  async update(id: number, mutate: (session: Session) => Session | undefined, at: number): Promise<Session | undefined> {
+    const current = this.index.get(id);
+    if (!current) return undefined;
     const next = mutate({ ...current });
     if (!next) return current;
     if (next.id !== id || next.user.id !== current.user.id) throw new Error('update may not change a session id or user id');
-    this.bySlot[slot] = next;
-    this.expiry.set(slot, next.expiresAt);
-    return next;
+    return this.store({ ...next, version: this.seq + 1 }, at);
   }
 
   async touch(touches: readonly Touch[], now: number): Promise<TouchResult> {
@@ -84,21 +77,27 @@ export class MemoryLiveStore implements LiveStore {
     const touched: Session[] = [];
     const changed: Session[] = [];
     for (const touch of touches) {
-      const slot = this.touchableSlot(touch.id);
-      if (slot === undefined) {
+      let session = this.index.touchable(touch.id);
+      if (!session) {
         unknown.push(touch.id);
         continue;
       }
-      let session = this.bySlot[slot]!;
       const idleChanged = touch.idle !== undefined && touch.idle !== session.idle;
       const viewChanged = touch.view !== undefined && !sameView(touch.view, session.view);
       if (idleChanged || viewChanged) {
-        // A change makes a new object: one already published or answered keeps the state it had.
-        session = { ...session, idle: idleChanged ? touch.idle! : session.idle, view: viewChanged ? touch.view : session.view };
-        this.bySlot[slot] = session;
-        changed.push(session);
+        // A change makes a new object: one already announced or answered keeps the state it had.
+        const next: Session = {
+          ...session,
+          idle: idleChanged ? touch.idle! : session.idle,
+          view: viewChanged ? touch.view : session.view,
+          lastActivityAt: now,
+          expiresAt: now + session.lifetimeMs,
+          version: this.seq + 1,
+        };
+        changed.push((session = this.store(next, now)));
+      } else {
+        this.index.extend(session, now);
       }
-      this.extend(slot, session, now);
       touched.push(session);
     }
     return { unknown, touched, changed };
@@ -107,88 +106,36 @@ export class MemoryLiveStore implements LiveStore {
   async keepAlive(ids: readonly number[], now: number): Promise<number[]> {
     const unknown: number[] = [];
     for (const id of ids) {
-      const slot = this.touchableSlot(id);
-      if (slot === undefined) unknown.push(id);
-      else this.extend(slot, this.bySlot[slot]!, now);
+      const session = this.index.touchable(id);
+      if (session) this.index.extend(session, now);
+      else unknown.push(id);
     }
     return unknown;
   }
 
-  async remove(id: number): Promise<RemovedSession | undefined> {
-    const slot = this.slotOf.get(id);
-    return slot === undefined ? undefined : this.removeSlot(slot);
+  async end(id: number, end: SessionEnd): Promise<EndedSession | undefined> {
+    const removed = this.index.remove(id);
+    return removed && this.announceEnd(removed, end);
   }
 
-  async claimExpired(now: number, limit: number): Promise<RemovedSession[]> {
-    const claimed: RemovedSession[] = [];
-    this.expiry.scan(now, limit, (slot) => claimed.push(this.removeSlot(slot)));
-    return claimed;
+  async claimExpired(now: number, limit: number): Promise<EndedSession[]> {
+    return this.index.removeExpired(now, limit).map((removed) => this.announceEnd(removed, { reason: expiryReason(removed.session), at: now }));
   }
 
-  async list(query: SessionQuery = {}): Promise<Session[]> {
-    const { ids, userId, afterId, limit } = query;
-    const matches = sessionMatcher(query);
-    const result: Session[] = [];
-    if (limit === 0) return result;
-    if (ids || userId !== undefined) {
-      // A few candidates (a user's sessions, named ids): collect them, then order them.
-      for (const id of ids ?? this.byUser.sessionIds(userId!)) {
-        if (afterId !== undefined && id <= afterId) continue;
-        const session = this.sessionOf(id);
-        if (session && matches(session)) result.push(session);
-      }
-      result.sort((a, b) => a.id - b.id);
-      return limit === undefined ? result : result.slice(0, limit);
-    }
-    // One wanted type: walk only that type's ids. Otherwise all of them.
-    const walked = query.clientTypes?.length === 1 ? this.typeOrder(query.clientTypes[0]!) : this.order;
-    walked.walk(afterId, (id) => {
-      const session = this.sessionOf(id);
-      if (session && matches(session)) result.push(session);
-      return result.length !== limit;
-    });
-    return result;
+  async list(query?: SessionQuery): Promise<Session[]> {
+    return this.index.list(query);
   }
 
-  async count(filter: SessionFilter = {}): Promise<number> {
-    const matches = sessionMatcher(filter);
-    if (matches === matchesEverything && !filter.ids) return this.slotOf.size;
-    if (filter.ids || filter.userId !== undefined) {
-      let count = 0;
-      for (const id of filter.ids ?? this.byUser.sessionIds(filter.userId!)) {
-        const session = this.sessionOf(id);
-        if (session && matches(session)) count++;
-      }
-      return count;
-    }
-    let count = 0;
-    if (filter.clientTypes?.length === 1) {
-      this.typeOrder(filter.clientTypes[0]!).walk(undefined, (id) => {
-        const session = this.sessionOf(id);
-        if (session && matches(session)) count++;
-        return true;
-      });
-      return count;
-    }
-    for (const session of this.bySlot) if (session && matches(session)) count++;
-    return count;
+  async count(filter?: SessionFilter): Promise<number> {
+    return this.index.count(filter);
   }
 
   async tally(): Promise<SessionTally> {
-    const byClientType: SessionTally['byClientType'] = {};
-    const byUserType: Record<string, number> = {};
-    const byNode: Record<string, number> = {};
-    for (const session of this.bySlot) {
-      if (!session) continue;
-      byClientType[session.clientType] = (byClientType[session.clientType] ?? 0) + 1;
-      byUserType[session.user.type] = (byUserType[session.user.type] ?? 0) + 1;
-      byNode[session.nodeId] = (byNode[session.nodeId] ?? 0) + 1;
-    }
-    return { sessions: this.slotOf.size, onlineUsers: this.byUser.size, byClientType, byUserType, byNode };
+    return this.index.tally();
   }
 
   async onlineUserIds(): Promise<string[]> {
-    return this.byUser.userIds();
+    return this.index.onlineUserIds();
   }
 
   async registerNode(node: LiveNode): Promise<void> {
@@ -199,59 +146,46 @@ export class MemoryLiveStore implements LiveStore {
     return [...this.nodes.values()].map((node) => ({ ...node }));
   }
 
-  async publish(change: PresenceChange): Promise<void> {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.onListenerError(error);
-      }
-    }
-  }
-
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  appliedSeq(): number {
+    return this.seq;
+  }
+
+  async announce(changes: readonly PresenceChange[]): Promise<void> {
+    for (const change of changes) this.emit(change);
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
   }
 
-  private typeOrder(type: ClientType): OrderedIds {
-    let ids = this.orderByType.get(type);
-    if (!ids) this.orderByType.set(type, (ids = new OrderedIds()));
-    return ids;
+  /** Replaces a session with its next state (version already set) and announces it. */
+  private store(next: Session, at: number): Session {
+    this.index.replace(next);
+    this.emit({ type: 'session.updated', at, session: next });
+    return next;
   }
 
-  /** The slot of a session a heartbeat may touch: live and not waiting for a resume. */
-  private touchableSlot(id: number): number | undefined {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return undefined;
-    return this.bySlot[slot]!.detached ? undefined : slot;
+  private announceEnd({ session, lastOfUser, userLastSeenAt }: RemovedFromIndex, end: SessionEnd): EndedSession {
+    const ended = { ...endedSession(session, end.reason, end.at, end.endedBy), version: this.seq + 1 };
+    this.emit({ type: 'session.ended', at: end.at, session: ended, reason: end.reason, ...(end.endedBy !== undefined && { endedBy: end.endedBy }) });
+    if (lastOfUser) this.emit({ type: 'user.offline', at: end.at, user: session.user, lastSeenAt: userLastSeenAt });
+    return { ...end, session: ended, lastOfUser };
   }
 
-  /** Plain activity only moves the clock fields, in place: the hot path allocates nothing. */
-  private extend(slot: number, session: Session, now: number): void {
-    session.lastActivityAt = now;
-    session.expiresAt = now + session.lifetimeMs;
-    this.expiry.set(slot, session.expiresAt);
-  }
-
-  private sessionOf(id: number): Session | undefined {
-    const slot = this.slotOf.get(id);
-    return slot === undefined ? undefined : this.bySlot[slot];
-  }
-
-  private removeSlot(slot: number): RemovedSession {
-    const session = this.bySlot[slot]!;
-    this.bySlot[slot] = undefined;
-    this.expiry.release(slot);
-    this.slotOf.delete(session.id);
-    if (this.order.removed()) this.order.compact((id) => this.slotOf.has(id));
-    const ofType = this.typeOrder(session.clientType);
-    if (ofType.removed()) ofType.compact((id) => this.sessionOf(id)?.clientType === session.clientType);
-    return { session, lastOfUser: this.byUser.remove(session.user.id, session.id) };
+  private emit(change: PresenceChange): void {
+    const seq = ++this.seq;
+    for (const listener of this.listeners) {
+      try {
+        listener(change, seq);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
   }
 }
 

@@ -12,13 +12,8 @@ import type { EventBacklog, Replay, StreamEvent } from '../event-backlog.ts';
 export interface MemoryEventBacklogOptions {
   /** Events kept. */
   capacity: number;
-  /**
-   * The id the first event follows. Default: the start time in epoch milliseconds × 1000. Ids of a
-   * restarted process then begin above those of the one before (unless it gave out more than a
-   * thousand per millisecond of its life), so an id from before a restart reads as too old and the
-   * client is told to resynchronise, rather than being answered with unrelated events.
-   */
-  firstIdAfter?: number;
+  /** The id the first event follows: the live store's applied seq when the backlog starts. */
+  firstIdAfter: number;
 }
 
 export class MemoryEventBacklog implements EventBacklog {
@@ -35,11 +30,14 @@ export class MemoryEventBacklog implements EventBacklog {
     }
     this.capacity = options.capacity;
     this.ring = new Array<SerializedChange | undefined>(options.capacity);
-    this.newest = options.firstIdAfter ?? Date.now() * 1000;
+    this.newest = options.firstIdAfter;
   }
 
-  async append(change: SerializedChange): Promise<StreamEvent> {
-    const id = ++this.newest;
+  async append(id: number, change: SerializedChange): Promise<StreamEvent> {
+    if (!Number.isSafeInteger(id) || id <= this.newest) throw new RangeError(`event id ${id} does not follow ${this.newest}`);
+    // A jump: the sequence was recreated. Nothing kept leads to the new id, so a replay is a gap.
+    if (id !== this.newest + 1) this.kept = 0;
+    this.newest = id;
     this.ring[id % this.capacity] = change;
     if (this.kept < this.capacity) this.kept++;
     return new NumberedEvent(id, change);

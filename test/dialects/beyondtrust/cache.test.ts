@@ -5,7 +5,7 @@
 // client-listing action calls once per computation.
 import { afterEach, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SessionQuery } from '../../../src/live/live-store.ts';
+import type { SessionQuery } from '../../../src/live/session-filter.ts';
 import type { TestServer } from '../../helpers/server.ts';
 import { waitFor } from '../../helpers/server.ts';
 import { adminQuery, command, customer, DOC_CREDENTIALS, openSession, representative, startBtServer } from './fixtures.ts';
