@@ -82,7 +82,10 @@ async function run({ sessions: n, queryRuns, profileDir }: { sessions: number; q
   opened = await openHistory(loadConfig({ flags: { dataDir: dir, logLevel: 'silent' } }));
   {
     const { history, dataDir } = opened;
-    const live = createLiveStore('memory', { idSource: { reserve: (size) => history.advanceCounter('session_ids', size) } });
+    const live = await createLiveStore(
+      { liveStore: 'memory', redisKeyPrefix: 'rollcall' },
+      { nodeId: dataDir.nodeId, idSource: { reserve: (size) => history.advanceCounter('session_ids', size) }, onError: (error) => console.error(error) },
+    );
     const t0 = Date.now();
     let clock = t0;
     const presence = new PresenceService(live, history, {

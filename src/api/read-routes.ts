@@ -94,7 +94,7 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
   // Long lists are written from per-session fragments rather than by the response schema's serializer
   // (presence-json-writer.ts); the schemas stay on the routes for validation and the OpenAPI document.
   const json = new PresenceJsonWriter();
-  const pages = new ResponseCache<SharedAnswer>({ windowMs: cacheMs });
+  const pages = new ResponseCache<SharedAnswer>({ windowMs: cacheMs, version: () => presence.appliedSeq() });
   // Sized like the last answer, so a large one is not copied as it grows.
   let lastUsersBytes = 0;
   app.addHook('onClose', async () => {

@@ -2,7 +2,7 @@
 // A flag's name is derived from its schema key (`sessionTtl` → `--session-ttl`), and load.ts names a
 // flag the same way in its errors, so the two can never disagree. Values stay strings here: the zod
 // schema alone parses and checks them, with the same messages as for the file and the environment.
-// Secrets (adminPassword, ingestKey, tokenSecret, and databaseUrl, which may hold a password) have no
+// Secrets (adminPassword, ingestKey, tokenSecret, databaseUrl and redisUrl, which may hold passwords) have no
 // flags on purpose: argv is visible to every user of the machine (`ps`), so they come from the config
 // file or ROLLCALL_* variables only.
 import { Option } from 'commander';
@@ -34,6 +34,9 @@ export const SERVER_OPTIONS: readonly ConfigOption[] = [
   { key: 'trustProxy', value: 'value', description: 'believe X-Forwarded-For: false, true, or a list of proxy CIDRs' },
   { key: 'liveStore', value: 'kind', description: 'where live sessions are kept' },
   { key: 'historyStore', value: 'kind', description: 'where history is kept' },
+  { key: 'redisSentinels', value: 'list', description: 'Redis Sentinel host:port list (instead of ROLLCALL_REDIS_URL)' },
+  { key: 'redisMasterName', value: 'name', description: 'the master name the sentinels know' },
+  { key: 'redisKeyPrefix', value: 'prefix', description: 'prefix of the cluster\'s Redis keys' },
   { key: 'nodeRole', value: 'role', description: 'this node\'s role in a cluster: master or traffic' },
   { key: 'logLevel', value: 'level', description: 'fatal, error, warn, info, debug, trace or silent' },
 ];

@@ -3,6 +3,7 @@
 // from a CLI flag, in that order of precedence (see load.ts). Units are in the names or comments.
 import { z } from 'zod';
 import { databaseUrlProblem } from '../history/postgres/database-url.ts';
+import { parseSentinels, redisUrlProblem } from './redis-url.ts';
 
 /** Who may scrape GET /metrics (see observability/metrics-route.ts). */
 export const METRICS_ACCESS = ['loopback', 'credentials', 'open'] as const;
@@ -28,7 +29,10 @@ export const configSchema = z
     adminPassword: z.string().min(8, 'must be at least 8 characters').optional(),
     /** The ingest key. When absent, one is generated on first start, printed once and kept (hashed). */
     ingestKey: z.string().min(16, 'must be at least 16 characters').optional(),
-    /** HS256 secret for client tokens. When absent, one is generated and kept in the data dir. */
+    /**
+     * HS256 secret for client tokens. When absent, one is generated and kept in the data dir; a cluster
+     * (liveStore redis) needs the same one on every node.
+     */
     tokenSecret: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Seconds an HTTP session lives without a heartbeat. */
     sessionTtl: seconds(86_400).default(90),
@@ -74,8 +78,49 @@ export const configSchema = z
     authFailuresPerAccount: z.coerce.number().int().min(1).max(100_000).default(20),
     /** The longest wait, in milliseconds, after failed credential checks: minutes at most, so no one is locked out for long. */
     authLockoutMaxMs: millis(1_000, 900_000).default(300_000),
-    /** Where live sessions are kept. `memory` serves one node. */
-    liveStore: z.enum(['memory']).default('memory'),
+    /**
+     * Where live sessions are kept: `memory` serves one node; `redis` makes this node a member of a
+     * cluster whose nodes share one view of presence through Redis (redisUrl or redisSentinels), with
+     * history in PostgreSQL.
+     */
+    liveStore: z.enum(['memory', 'redis']).default('memory'),
+    /**
+     * Redis of the cluster, required when liveStore is `redis` (unless redisSentinels is set):
+     * `redis://[:password@]host[:port][/db]`, `rediss://…` for TLS, or `unix:///path/redis.sock`. It may
+     * carry a password, so it has no CLI flag and is never shown unredacted.
+     */
+    redisUrl: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = redisUrlProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /**
+     * Redis Sentinel instead of redisUrl: `host:port,host:port`. The nodes follow the master that the
+     * sentinels name (redisMasterName) through failovers. A password in redisUrl, when both are set,
+     * is used for the master and its replicas.
+     */
+    redisSentinels: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseSentinels(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .optional(),
+    /** The name the sentinels know the master by. */
+    redisMasterName: z.string().min(1).max(200).default('mymaster'),
+    /**
+     * Prefix of every Redis key of the cluster (as a hash tag, `{rollcall}:…`, so that scripts stay on
+     * one shard of a Redis Cluster). Two clusters may share a Redis under different prefixes.
+     */
+    redisKeyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1 to 64)')
+      .default('rollcall'),
     /**
      * Where history is kept: `sqlite` (a file in the data dir, one node) or `postgres` (a database at
      * databaseUrl, shared by every node of a cluster).
@@ -163,6 +208,29 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.liveStore === 'redis' && config.redisUrl === undefined && config.redisSentinels === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redisUrl'],
+        message: 'is required when liveStore is redis: set ROLLCALL_REDIS_URL (or ROLLCALL_REDIS_SENTINELS)',
+      });
+    }
+    if (config.liveStore === 'redis' && config.historyStore !== 'postgres') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['liveStore'],
+        message:
+          'redis needs history shared by every node: set ROLLCALL_HISTORY_STORE=postgres and ROLLCALL_DATABASE_URL (a SQLite file belongs to one node)',
+      });
+    }
+    if (config.liveStore === 'redis' && config.tokenSecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokenSecret'],
+        message:
+          'is required when liveStore is redis: every node must check client tokens with the same secret; set ROLLCALL_TOKEN_SECRET to the same value on every node',
+      });
+    }
     if (config.historyStore === 'postgres' && config.databaseUrl === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -36,6 +36,11 @@ export interface View {
   t: string;
 }
 
+/** Whether two views name the same thing (absent equals only absent). */
+export function sameView(a: View | undefined, b: View | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.m === b.m && a.v === b.v && a.t === b.t);
+}
+
 export interface Platform {
   id: string;
   name: string;

@@ -63,6 +63,8 @@ export class PresenceService {
   private sweeping: Promise<void> | undefined;
   /** Activity up to this time (epoch ms) has been handed to the history writer. */
   private activityCollectedAt: number;
+  /** This node as it registered, to register again after the cluster took it for lost. */
+  private registration: LiveNode | undefined;
 
   constructor(
     private readonly live: LiveStore,
@@ -103,6 +105,13 @@ export class PresenceService {
     await this.sweeping;
     if (!this.live.outlivesProcess) {
       for (const session of await this.live.list()) await this.endAndRecord(session.id, 'server_shutdown');
+    } else {
+      // The cluster keeps the sessions: socket clients were told to reconnect, and resume on any node
+      // within the grace period. The node leaves on purpose, so nobody takes it for lost.
+      for (const session of await this.live.list({ nodeId: this.options.nodeId })) {
+        if (session.transport === 'websocket') await this.detach(session.id);
+      }
+      await this.live.deregisterNode(this.options.nodeId);
     }
     await this.writer.stop();
   }
@@ -110,6 +119,11 @@ export class PresenceService {
   /** Every change of every node, in sequence order, with its seq (the change stream's event id). */
   subscribe(listener: ChangeListener): () => void {
     return this.live.subscribe(listener);
+  }
+
+  /** Calls `listener` when this node had to reload its view without hearing what changed (live-store.ts). */
+  onResync(listener: () => void): () => void {
+    return this.live.onResync(listener);
   }
 
   /** The seq of the newest change this node applied: the version of what its queries answer. */
@@ -236,8 +250,9 @@ export class PresenceService {
     return ended.session;
   }
 
-  /** A socket missed two pings: its session ends now. */
+  /** A socket missed two pings: its session ends now, unless it was resumed elsewhere meanwhile. */
   async timeOut(id: number): Promise<void> {
+    if (!this.holdsSocketOf(await this.live.get(id))) return;
     await this.endAndRecord(id, 'ping_timeout');
   }
 
@@ -245,17 +260,17 @@ export class PresenceService {
   async detach(id: number): Promise<void> {
     const now = this.now();
     if (this.options.wsResumeGraceMs === 0) {
-      await this.endAndRecord(id, 'connection_lost');
+      if (this.holdsSocketOf(await this.live.get(id))) await this.endAndRecord(id, 'connection_lost');
       return;
     }
     await this.live.update(
       id,
-      (s) => ({
-        ...s,
-        detached: true,
-        expiresAt: now + this.options.wsResumeGraceMs,
-        events: appendEvent(s, sessionEvent(now, 'disconnected', `Disconnected from node ${this.options.nodeId}: connection lost`)),
-      }),
+      (s) => {
+        // A session resumed on another node meanwhile is not this socket's to detach.
+        if (!this.holdsSocketOf(s)) return undefined;
+        const text = `Disconnected from node ${this.options.nodeId}: connection lost`;
+        return { ...s, detached: true, expiresAt: now + this.options.wsResumeGraceMs, events: appendEvent(s, sessionEvent(now, 'disconnected', text)) };
+      },
       now,
     );
   }
@@ -386,14 +401,52 @@ export class PresenceService {
 
   async registerNode(facts: Pick<LiveNode, 'hostname' | 'publicHostname' | 'version'>): Promise<void> {
     const now = this.now();
-    await this.live.registerNode({
+    this.registration ??= {
       ...facts,
       id: this.options.nodeId,
       role: this.options.nodeRole,
       // getTimezoneOffset() is minutes west of UTC; the dialects want seconds east.
       timezoneOffset: -new Date(now).getTimezoneOffset() * 60,
       startedAt: now,
-    });
+    };
+    await this.live.registerNode(this.registration);
+  }
+
+  // ---- the cluster's nodes ----------------------------------------------------------------------------
+
+  /**
+   * Tells the cluster this node is alive. A node the others took for lost (it was silent too long: a
+   * stall, a partition) registers again; its sockets' sessions were ended meanwhile, and their clients
+   * are told so and open anew.
+   */
+  async beat(): Promise<void> {
+    if (!(await this.live.beat(this.options.nodeId)) && this.registration) await this.live.registerNode(this.registration);
+  }
+
+  /**
+   * Ends the sockets' sessions of every node silent for longer than `silenceMs` (killed, cut off):
+   * `session.ended` with reason `node_lost`, once, by whichever node claimed the silent one.
+   */
+  async reapSilentNodes(silenceMs: number): Promise<string[]> {
+    const silent = await this.live.claimSilentNodes(silenceMs);
+    for (const nodeId of silent) await this.endSocketsOf(nodeId);
+    return silent;
+  }
+
+  /**
+   * Ends sessions this node's sockets held before it restarted: their sockets went with the process
+   * before this one. Called at start, before serving, when the live store outlives the process.
+   */
+  endOrphanedSockets(): Promise<void> {
+    return this.endSocketsOf(this.options.nodeId);
+  }
+
+  private async endSocketsOf(nodeId: string): Promise<void> {
+    for (;;) {
+      const ended = await this.live.endSocketsOf(nodeId, { reason: 'node_lost', at: this.now() }, SWEEP_BATCH);
+      for (const end of ended) this.recordEnd(end);
+      if (ended.length < SWEEP_BATCH) return;
+    }
   }
 
   /** Probes both stores with a cheap read. The fault itself goes to onError, not to the caller. */
@@ -500,6 +553,11 @@ export class PresenceService {
     if (!session) throw sessionNotFound(id);
     if (actor.kind === 'client' && session.user.id !== actor.userId) throw sessionNotFound(id);
     return session;
+  }
+
+  /** True for a socket session attached to this node (not resumed elsewhere, not already detached). */
+  private holdsSocketOf(session: Session | undefined): boolean {
+    return session !== undefined && session.nodeId === this.options.nodeId && !session.detached;
   }
 
   private lifetimeMs(transport: Session['transport']): number {

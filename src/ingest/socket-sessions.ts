@@ -38,7 +38,7 @@ export interface HeartbeatFramesMessage {
 /** What the sockets need of the core. */
 export type SocketSessionsCore = Pick<
   PresenceService,
-  'open' | 'resume' | 'heartbeat' | 'update' | 'end' | 'detach' | 'timeOut' | 'keepAlive' | 'subscribe'
+  'nodeId' | 'open' | 'resume' | 'heartbeat' | 'update' | 'end' | 'detach' | 'timeOut' | 'keepAlive' | 'subscribe'
 >;
 
 export interface SocketSessionsOptions {
@@ -162,13 +162,19 @@ export class SocketSessions {
       this.terminate();
     };
 
-    // Sessions the core ended (admin, expiry, another node) are told why and closed.
+    // Sessions the core ended (admin, expiry, another node) are told why and closed. A session resumed
+    // on another node of the cluster is attached there now: a socket still open here is let go without
+    // detaching the session it no longer holds.
     this.stopListening = this.presence.subscribe((change: PresenceChange) => {
-      if (change.type !== 'session.ended') return;
+      if (change.type !== 'session.ended' && change.type !== 'session.updated') return;
       const conn = this.bound.get(change.session.id);
       if (!conn) return;
-      this.send(conn, { type: 'ended', reason: change.reason });
-      this.closeWith(conn, CloseCode.sessionEnded, change.reason);
+      if (change.type === 'session.ended') {
+        this.send(conn, { type: 'ended', reason: change.reason });
+        this.closeWith(conn, CloseCode.sessionEnded, change.reason);
+      } else if (change.session.nodeId !== this.presence.nodeId) {
+        this.closeWith(conn, CloseCode.replaced, 'resumed on another node');
+      }
     });
     if (options.pingTimer ?? true) {
       this.pinger = setInterval(() => this.pingRound(), this.heartbeatMs);

@@ -1,22 +1,39 @@
-// Picks the LiveStore implementation named by config (`liveStore`). Connections (Redis clients, later)
-// are opened by the composition root and passed in.
+// Picks the LiveStore implementation named by config (`liveStore`). The Redis client is loaded only
+// when a node is a cluster member.
+import type { Config } from '../config/schema.ts';
 import type { LiveStore } from './live-store.ts';
 import { MemoryLiveStore } from './memory/memory-live-store.ts';
 import type { SessionIdBlockSource } from './session-ids.ts';
 
-export type LiveStoreKind = 'memory';
-
 export interface LiveStoreDeps {
-  /** Persistent counter for session ids, so a restarted node never repeats one. */
+  /** This node's GUID. */
+  nodeId: string;
+  /** Persistent counter for session ids, so no id repeats across restarts (and nodes). */
   idSource: SessionIdBlockSource;
+  /** Background faults of a shared store (its stream reader, its flushes). */
+  onError: (error: unknown, context: string) => void;
 }
 
-export function createLiveStore(kind: LiveStoreKind, deps: LiveStoreDeps): LiveStore {
-  switch (kind) {
+export async function createLiveStore(
+  config: Pick<Config, 'liveStore' | 'redisUrl' | 'redisKeyPrefix'>,
+  deps: LiveStoreDeps,
+): Promise<LiveStore> {
+  switch (config.liveStore) {
     case 'memory':
-      return new MemoryLiveStore({ idSource: deps.idSource });
+      return new MemoryLiveStore({ idSource: deps.idSource, onListenerError: (error) => deps.onError(error, 'a change listener') });
+    case 'redis': {
+      if (config.redisUrl === undefined) throw new Error('liveStore redis needs redisUrl (ROLLCALL_REDIS_URL)');
+      const { RedisLiveStore } = await import('./redis/redis-live-store.ts');
+      return RedisLiveStore.open({
+        url: config.redisUrl,
+        nodeId: deps.nodeId,
+        idSource: deps.idSource,
+        keyPrefix: config.redisKeyPrefix,
+        onError: deps.onError,
+      });
+    }
     default: {
-      const unknownKind: never = kind;
+      const unknownKind: never = config.liveStore;
       throw new Error(`unknown live store: ${String(unknownKind)}`);
     }
   }

@@ -89,6 +89,13 @@ export interface ChangeFeed {
   /** The seq of the newest change this node applied: the version of everything its reads show. */
   appliedSeq(): number;
   /**
+   * Listens for the times this node could not follow the sequence (it was cut off longer than the
+   * shared store keeps changes, or the store lost its data): its replica was reloaded without
+   * announcing what changed, so whoever mirrors the changes must reload too. Answers a function that
+   * stops listening. A single-node store never calls it.
+   */
+  onResync(listener: () => void): () => void;
+  /**
    * Announces changes no live session carries: sessions a crash left open, ended from history at the
    * next start. In the sequence like any other change.
    */
@@ -150,6 +157,12 @@ export interface LiveSessions {
    */
   claimExpired(now: number, limit: number): Promise<EndedSession[]>;
 
+  /**
+   * Ends up to `limit` WebSocket sessions attached to `nodeId` (detached ones wait for their resume
+   * wherever it comes), announced like `end`: the sessions of a node that is gone.
+   */
+  endSocketsOf(nodeId: string, end: SessionEnd, limit: number): Promise<EndedSession[]>;
+
   /** Sessions matching the query, in ascending id order. */
   list(query?: SessionQuery): Promise<Session[]>;
 
@@ -173,6 +186,21 @@ export interface NodeRegistry {
 
   /** Every node registered and not forgotten, in order of first registration. */
   listNodes(): Promise<LiveNode[]>;
+
+  /**
+   * Says the node is alive, by the store's clock (a node's own clock may be off). Answers false when
+   * the node was declared gone meanwhile (claimSilentNodes): it must register again.
+   */
+  beat(nodeId: string): Promise<boolean>;
+
+  /**
+   * Nodes whose last beat is older than `silenceMs`, forgotten: each silent node is claimed by exactly
+   * one caller, which then ends its sockets' sessions (`endSocketsOf`).
+   */
+  claimSilentNodes(silenceMs: number): Promise<string[]>;
+
+  /** Forgets a node that stops on purpose, so nobody takes it for lost. */
+  deregisterNode(nodeId: string): Promise<void>;
 }
 
 export interface LiveStore extends LiveSessions, ChangeFeed, NodeRegistry {

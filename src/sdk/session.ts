@@ -72,6 +72,4 @@ export function mergeUpdate<T extends SessionUpdate>(base: T, update: SessionUpd
   return merged;
 }
 
-export function sameView(a: View | undefined, b: View | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.m === b.m && a.v === b.v && a.t === b.t);
-}
+export { sameView } from '../core/model.ts';

@@ -8,6 +8,7 @@ import { Administration } from '../auth/administration.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { OAuthClients } from '../auth/oauth/api-clients.ts';
 import { DEFAULT_THROTTLE_POLICY, MemoryThrottle, type Throttle } from '../auth/throttle.ts';
+import { DEFAULT_BEAT_MS, DEFAULT_SILENCE_MS, NodeWatch } from '../core/node-watch.ts';
 import { PresenceService } from '../core/presence-service.ts';
 import { PresenceStats } from '../core/stats.ts';
 import type { HistoryStore } from '../history/history-store.ts';
@@ -15,7 +16,7 @@ import { createLiveStore } from '../live/factory.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { EventHub } from '../stream/event-hub.ts';
-import { createEventBacklog } from '../stream/factory.ts';
+import { MemoryEventBacklog } from '../stream/memory/memory-event-backlog.ts';
 import { WebhookSubscriptions } from '../webhooks/subscriptions.ts';
 import { Webhooks } from '../webhooks/webhooks.ts';
 import { buildApp, type LoggerOption } from './app.ts';
@@ -70,8 +71,10 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     ...(config.adminPassword !== undefined && { adminPassword: config.adminPassword }),
     ...(config.ingestKey !== undefined && { configuredIngestKey: config.ingestKey }),
   });
-  const live = createLiveStore(config.liveStore, {
+  const live = await createLiveStore(config, {
+    nodeId: dataDir.nodeId,
     idSource: { reserve: (size) => history.advanceCounter('session_ids', size) },
+    onError: logFault,
   });
   // Nothing of this node's can be live after a start when its sessions lived in its memory: rows a
   // crash left open end here, and are announced once the stream and webhooks listen.
@@ -108,10 +111,15 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   const metrics = new Metrics(presence);
   const administration = new Administration(history);
   // The stream and webhooks listen from here on, so every change after the app exists is in both.
-  const events = new EventHub(presence, createEventBacklog(config.liveStore, { capacity: config.streamBacklog, firstIdAfter: live.appliedSeq() }), logFault);
+  // Every node of a cluster applies every change under the same seq, so each node's own backlog holds
+  // the same events with the same ids: a stream client may reconnect to any node with Last-Event-ID.
+  const backlog = new MemoryEventBacklog({ capacity: config.streamBacklog, firstIdAfter: live.appliedSeq() });
+  const events = new EventHub(presence, backlog, logFault);
   events.start();
   const webhooks = new Webhooks(history, events, {
-    origin: dataDir.nodeId,
+    // Whose seqs the event ids are: a node's own in memory (restarts number above the last run), the
+    // cluster's with Redis (every node enqueues every change; the ids agree, so the outbox keeps one).
+    origin: config.liveStore === 'redis' ? `cluster:${config.redisKeyPrefix}` : dataDir.nodeId,
     concurrency: config.webhookConcurrency,
     receiverConcurrency: config.webhookReceiverConcurrency,
     timeoutMs: config.webhookTimeoutMs,
@@ -139,8 +147,13 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   });
   // Listed before the first request, so the dialects name this node among the appliances.
   const machine = hostname();
+  // A cluster member restarting finds the sessions of the sockets its previous run held; they ended
+  // with that run. (A memory store starts empty; its previous run's sessions are `lost`, below.)
+  if (live.outlivesProcess) await presence.endOrphanedSockets();
   await presence.registerNode({ hostname: machine, publicHostname: config.publicHostname ?? machine, version: packageJson.version });
   presence.start();
+  const nodeWatch = live.outlivesProcess ? new NodeWatch(presence, { beatMs: DEFAULT_BEAT_MS, silenceMs: DEFAULT_SILENCE_MS, onError: logFault }) : undefined;
+  nodeWatch?.start();
   stats.start();
   await webhooks.start(); // after the app: deliveries may go out from here on
   await presence.announceLost(lost);
@@ -149,6 +162,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // stops accepting; the WebSocket plugin tells clients to reconnect
+      await nodeWatch?.stop(); // before the node leaves the cluster, so it does not beat again
       await stats.stop(); // before history closes: a sample may be on its way
       metrics.close();
       await presence.stop();

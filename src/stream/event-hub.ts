@@ -8,15 +8,19 @@ import { ChangeJson } from './event-json.ts';
 export interface ChangeFeed {
   /** Changes in sequence order, each with its seq. */
   subscribe(listener: (change: PresenceChange, seq: number) => void): () => void;
+  /** Times the feed skipped changes it could not hear (a node cut off from its cluster). */
+  onResync(listener: () => void): () => void;
 }
 
 export type StreamListener = (event: StreamEvent) => void;
 
 export class EventHub {
   private readonly listeners = new Set<StreamListener>();
+  private readonly resyncListeners = new Set<() => void>();
   /** Appends run one after another, in the feed's order, even with an asynchronous backlog. */
   private tail: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeResync: (() => void) | undefined;
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -27,12 +31,14 @@ export class EventHub {
 
   start(): void {
     this.unsubscribe ??= this.feed.subscribe((change, seq) => this.accept(change, seq));
+    this.unsubscribeResync ??= this.feed.onResync(() => this.resync());
   }
 
   /** Stops listening to the feed and waits until every change taken so far reached the listeners. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.unsubscribeResync?.();
+    this.unsubscribe = this.unsubscribeResync = undefined;
     await this.tail;
   }
 
@@ -40,6 +46,15 @@ export class EventHub {
   listen(listener: StreamListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` when the feed skipped changes: after every event taken before it reached the
+   * listeners, so a stream client learns it at its place in the stream. Answers a function that stops.
+   */
+  onResync(listener: () => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
   }
 
   /** Listeners now: one per stream client, one for webhooks. */
@@ -50,6 +65,18 @@ export class EventHub {
   /** Waits until every change taken so far reached the listeners (tests, shutdown). */
   settled(): Promise<void> {
     return this.tail;
+  }
+
+  private resync(): void {
+    this.tail = this.tail.then(() => {
+      for (const listener of this.resyncListeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.onError(error, 'change stream resync listener');
+        }
+      }
+    });
   }
 
   private accept(change: PresenceChange, seq: number): void {

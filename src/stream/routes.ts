@@ -105,7 +105,12 @@ export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = 
       connections.add(connection);
       // Listening starts before the backlog is read, so nothing falls between replay and live; the
       // connection holds live events until it knows where to start, and drops what it already sent.
-      stopListening = events.listen((event) => connection.push(event));
+      const stopEvents = events.listen((event) => connection.push(event));
+      const stopResync = events.onResync(() => void events.backlog.latestId().then((latest) => connection.missed(latest)));
+      stopListening = () => {
+        stopEvents();
+        stopResync();
+      };
       response.on('close', () => connection.close());
 
       try {

@@ -22,9 +22,10 @@ export function matchesFilter(filter: EventFilter, event: StreamEvent): boolean 
 }
 
 /** Why a client is told to reload its state from the API. */
-export type ResyncReason = 'too_old' | 'slow_consumer';
+export type ResyncReason = 'too_old' | 'slow_consumer' | 'missed';
 
 const RESYNC_MESSAGES: Record<ResyncReason, string> = {
+  missed: 'this node could not hear some changes of the cluster (it was cut off, or the cluster store restarted): reload state from the API, then go on from this event id',
   too_old: 'events after your Last-Event-ID are no longer kept: reload state from the API, then go on from this event id',
   slow_consumer: 'you fell too far behind and are disconnected: reload state from the API and reconnect',
 };
@@ -43,7 +44,8 @@ const WRITE_CHUNK = 64 * 1024;
 export const eventFrame = (event: StreamEvent): string => `id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`;
 
 export class SseConnection {
-  private queue: (StreamEvent | undefined)[] = [];
+  /** Events, and frames of its own (a resync), in the order they go out. */
+  private queue: (StreamEvent | string | undefined)[] = [];
   private head = 0;
   /** Events that arrived before the connection knew where to start; undefined once it started. */
   private held: StreamEvent[] | undefined = [];
@@ -102,6 +104,17 @@ export class SseConnection {
     this.begin(latestId, []);
   }
 
+  /**
+   * The feed skipped changes: after what is queued, the client is told to reload its state, and goes
+   * on with the events after `latestId`. A connection not started yet starts from where the backlog is.
+   */
+  missed(latestId: number): void {
+    if (this.closed || this.held) return;
+    this.queue.push(this.resyncFrame('missed', latestId));
+    this.lastId = Math.max(this.lastId, latestId);
+    this.pump();
+  }
+
   /** A comment that keeps proxies from closing an idle connection; skipped while data is waiting anyway. */
   keepAlive(): void {
     if (!this.blocked) this.writeNow(': keep-alive\n\n');
@@ -137,7 +150,8 @@ export class SseConnection {
     while (!this.closed && !this.blocked && this.head < this.queue.length) {
       let chunk = '';
       while (this.head < this.queue.length && chunk.length < WRITE_CHUNK) {
-        chunk += eventFrame(this.queue[this.head]!);
+        const item = this.queue[this.head]!;
+        chunk += typeof item === 'string' ? item : eventFrame(item);
         this.queue[this.head++] = undefined;
       }
       if (!this.sink.write(chunk)) {

@@ -21,8 +21,8 @@ const MAX_UNWRITTEN = 100_000;
 
 export interface OutboxOptions {
   /**
-   * Where the stream's event ids are numbered: ids from one origin never repeat. A node numbers its
-   * own changes, so today this is the node id.
+   * Whose sequence the stream's event ids come from: ids from one origin never repeat. A single node's
+   * id, or the cluster's name when every node applies the same sequence.
    */
   origin: string;
   onError: (error: unknown, context: string) => void;

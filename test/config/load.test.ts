@@ -164,3 +164,46 @@ test('a data dir on a pseudo filesystem (/proc, /sys, /dev) is refused at once, 
   assert.throws(() => loadConfig({ flags: { dataDir: join(link, 'data') } }), /--data-dir: .*not a place for data/);
   assert.doesNotThrow(() => loadConfig({ flags: { dataDir: join(dir, 'fine', 'data') } }));
 });
+
+test('liveStore redis needs a Redis, PostgreSQL history and a shared token secret; each refusal names what to set', () => {
+  const cluster = {
+    ROLLCALL_LIVE_STORE: 'redis',
+    ROLLCALL_REDIS_URL: 'unix:///run/redis/redis.sock',
+    ROLLCALL_HISTORY_STORE: 'postgres',
+    ROLLCALL_DATABASE_URL: 'postgresql:///rollcall?host=/run/postgresql',
+    ROLLCALL_TOKEN_SECRET: 'a-cluster-wide-token-secret-0123456789',
+  };
+  const config = loadConfig({ env: cluster });
+  assert.equal(config.liveStore, 'redis');
+  assert.equal(config.redisUrl, 'unix:///run/redis/redis.sock');
+  assert.equal(config.redisKeyPrefix, 'rollcall');
+  const without = (name: keyof typeof cluster) => {
+    const env: Record<string, string> = { ...cluster };
+    delete env[name];
+    return () => loadConfig({ env });
+  };
+  assert.throws(without('ROLLCALL_REDIS_URL'), /redisUrl: is required when liveStore is redis: set ROLLCALL_REDIS_URL/);
+  assert.throws(without('ROLLCALL_HISTORY_STORE'), /ROLLCALL_LIVE_STORE: redis needs history shared by every node: set ROLLCALL_HISTORY_STORE=postgres/);
+  assert.throws(without('ROLLCALL_TOKEN_SECRET'), /tokenSecret: is required when liveStore is redis.*ROLLCALL_TOKEN_SECRET/);
+  // Sentinels stand in for the URL.
+  const { ROLLCALL_REDIS_URL: _, ...viaSentinels } = cluster;
+  const sentinel = loadConfig({ env: { ...viaSentinels, ROLLCALL_REDIS_SENTINELS: 'sentinel-1:26379, [::1]:26380', ROLLCALL_REDIS_MASTER_NAME: 'presence' } });
+  assert.equal(sentinel.redisSentinels, 'sentinel-1:26379, [::1]:26380');
+  assert.equal(sentinel.redisMasterName, 'presence');
+  assert.throws(() => loadConfig({ env: { ...viaSentinels, ROLLCALL_REDIS_SENTINELS: 'sentinel-1' } }), /ROLLCALL_REDIS_SENTINELS: must be a comma list of host:port/);
+  assert.throws(() => loadConfig({ env: { ...cluster, ROLLCALL_REDIS_KEY_PREFIX: 'a}b' } }), /ROLLCALL_REDIS_KEY_PREFIX/);
+});
+
+test('a malformed Redis URL is refused without showing its password', () => {
+  const password = 'r3d1s-Pa55word';
+  for (const url of [`redis://:${password}@`, `http://:${password}@cache.example.test`, `:${password}@cache`, 'unix://', `redis://:${password}@cache.example.test/db`]) {
+    assert.throws(
+      () => loadConfig({ env: { ROLLCALL_REDIS_URL: url } }),
+      (e: Error) => e instanceof ConfigError && /ROLLCALL_REDIS_URL/.test(e.message) && !e.message.includes(password),
+      url,
+    );
+  }
+  for (const url of [`redis://:${password}@cache.example.test:6379/2`, `rediss://user:${password}@cache.example.test`, 'unix:///run/redis.sock']) {
+    assert.equal(loadConfig({ env: { ROLLCALL_REDIS_URL: url } }).redisUrl, url);
+  }
+});

@@ -31,6 +31,21 @@ describe('ResponseCache', () => {
     cache.clear();
   });
 
+  it('computes again within the window once the data version moved (a change anywhere in the cluster)', async () => {
+    let version = 7;
+    const cache = new ResponseCache<string>({ windowMs: 60_000, version: () => version });
+    const a = counting('a');
+    await cache.get('k', a.compute);
+    await cache.get('k', a.compute);
+    assert.equal(a.calls, 1, 'the same version within the window is shared');
+    version = 8;
+    await cache.get('k', a.compute);
+    assert.equal(a.calls, 2, 'a newer version is computed anew');
+    await cache.get('k', a.compute);
+    assert.equal(a.calls, 2);
+    cache.clear();
+  });
+
   it('lets concurrent callers share one computation that is still running', async () => {
     const cache = new ResponseCache<number>({ windowMs: 1_000 });
     let release!: (value: number) => void;

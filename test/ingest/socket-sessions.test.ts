@@ -27,6 +27,7 @@ const PLAIN_HB = '{"type":"hb"}';
 describe('SocketSessions', () => {
   let dir: string;
   let history: SqliteHistoryStore;
+  let live: MemoryLiveStore;
   let presence: PresenceService;
   let sessions: SocketSessions;
   let server: WebSocketServer;
@@ -40,7 +41,8 @@ describe('SocketSessions', () => {
     dir = mkdtempSync(join(tmpdir(), 'rollcall-sockets-'));
     history = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'h.db')));
     errors = [];
-    presence = new PresenceService(new MemoryLiveStore(), history, coreOptions({
+    live = new MemoryLiveStore();
+    presence = new PresenceService(live, history, coreOptions({
       onError: (error) => errors.push(error),
     }));
     changes = [];
@@ -91,7 +93,7 @@ describe('SocketSessions', () => {
     await client.opened();
     client.send({ type: 'hello', token: TOKEN, session: { user: { id: userId, name: userId, type: 'staff' }, clientType: 'web' } });
     const welcome = await client.next('welcome');
-    return { client, id: welcome.sessionId as number, pings: () => pings, index, answers };
+    return { client, id: welcome.sessionId as number, resumeToken: welcome.resumeToken as string, pings: () => pings, index, answers };
   }
   type Bound = Awaited<ReturnType<typeof bound>>;
 
@@ -104,6 +106,23 @@ describe('SocketSessions', () => {
       if (b.answers) await waitFor(() => serverPongs[b.index]! > before[i]!.pongs, { what: 'the pong at the server' });
     }
   }
+
+  test('a socket whose session resumed on another node is let go (4409), and its close detaches nothing', async () => {
+    const { client, id, resumeToken } = await bound('roamer');
+    // A second node of the cluster: another core on the same live store.
+    const other = new PresenceService(live, history, coreOptions({ nodeId: 'node-2', onError: (error) => errors.push(error) }));
+    await other.resume(resumeToken, { transport: 'websocket', remoteAddress: '127.0.0.1' });
+    assert.deepEqual(await client.closedWith(), { code: CloseCode.replaced, reason: 'resumed on another node' });
+    // The close went through this node's socket handling: had it detached the session, the store says so.
+    await round();
+    const session = await presence.getSession(id);
+    assert.equal(session?.nodeId, 'node-2');
+    assert.equal(session?.detached, false);
+    // Nor does a late ping time-out of the socket on this node end it.
+    await presence.timeOut(id);
+    assert.equal((await presence.getSession(id))?.detached, false);
+    assert.equal(changes.filter((c) => c.type === 'session.ended').length, 0);
+  });
 
   test('a socket deaf to two pings in a row is ended as ping_timeout; one that answers stays', async () => {
     const deaf = await bound('deaf', { autoPong: false });

@@ -11,6 +11,7 @@ import { makeSession } from '../helpers/sessions.ts';
 
 function feed() {
   const listeners = new Set<(change: PresenceChange, seq: number) => void>();
+  const resyncListeners = new Set<() => void>();
   let seq = 0;
   return {
     subscribe(listener: (change: PresenceChange, seq: number) => void) {
@@ -20,6 +21,13 @@ function feed() {
     publish(change: PresenceChange) {
       seq++;
       for (const listener of listeners) listener(change, seq);
+    },
+    onResync(listener: () => void) {
+      resyncListeners.add(listener);
+      return () => void resyncListeners.delete(listener);
+    },
+    resync() {
+      for (const listener of resyncListeners) listener();
     },
     get size() {
       return listeners.size;
@@ -139,4 +147,21 @@ test('an event read after later heartbeats says what it said at the change: live
   assert.equal(JSON.parse(atTheChange).session.lastActivityAt, startedAt / 1000);
   await hub.stop();
   await store.close();
+});
+
+test('the hub tells its resync listeners after the events taken before, in order', async () => {
+  const changes = feed();
+  const hub = new EventHub(changes, new SlowFirstBacklog(), (error) => assert.fail(String(error)));
+  hub.start();
+  const seen: string[] = [];
+  hub.listen((event) => seen.push(String(event.id)));
+  hub.onResync(() => seen.push('resync'));
+  const session = makeSession();
+  changes.publish({ type: 'session.started', at: 1, session });
+  changes.publish({ type: 'session.updated', at: 2, session });
+  changes.resync();
+  changes.publish({ type: 'session.updated', at: 3, session });
+  await hub.settled();
+  assert.deepEqual(seen, ['1', '2', 'resync', '3']);
+  await hub.stop();
 });

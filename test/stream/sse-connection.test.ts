@@ -69,6 +69,25 @@ describe('SseConnection', () => {
     assert.match(sink.written, /^id: 10\n\nid: 11\n/);
   });
 
+  it('tells a live client it missed changes after what is queued, and goes on after the new position', () => {
+    const sink = new FakeSink();
+    const connection = new SseConnection(sink, {}, { maxQueue: 10, now: () => 5_000 });
+    connection.begin(1);
+    sink.backedUp = true;
+    connection.push(event(2));
+    connection.push(event(3));
+    connection.missed(900);
+    connection.push(event(900)); // at or before the new position: already reflected by the reload
+    connection.push(event(901));
+    sink.drain();
+    assert.deepEqual(sentIds(sink), [1, 2, 3, 900, 901]);
+    const frames = sink.written.split('\n\n');
+    const resync = frames.findIndex((frame) => frame.includes('event: resync'));
+    assert.ok(resync > frames.findIndex((frame) => frame.startsWith('id: 3\n')), 'after the events queued before it');
+    assert.match(frames[resync]!, /^id: 900\nevent: resync\ndata: \{"type":"resync","at":5,"reason":"missed"/);
+    assert.equal(sink.written.match(/id: 900\n/g)?.length, 1, 'event 900 itself is not sent');
+  });
+
   it('applies its filter to replays and live events alike', () => {
     const sink = new FakeSink();
     const connection = new SseConnection(sink, { types: new Set(['user.online'] as const), userId: 'u2' }, { maxQueue: 10 });

@@ -53,7 +53,7 @@ const isForm = (request: FastifyRequest) => (request.headers['content-type'] ?? 
 const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, options) => {
   const { presence, credentials, oauth, namespace } = options;
   // Answers are kept joined: a shared answer goes out as one Buffer to every poller.
-  const cache = new ResponseCache<SharedAnswer>({ windowMs: options.cacheMs });
+  const cache = new ResponseCache<SharedAnswer>({ windowMs: options.cacheMs, version: () => options.presence.appliedSeq() });
   const fragments = new ClientFragments();
   app.addHook('onClose', async () => {
     cache.clear();

@@ -41,7 +41,7 @@ const LISTS_KEY = 'usersonline';
 
 export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate, cacheMs = 0 }) => {
   app.setErrorHandler(renderClientexecError);
-  const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs });
+  const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs, version: () => presence.appliedSeq() });
   const fragments = userFragments();
   app.addHook('onClose', async () => {
     cache.clear();

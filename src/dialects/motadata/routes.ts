@@ -35,7 +35,7 @@ const NoParameters = Type.Object({}, { additionalProperties: false });
 
 export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, { presence, credentials, cacheMs = 0 }) => {
   app.setErrorHandler(renderMotadataError);
-  const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs });
+  const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs, version: () => presence.appliedSeq() });
   const fragments = entryFragments();
   app.addHook('onClose', async () => {
     cache.clear();

@@ -1,7 +1,7 @@
 // The single-node LiveStore: sessions in a SessionIndex, changes numbered by a counter and handed to
 // this process's listeners as they are made. Every mutation changes the index and announces in one
 // synchronous step, so listeners see changes in the order they happened.
-import type { PresenceChange, Session } from '../../core/model.ts';
+import { sameView, type PresenceChange, type Session } from '../../core/model.ts';
 import { endedSession, expiryReason } from '../../core/session-events.ts';
 import type {
   ChangeListener,
@@ -122,6 +122,16 @@ export class MemoryLiveStore implements LiveStore {
     return this.index.removeExpired(now, limit).map((removed) => this.announceEnd(removed, { reason: expiryReason(removed.session), at: now }));
   }
 
+  async endSocketsOf(nodeId: string, end: SessionEnd, limit: number): Promise<EndedSession[]> {
+    const ended: EndedSession[] = [];
+    for (const session of this.index.list({ nodeId })) {
+      if (ended.length === limit) break;
+      if (session.transport !== 'websocket' || session.detached) continue;
+      ended.push(this.announceEnd(this.index.remove(session.id)!, end));
+    }
+    return ended;
+  }
+
   async list(query?: SessionQuery): Promise<Session[]> {
     return this.index.list(query);
   }
@@ -146,9 +156,27 @@ export class MemoryLiveStore implements LiveStore {
     return [...this.nodes.values()].map((node) => ({ ...node }));
   }
 
+  /** One process: while it runs, its node is alive. */
+  async beat(nodeId: string): Promise<boolean> {
+    return this.nodes.has(nodeId);
+  }
+
+  async claimSilentNodes(): Promise<string[]> {
+    return [];
+  }
+
+  async deregisterNode(nodeId: string): Promise<void> {
+    this.nodes.delete(nodeId);
+  }
+
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every change happens in this process: there is nothing it could miss. */
+  onResync(): () => void {
+    return () => {};
   }
 
   appliedSeq(): number {
@@ -188,6 +216,3 @@ export class MemoryLiveStore implements LiveStore {
     }
   }
 }
-
-const sameView = (a: Session['view'], b: Session['view']) =>
-  a === b || (a !== undefined && b !== undefined && a.m === b.m && a.v === b.v && a.t === b.t);

@@ -1,0 +1,170 @@
+// Three rollcall nodes in this process on one real Redis and one real PostgreSQL: every node answers
+// every query from the shared view, every node hears every change under the same seq, a socket session
+// resumes on another node with its id, and a stream client reconnects to another node where it left off.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PresenceChange } from '../../src/core/model.ts';
+import { sessionConnections, sessionEvents } from '../../src/core/model.ts';
+import { CloseCode } from '../../src/ingest/protocol.ts';
+import { only } from '../dialects/beyondtrust/xml.ts';
+import { adminQuery, command } from '../dialects/beyondtrust/fixtures.ts';
+import { skipUnlessCluster, startClusterBackends, startClusterNode, type ClusterBackends } from '../helpers/cluster.ts';
+import { request } from '../helpers/http.ts';
+import { closeSession, heartbeat, openSession, updateSession } from '../helpers/ingest.ts';
+import { waitFor, type TestServer } from '../helpers/server.ts';
+import { openBody } from '../helpers/sessions.ts';
+import { RawClient } from '../ingest/raw-ws-client.ts';
+import { SseClient } from '../stream/sse-client.ts';
+
+const skip = skipUnlessCluster();
+
+describe('a cluster of three nodes on one Redis', { skip }, () => {
+  let backends: ClusterBackends;
+  const nodes: TestServer[] = [];
+  /** What each node heard: [seq, type, session or user id]. */
+  const heard: [number, string, string][][] = [];
+  const clients: RawClient[] = [];
+
+  before(async () => {
+    backends = await startClusterBackends();
+    for (let n = 0; n < 3; n++) {
+      const node = await startClusterNode(backends, { wsResumeGraceMs: 10_000, nodeRole: n === 0 ? 'master' : 'traffic' });
+      nodes.push(node);
+      const log: [number, string, string][] = [];
+      heard.push(log);
+      node.rollcall.presence.subscribe((change: PresenceChange, seq: number) => log.push([seq, change.type, subjectOf(change)]));
+    }
+  });
+
+  after(async () => {
+    for (const client of clients) client.socket.terminate();
+    for (const node of nodes) await node.close();
+    await backends?.stop();
+  });
+
+  const a = () => nodes[0]!;
+  const b = () => nodes[1]!;
+  const c = () => nodes[2]!;
+  const sessionOn = async (node: TestServer, id: number) => request(node.url, 'GET', `/v1/sessions/${id}`, { headers: node.admin });
+  const visibleOn = (node: TestServer, id: number) => waitFor(async () => (await sessionOn(node, id)).status === 200, { what: `session ${id} on ${node.url}` });
+  const goneOn = (node: TestServer, id: number) => waitFor(async () => (await sessionOn(node, id)).status === 404, { what: `session ${id} gone on ${node.url}` });
+
+  it('answers a session opened on one node from every node, changed on a second, ended on the third', async () => {
+    const id = await openSession(a(), openBody({ user: { id: 'kim', name: 'Kim', type: 'staff' }, hostname: 'kim-pc' }));
+    await visibleOn(b(), id);
+    await visibleOn(c(), id);
+    const onC = (await sessionOn(c(), id)).json;
+    assert.equal(onC.hostname, 'kim-pc');
+    assert.equal(onC.user.name, 'Kim');
+
+    await updateSession(b(), id, { hostname: 'renamed-on-b' });
+    await waitFor(async () => (await sessionOn(a(), id)).json.hostname === 'renamed-on-b', { what: 'the update on node a' });
+    await heartbeat(c(), id);
+
+    await closeSession(c(), id);
+    await goneOn(a(), id);
+    await goneOn(b(), id);
+    const users = await request(a().url, 'GET', '/v1/users?status=offline', { headers: a().admin });
+    assert.ok(JSON.stringify(users.json).includes('"kim"'), 'kim is offline on node a');
+  });
+
+  it('hears every change on every node, with the same seqs in the same order', async () => {
+    for (const log of heard) log.length = 0;
+    const ids = [];
+    for (let n = 0; n < 6; n++) ids.push(await openSession(nodes[n % 3]!, openBody({ user: { id: `seq-${n % 2}`, name: 'S', type: 'staff' } })));
+    for (const [n, id] of ids.entries()) await closeSession(nodes[(n + 1) % 3]!, id);
+    // 6 starts, 2 onlines, 6 ends, 2 offlines.
+    for (const log of heard) await waitFor(() => log.length >= 16, { what: 'every change on every node' });
+    assert.deepEqual(heard[1], heard[0]);
+    assert.deepEqual(heard[2], heard[0]);
+    const seqs = heard[0]!.map(([seq]) => seq);
+    assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'one seq per change, no gaps');
+  });
+
+  it('lists every node as an appliance, with its role, on any node', async () => {
+    const appliances = (await command(b(), `${adminQuery}&action=get_appliances`)).root.children.filter((e) => e.name === 'appliance');
+    const ids = appliances.map((e) => e.attributes.get('id')).sort();
+    assert.deepEqual(ids, nodes.map((n) => n.rollcall.dataDir.nodeId).sort());
+    // In a cluster the dialect calls the master `primary`.
+    const roles = Object.fromEntries(appliances.map((e) => [e.attributes.get('id'), only(e, 'cluster_role').text]));
+    assert.equal(roles[a().rollcall.dataDir.nodeId], 'primary');
+    assert.equal(roles[c().rollcall.dataDir.nodeId], 'traffic');
+  });
+
+  const connect = async (node: TestServer) => {
+    const client = new RawClient(node.wsUrl);
+    clients.push(client);
+    await client.opened();
+    return client;
+  };
+  const hello = async (client: RawClient, node: TestServer, sub: string) => {
+    client.send({ type: 'hello', token: await node.token({ sub, name: sub, ctypes: ['web'] }), session: { clientType: 'web', hostname: `${sub}-pc` } });
+    return client.next('welcome');
+  };
+
+  it('resumes a socket session on another node with its id and a connection there, and no leave or join', async () => {
+    const changes: PresenceChange[] = [];
+    const stop = c().rollcall.presence.subscribe((change) => changes.push(change));
+    const first = await connect(a());
+    const welcome = await hello(first, a(), 'roamer');
+    const id = welcome.sessionId as number;
+    first.socket.terminate();
+    await waitFor(async () => (await b().rollcall.presence.getSession(id))?.detached === true, { what: 'the session detached, seen on node b' });
+
+    const second = await connect(b());
+    second.send({ type: 'resume', resumeToken: welcome.resumeToken });
+    const again = await second.next('welcome');
+    assert.equal(again.sessionId, id);
+    await waitFor(async () => (await c().rollcall.presence.getSession(id))?.nodeId === b().rollcall.dataDir.nodeId, { what: 'the move, seen on node c' });
+    const session = (await c().rollcall.presence.getSession(id))!;
+    assert.equal(session.detached, false);
+    assert.deepEqual(sessionEvents(session).map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
+    assert.deepEqual(sessionConnections(session).map((conn) => conn.nodeId), [b().rollcall.dataDir.nodeId]);
+    stop();
+    // The open's user.online, and nothing that says the user left or came back.
+    const presenceChanges = changes.filter((change) => change.type === 'session.ended' || change.type === 'user.offline' || change.type === 'user.online');
+    assert.deepEqual(presenceChanges.map((change) => [change.type, 'session' in change ? change.session.id : change.user.id]), [['user.online', 'roamer']]);
+
+    // Still attached on b after a's socket is long gone: nothing on a detaches it.
+    second.send({ type: 'bye' });
+    assert.equal((await second.closedWith()).code, CloseCode.normal);
+  });
+
+  it('lets go of a socket still open on one node when its session resumes on another', async () => {
+    const stale = await connect(a());
+    const welcome = await hello(stale, a(), 'half-open');
+    const id = welcome.sessionId as number;
+    const fresh = await connect(c());
+    fresh.send({ type: 'resume', resumeToken: welcome.resumeToken });
+    assert.equal((await fresh.next('welcome')).sessionId, id);
+    assert.equal((await stale.closedWith()).code, CloseCode.replaced);
+    // The stale socket's close detached nothing: the session stays attached to c.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const session = await b().rollcall.presence.getSession(id);
+    assert.equal(session?.nodeId, c().rollcall.dataDir.nodeId);
+    assert.equal(session?.detached, false);
+    fresh.send({ type: 'bye' });
+    await fresh.closedWith();
+  });
+
+  it('lets a stream client reconnect to another node with Last-Event-ID and miss nothing', async () => {
+    const user = { id: 'streamer', name: 'Streamer', type: 'staff' };
+    const onA = await SseClient.connect(`${a().url}/v1/events?userId=streamer`, a().admin);
+    const id = await openSession(b(), openBody({ user }));
+    const [started] = await onA.waitForEvents(2);
+    onA.close();
+    await updateSession(c(), id, { idle: true });
+    await closeSession(a(), id);
+    // Every node has applied the end before the client comes back (the test's own ordering).
+    await goneOn(b(), id);
+    const onB = await SseClient.connect(`${b().url}/v1/events?userId=streamer`, { ...b().admin, 'last-event-id': started!.id! });
+    const missed = await onB.waitForEvents(4);
+    onB.close();
+    assert.deepEqual(missed.map((e) => e.json.type), ['user.online', 'session.updated', 'session.ended', 'user.offline']);
+    assert.ok(!onB.blocks.some((block) => block.event === 'resync'));
+  });
+});
+
+function subjectOf(change: PresenceChange): string {
+  return 'session' in change ? String(change.session.id) : change.user.id;
+}
