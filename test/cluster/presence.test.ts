@@ -8,6 +8,7 @@ import { sessionConnections, sessionEvents } from '../../src/core/model.ts';
 import { CloseCode } from '../../src/ingest/protocol.ts';
 import { only } from '../dialects/beyondtrust/xml.ts';
 import { adminQuery, command } from '../dialects/beyondtrust/fixtures.ts';
+import { createApiKey } from '../dialects/shared/dialect-client.ts';
 import { skipUnlessCluster, startClusterBackends, startClusterNode, type ClusterBackends } from '../helpers/cluster.ts';
 import { request } from '../helpers/http.ts';
 import { closeSession, heartbeat, openSession, updateSession } from '../helpers/ingest.ts';
@@ -56,6 +57,14 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     const onC = (await sessionOn(c(), id)).json;
     assert.equal(onC.hostname, 'kim-pc');
     assert.equal(onC.user.name, 'Kim');
+    // Every way of asking counts it: the stats, the metrics gauges, the dialects.
+    assert.equal((await request(c().url, 'GET', '/v1/stats', { headers: c().admin })).json.users.online, 1);
+    assert.match((await request(b().url, 'GET', '/metrics')).text, /^rollcall_users_online 1$/m);
+    const key = (await createApiKey(b())).key;
+    const motadata = await request(c().url, 'GET', '/api/v1/settings/users/active-users', { headers: { authorization: `Bearer ${key}` } });
+    assert.deepEqual(motadata.json.result.map((entry: Record<string, unknown>) => entry['user.name']), ['Kim']);
+    const clientexec = await request(a().url, 'GET', '/api/users/usersonline', { headers: { 'x-api-key': key } });
+    assert.equal(clientexec.json.count, 1);
 
     await updateSession(b(), id, { hostname: 'renamed-on-b' });
     await waitFor(async () => (await sessionOn(a(), id)).json.hostname === 'renamed-on-b', { what: 'the update on node a' });
