@@ -94,6 +94,9 @@ export interface SessionEvent {
 /** The event log keeps this many of the latest events per session (the BeyondTrust document says 20). */
 export const EVENT_LOG_LIMIT = 20;
 
+/** A session lists at most this many nodes it was attached to, the latest last. */
+export const CONNECTION_LIMIT = 8;
+
 /** Why a session ended. Each appears in the event log and in the history's session log. */
 export const END_REASONS = [
   'closed', // the client said goodbye (bye frame, DELETE)

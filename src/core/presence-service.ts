@@ -7,7 +7,7 @@ import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
 import { lostSession } from './lost-sessions.ts';
-import { appendEvent, sessionEvent } from './session-events.ts';
+import { appendConnection, appendEvent, sessionEvent } from './session-events.ts';
 import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
 import type { EndReason, NodeConnection, PresenceChange, Session, Transport, UserPresence, UserRecord } from './model.ts';
 import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
@@ -298,7 +298,7 @@ export class PresenceService {
         expiresAt: now + this.socketLivenessMs,
         lifetimeMs: this.socketLivenessMs,
         resumeSecretHash: next.hash,
-        connections: [this.connectionHere(now, s.privateIp)],
+        connections: appendConnection(s, this.connectionHere(now, s.privateIp)),
         events: appendEvent(s, sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
       };
     }, now);

@@ -1,8 +1,18 @@
-// What happens to a session's event log when it changes hands or ends, and why an expired session
-// ended. Pure functions of the session: the live stores apply them when they end sessions (every node
-// of a cluster derives the same ended session from the same change), the core when it detaches or
-// resumes one.
-import { EVENT_LOG_LIMIT, type EndReason, type Session, type SessionEvent, type SessionEventKind, sessionEvents } from './model.ts';
+// What happens to a session's event log and connections when it changes hands or ends, and why an
+// expired session ended. Pure functions of the session: the live stores apply them when they end
+// sessions (every node of a cluster derives the same ended session from the same change), the core
+// when it detaches or resumes one.
+import {
+  CONNECTION_LIMIT,
+  EVENT_LOG_LIMIT,
+  type EndReason,
+  type NodeConnection,
+  type Session,
+  type SessionEvent,
+  type SessionEventKind,
+  sessionConnections,
+  sessionEvents,
+} from './model.ts';
 
 export function sessionEvent(at: number, kind: SessionEventKind, text: string): SessionEvent {
   return { at, kind, text };
@@ -12,6 +22,15 @@ export function sessionEvent(at: number, kind: SessionEventKind, text: string): 
 export function appendEvent(session: Session, event: SessionEvent): SessionEvent[] {
   const next = [...sessionEvents(session), event];
   return next.length > EVENT_LOG_LIMIT ? next.slice(next.length - EVENT_LOG_LIMIT) : next;
+}
+
+/**
+ * The session's connections once it attached to a node (a resume): the nodes it was attached to stay
+ * listed, the latest last, and a node it comes back to moves to the end with its new time.
+ */
+export function appendConnection(session: Session, connection: NodeConnection): NodeConnection[] {
+  const next = [...sessionConnections(session).filter((known) => known.nodeId !== connection.nodeId), connection];
+  return next.length > CONNECTION_LIMIT ? next.slice(next.length - CONNECTION_LIMIT) : next;
 }
 
 /** The session as its end announces it: its log closed by an "ended" event. */
