@@ -175,6 +175,47 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
   });
 });
 
+describe('a node of a cluster stopped on purpose', { skip }, () => {
+  let backends: ClusterBackends;
+  const nodes: TestServer[] = [];
+
+  before(async () => {
+    backends = await startClusterBackends();
+    for (let n = 0; n < 2; n++) nodes.push(await startClusterNode(backends, { wsResumeGraceMs: 10_000 }));
+  });
+
+  after(async () => {
+    for (const node of nodes) await node.close();
+    await backends?.stop();
+  });
+
+  it('leaves its sockets’ sessions waiting for a resume elsewhere, and leaves the cluster', async () => {
+    const [leaving, staying] = nodes as [TestServer, TestServer];
+    const changes: PresenceChange[] = [];
+    staying.rollcall.presence.subscribe((change) => changes.push(change));
+    const client = new RawClient(leaving.wsUrl);
+    await client.opened();
+    client.send({ type: 'hello', token: await leaving.token({ sub: 'deployed', name: 'D', ctypes: ['web'] }), session: { clientType: 'web' } });
+    const welcome = await client.next('welcome');
+    const id = welcome.sessionId as number;
+
+    await leaving.close();
+    nodes.shift();
+    assert.equal((await client.closedWith()).code, CloseCode.serviceRestart);
+    const session = await staying.rollcall.presence.getSession(id);
+    assert.equal(session?.detached, true, 'the session waits for its client');
+    assert.deepEqual((await staying.rollcall.presence.nodes()).map((node) => node.id), [staying.rollcall.dataDir.nodeId]);
+
+    const again = new RawClient(staying.wsUrl);
+    await again.opened();
+    again.send({ type: 'resume', resumeToken: welcome.resumeToken });
+    assert.equal((await again.next('welcome')).sessionId, id);
+    assert.equal(changes.filter((change) => change.type === 'session.ended' || change.type === 'user.offline').length, 0);
+    again.send({ type: 'bye' });
+    await again.closedWith();
+  });
+});
+
 function subjectOf(change: PresenceChange): string {
   return 'session' in change ? String(change.session.id) : change.user.id;
 }
