@@ -1,7 +1,8 @@
 // A real Redis (Debian's redis-server) for one test file: a throwaway server in a temp dir, reached by
 // a unix socket there, or on a free loopback port when a test needs replication (a replica follows its
-// master over TCP). A test can crash it (SIGKILL: no persistence here, so its data is gone, as after a
-// restart without data), start it again on the same socket, and promote a replica. See
+// master over TCP). A test can crash it (SIGKILL: without persistence its data is gone, as after a
+// restart without data; with `persist` it comes back with everything it acknowledged), start it again
+// on the same socket, and promote a replica. See
 // /work/shared/CLUSTER.md for the measured recipe and what clients do across a restart.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,9 +26,9 @@ export interface RedisServer {
   url: string;
   /** The server's pid while it runs. */
   readonly pid: number | undefined;
-  /** kill -9: the server is gone with everything it held. */
+  /** kill -9: the server is gone with everything it held (unless started with `persist`). */
   crash(): Promise<void>;
-  /** Starts it again, empty, on the same socket or port. */
+  /** Starts it again on the same socket or port: empty, or with its data when started with `persist`. */
   restart(): Promise<void>;
   /** Stops it by its pid and removes its directory. */
   stop(): Promise<void>;
@@ -38,10 +39,20 @@ export interface RedisOptions {
   tcp?: boolean;
   /** Start as a replica of this server (which must have been started with `tcp`). */
   replicaOf?: RedisServer;
+  /**
+   * Keep the data across crash() and restart(): an append-only file written on every write
+   * (`appendfsync always`), so a kill -9 loses nothing the server acknowledged. Default: no persistence.
+   */
+  persist?: boolean;
+  /**
+   * Require this password (`requirepass`); a replica also uses it to reach its master (`masterauth`),
+   * so give master and replica the same one. The server's url carries it. Default: none.
+   */
+  password?: string;
 }
 
 /** A free port on 127.0.0.1, found by binding port 0 and letting it go again. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const address = probe.address();
@@ -62,11 +73,13 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     '--unixsocket', socket,
     '--unixsocketperm', '700',
     '--save', '',
-    '--appendonly', 'no',
+    '--appendonly', options.persist ? 'yes' : 'no',
+    ...(options.persist ? ['--appendfsync', 'always'] : []),
     '--dir', dir,
     // A new replica's first sync starts at once (Redis waits 5 s by default for more replicas to join).
     '--repl-diskless-sync-delay', '0',
     ...(master ? ['--replicaof', master.hostname, master.port] : []),
+    ...(options.password !== undefined ? ['--requirepass', options.password, '--masterauth', options.password] : []),
   ];
   let server: ChildProcess | undefined;
   let stopped = false;
@@ -83,7 +96,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
         log = (log + chunk).slice(-8_192);
       });
     }
-    await pingWhenReady(child, socket, () => log);
+    await pingWhenReady(child, socket, options.password, () => log);
   };
   const kill = async (signal: NodeJS.Signals) => {
     if (!server || !running()) return;
@@ -102,7 +115,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     throw error;
   }
   return {
-    url: port !== 0 ? `redis://127.0.0.1:${port}` : `unix://${socket}`,
+    url: withPassword(port !== 0 ? `redis://127.0.0.1:${port}` : `unix://${socket}`, options.password),
     get pid() {
       return running() ? server?.pid : undefined;
     },
@@ -122,14 +135,22 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
 }
 
 /** Polls PING over the socket until the new server answers or the deadline passes. */
-async function pingWhenReady(server: ChildProcess, socket: string, log: () => string): Promise<void> {
+/** The URL with the password in it, as a client takes it (`redis://:pw@host:port`). */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
+
+async function pingWhenReady(server: ChildProcess, socket: string, password: string | undefined, log: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (server.exitCode !== null || server.signalCode !== null) {
       throw new Error(`redis-server exited (${server.exitCode ?? server.signalCode}) before answering:\n${log()}`);
     }
     // No reconnecting: a refused connection is the answer this poll wants.
-    const client = createClient({ socket: { path: socket, reconnectStrategy: false } });
+    const client = createClient({ socket: { path: socket, reconnectStrategy: false }, ...(password !== undefined && { password }) });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -15,62 +15,41 @@
 // - Reconnects: forever once connected (the reader loop and the next request carry on); the first
 //   connection gives up after a few attempts, so a node whose Redis is unreachable fails at start
 //   with a clear error instead of hanging.
+// - Through Sentinel (sentinel-link.ts), the same settings apply to the master's connections, and the
+//   connection follows the master the sentinels name.
 import { createClient, ErrorReply } from '@redis/client';
 import { RollcallError } from '../../core/errors.ts';
+import { FIRST_CONNECT_ATTEMPTS, reconnectDelay, type ConnectionEvents, type Link } from './link.ts';
 import { OutageReporter } from './outage-reporter.ts';
-import { EPOCH_MISMATCH, type LuaScript } from './scripts.ts';
+import { EPOCH_MISMATCH, SEQ_BEHIND, type LuaScript } from './scripts.ts';
+import { SentinelLink, type SentinelTarget } from './sentinel-link.ts';
 
-/** Attempts of the first connection before `connect` gives up (about 5 s of back-off). */
-const FIRST_CONNECT_ATTEMPTS = 8;
-/** Longest pause between reconnect attempts, ms. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
+export type { ErrorReporter } from './link.ts';
 
-export type ErrorReporter = (error: unknown, context: string) => void;
-
-type Client = ReturnType<typeof createClient>;
+/** Where the cluster's Redis is: one server by URL, or the master a set of sentinels names. */
+export type RedisTarget = { url: string } | SentinelTarget;
 
 /** One connection: raw commands and scripts, nothing else of the client's API. */
 export class RedisConnection {
-  private constructor(private readonly client: Client) {}
+  private constructor(private readonly link: Link) {}
 
   /**
-   * Opens a connection to `url` (redis://, rediss:// or unix:///path.sock). Socket errors are reported
-   * once per outage under `name`, not once per reconnect attempt.
+   * Opens a connection to the target: a URL (redis://, rediss:// or unix:///path.sock) or Sentinel.
+   * Socket errors are reported once per outage under `name`, not once per reconnect attempt.
    */
-  static async connect(url: string, name: string, report: ErrorReporter): Promise<RedisConnection> {
-    let connected = false;
-    const outage = new OutageReporter(report, `redis connection ${name}`);
-    const reconnectStrategy = (retries: number, cause: Error): number | Error => {
-      if (!connected && retries >= FIRST_CONNECT_ATTEMPTS) return cause;
-      return Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 50);
-    };
-    const client = createClient({
-      // The client parses every scheme, unix:// included (with credentials and ?db=).
-      url,
-      socket: { reconnectStrategy },
-      name: name.replace(/[^\w.:-]/g, '_'),
-      RESP: 2,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: undefined },
-    });
-    // Without a listener an 'error' event would end the process. Before the first connection the
-    // failure is what connect() throws.
-    client.on('error', (error: unknown) => {
-      if (connected) outage.failed(error);
-    });
-    client.on('ready', () => outage.worked());
+  static async connect(target: RedisTarget, name: string, events: ConnectionEvents): Promise<RedisConnection> {
+    const clientName = name.replace(/[^\w.:-]/g, '_');
+    const outage = new OutageReporter(events.report, `redis connection ${name}`);
     try {
-      await client.connect();
+      const link = 'sentinels' in target ? await SentinelLink.open(target, clientName, outage, events) : await directLink(target.url, clientName, outage, events);
+      return new RedisConnection(link);
     } catch (error) {
-      client.destroy();
       throw unavailable(error, `cannot connect to Redis (${name})`);
     }
-    connected = true;
-    return new RedisConnection(client as Client);
   }
 
   send<T = unknown>(args: readonly string[]): Promise<T> {
-    return this.client.sendCommand<T>(args);
+    return this.link.send<T>(args);
   }
 
   /** Runs a script by its sha, loading it when Redis does not know it (after a restart or failover). */
@@ -86,17 +65,68 @@ export class RedisConnection {
 
   /** Waits for the replies of commands sent, then closes. */
   close(): Promise<void> {
-    return this.client.close();
+    return this.link.close();
   }
 
   /** Closes at once; commands waiting for replies fail (a blocked XREAD among them). */
   destroy(): void {
-    this.client.destroy();
+    this.link.destroy();
   }
 }
 
-/** Redis answered that the stored epoch is not the caller's: it lost the cluster's state. */
-export const isEpochMismatch = (error: unknown): boolean => error instanceof ErrorReply && error.message.startsWith(EPOCH_MISMATCH);
+async function directLink(url: string, name: string, outage: OutageReporter, events: ConnectionEvents): Promise<Link> {
+  let connected = false;
+  const reconnectStrategy = (retries: number, cause: Error): number | Error => {
+    if (!connected && retries >= FIRST_CONNECT_ATTEMPTS) return cause;
+    return reconnectDelay(retries);
+  };
+  const client = createClient({
+    // The client parses every scheme, unix:// included (with credentials and ?db=).
+    url,
+    socket: { reconnectStrategy },
+    name,
+    RESP: 2,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: undefined },
+  });
+  // Without a listener an 'error' event would end the process. Before the first connection the
+  // failure is what connect() throws.
+  client.on('error', (error: unknown) => {
+    if (!connected) return;
+    outage.failed(error);
+    events.interrupted();
+  });
+  client.on('reconnecting', () => {
+    if (connected) events.interrupted();
+  });
+  client.on('ready', () => outage.worked());
+  try {
+    await client.connect();
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  connected = true;
+  return {
+    send: <T>(args: readonly string[]) => client.sendCommand<T>(args),
+    close: () => client.close(),
+    destroy: () => client.destroy(),
+  };
+}
+
+/**
+ * How Redis told a node that it lost (part of) the cluster's state: 'lost' when the stored epoch is
+ * another (Redis lost its data, or another Redis took its place), 'behind' when the epoch is there but
+ * the seq is below what the node saw (the server lost its newest writes); undefined for anything else.
+ */
+export type StateLoss = 'lost' | 'behind';
+
+export function stateLossOf(error: unknown): StateLoss | undefined {
+  if (!(error instanceof ErrorReply)) return undefined;
+  if (error.message.startsWith(EPOCH_MISMATCH)) return 'lost';
+  if (error.message.startsWith(SEQ_BEHIND)) return 'behind';
+  return undefined;
+}
 
 /**
  * The error a request gets when Redis cannot serve it: the one rollcall error for a 503, with the
@@ -108,4 +138,4 @@ export function unavailable(cause: unknown, message = 'the live store (Redis) is
   return error;
 }
 
-export const EPOCH_LOST_MESSAGE = 'Redis lost the cluster\'s live state (its epoch changed); this node cannot change sessions until it rejoins';
+export const EPOCH_LOST_MESSAGE = 'Redis lost the cluster\'s live state; this node is restoring it and takes changes again once it has';

@@ -37,6 +37,13 @@ export const KEY_NAMES = [
   'nodeRegistrations',
   /** ZSET: node id → its last beat, in Redis TIME milliseconds. */
   'beats',
+  /**
+   * STRING: Redis TIME (ms) when the current epoch was made, kept while nodes may still re-assert
+   * their sessions into it (recovery.ts); it expires when that window closes.
+   */
+  'reassertWindow',
+  /** SET: ids of sessions ended while the re-assert window is open, so no late re-assert revives one. */
+  'tombstones',
 ] as const;
 
 export type KeyName = (typeof KEY_NAMES)[number];

@@ -1,6 +1,6 @@
 // Reports a background fault once per outage: a Redis that is down for a minute fails every retry of
 // a loop, and the log should say so once, then again only after the loop worked in between.
-import type { ErrorReporter } from './connection.ts';
+import type { ErrorReporter } from './link.ts';
 
 export class OutageReporter {
   private down = false;

@@ -5,9 +5,13 @@
 // Each mutation's entry carries an origin, `<this process's token>.<n>`, registered before the script
 // is sent: the reader may apply the entry before the script's reply arrives (the two come over
 // different connections), and then finds the waiter already there.
+//
+// A mutation never waits for an entry that cannot come: when the replica applies another entry at the
+// mutation's seq (a server that lost the mutation's write handed its seq out again) or moves past it
+// (a rebuild), the mutation fails as 'unavailable'.
 import { randomBytes } from 'node:crypto';
 import { unavailable } from './connection.ts';
-import type { ChangeEntry } from './stream-entries.ts';
+import { lastSeqOf, type ChangeEntry } from './stream-entries.ts';
 
 export class PendingMutation {
   /** Set once the script answered: the seq of the entry's first change. */
@@ -31,6 +35,8 @@ export class PendingMutations {
   private readonly token = randomBytes(6).toString('base64url');
   private count = 0;
   private readonly waiting = new Map<string, PendingMutation>();
+  /** Mutations whose script answered, by the first seq of their entry. */
+  private readonly bySeq = new Map<number, PendingMutation>();
 
   /** A new mutation about to send its script with this origin. */
   begin(): PendingMutation {
@@ -41,16 +47,18 @@ export class PendingMutations {
 
   /** Its script failed or appended nothing: no entry will come. */
   abandon(mutation: PendingMutation): void {
-    this.waiting.delete(mutation.origin);
+    this.forget(mutation);
   }
 
   /** The replica applied (or, loading, passed) an entry: the mutation that made it, if any, settles. */
   applied(entry: ChangeEntry): void {
     const mutation = this.waiting.get(entry.origin);
-    if (!mutation) return;
-    this.waiting.delete(entry.origin);
-    mutation.settled = true;
-    mutation.resolve(entry);
+    if (mutation) {
+      this.forget(mutation);
+      mutation.settled = true;
+      mutation.resolve(entry);
+    }
+    if (this.bySeq.size > 0) this.failTaken(entry.firstSeq, lastSeqOf(entry));
   }
 
   /**
@@ -60,7 +68,9 @@ export class PendingMutations {
    */
   entryOf(mutation: PendingMutation, firstSeq: number, appliedSeq: number): Promise<ChangeEntry> {
     mutation.firstSeq = firstSeq;
-    if (!mutation.settled && appliedSeq >= firstSeq) this.fail(mutation, lostTrack());
+    if (mutation.settled) return mutation.entry;
+    if (appliedSeq >= firstSeq) this.fail(mutation, lostTrack());
+    else this.bySeq.set(firstSeq, mutation);
     return mutation.entry;
   }
 
@@ -75,8 +85,26 @@ export class PendingMutations {
     for (const mutation of this.waiting.values()) this.fail(mutation, error);
   }
 
-  private fail(mutation: PendingMutation, error: unknown): void {
+  /** Another entry took seqs `first`..`last`: a mutation answered with one of them lost its write. */
+  private failTaken(first: number, last: number): void {
+    // Entries hold a few changes; a raise may span a huge range: walk whichever is shorter.
+    if (last - first < this.bySeq.size) {
+      for (let seq = first; seq <= last; seq++) {
+        const mutation = this.bySeq.get(seq);
+        if (mutation) this.fail(mutation, lostWrite());
+      }
+    } else {
+      for (const [seq, mutation] of this.bySeq) if (seq >= first && seq <= last) this.fail(mutation, lostWrite());
+    }
+  }
+
+  private forget(mutation: PendingMutation): void {
     this.waiting.delete(mutation.origin);
+    if (mutation.firstSeq !== undefined && this.bySeq.get(mutation.firstSeq) === mutation) this.bySeq.delete(mutation.firstSeq);
+  }
+
+  private fail(mutation: PendingMutation, error: unknown): void {
+    this.forget(mutation);
     mutation.settled = true;
     mutation.reject(error);
   }
@@ -85,3 +113,6 @@ export class PendingMutations {
 /** The change was made, but this node's replica skipped its entry: its outcome is unknown here. */
 const lostTrack = () =>
   unavailable(undefined, 'the change was stored, but this node rebuilt its view of the cluster past it and cannot answer its outcome');
+
+/** Another change took the mutation's seq: the server lost the mutation's write (a failover, a restart). */
+const lostWrite = () => unavailable(undefined, 'Redis lost this change (it failed over or restarted without it); try again');

@@ -16,8 +16,13 @@
 //   they are most of the bytes and none of the changes.
 // - Reads never wait for Redis. A Redis failure is never answered as "unknown session": unknown means
 //   the replica does not hold it; a failed write throws RollcallError 'unavailable'.
-// - When Redis loses its data (the epoch is gone or another), mutations fail with 'unavailable' and
-//   never succeed silently. Recovering (rejoining a new epoch) is the next step: see loseEpoch().
+// - When Redis loses the cluster's state (the epoch is gone or another, or the seq fell below what this
+//   node saw), the node recovers (recovery.ts): it joins a new epoch, puts back every session it holds
+//   with the same ids, reloads once the others did too, and reports one resync. Mutations wait for
+//   that (bounded), and never succeed silently into an epoch the node has not joined.
+// - Node liveness (claimSilentNodes) waits until this node's own connection has been steady for the
+//   silence limit (steadiness.ts): after a Redis restart or failover, nobody's beat is taken as death.
+// - The connections go to one server (url) or follow the master Sentinel names (sentinel-link.ts).
 import { randomUUID } from 'node:crypto';
 import { isRollcallError, RollcallError } from '../../core/errors.ts';
 import { sameView, type PresenceChange, type Session, type View } from '../../core/model.ts';
@@ -35,10 +40,20 @@ import type {
 import type { SessionFilter, SessionQuery } from '../session-filter.ts';
 import { SessionIdAllocator, type SessionIdBlockSource } from '../session-ids.ts';
 import { ACTIVITY_CHUNK, ActivityQueue } from './activity-queue.ts';
-import { EPOCH_LOST_MESSAGE, isEpochMismatch, RedisConnection, unavailable, type ErrorReporter } from './connection.ts';
+import {
+  EPOCH_LOST_MESSAGE,
+  RedisConnection,
+  stateLossOf,
+  unavailable,
+  type ErrorReporter,
+  type RedisTarget,
+  type StateLoss,
+} from './connection.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { keyList, storeKeys, type StoreKeys } from './keys.ts';
 import { PendingMutations } from './pending-mutations.ts';
+import { reassertSessions } from './reassert.ts';
+import { Recovery, type Joined } from './recovery.ts';
 import { Replica } from './replica.ts';
 import { loadReplica, type LoadedReplica } from './replica-loader.ts';
 import {
@@ -48,20 +63,29 @@ import {
   CLAIM_SILENT_NODES,
   DEREGISTER_NODE,
   DUE_SESSIONS,
-  ENSURE_EPOCH,
+  JOIN_EPOCH,
   LIST_NODES,
   OPEN,
   REGISTER_NODE,
   type LuaScript,
 } from './scripts.ts';
+import type { SentinelAddress } from './sentinel-link.ts';
 import { encodeChange, encodeSession } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
+import { Steadiness } from './steadiness.ts';
 import { decodeEntry, type ChangeEntry, type RawEntry } from './stream-entries.ts';
 import { EpochLost, StreamFollower, StreamGap, type StreamPositions } from './stream-follower.ts';
 
 export interface RedisLiveStoreOptions {
-  /** redis://…, rediss://… (TLS), or unix:///path/redis.sock. */
-  url: string;
+  /**
+   * redis://…, rediss://… (TLS), or unix:///path/redis.sock. With `sentinels`, only its credentials
+   * and database count: they are the master's.
+   */
+  url?: string;
+  /** Sentinels to ask for the master (instead of `url`'s server); the connections follow it through failovers. */
+  sentinels?: readonly SentinelAddress[];
+  /** The name the sentinels know the master by; default 'mymaster'. */
+  masterName?: string;
   /** This node's GUID. */
   nodeId: string;
   /** Where blocks of session ids come from (history's counter, shared by every node). */
@@ -74,13 +98,34 @@ export interface RedisLiveStoreOptions {
   activityFlushMs?: number;
   /** Background faults: the reader loop, flushes, connections, change listeners. Default: ignored. */
   onError?: (error: unknown, context: string) => void;
-  /** The node's clock (epoch ms). Unused by this store so far: node liveness will time itself with it. */
+  /** A clock in ms (only differences count): how long the connection has been steady. Default: monotonic. */
   now?: () => number;
+  /**
+   * After Redis lost the cluster's state, how long from the new epoch's start (Redis's clock) every
+   * node waits for the others to re-assert their sessions before it reloads, ms; default 2,000:
+   * about two beats, the time a node takes to notice the loss after Redis answers again (recovery.ts).
+   */
+  recoveryGraceMs?: number;
+  /**
+   * How long a new epoch accepts re-asserted sessions, ms; default 60,000. Sessions ended meanwhile
+   * are remembered that long (so a late re-assert cannot revive one); a node that comes back later
+   * than that re-asserts nothing and just reloads.
+   */
+  reassertWindowMs?: number;
 }
 
 const DEFAULT_KEY_PREFIX = 'rollcall';
 const DEFAULT_STREAM_MAX_LENGTH = 100_000;
 const DEFAULT_ACTIVITY_FLUSH_MS = 1_000;
+const DEFAULT_MASTER_NAME = 'mymaster';
+const DEFAULT_RECOVERY_GRACE_MS = 2_000;
+const DEFAULT_REASSERT_WINDOW_MS = 60_000;
+/**
+ * How long a mutation waits for this node to rejoin after Redis lost its state, beyond the grace:
+ * the join and the re-assert of a replica take well under a second for tens of thousands of sessions.
+ * Longer, the caller gets 'unavailable' (a 503) rather than a request that hangs.
+ */
+const REJOIN_WAIT_BEYOND_GRACE_MS = 3_000;
 
 /** Sessions of a node looked at per step of endSocketsOf. */
 const SOCKETS_PAGE = 1_000;
@@ -88,6 +133,8 @@ const SOCKETS_PAGE = 1_000;
 export class RedisLiveStore implements LiveStore {
   readonly outlivesProcess = true;
   private replica = new Replica(0);
+  /** The highest seq a script of this node was answered with in the current epoch (see floor()). */
+  private repliedSeq = 0;
   private readonly keys: StoreKeys;
   private readonly keyList: readonly string[];
   private readonly maxLength: string;
@@ -103,34 +150,49 @@ export class RedisLiveStore implements LiveStore {
     queuedActivity: (id) => this.activity.queued(id),
   });
   private readonly onError: ErrorReporter;
+  private readonly recovery: Recovery;
+  private readonly graceMs: number;
   private follower: StreamFollower | undefined;
-  private lost = false;
+  /** This node as it registered itself: registered again in a new epoch. */
+  private ownRegistration: LiveNode | undefined;
   private closing = false;
 
   private constructor(
     private readonly commands: RedisConnection,
     private readonly reader: RedisConnection,
-    private readonly epoch: string,
+    /** The epoch the replica belongs to; another once a recovery reloaded. */
+    private epoch: string,
+    private readonly steadiness: Steadiness,
     private readonly options: RedisLiveStoreOptions,
   ) {
     this.keys = storeKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.keyList = keyList(this.keys);
     this.maxLength = String(options.streamMaxLength ?? DEFAULT_STREAM_MAX_LENGTH);
     this.onError = options.onError ?? (() => undefined);
+    this.graceMs = options.recoveryGraceMs ?? DEFAULT_RECOVERY_GRACE_MS;
     this.ids = new SessionIdAllocator(options.idSource, (id) => this.replica.index.has(id));
+    this.recovery = new Recovery({
+      join: (loss) => this.join(loss),
+      reassert: (epoch) => this.reassert(epoch),
+      reload: (epoch) => this.reload(epoch),
+      report: this.onError,
+    });
   }
 
   /** Connects, joins the cluster's epoch (creating it on a fresh Redis), loads the replica, and follows the stream. */
   static async open(options: RedisLiveStoreOptions): Promise<RedisLiveStore> {
     const report = options.onError ?? (() => undefined);
+    const steadiness = new Steadiness(options.now ?? (() => performance.now()));
+    const events = { report, interrupted: () => steadiness.broke() };
+    const target = targetOf(options);
     const name = `rollcall:${options.nodeId}`;
-    const commands = await RedisConnection.connect(options.url, `${name}:commands`, report);
+    const commands = await RedisConnection.connect(target, `${name}:commands`, events);
     let reader: RedisConnection | undefined;
     try {
-      reader = await RedisConnection.connect(options.url, `${name}:stream`, report);
+      reader = await RedisConnection.connect(target, `${name}:stream`, events);
       const keys = keyList(storeKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX));
-      const epoch = await commands.run<string>(ENSURE_EPOCH, keys, [randomUUID()]);
-      const store = new RedisLiveStore(commands, reader, epoch, options);
+      const [epoch] = await commands.run<JoinReply>(JOIN_EPOCH, keys, joinArgs('', '0', false, options));
+      const store = new RedisLiveStore(commands, reader, epoch, steadiness, options);
       await store.start();
       return store;
     } catch (error) {
@@ -141,19 +203,22 @@ export class RedisLiveStore implements LiveStore {
   }
 
   private async start(): Promise<void> {
-    const loaded = await this.load();
+    const loaded = await this.load(this.epoch);
     this.replica = loaded.replica;
-    this.follower = new StreamFollower(this.reader, this.keys, loaded.positions, {
+    this.follow(loaded.positions);
+    this.activity.start(this.options.activityFlushMs ?? DEFAULT_ACTIVITY_FLUSH_MS, (error) => this.onError(error, 'flushing activity'));
+  }
+
+  /** Starts a reader loop for the current epoch from `positions`. */
+  private follow(positions: StreamPositions): void {
+    this.follower = new StreamFollower(this.reader, this.keys, positions, {
       apply: (entry) => this.ingest(this.replica, entry, true),
       resync: () => this.resync(),
-      verifyEpoch: async () => {
-        if ((await this.reader.send<string | null>(['GET', this.keys.epoch])) !== this.epoch) throw new EpochLost();
-      },
-      epochLost: () => this.loseEpoch(),
+      verify: () => this.verify(),
+      epochLost: (loss) => this.loseState(loss),
       report: this.onError,
     });
     this.follower.start();
-    this.activity.start(this.options.activityFlushMs ?? DEFAULT_ACTIVITY_FLUSH_MS, (error) => this.onError(error, 'flushing activity'));
   }
 
   // ——— sessions ———
@@ -265,7 +330,10 @@ export class RedisLiveStore implements LiveStore {
    * lifetime after its previous heartbeat, so only a session already late can be caught by this.
    */
   async claimExpired(now: number, limit: number): Promise<EndedSession[]> {
-    this.writable();
+    // While recovering, deadlines in Redis are not settled yet (other nodes' clocks are still coming
+    // back): nothing is claimed until this node has rejoined; the next sweep catches up.
+    if (this.recovery.active) return [];
+    await this.writable();
     await this.activity.flush();
     const due = await this.run<string[]>(DUE_SESSIONS, '', [String(now), String(limit)]);
     return this.writer.end(
@@ -320,8 +388,9 @@ export class RedisLiveStore implements LiveStore {
   // ——— nodes ———
 
   async registerNode(node: LiveNode): Promise<void> {
-    this.writable();
+    await this.writable();
     await this.run(REGISTER_NODE, '', [node.id, JSON.stringify(node)]);
+    if (node.id === this.options.nodeId) this.ownRegistration = node;
   }
 
   async listNodes(): Promise<LiveNode[]> {
@@ -334,22 +403,25 @@ export class RedisLiveStore implements LiveStore {
   }
 
   async beat(nodeId: string): Promise<boolean> {
-    this.writable();
+    await this.writable();
     return (await this.run<number>(BEAT, '', [nodeId])) === 1;
   }
 
   /**
-   * By Redis's clock: nodes' clocks may disagree, Redis's is one. Not yet handled: after a failover the
-   * new master's beats are as old as the failover took, and every node may look silent at once.
+   * By Redis's clock: nodes' clocks may disagree, Redis's is one. Claims nothing until this node's own
+   * connection has been steady for `silenceMs` (steadiness.ts): after a Redis restart or a failover
+   * every beat is as old as the outage, and the other nodes need that long to beat again.
    */
   async claimSilentNodes(silenceMs: number): Promise<string[]> {
-    this.writable();
+    if (this.recovery.active || !this.steadiness.steadyFor(silenceMs)) return [];
+    await this.writable();
     return this.run<string[]>(CLAIM_SILENT_NODES, '', [String(silenceMs)]);
   }
 
   async deregisterNode(nodeId: string): Promise<void> {
-    this.writable();
+    await this.writable();
     await this.run(DEREGISTER_NODE, '', [nodeId]);
+    if (nodeId === this.options.nodeId) this.ownRegistration = undefined;
   }
 
   // ——— change feed ———
@@ -381,13 +453,18 @@ export class RedisLiveStore implements LiveStore {
     for (const chunk of chunked(changes, SCRIPT_CHUNK)) await this.change<number>(ANNOUNCE, chunk.map(encodeChange), (seq) => seq);
   }
 
-  /** Flushes queued heartbeats, stops the reader, and closes both connections. */
+  /** Flushes queued heartbeats, stops the reader (and a recovery), and closes both connections. */
   async close(): Promise<void> {
     if (this.closing) return;
+    const recovering = this.recovery.active;
     this.closing = true;
     this.activity.stop();
-    if (!this.lost) await this.activity.flush().catch((error: unknown) => this.onError(error, 'flushing activity at close'));
-    await this.follower?.stop();
+    if (!recovering) await this.activity.flush().catch((error: unknown) => this.onError(error, 'flushing activity at close'));
+    // The reader first: a recovery under way then fails at once instead of waiting for Redis.
+    const stopped = this.follower?.stop();
+    this.reader.destroy();
+    await this.recovery.stop();
+    await stopped;
     this.pending.failAll(new RollcallError('unavailable', 'the live store closed'));
     await this.commands.close().catch(() => this.commands.destroy());
     this.listeners.clear();
@@ -406,7 +483,7 @@ export class RedisLiveStore implements LiveStore {
    * waits until this node applied that entry: answers the reply and the entry.
    */
   private async change<R>(script: LuaScript, args: readonly string[], firstSeqOf: (reply: R) => number): Promise<{ reply: R; entry: ChangeEntry | undefined }> {
-    this.writable();
+    await this.writable();
     const mutation = this.pending.begin();
     let reply: R;
     try {
@@ -420,29 +497,46 @@ export class RedisLiveStore implements LiveStore {
       this.pending.abandon(mutation);
       return { reply, entry: undefined };
     }
+    this.repliedSeq = Math.max(this.repliedSeq, firstSeq);
     return { reply, entry: await this.pending.entryOf(mutation, firstSeq, this.replica.appliedSeq) };
+  }
+
+  /**
+   * The highest seq this node knows the current epoch reached: what its replica applied, or a script
+   * answered. Redis below it lost writes this node saw (scripts refuse then, and the reader checks).
+   */
+  private floor(): number {
+    return Math.max(this.replica.appliedSeq, this.repliedSeq);
   }
 
   /** Runs a guarded script; every Redis failure becomes RollcallError 'unavailable'. */
   private async run<T>(script: LuaScript, origin: string, args: readonly string[]): Promise<T> {
     try {
-      return await this.commands.run<T>(script, this.keyList, [this.epoch, this.maxLength, origin, ...args]);
+      const reply = await this.commands.run<T>(script, this.keyList, [this.epoch, String(this.floor()), this.maxLength, origin, ...args]);
+      this.steadiness.worked();
+      return reply;
     } catch (error) {
-      if (!isEpochMismatch(error)) throw unavailable(error);
-      this.loseEpoch();
+      this.steadiness.broke();
+      const loss = stateLossOf(error);
+      if (loss === undefined) throw unavailable(error);
+      this.loseState(loss);
       throw unavailable(error, EPOCH_LOST_MESSAGE);
     }
   }
 
-  private writable(): void {
+  /**
+   * Throws when the store is closed; during a recovery, waits until this node rejoined (then the
+   * mutation goes into the joined epoch), or fails 'unavailable' when that takes too long.
+   */
+  private async writable(): Promise<void> {
     if (this.closing) throw new RollcallError('unavailable', 'the live store is closed');
-    if (this.lost) throw unavailable(undefined, EPOCH_LOST_MESSAGE);
+    if (this.recovery.active) await this.recovery.rejoined(this.graceMs + REJOIN_WAIT_BEYOND_GRACE_MS);
   }
 
   /** Writes a batch of queued heartbeats (activity-queue.ts); sessions no longer touchable are left out. */
   private async writeActivity(batch: ReadonlyMap<number, number>): Promise<void> {
-    // After the epoch is lost nothing can be written; keeping the batch would only retry forever.
-    if (this.lost) return;
+    // During a recovery the batch waits (it is kept for the next flush, into the joined epoch).
+    await this.writable();
     const chunks: string[][] = [];
     let chunk: string[] = [];
     for (const [id, lastActivityAt] of batch) {
@@ -469,6 +563,10 @@ export class RedisLiveStore implements LiveStore {
       replica.applyActivity(entry, (id, lastActivityAt) => this.activity.hasNewer(id, lastActivityAt));
       return;
     }
+    if (entry.kind === 'reassert') {
+      replica.reassert(entry, (id, lastActivityAt) => this.activity.hasNewer(id, lastActivityAt));
+      return;
+    }
     if (entry.firstSeq > replica.appliedSeq) {
       if (entry.firstSeq !== replica.appliedSeq + 1) throw new StreamGap(replica.appliedSeq, entry.firstSeq);
       replica.apply(entry);
@@ -489,22 +587,29 @@ export class RedisLiveStore implements LiveStore {
     });
   }
 
-  private load(): Promise<LoadedReplica> {
+  private load(epoch: string): Promise<LoadedReplica> {
     return loadReplica({
       commands: this.commands,
       reader: this.reader,
       keys: this.keys,
       keyList: this.keyList,
-      epoch: this.epoch,
+      epoch,
       replay: (replica, entry) => this.ingest(replica, entry, false),
     });
   }
 
   /** Rebuilds the replica from a fresh snapshot; announces no session changes, tells the resync listeners. */
   private async resync(): Promise<StreamPositions> {
-    const loaded = await this.load();
+    const loaded = await this.load(this.epoch);
+    // A recovery began while this loaded: the replica it holds is what it re-asserts; leave it be.
+    if (this.recovery.active) throw new EpochLost();
     this.replica = loaded.replica;
     this.pending.rebuiltAt(loaded.replica.appliedSeq);
+    this.tellResync();
+    return loaded.positions;
+  }
+
+  private tellResync(): void {
     for (const listener of this.resyncListeners) {
       try {
         listener();
@@ -512,23 +617,89 @@ export class RedisLiveStore implements LiveStore {
         this.onError(error, 'a resync listener');
       }
     }
-    return loaded.positions;
   }
 
+  /** The reader's check after an error or an idle wait: is Redis's state still the one this node follows? */
+  private async verify(): Promise<void> {
+    const [epoch, seq] = await this.reader.send<[string | null, string | null]>(['MGET', this.keys.epoch, this.keys.seq]);
+    if (epoch !== this.epoch) throw new EpochLost('lost');
+    if (Number(seq ?? 0) < this.floor()) throw new EpochLost('behind');
+  }
+
+  // ——— recovery (recovery.ts) ———
+
   /**
-   * Redis no longer holds this node's epoch: it lost its data, or another Redis took its place. From
-   * now on every mutation fails with 'unavailable' (the scripts refuse as well), and reads answer the
-   * replica as it was.
-   *
-   * SEAM (next step: recovery): join the epoch anew (ENSURE_EPOCH creates one when there is none),
-   * re-assert this node's own sessions from the replica with their ids and without started/online
-   * changes, reload the replica, tell the resync listeners once, and follow the stream again.
+   * Redis lost the cluster's state (`lost`: the epoch is gone or another; `behind`: the seq is below
+   * what this node saw). Mutations under way fail 'unavailable' (their entries will not come), the
+   * reader stops applying, and the recovery starts; reads go on answering the replica as it is.
    */
-  private loseEpoch(): void {
-    if (this.lost) return;
-    this.lost = true;
+  private loseState(loss: StateLoss): void {
+    if (this.closing) return;
+    this.steadiness.broke();
+    if (this.recovery.active) {
+      this.recovery.begin(loss);
+      return;
+    }
     const error = unavailable(undefined, EPOCH_LOST_MESSAGE);
     this.pending.failAll(error);
-    this.onError(error, 'redis epoch');
+    this.follower?.halt();
+    this.onError(new Error(loss === 'lost' ? 'Redis lost the cluster\'s live state (its epoch is gone or another); recovering' : 'Redis lost changes this node had applied (its seq went back); recovering'), 'redis epoch');
+    this.recovery.begin(loss);
   }
+
+  /** Recovery step 1: joins (or makes) the epoch; answers it and how long the others get to re-assert. */
+  private async join(loss: StateLoss): Promise<Joined> {
+    const args = joinArgs(this.epoch, String(this.floor()), loss === 'behind', this.options);
+    const [epoch, windowStart, now] = await this.commands.run<JoinReply>(JOIN_EPOCH, this.keyList, args);
+    const settleInMs = windowStart === null ? 0 : Math.max(0, Number(windowStart) + this.graceMs - Number(now));
+    return { epoch, settleInMs };
+  }
+
+  /** Recovery step 2: registers this node again and puts back every session the replica holds. */
+  private async reassert(epoch: string): Promise<void> {
+    const run = <T>(script: LuaScript, args: readonly string[]) =>
+      this.commands.run<T>(script, this.keyList, [epoch, '0', this.maxLength, `reassert:${this.options.nodeId}`, ...args]);
+    if (this.ownRegistration) await run(REGISTER_NODE, [this.ownRegistration.id, JSON.stringify(this.ownRegistration)]);
+    // Its own sessions first: the nodes re-assert at the same moment, and as each starts with a part
+    // no other node starts with, the rest is mostly there already when they get to it (only clocks).
+    const all = this.replica.index.list();
+    const own = all.filter((session) => session.nodeId === this.options.nodeId);
+    await reassertSessions([...own, ...all.filter((session) => session.nodeId !== this.options.nodeId)], { run });
+  }
+
+  /** Recovery step 4: the joined epoch's replica, its stream followed, and one resync. */
+  private async reload(epoch: string): Promise<void> {
+    await this.follower?.finished();
+    const loaded = await this.load(epoch);
+    if (this.closing) return;
+    this.epoch = epoch;
+    this.repliedSeq = 0;
+    this.replica = loaded.replica;
+    this.follow(loaded.positions);
+    this.steadiness.worked();
+    this.tellResync();
+  }
+}
+
+type JoinReply = [epoch: string, windowStart: string | null, now: string];
+
+/** JOIN_EPOCH's arguments (scripts.ts). */
+function joinArgs(epoch: string, floor: string, replace: boolean, options: RedisLiveStoreOptions): string[] {
+  return [
+    epoch,
+    randomUUID(),
+    floor,
+    replace ? '1' : '0',
+    String(options.reassertWindowMs ?? DEFAULT_REASSERT_WINDOW_MS),
+    String(options.streamMaxLength ?? DEFAULT_STREAM_MAX_LENGTH),
+  ];
+}
+
+/** Where the connections go: the sentinels' master when sentinels are given, else the URL's server. */
+function targetOf(options: RedisLiveStoreOptions): RedisTarget {
+  if (options.sentinels && options.sentinels.length > 0) {
+    return { sentinels: options.sentinels, masterName: options.masterName ?? DEFAULT_MASTER_NAME, ...(options.url !== undefined && { url: options.url }) };
+  }
+  if (options.url === undefined) throw new Error('RedisLiveStore needs a url or sentinels');
+  return { url: options.url };
 }

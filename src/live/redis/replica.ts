@@ -7,7 +7,7 @@
 // what Redis holds.
 import type { Session } from '../../core/model.ts';
 import { SessionIndex } from '../memory/session-index.ts';
-import type { ActivityEntry, ChangeEntry } from './stream-entries.ts';
+import type { ActivityEntry, ChangeEntry, ReassertEntry } from './stream-entries.ts';
 import { lastSeqOf } from './stream-entries.ts';
 
 export class Replica {
@@ -32,6 +32,7 @@ export class Replica {
         }
         break;
       case 'announce':
+      case 'raise':
         break;
     }
     this.appliedSeq = Math.max(this.appliedSeq, lastSeqOf(entry));
@@ -51,6 +52,22 @@ export class Replica {
       const session = this.index.get(id);
       if (session && session.version === clocks[i + 1] && !newerHere(id, lastActivityAt)) {
         this.index.setClock(session, lastActivityAt, clocks[i + 3]!);
+      }
+    }
+  }
+
+  /**
+   * Puts back sessions another node re-asserted after Redis lost them (recovery.ts): a newer version
+   * replaces the copy; the same version takes the clock Redis settled on (the later of the nodes'),
+   * unless this node holds a newer heartbeat not flushed yet (as for activity entries).
+   */
+  reassert(entry: ReassertEntry, newerHere: (id: number, lastActivityAt: number) => boolean): void {
+    for (const session of entry.sessions) {
+      const copy = this.index.get(session.id);
+      if (copy && copy.version === session.version) {
+        if (!newerHere(copy.id, session.lastActivityAt)) this.index.setClock(copy, session.lastActivityAt, session.expiresAt);
+      } else {
+        this.load(session);
       }
     }
   }

@@ -13,6 +13,12 @@ import { KEY_NAMES } from './keys.ts';
 
 /** The message prefix of the error a guarded script answers when the stored epoch is not the caller's. */
 export const EPOCH_MISMATCH = 'ROLLCALL_EPOCH';
+/**
+ * The message prefix of the error a guarded script answers when the stored seq is below what the
+ * caller already saw of this epoch: the server lost trailing writes (a failover to a replica that
+ * lagged, a restart from an old snapshot).
+ */
+export const SEQ_BEHIND = 'ROLLCALL_BEHIND';
 
 export class LuaScript {
   readonly sha: string;
@@ -37,16 +43,24 @@ local function now_ms()
 end
 `;
 
+/** Arguments every guarded script takes before its own (see GUARDED_PRELUDE). */
+export const GUARD_ARGS = 4;
+
 /**
- * Every guarded script gets ARGV[1] = the epoch the node joined, ARGV[2] = the stream's approximate
- * MAXLEN, ARGV[3] = the origin of what it appends (pending-mutations.ts); its own arguments follow.
+ * Every guarded script gets ARGV[1] = the epoch the node joined, ARGV[2] = its floor (the highest seq
+ * it knows this epoch reached), ARGV[3] = the stream's approximate MAXLEN, ARGV[4] = the origin of
+ * what it appends (pending-mutations.ts); its own arguments follow from ARGV[5].
  * After a Redis restart without data, queued or retried commands reach an empty server and no client
- * reports an error: the epoch check is what refuses them.
+ * reports an error: the epoch check is what refuses them. A server that kept the epoch but lost the
+ * newest writes would hand out seqs again that nodes already announced: the floor check refuses that.
  */
 const GUARDED_PRELUDE = `${PRELUDE}
-local EPOCH, MAXLEN, ORIGIN = ARGV[1], ARGV[2], ARGV[3]
+local EPOCH, FLOOR, MAXLEN, ORIGIN = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('GET', K.epoch) ~= EPOCH then
   return redis.error_reply('${EPOCH_MISMATCH} the stored epoch is not the one this node joined')
+end
+if tonumber(redis.call('GET', K.seq) or '0') < tonumber(FLOOR) then
+  return redis.error_reply('${SEQ_BEHIND} the stored seq is below changes this node already saw')
 end
 
 -- A stored session is '<version>:<json>'.
@@ -75,26 +89,69 @@ local function forget(node)
   redis.call('ZREM', K.nodeOrder, node)
   redis.call('ZREM', K.beats, node)
 end
+
+-- An id for an entry of the change stream that takes no seq (a re-assert): after the newest entry
+-- and before the next change's '<seq + 1>-0', as '<seq>-<n>' with n from 1.
+local function side_id()
+  local seq = redis.call('GET', K.seq) or '0'
+  local n = 1
+  local top = redis.call('XREVRANGE', K.stream, '+', '-', 'COUNT', 1)[1]
+  if top then
+    local dash = string.find(top[1], '-', 1, true)
+    if string.sub(top[1], 1, dash - 1) == seq then n = tonumber(string.sub(top[1], dash + 1)) + 1 end
+  end
+  return seq .. '-' .. string.format('%d', n)
+end
+
+-- The larger of two clock values as stored (strings of epoch ms; false when absent).
+local function later(a, b)
+  if not a then return b end
+  if not b then return a end
+  if tonumber(b) > tonumber(a) then return b end
+  return a
+end
 `;
 
 const guarded = (name: string, body: string) => new LuaScript(name, `${GUARDED_PRELUDE}\n${body}`);
 const unguarded = (name: string, body: string) => new LuaScript(name, `${PRELUDE}\n${body}`);
 
 /**
- * Answers the epoch, creating it (and starting the seq) when there is none. A new epoch's seq starts
- * at max(the stored seq, Redis TIME in ms × 1000), as the memory store does: after Redis lost its
- * data, the new changes are numbered above any seen before, and a stream client's old event id reads
- * as too old, never as one of the new changes. ARGV[1]: the epoch to create.
+ * Joins the cluster's epoch: at a node's start, and when it recovers (recovery.ts). ARGV: [1] the
+ * epoch the node holds ('' at start), [2] a fresh epoch id, [3] the node's floor (the highest seq it
+ * saw), [4] '1' to replace the node's epoch: the node found the stored seq below its floor (the server
+ * lost writes the node saw). Replaced even if other nodes' writes took the seq past the floor since:
+ * those reused seqs that were already announced, and a new epoch makes every node recover. Only while
+ * the epoch is still the node's: the first node to find the loss replaces it, the others join.
+ * [5] how long the re-assert window stays open (ms), [6] the stream's MAXLEN.
+ *
+ * Makes an epoch when there is none (or replaces it as asked), opening the re-assert window. The seq
+ * never goes back: a new epoch starts at max(the stored seq, Redis TIME ms × 1000, the floor), as the
+ * memory store does, so a stream client's old event id reads as too old, never as one of the new
+ * changes (the TIME term grows a thousand per ms while changes take one seq each); and any node
+ * joining with a floor above the seq raises it there. A raise is a 'raise' entry in the stream, so a
+ * node following it sees no gap. Answers { epoch, the window's start in Redis TIME ms or false when
+ * it closed, Redis TIME ms now }.
  */
-export const ENSURE_EPOCH = unguarded(
-  'ensure-epoch',
+export const JOIN_EPOCH = unguarded(
+  'join-epoch',
   `
+local mine, fresh, floor, replace, window, maxlen = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
 local epoch = redis.call('GET', K.epoch)
-if epoch then return epoch end
 local seq = tonumber(redis.call('GET', K.seq) or '0')
-redis.call('SET', K.seq, string.format('%d', math.max(seq, now_ms() * 1000)))
-redis.call('SET', K.epoch, ARGV[1])
-return ARGV[1]
+local now = now_ms()
+local target = math.max(seq, floor)
+if not epoch or (replace == '1' and epoch == mine) then
+  epoch = fresh
+  redis.call('SET', K.epoch, epoch)
+  target = math.max(target, now * 1000)
+  redis.call('SET', K.reassertWindow, string.format('%d', now), 'PX', window)
+  redis.call('DEL', K.tombstones)
+end
+if target > seq then
+  redis.call('SET', K.seq, string.format('%d', target))
+  redis.call('XADD', K.stream, 'MAXLEN', '~', maxlen, string.format('%d-0', target), 'k', 'raise', 'o', '', 'd', string.format('%d', seq))
+end
+return { epoch, redis.call('GET', K.reassertWindow) or false, string.format('%d', now) }
 `,
 );
 
@@ -114,13 +171,13 @@ return { redis.call('GET', K.epoch), redis.call('GET', K.seq), last_id(K.stream)
 );
 
 /**
- * Opens a session. ARGV[4..]: id, user id, node id, detached ('1'/'0'), lastActivityAt, expiresAt,
+ * Opens a session. ARGV[5..]: id, user id, node id, detached ('1'/'0'), lastActivityAt, expiresAt,
  * session JSON. Answers the session's seq, or nil when the id is live already.
  */
 export const OPEN = guarded(
   'open',
   `
-local id, user, node, detached, activity, deadline, json = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local id, user, node, detached, activity, deadline, json = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 if redis.call('HEXISTS', K.sessions, id) == 1 then return false end
 local first = redis.call('HINCRBY', K.userSessions, user, 1) == 1
 local seq = append('open', first and 2 or 1, (first and '1' or '0') .. '\\n' .. json)
@@ -134,7 +191,7 @@ return seq
 );
 
 /**
- * Compare-and-set of sessions. ARGV[4]: the changes' time; then per session 8 values: id, expected
+ * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 8 values: id, expected
  * version, node id at that version, next node id, next detached ('1'/'0'), next lastActivityAt, next
  * expiresAt, next JSON. Applies each whose version is the expected one; all applied are announced in
  * one entry. Answers { first seq or 0, outcomes }, an outcome per session: 'ok', 'gone', or the
@@ -143,8 +200,8 @@ return seq
 export const UPDATE = guarded(
   'update',
   `
-local outcomes, applied, data = {}, {}, { ARGV[4] }
-for i = 5, #ARGV, 8 do
+local outcomes, applied, data = {}, {}, { ARGV[5] }
+for i = 6, #ARGV, 8 do
   local id = ARGV[i]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
@@ -180,12 +237,15 @@ return { first, outcomes }
  * before that), and the ending node's newest activity not yet flushed ('' '' or lastActivityAt,
  * expiresAt). All ended are announced in one entry. Answers { first seq or 0, outcomes }, an outcome
  * per session: 'ok', 'gone', 'not due', or the conflict { stored, lastActivityAt, expiresAt }.
+ * While the re-assert window is open, an ended id is kept as a tombstone: a node re-asserting late
+ * from an older view must not bring it back.
  */
 export const END = guarded(
   'end',
   `
 local outcomes, data, changes = {}, {}, 0
-for i = 4, #ARGV, 8 do
+local window = redis.call('PTTL', K.reassertWindow)
+for i = 5, #ARGV, 8 do
   local id, user, node, due_by = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 5]
   local stored = redis.call('HGET', K.sessions, id)
   local activity, deadline
@@ -208,6 +268,7 @@ for i = 4, #ARGV, 8 do
     redis.call('HDEL', K.activity, id)
     redis.call('SREM', K.detached, id)
     redis.call('SREM', K.nodeSessions .. node, id)
+    if window > 0 then redis.call('SADD', K.tombstones, id) end
     -- user.offline carries the latest activity of any of the user's sessions while online.
     local seen = activity
     local earlier = redis.call('HGET', K.userSeen, user)
@@ -227,15 +288,16 @@ for i = 4, #ARGV, 8 do
   end
 end
 if changes == 0 then return { 0, outcomes } end
+if window > 0 then redis.call('PEXPIRE', K.tombstones, window) end
 return { append('end', changes, table.concat(data, '\\n')), outcomes }
 `,
 );
 
-/** Ids of up to ARGV[5] sessions whose deadline is at or before ARGV[4], earliest first. */
+/** Ids of up to ARGV[6] sessions whose deadline is at or before ARGV[5], earliest first. */
 export const DUE_SESSIONS = guarded(
   'due-sessions',
   `
-return redis.call('ZRANGEBYSCORE', K.deadlines, '-inf', ARGV[4], 'LIMIT', 0, ARGV[5])
+return redis.call('ZRANGEBYSCORE', K.deadlines, '-inf', ARGV[5], 'LIMIT', 0, ARGV[6])
 `,
 );
 
@@ -256,7 +318,7 @@ export const ACTIVITY = guarded(
   'activity',
   `
 local data = {}
-for i = 4, #ARGV, 3 do
+for i = 5, #ARGV, 3 do
   local id = ARGV[i]
   local stored = redis.call('HGET', K.sessions, id)
   if stored and redis.call('SISMEMBER', K.detached, id) == 0 then
@@ -271,24 +333,24 @@ return #data / 4
 `,
 );
 
-/** Appends changes no live session carries. ARGV[4..]: the changes as JSON. Answers the first seq. */
+/** Appends changes no live session carries. ARGV[5..]: the changes as JSON. Answers the first seq. */
 export const ANNOUNCE = guarded(
   'announce',
   `
-if #ARGV < 4 then return 0 end
-return append('announce', #ARGV - 3, table.concat(ARGV, '\\n', 4))
+if #ARGV < 5 then return 0 end
+return append('announce', #ARGV - 4, table.concat(ARGV, '\\n', 5))
 `,
 );
 
 /**
- * Lists a node (ARGV[4]: id, ARGV[5]: LiveNode JSON), keeping the number of its first registration,
+ * Lists a node (ARGV[5]: id, ARGV[6]: LiveNode JSON), keeping the number of its first registration,
  * and records a beat.
  */
 export const REGISTER_NODE = guarded(
   'register-node',
   `
-local node = ARGV[4]
-redis.call('HSET', K.nodes, node, ARGV[5])
+local node = ARGV[5]
+redis.call('HSET', K.nodes, node, ARGV[6])
 if not redis.call('ZSCORE', K.nodeOrder, node) then
   redis.call('ZADD', K.nodeOrder, redis.call('INCR', K.nodeRegistrations), node)
 end
@@ -298,36 +360,36 @@ return 1
 );
 
 /**
- * Records that node ARGV[4] is alive, at Redis TIME (nodes' clocks may disagree; Redis's is one).
+ * Records that node ARGV[5] is alive, at Redis TIME (nodes' clocks may disagree; Redis's is one).
  * Answers 0 when the node is not listed (it was claimed as silent meanwhile): it must register again.
  */
 export const BEAT = guarded(
   'beat',
   `
-if redis.call('HEXISTS', K.nodes, ARGV[4]) == 0 then return 0 end
-beat(ARGV[4])
+if redis.call('HEXISTS', K.nodes, ARGV[5]) == 0 then return 0 end
+beat(ARGV[5])
 return 1
 `,
 );
 
 /**
- * Forgets and answers the nodes whose last beat is more than ARGV[4] ms old by Redis TIME. One script
+ * Forgets and answers the nodes whose last beat is more than ARGV[5] ms old by Redis TIME. One script
  * takes them all, so each silent node goes to exactly one caller.
  */
 export const CLAIM_SILENT_NODES = guarded(
   'claim-silent-nodes',
   `
-local silent = redis.call('ZRANGEBYSCORE', K.beats, '-inf', string.format('(%d', now_ms() - tonumber(ARGV[4])))
+local silent = redis.call('ZRANGEBYSCORE', K.beats, '-inf', string.format('(%d', now_ms() - tonumber(ARGV[5])))
 for _, node in ipairs(silent) do forget(node) end
 return silent
 `,
 );
 
-/** Forgets node ARGV[4], which stops on purpose. */
+/** Forgets node ARGV[5], which stops on purpose. */
 export const DEREGISTER_NODE = guarded(
   'deregister-node',
   `
-forget(ARGV[4])
+forget(ARGV[5])
 return 1
 `,
 );
@@ -342,5 +404,112 @@ for _, node in ipairs(redis.call('ZRANGE', K.nodeOrder, 0, -1)) do
   if json then nodes[#nodes + 1] = json end
 end
 return nodes
+`,
+);
+
+/**
+ * The first step of re-asserting sessions into a joined epoch (reassert.ts), cheap for what is there
+ * already: per session 4 values: id, version, lastActivityAt, expiresAt. A session stored at that
+ * version gets the later of each clock (another node may have seen a newer heartbeat, or this one),
+ * and the moved clocks go out as one activity entry. Answers false when the re-assert window closed,
+ * else the sessions to send in full: flat pairs { position (1-based), stored or false }, for each one
+ * absent (and not ended in this epoch) or stored at an older version.
+ */
+export const REASSERT_CLOCKS = guarded(
+  'reassert-clocks',
+  `
+if redis.call('EXISTS', K.reassertWindow) == 0 then return false end
+local wanted, clocks = {}, {}
+for i = 5, #ARGV, 4 do
+  local id, version = ARGV[i], ARGV[i + 1]
+  local stored = redis.call('HGET', K.sessions, id)
+  local position = (i - 5) / 4 + 1
+  if not stored then
+    if redis.call('SISMEMBER', K.tombstones, id) == 0 then
+      wanted[#wanted + 1] = position
+      wanted[#wanted + 1] = false
+    end
+  else
+    local at = version_of(stored)
+    if at == version then
+      local activity, deadline = redis.call('HGET', K.activity, id), redis.call('ZSCORE', K.deadlines, id)
+      local next_activity, next_deadline = later(activity, ARGV[i + 2]), later(deadline, ARGV[i + 3])
+      if next_activity ~= activity or next_deadline ~= deadline then
+        redis.call('HSET', K.activity, id, next_activity)
+        redis.call('ZADD', K.deadlines, next_deadline, id)
+        for _, part in ipairs({ id, version, next_activity, next_deadline }) do clocks[#clocks + 1] = part end
+      end
+    elseif tonumber(at) < tonumber(version) then
+      wanted[#wanted + 1] = position
+      wanted[#wanted + 1] = stored
+    end
+  end
+end
+if #clocks > 0 then
+  redis.call('XADD', K.activityStream, 'MAXLEN', '~', ${ACTIVITY_STREAM_MAX_LENGTH}, '*', 'k', 'activity', 'o', ORIGIN, 'd', table.concat(clocks, '\\n'))
+end
+return wanted
+`,
+);
+
+/**
+ * The second step: sessions in full. Per session 10 values: id, version, user id, node id, detached
+ * ('1'/'0'), lastActivityAt, expiresAt, JSON, and the version and node id the caller found stored
+ * ('' '' for none). Inserts a session that is absent and was not ended in this epoch (counting it for
+ * its user and its node, announcing nothing: it was announced when it opened); replaces one still at
+ * the version found, when older; merges clocks when another node put the same version there first.
+ * What changed goes out as one 'reassert' entry of the change stream, which takes no seq (side_id).
+ * Answers false when the window closed, else flat pairs { position, stored } for sessions that
+ * changed since the caller looked (to send again against what is stored now).
+ */
+export const REASSERT_SESSIONS = guarded(
+  'reassert-sessions',
+  `
+if redis.call('EXISTS', K.reassertWindow) == 0 then return false end
+local data, again = {}, {}
+local function put(id, version, activity, deadline)
+  redis.call('HSET', K.activity, id, activity)
+  redis.call('ZADD', K.deadlines, deadline, id)
+  for _, part in ipairs({ redis.call('HGET', K.sessions, id), activity, deadline }) do data[#data + 1] = part end
+end
+for i = 5, #ARGV, 10 do
+  local id, version, user, node, detached = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local activity, deadline, json, found, found_node = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
+  local stored = redis.call('HGET', K.sessions, id)
+  if not stored then
+    if found == '' and redis.call('SISMEMBER', K.tombstones, id) == 0 then
+      redis.call('HSET', K.sessions, id, version .. ':' .. json)
+      redis.call('SADD', K.nodeSessions .. node, id)
+      if detached == '1' then redis.call('SADD', K.detached, id) end
+      redis.call('HINCRBY', K.userSessions, user, 1)
+      put(id, version, activity, deadline)
+    end
+  else
+    local at = version_of(stored)
+    if at == version then
+      local had_activity, had_deadline = redis.call('HGET', K.activity, id), redis.call('ZSCORE', K.deadlines, id)
+      local next_activity, next_deadline = later(had_activity, activity), later(had_deadline, deadline)
+      if next_activity ~= had_activity or next_deadline ~= had_deadline then put(id, version, next_activity, next_deadline) end
+    elseif tonumber(at) < tonumber(version) then
+      if at == found then
+        redis.call('HSET', K.sessions, id, version .. ':' .. json)
+        if found_node ~= node then
+          redis.call('SREM', K.nodeSessions .. found_node, id)
+          redis.call('SADD', K.nodeSessions .. node, id)
+        end
+        if detached == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
+        -- The newer version's deadline counts (a detach sets a grace deadline); activity is the later.
+        put(id, version, later(redis.call('HGET', K.activity, id), activity), deadline)
+      else
+        again[#again + 1] = (i - 5) / 10 + 1
+        again[#again + 1] = stored
+      end
+    end
+  end
+end
+if #data > 0 then
+  redis.call('XADD', K.stream, 'MAXLEN', '~', MAXLEN, side_id(), 'k', 'reassert', 'o', ORIGIN, 'd', table.concat(data, '\\n'))
+end
+return again
 `,
 );

@@ -13,6 +13,11 @@
 //             `<expiresAt>` `<1 when the user's last session, else 0>` `<user's lastSeenAt>`
 //             `<stored session: version:JSON>` → session.ended, then user.offline when last
 //   announce  a `<change JSON>` per change → those changes
+//   raise     `<the seq before>`, in an entry `<new seq>-0` → no change: the seq jumped forward (a node
+//             joined an epoch with a floor above it, recovery.ts); the seqs between are never used
+//   reassert  per session `<stored session: version:JSON>` `<lastActivityAt>` `<expiresAt>` → no change:
+//             a session put back after Redis lost it, with the id and version it had (announced when it
+//             opened). It takes no seq: its id is `<seq>-<n>`, n ≥ 1, between two changes
 //   activity  per session `<id>` `<version>` `<lastActivityAt>` `<expiresAt>` → no change: the clock
 //             of the session at that version (the version ties it to the session's state, so the
 //             order between the two streams does not matter)
@@ -62,17 +67,30 @@ export interface AnnounceEntry extends ChangeEntryBase {
   kind: 'announce';
 }
 
+/** The seq jumps from `firstSeq - 1` to `lastSeq`, with no changes. */
+export interface RaiseEntry extends ChangeEntryBase {
+  kind: 'raise';
+  lastSeq: number;
+}
+
+/** Sessions put back into a new epoch, silently; not in the sequence of changes. */
+export interface ReassertEntry extends EntryBase {
+  kind: 'reassert';
+  /** As stored, each with the clock Redis has for it. */
+  sessions: Session[];
+}
+
 export interface ActivityEntry extends EntryBase {
   kind: 'activity';
   /** Flat, four per session: id, version, lastActivityAt, expiresAt, id, … */
   clocks: number[];
 }
 
-export type ChangeEntry = OpenEntry | UpdateEntry | EndEntry | AnnounceEntry;
-export type StreamEntry = ChangeEntry | ActivityEntry;
+export type ChangeEntry = OpenEntry | UpdateEntry | EndEntry | AnnounceEntry | RaiseEntry;
+export type StreamEntry = ChangeEntry | ReassertEntry | ActivityEntry;
 
-/** The seq after an entry's last change. */
-export const lastSeqOf = (entry: ChangeEntry): number => entry.firstSeq + entry.changes.length - 1;
+/** The seq of an entry's last change (the seq it raises to, for a raise). */
+export const lastSeqOf = (entry: ChangeEntry): number => (entry.kind === 'raise' ? entry.lastSeq : entry.firstSeq + entry.changes.length - 1);
 
 /** An entry as XREAD answers it in RESP2: [id, [field, value, …]]. */
 export type RawEntry = [id: string, fields: string[]];
@@ -98,6 +116,10 @@ export function decodeEntry([id, fields]: RawEntry): StreamEntry {
       return endEntry(id, origin, firstSeq, parts);
     case 'announce':
       return { kind, id, origin, firstSeq, changes: parts.map(decodeChange) };
+    case 'raise':
+      return { kind, id, origin, firstSeq: Number(parts[0]) + 1, lastSeq: firstSeq, changes: [] };
+    case 'reassert':
+      return { kind, id, origin, sessions: reassertedSessions(parts) };
     case 'activity':
       return { kind, id, origin, clocks: parts.map(Number) };
     default:
@@ -136,6 +158,17 @@ function endEntry(id: string, origin: string, firstSeq: number, parts: string[])
     items.push({ ended: { ...end, session, lastOfUser }, storedVersion: stored.version });
   }
   return { kind: 'end', id, origin, firstSeq, changes, items };
+}
+
+function reassertedSessions(parts: string[]): Session[] {
+  const sessions: Session[] = [];
+  for (let i = 0; i + 3 <= parts.length; i += 3) {
+    const session = decodeStored(parts[i]!);
+    session.lastActivityAt = Number(parts[i + 1]);
+    session.expiresAt = Number(parts[i + 2]);
+    sessions.push(session);
+  }
+  return sessions;
 }
 
 /** The end as the END script takes it (JSON, so an account name may hold any character). */

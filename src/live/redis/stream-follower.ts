@@ -6,11 +6,12 @@
 // Two things end normal reading:
 // - a gap: the next change entry is not the one after the replica's seq (the stream was trimmed while
 //   this node was away, or Redis was replaced): the replica is rebuilt from a fresh snapshot;
-// - the epoch is not the one this node joined (checked after every error and every idle wait, since a
-//   Redis that restarted empty just blocks on streams that no longer exist): the loop stops and the
-//   store takes over.
+// - the epoch is not the one this node joined, or its seq is below what this node saw (checked after
+//   every error and every idle wait, since a Redis that restarted empty just blocks on streams that no
+//   longer exist, and one that lost its newest writes never sends what this node waits for): the loop
+//   stops and the store recovers (recovery.ts), then follows the new epoch with a new loop.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ErrorReporter, RedisConnection } from './connection.ts';
+import type { ErrorReporter, RedisConnection, StateLoss } from './connection.ts';
 import type { StoreKeys } from './keys.ts';
 import { OutageReporter } from './outage-reporter.ts';
 import type { RawEntry } from './stream-entries.ts';
@@ -33,10 +34,13 @@ export class StreamGap extends Error {
   }
 }
 
-/** Redis no longer holds the epoch this node joined: it lost its data or was replaced. */
+/**
+ * Redis no longer holds the state this node joined: the epoch is gone or another (`lost`: it lost its
+ * data or was replaced), or the seq is below what this node saw (`behind`: it lost its newest writes).
+ */
 export class EpochLost extends Error {
-  constructor() {
-    super('Redis no longer holds the epoch this node joined');
+  constructor(readonly loss: StateLoss = 'lost') {
+    super(loss === 'lost' ? 'Redis no longer holds the epoch this node joined' : 'Redis lost changes this node already applied');
     this.name = 'EpochLost';
   }
 }
@@ -92,10 +96,10 @@ export interface FollowerHooks {
   apply(entry: RawEntry): void;
   /** Rebuilds the replica from a snapshot; answers the stream positions it reached. */
   resync(): Promise<StreamPositions>;
-  /** Throws EpochLost when Redis holds another epoch than this node's. */
-  verifyEpoch(): Promise<void>;
-  /** Called once when the loop stops because the epoch is lost. */
-  epochLost(): void;
+  /** Throws EpochLost when Redis no longer holds what this node joined. */
+  verify(): Promise<void>;
+  /** Called once when the loop stops because of that. */
+  epochLost(loss: StateLoss): void;
   report: ErrorReporter;
 }
 
@@ -117,10 +121,23 @@ export class StreamFollower {
     this.loop = this.run();
   }
 
-  /** Stops the loop and closes its connection (a blocked XREAD fails at once). */
-  async stop(): Promise<void> {
+  /**
+   * Stops applying entries at once and ends the loop, leaving the connection open for whoever reads
+   * next (a blocked XREAD still takes up to READ_BLOCK_MS to answer): `finished` says when.
+   */
+  halt(): void {
     this.stopped = true;
     this.sleeping.abort();
+  }
+
+  /** Resolves when the loop has ended (after halt, stop, or a lost epoch). */
+  finished(): Promise<void> {
+    return this.loop ?? Promise.resolve();
+  }
+
+  /** Stops the loop and closes its connection (a blocked XREAD fails at once). */
+  async stop(): Promise<void> {
+    this.halt();
     this.connection.destroy();
     await this.loop;
   }
@@ -134,7 +151,7 @@ export class StreamFollower {
           this.positions = await this.hooks.resync();
           this.resyncNeeded = false;
         } else if (this.verifyNeeded) {
-          await this.hooks.verifyEpoch();
+          await this.hooks.verify();
         }
         this.verifyNeeded = false;
         const batch = await readStreams(this.connection, this.keys, this.positions, READ_BLOCK_MS);
@@ -146,7 +163,7 @@ export class StreamFollower {
       } catch (error) {
         if (this.stopped) break;
         if (error instanceof EpochLost) {
-          this.hooks.epochLost();
+          this.hooks.epochLost(error.loss);
           return;
         }
         outage.failed(error);
