@@ -69,6 +69,33 @@ export interface HistorySizes {
   rounds: number;
 }
 
+export interface ClusterSizes {
+  /** WebSocket sessions in the cluster, spread evenly over its three nodes (and the same on 1 node, and on Socket.IO). */
+  sockets: number;
+  /** Client processes, each on its own source address 127.0.0.(2 + n); a multiple of 3 (one node each). */
+  processes: number;
+  /** Connection attempts in flight per client process. */
+  concurrency: number;
+  /** Sessions opened for "change visible on another node", one at a time, spread in time (after warm-up ones). */
+  latencySamples: number;
+  /** Mean pause after each open was answered, ms (each pause is 0.5–1.5 × this). */
+  latencyIntervalMs: number;
+  /** Heartbeat windows per cluster (1 node, 3 nodes), interleaved. */
+  rounds: number;
+  warmMs: number;
+  measureMs: number;
+  /** Heartbeat frames in flight (sent, not yet finished by the node) per socket. */
+  inFlightPerSocket: number;
+  /** "Who is online" requests per node and system (after 1 warm-up each). */
+  whoRequests: number;
+  /** Requests per surviving Socket.IO node while one node hangs (each waits for requestsTimeout). */
+  hungRequests: number;
+  /** How long a rollcall node is frozen (SIGSTOP) while the others are queried; under the 3 s node-loss threshold. */
+  hungRollcallMs: number;
+  /** The longest wait for a killed node's sessions to end before the workload gives up on the rest. */
+  ghostBudgetMs: number;
+}
+
 export interface Sizes {
   profile: Profile;
   registry: RegistrySizes;
@@ -76,6 +103,7 @@ export interface Sizes {
   http: HttpSizes;
   queries: QuerySizes;
   history: HistorySizes;
+  cluster: ClusterSizes;
 }
 
 export const SIZES: Record<Profile, Sizes> = {
@@ -86,6 +114,7 @@ export const SIZES: Record<Profile, Sizes> = {
     http: { sessions: 10_000, seconds: 3, rounds: 5, connections: 50, batchSize: 10_000, batchConnections: 4 },
     queries: { sessions: 10_000, latencyRequests: 200, pollers: 50, pollSeconds: 5, uncachedAnswersPerPoller: 3 },
     history: { users: 10_000, sessionLogWrites: 10_000, rounds: 15 },
+    cluster: { sockets: 15_000, processes: 6, concurrency: 50, latencySamples: 400, latencyIntervalMs: 25, rounds: 4, warmMs: 700, measureMs: 2_000, inFlightPerSocket: 2, whoRequests: 40, hungRequests: 2, hungRollcallMs: 1_500, ghostBudgetMs: 30_000 },
   },
   quick: {
     profile: 'quick',
@@ -94,6 +123,7 @@ export const SIZES: Record<Profile, Sizes> = {
     http: { sessions: 5_000, seconds: 0.8, rounds: 2, connections: 50, batchSize: 10_000, batchConnections: 4 },
     queries: { sessions: 1_500, latencyRequests: 8, pollers: 50, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
     history: { users: 10_000, sessionLogWrites: 4_000, rounds: 3 },
+    cluster: { sockets: 1_500, processes: 3, concurrency: 50, latencySamples: 100, latencyIntervalMs: 10, rounds: 2, warmMs: 300, measureMs: 700, inFlightPerSocket: 2, whoRequests: 6, hungRequests: 1, hungRollcallMs: 1_000, ghostBudgetMs: 20_000 },
   },
   tiny: {
     profile: 'tiny',
@@ -102,5 +132,6 @@ export const SIZES: Record<Profile, Sizes> = {
     http: { sessions: 200, seconds: 0.3, rounds: 1, connections: 8, batchSize: 10_000, batchConnections: 2 },
     queries: { sessions: 200, latencyRequests: 3, pollers: 8, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
     history: { users: 200, sessionLogWrites: 100, rounds: 1 },
+    cluster: { sockets: 90, processes: 3, concurrency: 20, latencySamples: 20, latencyIntervalMs: 5, rounds: 1, warmMs: 100, measureMs: 300, inFlightPerSocket: 2, whoRequests: 2, hungRequests: 1, hungRollcallMs: 500, ghostBudgetMs: 20_000 },
   },
 };
