@@ -150,7 +150,11 @@ export interface Session {
   expiresAt: number;
   /** How far each sign of life pushes `expiresAt`: the HTTP TTL, or two WebSocket pings and a half. */
   lifetimeMs: number;
-  /** The node that owns the session's transport (its socket, or the node that took its last HTTP call). */
+  /**
+   * The node that owns the session's transport: the node of its socket (it moves with a resume), or the
+   * node that took an HTTP session's open (heartbeats through other nodes leave it, so a load balancer
+   * spreading them does not turn every heartbeat into a change).
+   */
   nodeId: string;
   /** That node's role when the session opened or resumed there. */
   nodeRole: NodeConnection['purpose'];
