@@ -2,7 +2,18 @@
 // may do what, expires what went quiet, keeps history informed in batches, and announces every change.
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
 import type { PresenceHistory, SessionLog, SessionLogEntry, SettingsStore } from '../history/history-store.ts';
-import type { ChangeListener, EndedSession, LiveNode, LiveStore, SessionFilter, SessionQuery, SessionTally, Touch, TouchResult } from '../live/live-store.ts';
+import type {
+  ChangeListener,
+  EndedSession,
+  LiveNode,
+  LiveStore,
+  SequencedChange,
+  SessionFilter,
+  SessionQuery,
+  SessionTally,
+  Touch,
+  TouchResult,
+} from '../live/live-store.ts';
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
@@ -119,6 +130,11 @@ export class PresenceService {
   /** Every change of every node, in sequence order, with its seq (the change stream's event id). */
   subscribe(listener: ChangeListener): () => void {
     return this.live.subscribe(listener);
+  }
+
+  /** Changes after `afterSeq` that the live store still keeps (live-store.ts). */
+  changesSince(afterSeq: number, limit: number): Promise<SequencedChange[] | undefined> {
+    return this.live.changesSince(afterSeq, limit);
   }
 
   /** Calls `listener` when this node had to reload its view without hearing what changed (live-store.ts). */

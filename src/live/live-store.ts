@@ -79,6 +79,11 @@ export interface LiveNode {
  */
 export type ChangeListener = (change: PresenceChange, seq: number) => void;
 
+export interface SequencedChange {
+  seq: number;
+  change: PresenceChange;
+}
+
 /** The ordered sequence of changes, as this node has applied it. */
 export interface ChangeFeed {
   /**
@@ -88,6 +93,13 @@ export interface ChangeFeed {
   subscribe(listener: ChangeListener): () => void;
   /** The seq of the newest change this node applied: the version of everything its reads show. */
   appliedSeq(): number;
+  /**
+   * Up to `limit` changes after `afterSeq`, oldest first, as the store still keeps them: for a stream
+   * client that comes back with an id older than what this node kept itself (a node that started
+   * after the client left). Undefined when the store does not hold every change after `afterSeq` (or
+   * keeps none: a single-node store's changes are the node's own backlog).
+   */
+  changesSince(afterSeq: number, limit: number): Promise<SequencedChange[] | undefined>;
   /**
    * Listens for the times this node could not follow the sequence (it was cut off longer than the
    * shared store keeps changes, or the store lost its data): its replica was reloaded without

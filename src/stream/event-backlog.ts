@@ -34,3 +34,27 @@ export interface EventBacklog {
    */
   since(afterId: number): Promise<Replay>;
 }
+
+/** A change with its id, leaving the change's JSON unwritten until someone reads `data`. */
+export class NumberedEvent implements StreamEvent {
+  constructor(
+    readonly id: number,
+    private readonly change: SerializedChange,
+  ) {}
+
+  get type() {
+    return this.change.type;
+  }
+
+  get userId() {
+    return this.change.userId;
+  }
+
+  get clientType() {
+    return this.change.clientType;
+  }
+
+  get data() {
+    return this.change.data;
+  }
+}

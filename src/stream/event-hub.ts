@@ -2,7 +2,8 @@
 // is kept in the backlog, and is handed to every listener: the stream's clients and the webhook outbox.
 // Its JSON is written once, when first read (ChangeJson).
 import type { PresenceChange } from '../core/model.ts';
-import type { EventBacklog, StreamEvent } from './event-backlog.ts';
+import type { SequencedChange } from '../live/live-store.ts';
+import { NumberedEvent, type EventBacklog, type Replay, type StreamEvent } from './event-backlog.ts';
 import { ChangeJson } from './event-json.ts';
 
 export interface ChangeFeed {
@@ -10,6 +11,8 @@ export interface ChangeFeed {
   subscribe(listener: (change: PresenceChange, seq: number) => void): () => void;
   /** Times the feed skipped changes it could not hear (a node cut off from its cluster). */
   onResync(listener: () => void): () => void;
+  /** Changes after a seq that the feed's store still keeps, beyond this node's backlog. */
+  changesSince(afterSeq: number, limit: number): Promise<SequencedChange[] | undefined>;
 }
 
 export type StreamListener = (event: StreamEvent) => void;
@@ -55,6 +58,18 @@ export class EventHub {
   onResync(listener: () => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
+  }
+
+  /**
+   * What came after `afterId`: from the backlog, or, when the backlog no longer (or never) held it,
+   * from the live store's own record of the cluster's changes, up to `limit` events.
+   */
+  async since(afterId: number, limit: number): Promise<Replay> {
+    const kept = await this.backlog.since(afterId);
+    if (kept.kind === 'events') return kept;
+    const older = await this.feed.changesSince(afterId, limit + 1);
+    if (!older || older.length > limit) return kept;
+    return { kind: 'events', events: older.map(({ seq, change }) => new NumberedEvent(seq, new ChangeJson(change))) };
   }
 
   /** Listeners now: one per stream client, one for webhooks. */

@@ -117,7 +117,7 @@ export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = 
         if (lastEventId === undefined) {
           connection.begin(await events.backlog.latestId());
         } else {
-          const replay = await events.backlog.since(Number(lastEventId));
+          const replay = await events.since(Number(lastEventId), maxQueue);
           if (replay.kind === 'events') connection.begin(Number(lastEventId), replay.events);
           else connection.resync('too_old', await events.backlog.latestId());
         }

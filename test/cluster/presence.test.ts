@@ -173,6 +173,24 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     assert.deepEqual(missed.map((e) => e.json.type), ['user.online', 'session.updated', 'session.ended', 'user.offline']);
     assert.ok(!onB.blocks.some((block) => block.event === 'resync'));
   });
+
+  it('replays to a returning stream client from the cluster’s stream on a node started after it left', async () => {
+    const user = { id: 'latecomer', name: 'Latecomer', type: 'staff' };
+    const onA = await SseClient.connect(`${a().url}/v1/events?userId=latecomer`, a().admin);
+    const id = await openSession(b(), openBody({ user }));
+    const [started] = await onA.waitForEvents(2);
+    onA.close();
+    await closeSession(c(), id);
+    // A node that did not exist when those changes were made: its own backlog begins after them.
+    const late = await startClusterNode(backends);
+    nodes.push(late);
+    const onLate = await SseClient.connect(`${late.url}/v1/events?userId=latecomer`, { ...late.admin, 'last-event-id': started!.id! });
+    const missed = await onLate.waitForEvents(3);
+    onLate.close();
+    assert.deepEqual(missed.map((e) => e.json.type), ['user.online', 'session.ended', 'user.offline']);
+    assert.deepEqual(missed.map((e) => Number(e.id)), [1, 2, 3].map((n) => Number(started!.id) + n), 'the ids they were announced with');
+    assert.ok(!onLate.blocks.some((block) => block.event === 'resync'));
+  });
 });
 
 describe('a node of a cluster stopped on purpose', { skip }, () => {

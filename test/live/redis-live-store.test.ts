@@ -453,6 +453,29 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     await waitFor(() => b.get(after), { what: 'node b following on after its own rebuild' });
   });
 
+  it('reads back the changes after a seq from the stream, numbered as announced, and says when it cannot', async () => {
+    const cluster = await openCluster(2);
+    const [a, b] = cluster.nodes as [RedisLiveStore, RedisLiveStore];
+    const heard = hear(b);
+    const start = a.appliedSeq();
+    const ids = [await a.allocateSessionId(), await a.allocateSessionId()];
+    for (const id of ids) await a.open(makeSession({ id, user: { id: 'replayed', name: 'R', type: 'staff' } }));
+    await a.end(ids[0]!, { reason: 'closed', at: 5 });
+    await converged([a, b]);
+    const replay = await b.changesSince(start, 100);
+    assert.deepEqual(
+      replay?.map(({ seq, change }) => [seq, change.type]),
+      heard.map(({ seq, change }) => [seq, change.type]),
+      'the same changes, with the seqs they were announced with',
+    );
+    assert.deepEqual(replay?.map(({ change }) => change.type), ['session.started', 'user.online', 'session.started', 'session.ended']);
+    // From the middle of the sequence, and at most `limit`.
+    assert.deepEqual((await a.changesSince(start + 1, 2))?.map(({ seq }) => seq), [start + 2, start + 3]);
+    assert.deepEqual(await a.changesSince(a.appliedSeq(), 10), [], 'nothing after the newest');
+    // Before the stream's first entry: it cannot say what came after.
+    assert.equal(await a.changesSince(1, 10), undefined);
+  });
+
   it('carries heartbeats and ends of more sessions than one script takes to the other node (and measures)', async (t) => {
     const cluster = await openCluster(2, { activityFlushMs: 600_000 });
     const [a, b] = cluster.nodes as [RedisLiveStore, RedisLiveStore];

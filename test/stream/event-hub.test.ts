@@ -29,6 +29,9 @@ function feed() {
     resync() {
       for (const listener of resyncListeners) listener();
     },
+    async changesSince() {
+      return undefined;
+    },
     get size() {
       return listeners.size;
     },

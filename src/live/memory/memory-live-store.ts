@@ -174,6 +174,11 @@ export class MemoryLiveStore implements LiveStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** The node's own backlog holds what it kept; nothing else does. */
+  async changesSince(): Promise<undefined> {
+    return undefined;
+  }
+
   /** Every change happens in this process: there is nothing it could miss. */
   onResync(): () => void {
     return () => {};

@@ -32,6 +32,7 @@ import type {
   EndedSession,
   LiveNode,
   LiveStore,
+  SequencedChange,
   SessionEnd,
   SessionTally,
   Touch,
@@ -74,6 +75,7 @@ import { encodeChange, encodeSession } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
 import { Steadiness } from './steadiness.ts';
 import { decodeEntry, type ChangeEntry, type RawEntry } from './stream-entries.ts';
+import { readChangesSince } from './stream-replay.ts';
 import { EpochLost, StreamFollower, StreamGap, type StreamPositions } from './stream-follower.ts';
 
 export interface RedisLiveStoreOptions {
@@ -443,6 +445,10 @@ export class RedisLiveStore implements LiveStore {
 
   appliedSeq(): number {
     return this.replica.appliedSeq;
+  }
+
+  async changesSince(afterSeq: number, limit: number): Promise<SequencedChange[] | undefined> {
+    return readChangesSince(this.commands, this.keys, afterSeq, limit);
   }
 
   /**

@@ -7,7 +7,7 @@
 // snapshots they refer to are mostly the live sessions themselves, held anyway. A shared backlog
 // (Redis) cannot hold objects and serializes on append instead.
 import type { SerializedChange } from '../event-json.ts';
-import type { EventBacklog, Replay, StreamEvent } from '../event-backlog.ts';
+import { NumberedEvent, type EventBacklog, type Replay, type StreamEvent } from '../event-backlog.ts';
 
 export interface MemoryEventBacklogOptions {
   /** Events kept. */
@@ -54,29 +54,5 @@ export class MemoryEventBacklog implements EventBacklog {
     const events: StreamEvent[] = [];
     for (let id = afterId + 1; id <= this.newest; id++) events.push(new NumberedEvent(id, this.ring[id % this.capacity]!));
     return { kind: 'events', events };
-  }
-}
-
-/** A change with its id, leaving the change's JSON unwritten until someone reads `data`. */
-class NumberedEvent implements StreamEvent {
-  constructor(
-    readonly id: number,
-    private readonly change: SerializedChange,
-  ) {}
-
-  get type() {
-    return this.change.type;
-  }
-
-  get userId() {
-    return this.change.userId;
-  }
-
-  get clientType() {
-    return this.change.clientType;
-  }
-
-  get data() {
-    return this.change.data;
   }
 }
