@@ -387,7 +387,6 @@ export class PresenceService {
     return this.live.listNodes();
   }
 
-  /** Lists this node in the live store, so every node can name all of them. Called once at start. */
   /**
    * Announces the end of sessions a crash left open (history.endOpenSessions ended their log rows at
    * start): `session.ended` with reason `node_lost` for each, and `user.offline` for each of their users
@@ -415,6 +414,7 @@ export class PresenceService {
     await this.live.announce(changes);
   }
 
+  /** Lists this node in the live store, so every node can name all of them. Called once at start. */
   async registerNode(facts: Pick<LiveNode, 'hostname' | 'publicHostname' | 'version'>): Promise<void> {
     const now = this.now();
     this.registration ??= {
