@@ -200,16 +200,30 @@ export type Handlers = Record<string, (args: never) => unknown>;
  */
 export function serveParent(handlers: Handlers, info: unknown, onStop: () => Promise<void> | void = () => {}): void {
   if (!process.send) throw new Error('this script runs as a child of the benchmark (bench/run.ts)');
+  limitLifetime();
+  answerParent(handlers, onStop);
+  process.send({ ready: true, info });
+}
+
+/** Exits when the parent goes away (the IPC channel closes) or when BENCH_LIFETIME_MS runs out. */
+export function limitLifetime(): void {
   const lifetime = Number(process.env.BENCH_LIFETIME_MS ?? 600_000);
   setTimeout(() => {
     process.stderr.write(`lifetime of ${lifetime} ms is over: exiting\n`);
     process.exit(3);
   }, lifetime).unref();
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Answers the parent's calls `{ id, cmd, args }` with `handlers`. With `onStop`, `stop` runs it once and
+ * exits 0; without, `stop` is left to the process (a real server stops on SIGTERM).
+ */
+export function answerParent(handlers: Handlers, onStop?: () => Promise<void> | void): void {
   let stopping = false;
   process.on('message', (raw) => {
     const { id, cmd, args } = raw as { id: number; cmd: string; args: never };
-    if (cmd === 'stop') {
+    if (cmd === 'stop' && onStop) {
       if (stopping) return;
       stopping = true;
       void Promise.resolve()
@@ -230,7 +244,6 @@ export function serveParent(handlers: Handlers, info: unknown, onStop: () => Pro
         (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       );
   });
-  process.send({ ready: true, info });
 }
 
 /** Waits for children started together; if one fails to start, kills the others and throws. */

@@ -9,6 +9,7 @@
 // Like every benchmark child it exits when its parent goes away (the IPC channel closes) or when its
 // lifetime (BENCH_LIFETIME_MS) runs out, so no node outlives a run even if the runner is SIGKILLed.
 import { subscribe } from 'node:diagnostics_channel';
+import { answerParent, limitLifetime } from './child.ts';
 import { startProfile, stopProfile } from './profiler.ts';
 
 let heartbeats = 0;
@@ -24,37 +25,16 @@ export interface NodeStats {
   atMs: number;
 }
 
-type Request = { id: number; cmd: string; args?: { file?: string } };
-
 if (process.send) {
-  const lifetime = Number(process.env.BENCH_LIFETIME_MS ?? 600_000);
-  setTimeout(() => {
-    process.stderr.write(`lifetime of ${lifetime} ms is over: exiting\n`);
-    process.exit(3);
-  }, lifetime).unref();
-  process.on('disconnect', () => process.exit(0));
-  const handlers: Record<string, (args: Request['args']) => unknown> = {
+  limitLifetime();
+  answerParent({
     stats: (): NodeStats => {
       const cpu = process.cpuUsage();
       return { heartbeats, cpuUs: cpu.user + cpu.system, atMs: performance.timeOrigin + performance.now() };
     },
     usage: () => process.memoryUsage(),
     profileStart: () => startProfile(),
-    profileStop: (args) => stopProfile(args?.file),
-  };
-  process.on('message', (raw) => {
-    const { id, cmd, args } = raw as Request;
-    const handler = handlers[cmd];
-    if (!handler) {
-      process.send!({ id, ok: false, error: `unknown command ${cmd}` });
-      return;
-    }
-    Promise.resolve()
-      .then(() => handler(args))
-      .then(
-        (result) => process.send!({ id, ok: true, result }),
-        (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? error.message : String(error) }),
-      );
+    profileStop: (args: { file?: string } | undefined) => stopProfile(args?.file),
   });
   // The channel must not keep a node alive that rollcall itself would let exit.
   process.channel?.unref();

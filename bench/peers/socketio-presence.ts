@@ -44,6 +44,41 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
   });
   const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
 
+  servePresence(io, secret, () => heartbeats++);
+
+  async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method !== 'GET' || url.pathname !== '/online') {
+      response.writeHead(404).end();
+      return;
+    }
+    const type = url.searchParams.get('type');
+    const sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
+    const users = onlineUsers(sockets);
+    const body = JSON.stringify({ users, count: users.length });
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+  }
+
+  await new Promise<void>((resolve) => httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const address = httpServer.address();
+  if (!address || typeof address !== 'object') throw new Error('no address');
+  return {
+    port: address.port,
+    heartbeats: () => heartbeats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        io.disconnectSockets(true);
+        void io.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * The presence part of the peer on a Socket.IO server: the token check in `io.use`, the session facts in
+ * `socket.data`, the rooms, the announcements to `watchers`, and `hb`. Shared by the single-node peer
+ * and each node of the clustered one (bench/servers/socketio-cluster-server.ts).
+ */
+export function servePresence(io: Server, secret: Uint8Array, onHeartbeat: () => void = () => {}): void {
   io.use(async (socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown; session?: Record<string, unknown> };
     try {
@@ -78,43 +113,23 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
     socket.on('hb', (body?: { idle?: boolean }) => {
       data.lastActivityAt = Date.now();
       if (typeof body?.idle === 'boolean') data.idle = body.idle;
-      heartbeats++;
+      onHeartbeat();
     });
     socket.on('disconnect', () => {
       io.to('watchers').emit('presence', { type: 'session.ended', id: socket.id, userId: data.user.id });
     });
   });
+}
 
-  async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (request.method !== 'GET' || url.pathname !== '/online') {
-      response.writeHead(404).end();
-      return;
-    }
-    const type = url.searchParams.get('type');
-    const sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
-    const users = new Map<string, { user: PresenceSession['user']; lastSeenAt: number; sessions: (PresenceSession & { id: string })[] }>();
-    for (const socket of sockets) {
-      const data = socket.data as PresenceSession;
-      let entry = users.get(data.user.id);
-      if (!entry) users.set(data.user.id, (entry = { user: data.user, lastSeenAt: 0, sessions: [] }));
-      entry.lastSeenAt = Math.max(entry.lastSeenAt, data.lastActivityAt);
-      entry.sessions.push({ id: socket.id, ...data });
-    }
-    const body = JSON.stringify({ users: [...users.values()], count: users.size });
-    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+/** "Who is online" from the sockets `fetchSockets()` answered: grouped by user, in order of first socket. */
+export function onlineUsers(sockets: readonly { id: string; data: unknown }[]) {
+  const users = new Map<string, { user: PresenceSession['user']; lastSeenAt: number; sessions: (PresenceSession & { id: string })[] }>();
+  for (const socket of sockets) {
+    const data = socket.data as PresenceSession;
+    let entry = users.get(data.user.id);
+    if (!entry) users.set(data.user.id, (entry = { user: data.user, lastSeenAt: 0, sessions: [] }));
+    entry.lastSeenAt = Math.max(entry.lastSeenAt, data.lastActivityAt);
+    entry.sessions.push({ id: socket.id, ...data });
   }
-
-  await new Promise<void>((resolve) => httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const address = httpServer.address();
-  if (!address || typeof address !== 'object') throw new Error('no address');
-  return {
-    port: address.port,
-    heartbeats: () => heartbeats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        io.disconnectSockets(true);
-        void io.close(() => resolve());
-      }),
-  };
+  return [...users.values()];
 }

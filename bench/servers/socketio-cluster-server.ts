@@ -7,19 +7,18 @@
 // and waits for all of their answers (or for `requestsTimeout`, 5 s by default, and then fails),
 // grouped by user and served as JSON at GET /online, like the single-node peer.
 //
-// The peer's code is repeated here rather than shared because the single-node peer builds its
-// Server itself; both follow the same documented API, line for line where they can.
+// The presence part (token check, rooms, `hb`, grouping by user) is the single-node peer's own
+// (servePresence, onlineUsers); this file adds the adapter and the process around it.
 //
 // Environment: BENCH_REDIS_URL (required), BENCH_SIO_REQUESTS_TIMEOUT_MS (the adapter's
 // requestsTimeout; default the adapter's own 5000).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createClient } from '@redis/client';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { jwtVerify } from 'jose';
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_TOKEN_SECRET } from '../lib/constants.ts';
-import type { PresenceSession } from '../peers/socketio-presence.ts';
+import { onlineUsers, servePresence } from '../peers/socketio-presence.ts';
 
 const redisUrl = process.env.BENCH_REDIS_URL;
 if (!redisUrl) throw new Error('BENCH_REDIS_URL is required');
@@ -51,45 +50,7 @@ const io = new Server(httpServer, {
   adapter: createAdapter(pubClient, subClient, requestsTimeout === undefined ? {} : { requestsTimeout }),
 });
 
-io.use(async (socket, next) => {
-  const auth = socket.handshake.auth as { token?: unknown; session?: Record<string, unknown> };
-  try {
-    if (typeof auth.token !== 'string') throw new Error('no token');
-    const { payload } = await jwtVerify(auth.token, secret, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-    const session = auth.session ?? {};
-    if (typeof session.clientType !== 'string') throw new Error('no clientType');
-    const now = Date.now();
-    const data: PresenceSession = {
-      user: { id: String(payload.sub), name: String(payload.name ?? ''), type: String(payload.utype ?? 'customer') },
-      clientType: session.clientType,
-      hostname: session.hostname as string | undefined,
-      platform: session.platform as PresenceSession['platform'],
-      userAgent: session.userAgent as string | undefined,
-      view: session.view as PresenceSession['view'],
-      idle: false,
-      remoteAddress: socket.handshake.address,
-      startedAt: now,
-      lastActivityAt: now,
-    };
-    socket.data = data;
-    next();
-  } catch {
-    next(new Error('unauthorized'));
-  }
-});
-
-io.on('connection', (socket: Socket) => {
-  const data = socket.data as PresenceSession;
-  void socket.join(['online', `type:${data.clientType}`, `user:${data.user.id}`]);
-  io.to('watchers').emit('presence', { type: 'session.started', id: socket.id, userId: data.user.id });
-  socket.on('hb', (body?: { idle?: boolean }) => {
-    data.lastActivityAt = Date.now();
-    if (typeof body?.idle === 'boolean') data.idle = body.idle;
-  });
-  socket.on('disconnect', () => {
-    io.to('watchers').emit('presence', { type: 'session.ended', id: socket.id, userId: data.user.id });
-  });
-});
+servePresence(io, secret);
 
 async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
@@ -108,15 +69,8 @@ async function answerHttp(request: IncomingMessage, response: ServerResponse): P
     response.writeHead(504, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
     return;
   }
-  const users = new Map<string, { user: PresenceSession['user']; lastSeenAt: number; sessions: (PresenceSession & { id: string })[] }>();
-  for (const socket of sockets) {
-    const data = socket.data as PresenceSession;
-    let entry = users.get(data.user.id);
-    if (!entry) users.set(data.user.id, (entry = { user: data.user, lastSeenAt: 0, sessions: [] }));
-    entry.lastSeenAt = Math.max(entry.lastSeenAt, data.lastActivityAt);
-    entry.sessions.push({ id: socket.id, ...data });
-  }
-  const body = JSON.stringify({ users: [...users.values()], count: users.size, sockets: sockets.length });
+  const users = onlineUsers(sockets);
+  const body = JSON.stringify({ users, count: users.length, sockets: sockets.length });
   response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
 }
 
