@@ -16,6 +16,26 @@ const BIN = '/usr/bin/redis-server';
 /** Deadline for a server to answer PING after it was started (it takes about 75 ms). */
 const READY_TIMEOUT_MS = 10_000;
 
+/** A plain client for what a test does to Redis behind the stores' backs; it reconnects by itself. */
+export function redisAdmin(url: string) {
+  const client = createClient({ url, RESP: 2 });
+  client.on('error', () => undefined); // tests read outcomes from commands
+  return client;
+}
+
+export type RedisAdmin = ReturnType<typeof redisAdmin>;
+
+/** Runs `use` with a connected admin client, closed afterwards. */
+export async function withRedisAdmin<T>(url: string, use: (admin: RedisAdmin) => Promise<T>): Promise<T> {
+  const admin = redisAdmin(url);
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    admin.destroy();
+  }
+}
+
 /** A skip reason when redis-server is not installed (a failure under ROLLCALL_REQUIRE_ALL=1), else false. */
 export function skipUnlessRedis(): string | false {
   return skipUnlessInstalled(BIN, 'redis-server');

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createClient } from '@redis/client';
 import { isRollcallError } from '../../src/core/errors.ts';
 import type { PresenceChange, Session } from '../../src/core/model.ts';
 import { nodeSessionsKey, storeKeys } from '../../src/live/redis/keys.ts';
+import { decodeStored, storedProfileRef } from '../../src/live/redis/session-codec.ts';
 import { RedisLiveStore, type RedisLiveStoreOptions } from '../../src/live/redis/redis-live-store.ts';
 import { InMemoryIdBlockSource } from '../../src/live/session-ids.ts';
-import { skipUnlessRedis, startRedis, type RedisServer } from '../helpers/redis.ts';
+import { redisAdmin, skipUnlessRedis, startRedis, withRedisAdmin, type RedisServer } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/server.ts';
 import { makeSession } from '../helpers/sessions.ts';
 import { describeLiveStoreContract } from './live-store.contract.ts';
@@ -31,13 +31,6 @@ if (skip === false) {
       },
     };
   });
-}
-
-/** A plain client for what a test does to Redis behind the stores' backs. */
-function adminClient(url: string) {
-  const client = createClient({ url });
-  client.on('error', () => undefined); // reconnects by itself; tests read outcomes from commands
-  return client;
 }
 
 interface Fault {
@@ -166,6 +159,43 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     assert.ok(resumed && resumed.version > stored.version);
     await converged([a, b, c]);
     for (const node of [a, c]) assert.deepEqual(await node.get(opened.id), resumed);
+  });
+
+  it('keeps a profile once for the sessions sharing it, and lets it go with the last one', async () => {
+    const { nodes, prefix } = await openCluster(2);
+    const [a, b] = nodes as [RedisLiveStore, RedisLiveStore];
+    const keys = storeKeys(prefix);
+    const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36';
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+    const opened = async (userAgent: string) =>
+      (await a.open(makeSession({ id: await a.allocateSessionId(), userAgent, nodeId: 'node-1', platform: { id: 'linux', name: 'Linux' } }))).session;
+    const counts = () =>
+      withRedisAdmin(redis.url, async (admin) => {
+        const profiles = await admin.hGetAll(keys.profiles);
+        const refs = await admin.hGetAll(keys.profileRefs);
+        // A profile is [userAgent, platform, nodeId, role] (session-codec.ts).
+        const name = (ref: string) => {
+          const [agent, , node] = JSON.parse(profiles[ref]!) as [string, unknown, string];
+          return `${agent === chrome ? 'chrome' : 'firefox'} on ${node}`;
+        };
+        return Object.fromEntries(Object.entries(refs).map(([ref, count]) => [name(ref), Number(count)]));
+      });
+    const [one, two, three] = [await opened(chrome), await opened(chrome), await opened(firefox)];
+    assert.deepEqual(await counts(), { 'chrome on node-1': 2, 'firefox on node-1': 1 });
+
+    // A change of user agent moves the session to another profile; a resume to another node too.
+    await b.update(three.id, (s) => ({ ...s, userAgent: chrome }), Date.now());
+    assert.deepEqual(await counts(), { 'chrome on node-1': 3 });
+    await b.update(two.id, (s) => ({ ...s, nodeId: 'node-2' }), Date.now());
+    assert.deepEqual(await counts(), { 'chrome on node-1': 2, 'chrome on node-2': 1 });
+
+    // Every node reads the sessions with their profiles; the last session of a profile takes it along.
+    await converged([a, b]);
+    assert.equal((await a.get(two.id))?.nodeId, 'node-2');
+    assert.equal((await a.get(three.id))?.userAgent, chrome);
+    for (const session of [one, two, three]) await b.end(session.id, { reason: 'closed', at: Date.now() });
+    assert.deepEqual(await counts(), {});
+    assert.equal(await withRedisAdmin(redis.url, (admin) => admin.exists(keys.profiles)), 0);
   });
 
   it('gives every node the same changes with the same seqs in the same order', async () => {
@@ -333,11 +363,13 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
       assert.equal((await node.get(id))?.expiresAt, t0 + 80_000);
       assert.equal((await node.get(id))?.hostname, 'renamed');
     }
-    const admin = adminClient(redis.url);
+    const admin = redisAdmin(redis.url);
     await admin.connect();
     try {
       const keys = storeKeys(cluster.prefix);
-      assert.equal(await admin.hGet(keys.activity, String(id)), String(t0 + 20_000));
+      const stored = (await admin.hGet(keys.sessions, String(id)))!;
+      const profile = (await admin.hGet(keys.profiles, storedProfileRef(stored)))!;
+      assert.equal(decodeStored(stored, profile).lastActivityAt, t0 + 20_000);
       assert.equal(await admin.zScore(keys.deadlines, String(id)), t0 + 80_000);
     } finally {
       admin.destroy();
@@ -368,7 +400,7 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     const cluster = await openCluster(1);
     const a = cluster.nodes[0]!;
     const keys = storeKeys(cluster.prefix);
-    const admin = adminClient(redis.url);
+    const admin = redisAdmin(redis.url);
     await admin.connect();
     try {
       const members = async (node: string) => (await admin.sMembers(nodeSessionsKey(keys, node))).map(Number);
@@ -433,7 +465,7 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
 
     // Entries the nodes never read (as after trimming): the seq jumps past them.
     const keys = storeKeys(cluster.prefix);
-    const admin = adminClient(redis.url);
+    const admin = redisAdmin(redis.url);
     await admin.connect();
     try {
       const seq = (await admin.incrBy(keys.seq, 5)) as number;
@@ -511,7 +543,7 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     });
 
     const keys = storeKeys(cluster.prefix);
-    const admin = adminClient(redis.url);
+    const admin = redisAdmin(redis.url);
     await admin.connect();
     const bytes = async (key: string) => Number(await admin.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0']));
     const [sessionBytes, changeBytes, activityBytes] = [await bytes(keys.sessions), await bytes(keys.stream), await bytes(keys.activityStream)];
@@ -539,7 +571,7 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
   it('follows on after its connections were cut (Redis kept its data)', async () => {
     const cluster = await openCluster(2);
     const [a, b] = cluster.nodes as [RedisLiveStore, RedisLiveStore];
-    const admin = adminClient(redis.url);
+    const admin = redisAdmin(redis.url);
     await admin.connect();
     try {
       await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);

@@ -4,18 +4,19 @@
 // with its data. Several stores (nodes) on one real Redis; each test has a server of its own.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createClient, RESP_TYPES } from '@redis/client';
+import { RESP_TYPES } from '@redis/client';
 import { isRollcallError } from '../../src/core/errors.ts';
 import type { PresenceChange, Session } from '../../src/core/model.ts';
 import { RedisConnection } from '../../src/live/redis/connection.ts';
 import { keyList, nodeSessionsKey, storeKeys } from '../../src/live/redis/keys.ts';
+import { decodeStored, storedProfileRef } from '../../src/live/redis/session-codec.ts';
 import { PendingMutations } from '../../src/live/redis/pending-mutations.ts';
 import { reassertSessions } from '../../src/live/redis/reassert.ts';
 import { RedisLiveStore, type RedisLiveStoreOptions } from '../../src/live/redis/redis-live-store.ts';
 import type { LuaScript } from '../../src/live/redis/scripts.ts';
 import { decodeEntry } from '../../src/live/redis/stream-entries.ts';
 import { InMemoryIdBlockSource } from '../../src/live/session-ids.ts';
-import { skipUnlessRedis, startRedis, type RedisOptions, type RedisServer } from '../helpers/redis.ts';
+import { redisAdmin, skipUnlessRedis, startRedis, withRedisAdmin, type RedisOptions, type RedisServer } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/server.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
@@ -34,50 +35,34 @@ interface Node {
 const unavailable = (error: unknown) => isRollcallError(error) && error.code === 'unavailable';
 const user = (id: string) => ({ id, name: id, type: 'staff' });
 
-/** A plain client for what a test does to Redis behind the stores' backs. */
-function adminClient(url: string) {
-  const client = createClient({ url, RESP: 2 });
-  client.on('error', () => undefined);
-  return client;
-}
-
-type Admin = ReturnType<typeof adminClient>;
-
 /**
- * A stored `<version>:<json>` without the clock fields of its JSON: they are what the session had at
- * that version, and never read back (the clock kept beside it, activity and deadlines, counts).
+ * A stored session without its clock: the times in its array are what the session had at that version
+ * and never read back (the clock kept with it, lastActivityAt in the prefix and the deadline, counts).
  */
-function withoutStoredClock(stored: string): string {
-  const colon = stored.indexOf(':');
-  const { lastActivityAt: _a, expiresAt: _e, ...rest } = JSON.parse(stored.slice(colon + 1)) as Record<string, unknown>;
-  return `${stored.slice(0, colon)}:${JSON.stringify(rest)}`;
+function withoutStoredClock(session: Session): string {
+  const { lastActivityAt: _a, expiresAt: _e, ...rest } = session;
+  return JSON.stringify(rest);
 }
 
 /** Everything the store keeps in Redis about sessions, as plain values to compare. */
 async function redisState(url: string, nodeIds: readonly string[]) {
-  const admin = adminClient(url);
+  const admin = redisAdmin(url);
   await admin.connect();
   try {
     const nodeSets: Record<string, string[]> = {};
     for (const node of nodeIds) nodeSets[node] = (await admin.sMembers(nodeSessionsKey(keys, node))).sort();
+    const profiles = await admin.hGetAll(keys.profiles);
+    const stored = Object.entries(await admin.hGetAll(keys.sessions)).map(([id, value]) => [id, decodeStored(value, profiles[storedProfileRef(value)] ?? '')] as const);
     return {
-      sessions: Object.fromEntries(Object.entries(await admin.hGetAll(keys.sessions)).map(([id, stored]) => [id, withoutStoredClock(stored)])),
+      sessions: Object.fromEntries(stored.map(([id, session]) => [id, withoutStoredClock(session)])),
       userSessions: await admin.hGetAll(keys.userSessions),
       detached: (await admin.sMembers(keys.detached)).sort(),
       deadlines: Object.fromEntries((await admin.zRangeWithScores(keys.deadlines, 0, -1)).map(({ value, score }) => [value, score])),
-      activity: await admin.hGetAll(keys.activity),
+      activity: Object.fromEntries(stored.map(([id, session]) => [id, session.lastActivityAt])),
+      profiles,
+      profileRefs: await admin.hGetAll(keys.profileRefs),
       nodeSets,
     };
-  } finally {
-    admin.destroy();
-  }
-}
-
-async function withAdmin<T>(url: string, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = adminClient(url);
-  await admin.connect();
-  try {
-    return await use(admin);
   } finally {
     admin.destroy();
   }
@@ -158,7 +143,7 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const heardBefore = live.map((n) => n.heard.length);
 
     const flushedAt = Date.now();
-    await withAdmin(redis.url, (admin) => admin.flushAll());
+    await withRedisAdmin(redis.url, (admin) => admin.flushAll());
     // Reads go on answering the replica while the nodes recover.
     for (const node of live) assert.deepEqual(withoutClocks(await node.store.list()), withoutClocks(before));
     await waitFor(() => live.every((node) => node.resyncs === 1), { what: 'every node recovered', timeoutMs: 10_000 });
@@ -175,7 +160,7 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     assert.deepEqual(stateAfter.detached, stateBefore.detached);
     // The heartbeat only node-1 had is the later clock: it wins, on every node too.
     assert.deepEqual(stateAfter.deadlines, { ...stateBefore.deadlines, [duoHttp.id]: t0 + 5_000 + 60_000 });
-    assert.deepEqual(stateAfter.activity, { ...stateBefore.activity, [duoHttp.id]: String(t0 + 5_000) });
+    assert.deepEqual(stateAfter.activity, { ...stateBefore.activity, [duoHttp.id]: t0 + 5_000 });
     for (const node of live) {
       await waitFor(async () => (await node.store.get(duoHttp.id))?.lastActivityAt === t0 + 5_000, { what: `the later clock on ${node.id}` });
     }
@@ -211,7 +196,7 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const sessions = [await open(a), await open(b), await open(b)];
     await converged(nodes);
     const seqBefore = a.store.appliedSeq();
-    const epochBefore = await withAdmin(redis.url, (admin) => admin.get(keys.epoch));
+    const epochBefore = await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch));
 
     await redis.crash();
     await assert.rejects(a.store.update(sessions[0]!.id, (s) => ({ ...s, idle: true }), Date.now()), unavailable, 'Redis down: unavailable, never "unknown session"');
@@ -230,7 +215,7 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const recoveredMs = Date.now() - restartedAt;
     await waitFor(async () => (await a.store.get(sessions[1]!.id))?.hostname === 'changed-while-recovering', { what: 'the change on node a' });
     for (const session of sessions) assert.ok(await a.store.get(session.id));
-    const epochAfter = await withAdmin(redis.url, (admin) => admin.get(keys.epoch));
+    const epochAfter = await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch));
     assert.notEqual(epochAfter, epochBefore, 'a new epoch');
     const sinceLoss = a.heard.filter((h) => h.seq > seqBefore).map((h) => h.change.type);
     assert.deepEqual(sinceLoss, ['session.updated'], 'only the change made meanwhile was announced');
@@ -245,7 +230,7 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const changed = await open(b, { user: user('changed') });
     await converged(nodes);
     // What a lagging replica would have had: every key as it is now.
-    const checkpoint = await withAdmin(redis.url, async (admin) => {
+    const checkpoint = await withRedisAdmin(redis.url, async (admin) => {
       const names = await admin.keys(`{${PREFIX}}:*`);
       const binary = admin.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
       return Promise.all(names.map(async (name) => ({ name, dump: (await binary.dump(name)) as Buffer })));
@@ -255,10 +240,10 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const update = await b.store.update(changed.id, (s) => ({ ...s, hostname: 'changed-later' }), Date.now());
     await converged(nodes);
     const seen = Math.max(...nodes.flatMap((n) => n.heard.map((h) => h.seq)));
-    const epochBefore = await withAdmin(redis.url, (admin) => admin.get(keys.epoch));
+    const epochBefore = await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch));
 
     const rolledBackAt = Date.now();
-    await withAdmin(redis.url, async (admin) => {
+    await withRedisAdmin(redis.url, async (admin) => {
       const names = await admin.keys(`{${PREFIX}}:*`);
       const tx = admin.multi();
       for (const name of names) tx.del(name);
@@ -267,7 +252,7 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     });
     await waitFor(() => a.resyncs === 1 && b.resyncs === 1, { what: 'both nodes recovered', timeoutMs: 10_000 });
     const recoveredMs = Date.now() - rolledBackAt;
-    assert.notEqual(await withAdmin(redis.url, (admin) => admin.get(keys.epoch)), epochBefore, 'the node that found the loss replaced the epoch: every node recovers');
+    assert.notEqual(await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch)), epochBefore, 'the node that found the loss replaced the epoch: every node recovers');
     for (const node of nodes) {
       assert.ok(await node.store.get(kept.id));
       assert.ok(await node.store.get(lost.id), 'the session the server lost is back, with its id');
@@ -292,15 +277,15 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     await converged(nodes);
     // Copies as a node that comes back late still holds them.
     const stale = [(await a.store.get(ended.id))!, (await a.store.get(late.id))!];
-    await withAdmin(redis.url, (admin) => admin.flushAll());
+    await withRedisAdmin(redis.url, (admin) => admin.flushAll());
     await waitFor(() => a.resyncs === 1 && b.resyncs === 1, { what: 'both nodes recovered', timeoutMs: 10_000 });
     await a.store.end(ended.id, { reason: 'closed', at: Date.now() });
     // `late` is gone from Redis as if nobody had re-asserted it in time.
-    await withAdmin(redis.url, async (admin) => {
+    await withRedisAdmin(redis.url, async (admin) => {
       await admin.hDel(keys.sessions, String(late.id));
       await admin.hDel(keys.userSessions, 'late');
     });
-    const epoch = (await withAdmin(redis.url, (admin) => admin.get(keys.epoch)))!;
+    const epoch = (await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch)))!;
     const heard = b.heard.length;
 
     const connection = await RedisConnection.connect({ url: redis.url }, 'late-node', { report: () => undefined, interrupted: () => undefined });

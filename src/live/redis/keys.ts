@@ -15,12 +15,17 @@ export const KEY_NAMES = [
   'stream',
   /** STREAM: heartbeats as flushed (activity-queue.ts), kept briefly: they are many bytes and no change. */
   'activityStream',
-  /** HASH: session id → `<version>:<session JSON>` (session-codec.ts). */
+  /**
+   * HASH: session id → `<version>:<lastActivityAt>:<profile ref>:<session array>` (session-codec.ts).
+   * A heartbeat rewrites the clock in the prefix only; a change rewrites the whole value.
+   */
   'sessions',
+  /** HASH: profile ref → profile (session-codec.ts): what many sessions share, kept once. */
+  'profiles',
+  /** HASH: profile ref → number of sessions naming it; a profile goes with its last session. */
+  'profileRefs',
   /** ZSET: session id → expiresAt (epoch ms), the clock claimExpired sweeps. */
   'deadlines',
-  /** HASH: session id → lastActivityAt (epoch ms), moved by heartbeats without rewriting the session. */
-  'activity',
   /** SET: ids of sessions waiting for a resume; heartbeats do not extend them. */
   'detached',
   /** HASH: user id → number of live sessions; decides first and last session of a user. */

@@ -11,7 +11,7 @@
 // seqs: session ids come from history's counter, never from Redis.
 import type { Session } from '../../core/model.ts';
 import { REASSERT_CLOCKS, REASSERT_SESSIONS, type LuaScript } from './scripts.ts';
-import { decodeStored, encodeSession } from './session-codec.ts';
+import { decodeStored, sessionArgs } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK } from './session-writer.ts';
 
 /** Sessions per REASSERT_CLOCKS script: four short values each, a few µs of Redis time per session. */
@@ -36,18 +36,18 @@ export interface ReassertResult {
   sent: number;
 }
 
-/** A session Redis answered as stored (false: absent). */
-type Found = string | false;
-/** A script's answer [position, stored or null, position, …] (Lua's false arrives as null). */
-type FlatPairs = (number | string | null)[];
+/** A session Redis answered as stored, with its profile (false: absent). */
+type Found = { stored: string; profile: string } | false;
+/** A script's answer [position, stored or null, profile or null, position, …] (Lua's false arrives as null). */
+type FlatTriples = (number | string | null)[];
 
 export async function reassertSessions(sessions: readonly Session[], deps: ReassertDeps): Promise<ReassertResult> {
   let sent = 0;
   for (const chunk of chunked(sessions, CLOCK_CHUNK)) {
     const args = chunk.flatMap((s) => [String(s.id), String(s.version), String(s.lastActivityAt), String(s.expiresAt)]);
-    const wanted = await deps.run<FlatPairs | null>(REASSERT_CLOCKS, args);
+    const wanted = await deps.run<FlatTriples | null>(REASSERT_CLOCKS, args);
     if (wanted === null) return { open: false, checked: 0, sent: 0 };
-    const full = pairs(wanted).map(([position, found]) => ({ session: chunk[position - 1]!, found }));
+    const full = triples(wanted).map(([position, found]) => ({ session: chunk[position - 1]!, found }));
     for (const part of chunked(full, SCRIPT_CHUNK)) {
       if (!(await sendInFull(part, deps))) return { open: false, checked: 0, sent };
       sent += part.length;
@@ -62,7 +62,7 @@ async function sendInFull(items: readonly { session: Session; found: Found }[], 
   for (let attempt = 1; round.length > 0; attempt++) {
     if (attempt > MAX_ROUNDS) throw new Error('sessions kept changing while this node re-asserted them');
     const args = round.flatMap(({ session: s, found }) => {
-      const stored = found === false ? undefined : decodeStored(found);
+      const stored = found === false ? undefined : decodeStored(found.stored, found.profile);
       return [
         String(s.id),
         String(s.version),
@@ -71,21 +71,24 @@ async function sendInFull(items: readonly { session: Session; found: Found }[], 
         flag(s.detached),
         String(s.lastActivityAt),
         String(s.expiresAt),
-        encodeSession(s),
+        ...sessionArgs(s),
         stored ? String(stored.version) : '',
         stored ? stored.nodeId : '',
       ];
     });
-    const again = await deps.run<FlatPairs | null>(REASSERT_SESSIONS, args);
+    const again = await deps.run<FlatTriples | null>(REASSERT_SESSIONS, args);
     if (again === null) return false;
     const current = round;
-    round = pairs(again).map(([position, found]) => ({ session: current[position - 1]!.session, found }));
+    round = triples(again).map(([position, found]) => ({ session: current[position - 1]!.session, found }));
   }
   return true;
 }
 
-function pairs(flat: FlatPairs): [number, Found][] {
+function triples(flat: FlatTriples): [number, Found][] {
   const result: [number, Found][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) result.push([Number(flat[i]), flat[i + 1] === null ? false : String(flat[i + 1])]);
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const stored = flat[i + 1];
+    result.push([Number(flat[i]), stored === null || stored === undefined ? false : { stored: String(stored), profile: String(flat[i + 2] ?? '') }]);
+  }
   return result;
 }

@@ -10,10 +10,10 @@
 // - `update` and `end` are compare-and-set on the session's version (session-writer.ts): the node
 //   sends the next state with the version it started from; when another node got there first, Redis
 //   answers the session as it is now and the node runs `mutate` again on that.
-// - Heartbeats move the replica's clock in place and are written in batches (activity-queue.ts). A
-//   session's clock lives beside its JSON in Redis (a deadline ZSET, an activity HASH), so a heartbeat
-//   never rewrites the session, and flushed heartbeats travel in a stream of their own, trimmed short:
-//   they are most of the bytes and none of the changes.
+// - Heartbeats move the replica's clock in place and are written in batches (activity-queue.ts). In
+//   Redis a heartbeat moves only a session's clock (the deadline ZSET, the prefix of its stored form),
+//   never its version, and flushed heartbeats travel in a stream of their own, trimmed short: they are
+//   most of the bytes and none of the changes.
 // - Reads never wait for Redis. A Redis failure is never answered as "unknown session": unknown means
 //   the replica does not hold it; a failed write throws RollcallError 'unavailable'.
 // - When Redis loses the cluster's state (the epoch is gone or another, or the seq fell below what this
@@ -71,7 +71,7 @@ import {
   type LuaScript,
 } from './scripts.ts';
 import type { SentinelAddress } from './sentinel-link.ts';
-import { encodeChange, encodeSession } from './session-codec.ts';
+import { encodeChange, sessionArgs } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
 import { Steadiness } from './steadiness.ts';
 import { decodeEntry, type ChangeEntry, type RawEntry } from './stream-entries.ts';
@@ -239,7 +239,7 @@ export class RedisLiveStore implements LiveStore {
         flag(session.detached),
         String(session.lastActivityAt),
         String(session.expiresAt),
-        encodeSession(session),
+        ...sessionArgs(session),
       ],
       (seq) => seq ?? 0,
     );

@@ -9,7 +9,7 @@ import type { RedisConnection } from './connection.ts';
 import type { StoreKeys } from './keys.ts';
 import { Replica } from './replica.ts';
 import { STREAM_HEAD } from './scripts.ts';
-import { decodeStored } from './session-codec.ts';
+import { decodeStored, storedProfileRef } from './session-codec.ts';
 import type { RawEntry } from './stream-entries.ts';
 import { EpochLost, handOver, readStreams, StreamGap, type StreamPositions } from './stream-follower.ts';
 
@@ -65,17 +65,18 @@ async function loadSessions({ commands, keys }: LoaderDeps, replica: Replica): P
       stored.push(fields[i + 1]!);
     }
     if (ids.length === 0) continue;
-    // A session's clock lives beside it (heartbeats do not rewrite the session): read it for the chunk.
-    const [activity, deadlines] = await Promise.all([
-      commands.send<(string | null)[]>(['HMGET', keys.activity, ...ids]),
+    // A session's deadline lives beside it, in the ZSET claimExpired sweeps, and its profile is kept
+    // once for all the sessions sharing it: read both for the chunk.
+    const refs = [...new Set(stored.map(storedProfileRef))];
+    const [deadlines, profileList] = await Promise.all([
       commands.send<(string | null)[]>(['ZMSCORE', keys.deadlines, ...ids]),
+      commands.send<(string | null)[]>(['HMGET', keys.profiles, ...refs]),
     ]);
+    const profiles = new Map(refs.map((ref, i) => [ref, profileList[i] ?? '']));
     for (let i = 0; i < ids.length; i++) {
-      const session = decodeStored(stored[i]!);
+      const session = decodeStored(stored[i]!, profiles.get(storedProfileRef(stored[i]!))!);
       // Missing when the session ended after HSCAN read it: its end is an entry after L.
-      const lastActivityAt = activity[i];
       const expiresAt = deadlines[i];
-      if (lastActivityAt != null) session.lastActivityAt = Number(lastActivityAt);
       if (expiresAt != null) session.expiresAt = Number(expiresAt);
       replica.load(session);
     }

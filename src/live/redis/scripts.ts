@@ -63,9 +63,53 @@ if tonumber(redis.call('GET', K.seq) or '0') < tonumber(FLOOR) then
   return redis.error_reply('${SEQ_BEHIND} the stored seq is below changes this node already saw')
 end
 
--- A stored session is '<version>:<json>'.
+-- A stored session is '<version>:<lastActivityAt>:<profile ref>:<array>' (session-codec.ts): the
+-- version for compare-and-set, the clock heartbeats move, and the session, which scripts never decode.
 local function version_of(stored)
   return string.sub(stored, 1, string.find(stored, ':', 1, true) - 1)
+end
+
+-- Where the clock starts and where the profile ref starts.
+local function clock_bounds(stored)
+  local after_version = string.find(stored, ':', 1, true) + 1
+  return after_version, string.find(stored, ':', after_version, true) + 1
+end
+
+local function activity_of(stored)
+  local after_version, after_activity = clock_bounds(stored)
+  return string.sub(stored, after_version, after_activity - 2)
+end
+
+local function ref_of(stored)
+  local _, after_activity = clock_bounds(stored)
+  return string.sub(stored, after_activity, string.find(stored, ':', after_activity, true) - 1)
+end
+
+local function stored_as(version, activity, ref, array)
+  return version .. ':' .. activity .. ':' .. ref .. ':' .. array
+end
+
+-- The stored session with another lastActivityAt (the rest of it untouched).
+local function with_activity(stored, activity)
+  local after_version, after_activity = clock_bounds(stored)
+  return string.sub(stored, 1, after_version - 1) .. activity .. ':' .. string.sub(stored, after_activity)
+end
+
+-- A session now names profile 'ref': counted, and kept the first time.
+local function adopt(ref, profile)
+  if redis.call('HINCRBY', K.profileRefs, ref, 1) == 1 then redis.call('HSET', K.profiles, ref, profile) end
+end
+
+-- A session no longer names profile 'ref': the last one takes the profile with it.
+local function release(ref)
+  if redis.call('HINCRBY', K.profileRefs, ref, -1) <= 0 then
+    redis.call('HDEL', K.profileRefs, ref)
+    redis.call('HDEL', K.profiles, ref)
+  end
+end
+
+local function profile_of(stored)
+  return redis.call('HGET', K.profiles, ref_of(stored)) or ''
 end
 
 -- Takes 'count' seqs and appends one entry whose id is the first of them.
@@ -75,9 +119,9 @@ local function append(kind, count, data)
   return first
 end
 
--- What a caller whose expected version was stale gets back: the session as stored, with its clock.
+-- What a caller whose expected version was stale gets back: the session as stored, its profile, its deadline.
 local function conflict(id, stored)
-  return { stored, redis.call('HGET', K.activity, id) or false, redis.call('ZSCORE', K.deadlines, id) or false }
+  return { stored, profile_of(stored), redis.call('ZSCORE', K.deadlines, id) or false }
 end
 
 local function beat(node)
@@ -172,18 +216,19 @@ return { redis.call('GET', K.epoch), redis.call('GET', K.seq), last_id(K.stream)
 
 /**
  * Opens a session. ARGV[5..]: id, user id, node id, detached ('1'/'0'), lastActivityAt, expiresAt,
- * session JSON. Answers the session's seq, or nil when the id is live already.
+ * profile ref, profile, array. Answers the session's seq, or nil when the id is live already.
  */
 export const OPEN = guarded(
   'open',
   `
-local id, user, node, detached, activity, deadline, json = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local id, user, node, detached, activity, deadline = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local ref, profile, array = ARGV[11], ARGV[12], ARGV[13]
 if redis.call('HEXISTS', K.sessions, id) == 1 then return false end
 local first = redis.call('HINCRBY', K.userSessions, user, 1) == 1
-local seq = append('open', first and 2 or 1, (first and '1' or '0') .. '\\n' .. json)
-redis.call('HSET', K.sessions, id, string.format('%d', seq) .. ':' .. json)
+local seq = append('open', first and 2 or 1, (first and '1' or '0') .. '\\n' .. profile .. '\\n' .. array)
+redis.call('HSET', K.sessions, id, stored_as(string.format('%d', seq), activity, ref, array))
+adopt(ref, profile)
 redis.call('ZADD', K.deadlines, deadline, id)
-redis.call('HSET', K.activity, id, activity)
 redis.call('SADD', K.nodeSessions .. node, id)
 if detached == '1' then redis.call('SADD', K.detached, id) end
 return seq
@@ -191,17 +236,17 @@ return seq
 );
 
 /**
- * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 8 values: id, expected
+ * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 10 values: id, expected
  * version, node id at that version, next node id, next detached ('1'/'0'), next lastActivityAt, next
- * expiresAt, next JSON. Applies each whose version is the expected one; all applied are announced in
- * one entry. Answers { first seq or 0, outcomes }, an outcome per session: 'ok', 'gone', or the
- * conflict { stored, lastActivityAt, expiresAt }.
+ * expiresAt, next profile ref, profile, array. Applies each whose version is the expected one; all
+ * applied are announced in one entry. Answers { first seq or 0, outcomes }, an outcome per session:
+ * 'ok', 'gone', or the conflict { stored, profile, expiresAt }.
  */
 export const UPDATE = guarded(
   'update',
   `
 local outcomes, applied, data = {}, {}, { ARGV[5] }
-for i = 6, #ARGV, 8 do
+for i = 6, #ARGV, 10 do
   local id = ARGV[i]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
@@ -210,17 +255,22 @@ for i = 6, #ARGV, 8 do
     outcomes[#outcomes + 1] = conflict(id, stored)
   else
     outcomes[#outcomes + 1] = 'ok'
-    applied[#applied + 1] = i
-    data[#data + 1] = ARGV[i + 7]
+    applied[#applied + 1] = { i, ref_of(stored) }
+    data[#data + 1] = ARGV[i + 8]
+    data[#data + 1] = ARGV[i + 9]
   end
 end
 if #applied == 0 then return { 0, outcomes } end
 local first = append('update', #applied, table.concat(data, '\\n'))
-for n, i in ipairs(applied) do
-  local id, node, next_node = ARGV[i], ARGV[i + 2], ARGV[i + 3]
-  redis.call('HSET', K.sessions, id, string.format('%d', first + n - 1) .. ':' .. ARGV[i + 7])
+for n, change in ipairs(applied) do
+  local i, had_ref = change[1], change[2]
+  local id, node, next_node, ref = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 7]
+  redis.call('HSET', K.sessions, id, stored_as(string.format('%d', first + n - 1), ARGV[i + 5], ref, ARGV[i + 9]))
+  if ref ~= had_ref then
+    adopt(ref, ARGV[i + 8])
+    release(had_ref)
+  end
   redis.call('ZADD', K.deadlines, ARGV[i + 6], id)
-  redis.call('HSET', K.activity, id, ARGV[i + 5])
   if node ~= next_node then
     redis.call('SREM', K.nodeSessions .. node, id)
     redis.call('SADD', K.nodeSessions .. next_node, id)
@@ -236,7 +286,7 @@ return { first, outcomes }
  * end as JSON ({reason, at, endedBy}), due by ('' or epoch ms: end it only if its deadline is at or
  * before that), and the ending node's newest activity not yet flushed ('' '' or lastActivityAt,
  * expiresAt). All ended are announced in one entry. Answers { first seq or 0, outcomes }, an outcome
- * per session: 'ok', 'gone', 'not due', or the conflict { stored, lastActivityAt, expiresAt }.
+ * per session: 'ok', 'gone', 'not due', or the conflict { stored, profile, expiresAt }.
  * While the re-assert window is open, an ended id is kept as a tombstone: a node re-asserting late
  * from an older view must not bring it back.
  */
@@ -250,7 +300,7 @@ for i = 5, #ARGV, 8 do
   local stored = redis.call('HGET', K.sessions, id)
   local activity, deadline
   if stored then
-    activity = redis.call('HGET', K.activity, id) or '0'
+    activity = activity_of(stored)
     deadline = redis.call('ZSCORE', K.deadlines, id) or '0'
   end
   if not stored then
@@ -263,9 +313,10 @@ for i = 5, #ARGV, 8 do
     if ARGV[i + 6] ~= '' and tonumber(ARGV[i + 6]) > tonumber(activity) then
       activity, deadline = ARGV[i + 6], ARGV[i + 7]
     end
+    local profile = profile_of(stored)
     redis.call('HDEL', K.sessions, id)
+    release(ref_of(stored))
     redis.call('ZREM', K.deadlines, id)
-    redis.call('HDEL', K.activity, id)
     redis.call('SREM', K.detached, id)
     redis.call('SREM', K.nodeSessions .. node, id)
     if window > 0 then redis.call('SADD', K.tombstones, id) end
@@ -282,7 +333,7 @@ for i = 5, #ARGV, 8 do
     end
     outcomes[#outcomes + 1] = 'ok'
     changes = changes + (last and 2 or 1)
-    for _, part in ipairs({ ARGV[i + 4], activity, deadline, last and '1' or '0', seen, stored }) do
+    for _, part in ipairs({ ARGV[i + 4], activity, deadline, last and '1' or '0', seen, stored, profile }) do
       data[#data + 1] = part
     end
   end
@@ -322,7 +373,7 @@ for i = 5, #ARGV, 3 do
   local id = ARGV[i]
   local stored = redis.call('HGET', K.sessions, id)
   if stored and redis.call('SISMEMBER', K.detached, id) == 0 then
-    redis.call('HSET', K.activity, id, ARGV[i + 1])
+    redis.call('HSET', K.sessions, id, with_activity(stored, ARGV[i + 1]))
     redis.call('ZADD', K.deadlines, ARGV[i + 2], id)
     for _, part in ipairs({ id, version_of(stored), ARGV[i + 1], ARGV[i + 2] }) do data[#data + 1] = part end
   end
@@ -412,8 +463,8 @@ return nodes
  * already: per session 4 values: id, version, lastActivityAt, expiresAt. A session stored at that
  * version gets the later of each clock (another node may have seen a newer heartbeat, or this one),
  * and the moved clocks go out as one activity entry. Answers false when the re-assert window closed,
- * else the sessions to send in full: flat pairs { position (1-based), stored or false }, for each one
- * absent (and not ended in this epoch) or stored at an older version.
+ * else the sessions to send in full: flat triples { position (1-based), stored or false, its profile
+ * or false }, for each one absent (and not ended in this epoch) or stored at an older version.
  */
 export const REASSERT_CLOCKS = guarded(
   'reassert-clocks',
@@ -426,22 +477,20 @@ for i = 5, #ARGV, 4 do
   local position = (i - 5) / 4 + 1
   if not stored then
     if redis.call('SISMEMBER', K.tombstones, id) == 0 then
-      wanted[#wanted + 1] = position
-      wanted[#wanted + 1] = false
+      for _, part in ipairs({ position, false, false }) do wanted[#wanted + 1] = part end
     end
   else
     local at = version_of(stored)
     if at == version then
-      local activity, deadline = redis.call('HGET', K.activity, id), redis.call('ZSCORE', K.deadlines, id)
+      local activity, deadline = activity_of(stored), redis.call('ZSCORE', K.deadlines, id)
       local next_activity, next_deadline = later(activity, ARGV[i + 2]), later(deadline, ARGV[i + 3])
       if next_activity ~= activity or next_deadline ~= deadline then
-        redis.call('HSET', K.activity, id, next_activity)
+        redis.call('HSET', K.sessions, id, with_activity(stored, next_activity))
         redis.call('ZADD', K.deadlines, next_deadline, id)
         for _, part in ipairs({ id, version, next_activity, next_deadline }) do clocks[#clocks + 1] = part end
       end
     elseif tonumber(at) < tonumber(version) then
-      wanted[#wanted + 1] = position
-      wanted[#wanted + 1] = stored
+      for _, part in ipairs({ position, stored, profile_of(stored) }) do wanted[#wanted + 1] = part end
     end
   end
 end
@@ -453,56 +502,62 @@ return wanted
 );
 
 /**
- * The second step: sessions in full. Per session 10 values: id, version, user id, node id, detached
- * ('1'/'0'), lastActivityAt, expiresAt, JSON, and the version and node id the caller found stored
- * ('' '' for none). Inserts a session that is absent and was not ended in this epoch (counting it for
- * its user and its node, announcing nothing: it was announced when it opened); replaces one still at
- * the version found, when older; merges clocks when another node put the same version there first.
- * What changed goes out as one 'reassert' entry of the change stream, which takes no seq (side_id).
- * Answers false when the window closed, else flat pairs { position, stored } for sessions that
- * changed since the caller looked (to send again against what is stored now).
+ * The second step: sessions in full. Per session 12 values: id, version, user id, node id, detached
+ * ('1'/'0'), lastActivityAt, expiresAt, profile ref, profile, array, and the version and node id the
+ * caller found stored ('' '' for none). Inserts a session that is absent and was not ended in this
+ * epoch (counting it for its user, its node and its profile, announcing nothing: it was announced
+ * when it opened); replaces one still at the version found, when older; merges clocks when another
+ * node put the same version there first. What changed goes out as one 'reassert' entry of the change
+ * stream, which takes no seq (side_id). Answers false when the window closed, else flat triples
+ * { position, stored, profile } for sessions that changed since the caller looked (to send again
+ * against what is stored now).
  */
 export const REASSERT_SESSIONS = guarded(
   'reassert-sessions',
   `
 if redis.call('EXISTS', K.reassertWindow) == 0 then return false end
 local data, again = {}, {}
-local function put(id, version, activity, deadline)
-  redis.call('HSET', K.activity, id, activity)
+-- Stores the session with its clock and tells the other nodes (a 'reassert' part: stored, profile, clock).
+local function put(id, stored, deadline)
+  redis.call('HSET', K.sessions, id, stored)
   redis.call('ZADD', K.deadlines, deadline, id)
-  for _, part in ipairs({ redis.call('HGET', K.sessions, id), activity, deadline }) do data[#data + 1] = part end
+  for _, part in ipairs({ stored, profile_of(stored), activity_of(stored), deadline }) do data[#data + 1] = part end
 end
-for i = 5, #ARGV, 10 do
+for i = 5, #ARGV, 12 do
   local id, version, user, node, detached = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local activity, deadline, json, found, found_node = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
+  local activity, deadline, ref, profile, array = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
+  local found, found_node = ARGV[i + 10], ARGV[i + 11]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
     if found == '' and redis.call('SISMEMBER', K.tombstones, id) == 0 then
-      redis.call('HSET', K.sessions, id, version .. ':' .. json)
       redis.call('SADD', K.nodeSessions .. node, id)
       if detached == '1' then redis.call('SADD', K.detached, id) end
       redis.call('HINCRBY', K.userSessions, user, 1)
-      put(id, version, activity, deadline)
+      adopt(ref, profile)
+      put(id, stored_as(version, activity, ref, array), deadline)
     end
   else
     local at = version_of(stored)
     if at == version then
-      local had_activity, had_deadline = redis.call('HGET', K.activity, id), redis.call('ZSCORE', K.deadlines, id)
+      local had_activity, had_deadline = activity_of(stored), redis.call('ZSCORE', K.deadlines, id)
       local next_activity, next_deadline = later(had_activity, activity), later(had_deadline, deadline)
-      if next_activity ~= had_activity or next_deadline ~= had_deadline then put(id, version, next_activity, next_deadline) end
+      if next_activity ~= had_activity or next_deadline ~= had_deadline then put(id, with_activity(stored, next_activity), next_deadline) end
     elseif tonumber(at) < tonumber(version) then
       if at == found then
-        redis.call('HSET', K.sessions, id, version .. ':' .. json)
         if found_node ~= node then
           redis.call('SREM', K.nodeSessions .. found_node, id)
           redis.call('SADD', K.nodeSessions .. node, id)
         end
         if detached == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
+        local had_ref = ref_of(stored)
+        if ref ~= had_ref then
+          adopt(ref, profile)
+          release(had_ref)
+        end
         -- The newer version's deadline counts (a detach sets a grace deadline); activity is the later.
-        put(id, version, later(redis.call('HGET', K.activity, id), activity), deadline)
+        put(id, stored_as(version, later(activity_of(stored), activity), ref, array), deadline)
       else
-        again[#again + 1] = (i - 5) / 10 + 1
-        again[#again + 1] = stored
+        for _, part in ipairs({ (i - 5) / 12 + 1, stored, profile_of(stored) }) do again[#again + 1] = part end
       end
     end
   end

@@ -7,7 +7,7 @@ import { RollcallError } from '../../core/errors.ts';
 import type { Session } from '../../core/model.ts';
 import type { EndedSession, SessionEnd } from '../live-store.ts';
 import { END, UPDATE, type LuaScript } from './scripts.ts';
-import { decodeStored, encodeSession } from './session-codec.ts';
+import { decodeStored, sessionArgs } from './session-codec.ts';
 import { encodeEnd, type ChangeEntry } from './stream-entries.ts';
 
 /**
@@ -62,8 +62,8 @@ export interface SessionWriterDeps {
   queuedActivity(id: number): number | undefined;
 }
 
-/** A session the END or UPDATE script found changed: as stored, with its clock (kept beside it). */
-type Conflict = [stored: string, lastActivityAt: string | null, expiresAt: string | null];
+/** A session the END or UPDATE script found changed: as stored, its profile, its deadline (kept beside it). */
+type Conflict = [stored: string, profile: string, expiresAt: string | null];
 type Outcome = 'ok' | 'gone' | 'not due' | Conflict;
 
 export class SessionWriter {
@@ -105,7 +105,7 @@ export class SessionWriter {
           flag(next.detached),
           String(next.lastActivityAt),
           String(next.expiresAt),
-          encodeSession(next),
+          ...sessionArgs(next),
         );
         sent.push(item);
       }
@@ -170,10 +170,9 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
 const tooContended = () =>
   new RollcallError('conflict', 'the session kept changing on other nodes while this change was made; try again');
 
-/** A session as a script answered it on a conflict: the stored JSON with the clock kept beside it. */
-function conflicted([stored, lastActivityAt, expiresAt]: Conflict): Session {
-  const session = decodeStored(stored);
-  if (lastActivityAt !== null) session.lastActivityAt = Number(lastActivityAt);
+/** A session as a script answered it on a conflict: as stored, with the deadline kept beside it. */
+function conflicted([stored, profile, expiresAt]: Conflict): Session {
+  const session = decodeStored(stored, profile);
   if (expiresAt !== null) session.expiresAt = Number(expiresAt);
   return session;
 }

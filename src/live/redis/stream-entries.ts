@@ -5,17 +5,17 @@
 // An entry has three fields: `k` its kind, `o` its origin (pending-mutations.ts), `d` its data: parts
 // separated by newlines (JSON never holds a raw newline). A change entry's id is `<first seq>-0`; it
 // takes one seq per change, in the order below. Activity entries are in a stream of their own (keys.ts)
-// and take no seq. By kind, `d` holds:
-//   open      `<1 when the user's first session, else 0>` `<session JSON>`
+// and take no seq. Sessions are as session-codec.ts writes them. By kind, `d` holds:
+//   open      `<1 when the user's first session, else 0>` `<profile>` `<session array>`
 //             → session.started, then user.online when first
-//   update    `<at>` and a `<session JSON>` per session → session.updated each
-//   end       per session six parts: `<end JSON {reason, at, endedBy?}>` `<lastActivityAt>`
+//   update    `<at>`, then per session `<profile>` `<session array>` → session.updated each
+//   end       per session seven parts: `<end JSON {reason, at, endedBy?}>` `<lastActivityAt>`
 //             `<expiresAt>` `<1 when the user's last session, else 0>` `<user's lastSeenAt>`
-//             `<stored session: version:JSON>` → session.ended, then user.offline when last
+//             `<stored session>` `<its profile>` → session.ended, then user.offline when last
 //   announce  a `<change JSON>` per change → those changes
 //   raise     `<the seq before>`, in an entry `<new seq>-0` → no change: the seq jumped forward (a node
 //             joined an epoch with a floor above it, recovery.ts); the seqs between are never used
-//   reassert  per session `<stored session: version:JSON>` `<lastActivityAt>` `<expiresAt>` → no change:
+//   reassert  per session `<stored session>` `<profile>` `<lastActivityAt>` `<expiresAt>` → no change:
 //             a session put back after Redis lost it, with the id and version it had (announced when it
 //             opened). It takes no seq: its id is `<seq>-<n>`, n ≥ 1, between two changes
 //   activity  per session `<id>` `<version>` `<lastActivityAt>` `<expiresAt>` → no change: the clock
@@ -127,29 +127,30 @@ export function decodeEntry([id, fields]: RawEntry): StreamEntry {
   }
 }
 
-function openEntry(id: string, origin: string, firstSeq: number, [first, json]: string[]): OpenEntry {
-  const session = decodeSession(json!, firstSeq);
+function openEntry(id: string, origin: string, firstSeq: number, [first, profile, array]: string[]): OpenEntry {
+  const session = decodeSession(profile!, array!, firstSeq);
   const firstOfUser = first === '1';
   const changes: PresenceChange[] = [{ type: 'session.started', at: session.startedAt, session }];
   if (firstOfUser) changes.push({ type: 'user.online', at: session.startedAt, user: session.user });
   return { kind: 'open', id, origin, firstSeq, changes, session, firstOfUser };
 }
 
-function updateEntry(id: string, origin: string, firstSeq: number, [at, ...jsons]: string[]): UpdateEntry {
+function updateEntry(id: string, origin: string, firstSeq: number, [at, ...parts]: string[]): UpdateEntry {
   const when = Number(at);
-  const sessions = jsons.map((json, i) => decodeSession(json, firstSeq + i));
+  const sessions: Session[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) sessions.push(decodeSession(parts[i]!, parts[i + 1]!, firstSeq + sessions.length));
   const changes: PresenceChange[] = sessions.map((session) => ({ type: 'session.updated', at: when, session }));
   return { kind: 'update', id, origin, firstSeq, changes, sessions };
 }
 
-const END_PARTS = 6;
+const END_PARTS = 7;
 
 function endEntry(id: string, origin: string, firstSeq: number, parts: string[]): EndEntry {
   const changes: PresenceChange[] = [];
   const items: EndedItem[] = [];
   for (let i = 0; i + END_PARTS <= parts.length; i += END_PARTS) {
     const end = JSON.parse(parts[i]!) as SessionEnd;
-    const stored = decodeStored(parts[i + 5]!);
+    const stored = decodeStored(parts[i + 5]!, parts[i + 6]!);
     const lastOfUser = parts[i + 3] === '1';
     const clocked = { ...stored, lastActivityAt: Number(parts[i + 1]), expiresAt: Number(parts[i + 2]) };
     const session = { ...endedSession(clocked, end.reason, end.at, end.endedBy), version: firstSeq + changes.length };
@@ -162,10 +163,10 @@ function endEntry(id: string, origin: string, firstSeq: number, parts: string[])
 
 function reassertedSessions(parts: string[]): Session[] {
   const sessions: Session[] = [];
-  for (let i = 0; i + 3 <= parts.length; i += 3) {
-    const session = decodeStored(parts[i]!);
-    session.lastActivityAt = Number(parts[i + 1]);
-    session.expiresAt = Number(parts[i + 2]);
+  for (let i = 0; i + 4 <= parts.length; i += 4) {
+    const session = decodeStored(parts[i]!, parts[i + 1]!);
+    session.lastActivityAt = Number(parts[i + 2]);
+    session.expiresAt = Number(parts[i + 3]);
     sessions.push(session);
   }
   return sessions;
