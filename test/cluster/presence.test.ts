@@ -91,7 +91,13 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
   });
 
   it('lists every node as an appliance, with its role, on any node', async () => {
-    const appliances = (await command(b(), `${adminQuery}&action=get_appliances`)).root.children.filter((e) => e.name === 'appliance');
+    const appliancesOn = async (node: TestServer) => (await command(node, `${adminQuery}&action=get_appliances`)).root.children.filter((e) => e.name === 'appliance');
+    const all = nodes.map((n) => n.rollcall.dataDir.nodeId).sort().join();
+    // Each node refreshes its list of nodes with its beats: a node started before the others sees them within a beat.
+    for (const node of nodes) {
+      await waitFor(async () => (await appliancesOn(node)).map((e) => e.attributes.get('id')).sort().join() === all, { what: 'every node listed on each node', timeoutMs: 5_000 });
+    }
+    const appliances = await appliancesOn(b());
     const ids = appliances.map((e) => e.attributes.get('id')).sort();
     assert.deepEqual(ids, nodes.map((n) => n.rollcall.dataDir.nodeId).sort());
     // In a cluster the dialect calls the master `primary`.
@@ -223,7 +229,9 @@ describe('a node of a cluster stopped on purpose', { skip }, () => {
     assert.equal((await client.closedWith()).code, CloseCode.serviceRestart);
     const session = await staying.rollcall.presence.getSession(id);
     assert.equal(session?.detached, true, 'the session waits for its client');
-    assert.deepEqual((await staying.rollcall.presence.nodes()).map((node) => node.id), [staying.rollcall.dataDir.nodeId]);
+    // A node's list of nodes is refreshed with its beats (once a second): reads never wait for Redis.
+    const othersGone = async () => (await staying.rollcall.presence.nodes()).map((node) => node.id).join() === staying.rollcall.dataDir.nodeId;
+    await waitFor(othersGone, { what: 'only the staying node listed', timeoutMs: 3_000 });
 
     const again = new RawClient(staying.wsUrl);
     await again.opened();

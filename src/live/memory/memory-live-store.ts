@@ -13,6 +13,7 @@ import type {
   Touch,
   TouchResult,
 } from '../live-store.ts';
+import { ListenerSet } from '../listener-set.ts';
 import type { SessionFilter, SessionQuery } from '../session-filter.ts';
 import { SessionIdAllocator, type SessionIdBlockSource } from '../session-ids.ts';
 import { SessionIndex, type RemovedFromIndex } from './session-index.ts';
@@ -34,16 +35,15 @@ export interface MemoryLiveStoreOptions {
 export class MemoryLiveStore implements LiveStore {
   readonly outlivesProcess = false;
   private readonly index = new SessionIndex();
-  private readonly listeners = new Set<ChangeListener>();
+  private readonly listeners: ListenerSet<Parameters<ChangeListener>>;
   /** Only this process's node: nothing else can see a memory store. */
   private readonly nodes = new Map<string, LiveNode>();
   private readonly ids: SessionIdAllocator;
-  private readonly onListenerError: (error: unknown) => void;
   private seq: number;
 
   constructor(options: MemoryLiveStoreOptions = {}) {
     this.ids = new SessionIdAllocator(options.idSource, (id) => this.index.has(id));
-    this.onListenerError = options.onListenerError ?? (() => {});
+    this.listeners = new ListenerSet(options.onListenerError ?? (() => {}));
     this.seq = options.firstSeqAfter ?? Date.now() * 1000;
   }
 
@@ -170,8 +170,7 @@ export class MemoryLiveStore implements LiveStore {
   }
 
   subscribe(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** The node's own backlog holds what it kept; nothing else does. */
@@ -211,13 +210,6 @@ export class MemoryLiveStore implements LiveStore {
   }
 
   private emit(change: PresenceChange): void {
-    const seq = ++this.seq;
-    for (const listener of this.listeners) {
-      try {
-        listener(change, seq);
-      } catch (error) {
-        this.onListenerError(error);
-      }
-    }
+    this.listeners.call(change, ++this.seq);
   }
 }

@@ -23,9 +23,8 @@
 // - Node liveness (claimSilentNodes) waits until this node's own connection has been steady for the
 //   silence limit (steadiness.ts): after a Redis restart or failover, nobody's beat is taken as death.
 // - The connections go to one server (url) or follow the master Sentinel names (sentinel-link.ts).
-import { randomUUID } from 'node:crypto';
 import { isRollcallError, RollcallError } from '../../core/errors.ts';
-import { sameView, type PresenceChange, type Session, type View } from '../../core/model.ts';
+import type { PresenceChange, Session } from '../../core/model.ts';
 import { expiryReason } from '../../core/session-events.ts';
 import type {
   ChangeListener,
@@ -39,7 +38,8 @@ import type {
   TouchResult,
 } from '../live-store.ts';
 import type { SessionFilter, SessionQuery } from '../session-filter.ts';
-import { SessionIdAllocator, type SessionIdBlockSource } from '../session-ids.ts';
+import { ListenerSet } from '../listener-set.ts';
+import { SessionIdAllocator } from '../session-ids.ts';
 import { ACTIVITY_CHUNK, ActivityQueue } from './activity-queue.ts';
 import {
   EPOCH_LOST_MESSAGE,
@@ -47,7 +47,6 @@ import {
   stateLossOf,
   unavailable,
   type ErrorReporter,
-  type RedisTarget,
   type StateLoss,
 } from './connection.ts';
 import { KeyedQueue } from './keyed-queue.ts';
@@ -57,77 +56,28 @@ import { reassertSessions } from './reassert.ts';
 import { Recovery, type Joined } from './recovery.ts';
 import { Replica } from './replica.ts';
 import { loadReplica, type LoadedReplica } from './replica-loader.ts';
-import {
-  ACTIVITY,
-  ANNOUNCE,
-  BEAT,
-  CLAIM_SILENT_NODES,
-  DEREGISTER_NODE,
-  DUE_SESSIONS,
-  JOIN_EPOCH,
-  LIST_NODES,
-  OPEN,
-  REGISTER_NODE,
-  type LuaScript,
-} from './scripts.ts';
-import type { SentinelAddress } from './sentinel-link.ts';
+import { RedisNodeRegistry } from './node-registry.ts';
+import { ACTIVITY, ANNOUNCE, DUE_SESSIONS, JOIN_EPOCH, OPEN, REGISTER_NODE, type LuaScript } from './scripts.ts';
 import { encodeChange, sessionArgs } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
 import { Steadiness } from './steadiness.ts';
+import {
+  DEFAULT_ACTIVITY_FLUSH_MS,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_RECOVERY_GRACE_MS,
+  DEFAULT_STREAM_MAX_LENGTH,
+  joinArgs,
+  REJOIN_WAIT_BEYOND_GRACE_MS,
+  targetOf,
+  type JoinReply,
+  type RedisLiveStoreOptions,
+} from './store-options.ts';
+
+export type { RedisLiveStoreOptions };
 import { decodeEntry, type ChangeEntry, type RawEntry } from './stream-entries.ts';
 import { readChangesSince } from './stream-replay.ts';
+import { touchSessions } from './touches.ts';
 import { EpochLost, StreamFollower, StreamGap, type StreamPositions } from './stream-follower.ts';
-
-export interface RedisLiveStoreOptions {
-  /**
-   * redis://…, rediss://… (TLS), or unix:///path/redis.sock. With `sentinels`, only its credentials
-   * and database count: they are the master's.
-   */
-  url?: string;
-  /** Sentinels to ask for the master (instead of `url`'s server); the connections follow it through failovers. */
-  sentinels?: readonly SentinelAddress[];
-  /** The name the sentinels know the master by; default 'mymaster'. */
-  masterName?: string;
-  /** This node's GUID. */
-  nodeId: string;
-  /** Where blocks of session ids come from (history's counter, shared by every node). */
-  idSource: SessionIdBlockSource;
-  /** Keys are `{<prefix>}:…` (one hash tag: scripts stay atomic on Redis Cluster). Default 'rollcall'. */
-  keyPrefix?: string;
-  /** Approximate MAXLEN of the change stream, in entries; default 100,000 (about 120 MB at 1.2 kB an entry, measured). */
-  streamMaxLength?: number;
-  /** How often this node writes queued heartbeats to Redis, ms; default 1,000. */
-  activityFlushMs?: number;
-  /** Background faults: the reader loop, flushes, connections, change listeners. Default: ignored. */
-  onError?: (error: unknown, context: string) => void;
-  /** A clock in ms (only differences count): how long the connection has been steady. Default: monotonic. */
-  now?: () => number;
-  /**
-   * After Redis lost the cluster's state, how long from the new epoch's start (Redis's clock) every
-   * node waits for the others to re-assert their sessions before it reloads, ms; default 2,000:
-   * about two beats, the time a node takes to notice the loss after Redis answers again (recovery.ts).
-   */
-  recoveryGraceMs?: number;
-  /**
-   * How long a new epoch accepts re-asserted sessions, ms; default 60,000. Sessions ended meanwhile
-   * are remembered that long (so a late re-assert cannot revive one); a node that comes back later
-   * than that re-asserts nothing and just reloads.
-   */
-  reassertWindowMs?: number;
-}
-
-const DEFAULT_KEY_PREFIX = 'rollcall';
-const DEFAULT_STREAM_MAX_LENGTH = 100_000;
-const DEFAULT_ACTIVITY_FLUSH_MS = 1_000;
-const DEFAULT_MASTER_NAME = 'mymaster';
-const DEFAULT_RECOVERY_GRACE_MS = 2_000;
-const DEFAULT_REASSERT_WINDOW_MS = 60_000;
-/**
- * How long a mutation waits for this node to rejoin after Redis lost its state, beyond the grace:
- * the join and the re-assert of a replica take well under a second for tens of thousands of sessions.
- * Longer, the caller gets 'unavailable' (a 503) rather than a request that hangs.
- */
-const REJOIN_WAIT_BEYOND_GRACE_MS = 3_000;
 
 /** Sessions of a node looked at per step of endSocketsOf. */
 const SOCKETS_PAGE = 1_000;
@@ -140,8 +90,8 @@ export class RedisLiveStore implements LiveStore {
   private readonly keys: StoreKeys;
   private readonly keyList: readonly string[];
   private readonly maxLength: string;
-  private readonly listeners = new Set<ChangeListener>();
-  private readonly resyncListeners = new Set<() => void>();
+  private readonly listeners: ListenerSet<Parameters<ChangeListener>>;
+  private readonly resyncListeners: ListenerSet<[]>;
   private readonly ids: SessionIdAllocator;
   private readonly pending = new PendingMutations();
   private readonly activity = new ActivityQueue((batch) => this.writeActivity(batch));
@@ -155,8 +105,7 @@ export class RedisLiveStore implements LiveStore {
   private readonly recovery: Recovery;
   private readonly graceMs: number;
   private follower: StreamFollower | undefined;
-  /** This node as it registered itself: registered again in a new epoch. */
-  private ownRegistration: LiveNode | undefined;
+  private readonly nodes: RedisNodeRegistry;
   private closing = false;
 
   private constructor(
@@ -171,8 +120,21 @@ export class RedisLiveStore implements LiveStore {
     this.keyList = keyList(this.keys);
     this.maxLength = String(options.streamMaxLength ?? DEFAULT_STREAM_MAX_LENGTH);
     this.onError = options.onError ?? (() => undefined);
+    this.listeners = new ListenerSet((error) => this.onError(error, 'a change listener'));
+    this.resyncListeners = new ListenerSet((error) => this.onError(error, 'a resync listener'));
     this.graceMs = options.recoveryGraceMs ?? DEFAULT_RECOVERY_GRACE_MS;
     this.ids = new SessionIdAllocator(options.idSource, (id) => this.replica.index.has(id));
+    this.nodes = new RedisNodeRegistry({
+      commands,
+      keyList: this.keyList,
+      nodeId: options.nodeId,
+      run: async (script, args) => {
+        await this.writable();
+        return this.run(script, '', args);
+      },
+      mayClaim: (silenceMs) => !this.recovery.active && this.steadiness.steadyFor(silenceMs),
+      onError: this.onError,
+    });
     this.recovery = new Recovery({
       join: (loss) => this.join(loss),
       reassert: (epoch) => this.reassert(epoch),
@@ -205,6 +167,7 @@ export class RedisLiveStore implements LiveStore {
   }
 
   private async start(): Promise<void> {
+    await this.nodes.refresh();
     const loaded = await this.load(this.epoch);
     this.replica = loaded.replica;
     this.follow(loaded.positions);
@@ -255,55 +218,13 @@ export class RedisLiveStore implements LiveStore {
     return this.updates.run(id, async () => (await this.writer.update([{ id, mutate }], at)).get(id)?.session);
   }
 
-  async touch(touches: readonly Touch[], now: number): Promise<TouchResult> {
-    const unknown: number[] = [];
-    const touched: Session[] = [];
-    // The idle flag and view each changing session should end with (later touches of an id win).
-    const wanted = new Map<number, { idle: boolean; view: View | undefined }>();
-    for (const touch of touches) {
-      const session = this.replica.index.touchable(touch.id);
-      if (!session) {
-        unknown.push(touch.id);
-        continue;
-      }
-      touched.push(session);
-      const current = wanted.get(touch.id) ?? session;
-      const idleChanged = touch.idle !== undefined && touch.idle !== current.idle;
-      const viewChanged = touch.view !== undefined && !sameView(touch.view, current.view);
-      if (idleChanged || viewChanged) {
-        wanted.set(touch.id, { idle: touch.idle ?? current.idle, view: viewChanged ? touch.view : current.view });
-      } else if (!wanted.has(touch.id)) {
-        this.keepSessionAlive(session, now);
-      }
-    }
-    if (wanted.size === 0) return { unknown, touched, changed: [] };
-
-    // Changes of idle flag or view are announced: compare-and-set like update, all in one script.
-    const plans = [...wanted].map(([id, { idle, view }]) => ({
-      id,
-      mutate: (current: Session): Session | undefined =>
-        current.detached || (current.idle === idle && sameView(current.view, view))
-          ? undefined
-          : { ...current, idle, view, lastActivityAt: now, expiresAt: now + current.lifetimeMs },
-    }));
-    const results = await this.writer.update(plans, now);
-    const changed: Session[] = [];
-    const gone = new Set<number>();
-    for (const [id, { session, changed: didChange }] of results) {
-      if (!session) {
-        gone.add(id);
-        unknown.push(id);
-      } else if (didChange) {
-        changed.push(session);
-        this.activity.supersede(id, now);
-      } else {
-        // Nothing left to change (another node made the same change first): a plain heartbeat.
-        const live = this.replica.index.touchable(id);
-        if (live) this.keepSessionAlive(live, now);
-      }
-    }
-    const latest = (session: Session) => results.get(session.id)?.session ?? session;
-    return { unknown, touched: touched.filter((s) => !gone.has(s.id)).map(latest), changed };
+  touch(touches: readonly Touch[], now: number): Promise<TouchResult> {
+    return touchSessions(touches, now, {
+      touchable: (id) => this.replica.index.touchable(id),
+      keepAlive: (session) => this.keepSessionAlive(session, now),
+      update: (plans) => this.writer.update(plans, now),
+      changed: (id) => this.activity.supersede(id, now),
+    });
   }
 
   async keepAlive(ids: readonly number[], now: number): Promise<number[]> {
@@ -387,50 +308,37 @@ export class RedisLiveStore implements LiveStore {
     return this.replica.index.onlineUserIds();
   }
 
-  // ——— nodes ———
+  // ——— nodes (node-registry.ts) ———
 
-  async registerNode(node: LiveNode): Promise<void> {
-    await this.writable();
-    await this.run(REGISTER_NODE, '', [node.id, JSON.stringify(node)]);
-    if (node.id === this.options.nodeId) this.ownRegistration = node;
+  registerNode(node: LiveNode): Promise<void> {
+    return this.nodes.register(node);
   }
 
   async listNodes(): Promise<LiveNode[]> {
-    try {
-      const nodes = await this.commands.run<string[]>(LIST_NODES, this.keyList, []);
-      return nodes.map((json) => JSON.parse(json) as LiveNode);
-    } catch (error) {
-      throw unavailable(error);
-    }
+    return this.nodes.list();
   }
 
-  async beat(nodeId: string): Promise<boolean> {
-    await this.writable();
-    return (await this.run<number>(BEAT, '', [nodeId])) === 1;
+  beat(nodeId: string): Promise<boolean> {
+    return this.nodes.beat(nodeId);
   }
 
   /**
-   * By Redis's clock: nodes' clocks may disagree, Redis's is one. Claims nothing until this node's own
-   * connection has been steady for `silenceMs` (steadiness.ts): after a Redis restart or a failover
-   * every beat is as old as the outage, and the other nodes need that long to beat again.
+   * Claims nothing until this node's own connection has been steady for `silenceMs` (steadiness.ts):
+   * after a Redis restart or a failover every beat is as old as the outage, and the other nodes need
+   * that long to beat again.
    */
-  async claimSilentNodes(silenceMs: number): Promise<string[]> {
-    if (this.recovery.active || !this.steadiness.steadyFor(silenceMs)) return [];
-    await this.writable();
-    return this.run<string[]>(CLAIM_SILENT_NODES, '', [String(silenceMs)]);
+  claimSilentNodes(silenceMs: number): Promise<string[]> {
+    return this.nodes.claimSilent(silenceMs);
   }
 
-  async deregisterNode(nodeId: string): Promise<void> {
-    await this.writable();
-    await this.run(DEREGISTER_NODE, '', [nodeId]);
-    if (nodeId === this.options.nodeId) this.ownRegistration = undefined;
+  deregisterNode(nodeId: string): Promise<void> {
+    return this.nodes.deregister(nodeId);
   }
 
   // ——— change feed ———
 
   subscribe(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /**
@@ -439,8 +347,7 @@ export class RedisLiveStore implements LiveStore {
    * mirrors changes must reload (the change stream's `resync` event). Answers a function that stops.
    */
   onResync(listener: () => void): () => void {
-    this.resyncListeners.add(listener);
-    return () => this.resyncListeners.delete(listener);
+    return this.resyncListeners.add(listener);
   }
 
   appliedSeq(): number {
@@ -582,15 +489,7 @@ export class RedisLiveStore implements LiveStore {
   }
 
   private emit(entry: ChangeEntry): void {
-    entry.changes.forEach((change, i) => {
-      for (const listener of this.listeners) {
-        try {
-          listener(change, entry.firstSeq + i);
-        } catch (error) {
-          this.onError(error, 'a change listener');
-        }
-      }
-    });
+    entry.changes.forEach((change, i) => this.listeners.call(change, entry.firstSeq + i));
   }
 
   private load(epoch: string): Promise<LoadedReplica> {
@@ -611,18 +510,8 @@ export class RedisLiveStore implements LiveStore {
     if (this.recovery.active) throw new EpochLost();
     this.replica = loaded.replica;
     this.pending.rebuiltAt(loaded.replica.appliedSeq);
-    this.tellResync();
+    this.resyncListeners.call();
     return loaded.positions;
-  }
-
-  private tellResync(): void {
-    for (const listener of this.resyncListeners) {
-      try {
-        listener();
-      } catch (error) {
-        this.onError(error, 'a resync listener');
-      }
-    }
   }
 
   /** The reader's check after an error or an idle wait: is Redis's state still the one this node follows? */
@@ -665,7 +554,8 @@ export class RedisLiveStore implements LiveStore {
   private async reassert(epoch: string): Promise<void> {
     const run = <T>(script: LuaScript, args: readonly string[]) =>
       this.commands.run<T>(script, this.keyList, [epoch, '0', this.maxLength, `reassert:${this.options.nodeId}`, ...args]);
-    if (this.ownRegistration) await run(REGISTER_NODE, [this.ownRegistration.id, JSON.stringify(this.ownRegistration)]);
+    const registration = this.nodes.ownRegistration;
+    if (registration) await run(REGISTER_NODE, [registration.id, JSON.stringify(registration)]);
     // Its own sessions first: the nodes re-assert at the same moment, and as each starts with a part
     // no other node starts with, the rest is mostly there already when they get to it (only clocks).
     const all = this.replica.index.list();
@@ -683,29 +573,6 @@ export class RedisLiveStore implements LiveStore {
     this.replica = loaded.replica;
     this.follow(loaded.positions);
     this.steadiness.worked();
-    this.tellResync();
+    this.resyncListeners.call();
   }
-}
-
-type JoinReply = [epoch: string, windowStart: string | null, now: string];
-
-/** JOIN_EPOCH's arguments (scripts.ts). */
-function joinArgs(epoch: string, floor: string, replace: boolean, options: RedisLiveStoreOptions): string[] {
-  return [
-    epoch,
-    randomUUID(),
-    floor,
-    replace ? '1' : '0',
-    String(options.reassertWindowMs ?? DEFAULT_REASSERT_WINDOW_MS),
-    String(options.streamMaxLength ?? DEFAULT_STREAM_MAX_LENGTH),
-  ];
-}
-
-/** Where the connections go: the sentinels' master when sentinels are given, else the URL's server. */
-function targetOf(options: RedisLiveStoreOptions): RedisTarget {
-  if (options.sentinels && options.sentinels.length > 0) {
-    return { sentinels: options.sentinels, masterName: options.masterName ?? DEFAULT_MASTER_NAME, ...(options.url !== undefined && { url: options.url }) };
-  }
-  if (options.url === undefined) throw new Error('RedisLiveStore needs a url or sentinels');
-  return { url: options.url };
 }
