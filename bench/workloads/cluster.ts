@@ -697,6 +697,10 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       },
       seconds: (performance.now() - startedAt) / 1000,
     };
+  } catch (error) {
+    // Said before the cleanup: stopping Redis fails commands still pending, which may end the process first.
+    console.error('cluster workload failed:', error);
+    throw error;
   } finally {
     for (const stream of streams) stream.close();
     await Promise.all(clients.map((c) => c.stop()));

@@ -516,9 +516,13 @@ export class RedisLiveStore implements LiveStore {
 
   /** The reader's check after an error or an idle wait: is Redis's state still the one this node follows? */
   private async verify(): Promise<void> {
+    // The floor as the MGET leaves: Redis had reached it then. A script answered on the other
+    // connection while the MGET is under way may raise the floor past the seq the MGET read, and
+    // that is no loss.
+    const floor = this.floor();
     const [epoch, seq] = await this.reader.send<[string | null, string | null]>(['MGET', this.keys.epoch, this.keys.seq]);
     if (epoch !== this.epoch) throw new EpochLost('lost');
-    if (Number(seq ?? 0) < this.floor()) throw new EpochLost('behind');
+    if (Number(seq ?? 0) < floor) throw new EpochLost('behind');
   }
 
   // ——— recovery (recovery.ts) ———
