@@ -9,6 +9,7 @@ import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { CloseCode } from '../ingest/protocol.ts';
 import { OPEN_SECURITY } from './schemas.ts';
 
 const require = createRequire(import.meta.url);
@@ -40,7 +41,7 @@ export const OPENAPI_PATH = '/openapi.json';
 
 const TAGS = [
   { name: 'read', description: 'Who is online: sessions, users, stats. Any account (Basic) or API key of kind api (Bearer).' },
-  { name: 'ingest', description: 'Reporting sessions: the ingest key or a client token (Bearer). See specs/INGEST.md.' },
+  { name: 'ingest', description: 'Reporting sessions: the ingest key or a client token (Bearer).' },
   { name: 'admin', description: 'Accounts and API keys: an admin account or an API key of one; readers get 403.' },
   { name: 'stream', description: 'The change stream: Server-Sent Events of session and user changes.' },
   { name: 'webhooks', description: 'Webhook subscriptions and their deliveries: admin only.' },
@@ -73,8 +74,7 @@ const COMMAND_API: RouteDoc = {
   description:
     'Actions get_connected_clients, get_connected_client_list, get_logged_in_reps, get_api_info, check_health, get_appliances. ' +
     'Parameters in the query string (GET) or as an application/x-www-form-urlencoded body (POST). Credentials: username= and ' +
-    'password= of an account, or an OAuth2 bearer token. Errors answer 200 with an <error> element, as real clients expect. ' +
-    'See specs/WIRE-FORMATS.md § 1.',
+    'password= of an account, or an OAuth2 bearer token. Errors answer 200 with an <error> element, as real clients expect.',
   security: [...BEARER, {}],
   response: { 200: text('The action\'s XML document, or an <error>', 'application/xml') },
 };
@@ -115,7 +115,7 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'WebSocket ingest',
     description:
       'Upgrade to a WebSocket carrying one session: hello (or resume), then hb / update / bye frames, one JSON object per text ' +
-      'frame. See specs/INGEST.md and src/ingest/protocol.ts for frames and close codes.',
+      `frame. Close codes: ${Object.entries(CloseCode).map(([name, code]) => `${code} ${name}`).join(', ')}.`,
     security: OPEN_SECURITY,
     response: { 101: { type: 'null', description: 'Switching to the WebSocket protocol' } },
   },
@@ -145,7 +145,7 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/users/usersonline': {
     tags: ['dialect: Clientexec'],
     summary: 'Online and recent offline users, as Clientexec answers them',
-    description: 'API key of kind api as X-API-Key, Authorization: Bearer, or an apikey= / key= query parameter. See specs/WIRE-FORMATS.md § 2.',
+    description: 'API key of kind api as X-API-Key, Authorization: Bearer, or an apikey= / key= query parameter.',
     security: BEARER,
     response: { 200: json('Clientexec\'s envelope: users and offlineusers'), 401: DialectError('No key'), 403: DialectError('The key is not valid') },
   },
@@ -157,7 +157,7 @@ function motadataActiveUsers(): RouteDoc {
   return {
     tags: ['dialect: Motadata'],
     summary: 'Active users (one entry per live session), as Motadata answers them',
-    description: 'API key of an admin account as Authorization: Bearer. See specs/WIRE-FORMATS.md § 3.',
+    description: 'API key of an admin account as Authorization: Bearer.',
     security: BEARER,
     response: {
       200: json('Motadata\'s active users', { type: 'array', items: { type: 'object', additionalProperties: true } }),
@@ -183,11 +183,49 @@ const documentRoute: NonNullable<FastifyDynamicSwaggerOptions['transform']> = ({
   return { schema: { ...doc, ...own } as FastifySchema, url };
 };
 
+type Operations = Record<string, Record<string, unknown>>;
+
+/**
+ * `GET /v1/sessions/{id}/heartbeat` → `getV1SessionsByIdHeartbeat`: derived from the method and path
+ * (unique together), so every operation has one, and client generators name their functions after it,
+ * without anyone having to remember to add one to a new route.
+ */
+export function operationIdFor(method: string, path: string): string {
+  const pascal = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+  const words = path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      const parameter = /^\{(.+)\}$/.exec(segment)?.[1];
+      const parts = (parameter ?? segment).split(/[^A-Za-z0-9]+/).filter(Boolean).map(pascal);
+      return (parameter === undefined ? '' : 'By') + parts.join('');
+    });
+  return method.toLowerCase() + (words.join('') || 'Root');
+}
+
+/** Gives every operation of the document its operationId (one route answering two methods gets two). */
+function addOperationIds(document: { paths?: Record<string, Operations> }): void {
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (typeof operation !== 'object' || operation === null || !PATH_METHODS.has(method)) continue;
+      // Copied: the generator shares one operation object between the methods of one route.
+      operations[method] = { ...operation, operationId: operation.operationId ?? operationIdFor(method, path) };
+    }
+  }
+}
+const PATH_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+export interface OpenApiOptions {
+  version: string;
+  /** The package's SPDX licence id. */
+  license: string;
+}
+
 /**
  * Registers the generator and /docs, and serves /openapi.json. Call it on the root instance before
  * any route: the generator only sees routes registered after it, in its own scope or below.
  */
-export async function registerOpenApi(app: FastifyInstance, options: { version: string }): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -197,7 +235,10 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
         description:
           'A self-hosted presence service: who is online, on which device, doing what, since when. Times are Unix seconds. ' +
           'Errors of the v1 API are {"error":{"code","message"}}. Every answer carries x-request-id (yours, if you sent one).',
+        license: { name: options.license, identifier: options.license },
       },
+      // Relative: paths are on whatever host and port served this document, behind any proxy.
+      servers: [{ url: '/', description: 'The rollcall server that serves this document' }],
       tags: TAGS,
       components: {
         securitySchemes: {
@@ -207,6 +248,11 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
       },
     },
     transform: documentRoute,
+    transformObject: (documentObject) => {
+      const document = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+      addOperationIds(document as { paths?: Record<string, Operations> });
+      return document;
+    },
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: DOCS_CSP });
 

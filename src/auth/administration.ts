@@ -52,6 +52,14 @@ export interface ListedKey {
   account: string | undefined;
 }
 
+/** The password given, when it is long enough, or a new random one. */
+function givenOrGenerated(given: string | undefined): string {
+  if (given !== undefined && given.length < MIN_PASSWORD_LENGTH) {
+    throw new RollcallError('invalid_parameter', `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  return given ?? randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url');
+}
+
 export class Administration {
   /** Changes that check the set of admins run one at a time, so two removals cannot both pass the check. */
   private serial: Promise<unknown> = Promise.resolve();
@@ -72,10 +80,7 @@ export class Administration {
     if (!USERNAME.test(request.username)) {
       throw new RollcallError('invalid_parameter', `username "${request.username}" must be 1-64 letters, digits or . _ @ -`);
     }
-    if (request.password !== undefined && request.password.length < MIN_PASSWORD_LENGTH) {
-      throw new RollcallError('invalid_parameter', `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-    }
-    const password = request.password ?? randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url');
+    const password = givenOrGenerated(request.password);
     const account = await this.history.createAccount({
       username: request.username,
       role: request.role,
@@ -83,6 +88,18 @@ export class Administration {
       ...(request.commandPermission !== undefined && { commandPermission: request.commandPermission }),
     });
     return { account, ...(request.password === undefined && { generatedPassword: password }) };
+  }
+
+  /**
+   * Sets an account's password: the one given, or a generated one (answered this once). A running
+   * server checks the next request against the new hash: the old password stops working at once.
+   */
+  async changePassword(username: string, given?: string): Promise<{ generatedPassword?: string }> {
+    const password = givenOrGenerated(given);
+    if (!(await this.history.setPasswordHash(username, await hashPassword(password)))) {
+      throw new RollcallError('not_found', `no account "${username}"`);
+    }
+    return given === undefined ? { generatedPassword: password } : {};
   }
 
   /** Removes an account and revokes its keys. Refuses the last admin: nobody could manage the service. */

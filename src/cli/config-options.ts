@@ -39,6 +39,7 @@ export const SERVER_OPTIONS: readonly ConfigOption[] = [
   { key: 'redisKeyPrefix', value: 'prefix', description: 'prefix of the cluster\'s Redis keys' },
   { key: 'nodeRole', value: 'role', description: 'this node\'s role in a cluster: master or traffic' },
   { key: 'logLevel', value: 'level', description: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'logFormat', value: 'format', description: 'auto (readable on a terminal, JSON otherwise), json or pretty' },
 ];
 
 export const CONFIG_OPTION_KEYS: ReadonlySet<string> = new Set([...DATA_DIR_OPTIONS, ...SERVER_OPTIONS].map((o) => o.key));

@@ -3,6 +3,7 @@
 // one. bin/rollcall.mjs runs `main` and exits with the code it answers.
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
+import { loadEnvFile } from '../config/env-file.ts';
 import { ConfigError } from '../config/load.ts';
 import { isRollcallError } from '../core/errors.ts';
 import { registerAccounts } from './commands/accounts.ts';
@@ -28,7 +29,8 @@ Examples:
   $ rollcall webhooks add https://example.com/hook --events user.online,user.offline
   $ ROLLCALL_DATABASE_URL=postgres://… rollcall history migrate --from sqlite --to postgres
 
-Settings come from defaults < the --config JSON file < ROLLCALL_* variables < flags.
+Settings come from defaults < the --config JSON file < ROLLCALL_* variables < flags. A .env file in
+the working directory is read at start; variables already in the environment win over it.
 Secrets (ROLLCALL_ADMIN_PASSWORD, ROLLCALL_INGEST_KEY, ROLLCALL_TOKEN_SECRET) have no flags, so they
 never show in the process list; put them in the environment or the config file.
 Run "rollcall <command> --help" for a command's own options.`;
@@ -63,6 +65,8 @@ export function buildProgram(): Command {
 /** Runs the command line `argv` (as in process.argv) and answers the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    // Before any command reads the environment: every command sees .env's settings, beneath the real environment's.
+    loadEnvFile();
     await buildProgram().parseAsync([...argv]);
     return 0;
   } catch (error) {

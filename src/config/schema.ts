@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { databaseUrlProblem } from '../history/postgres/database-url.ts';
 import { parseSentinels, redisUrlProblem } from './redis-url.ts';
 
+/** How log lines are written (see observability/log-format.ts). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+
 /** Who may scrape GET /metrics (see observability/metrics-route.ts). */
 export const METRICS_ACCESS = ['loopback', 'credentials', 'open'] as const;
 
@@ -205,6 +208,11 @@ export const configSchema = z
      */
     metricsAccess: z.enum(METRICS_ACCESS).default('loopback'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * How log lines look: `auto` (default) writes readable lines to a terminal and JSON lines to anything
+     * else (a pipe, a file, journald, a container log); `json` and `pretty` force one or the other.
+     */
+    logFormat: z.enum(LOG_FORMATS).default('auto'),
   })
   .strict()
   .superRefine((config, ctx) => {

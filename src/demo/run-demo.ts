@@ -69,7 +69,8 @@ export async function runDemo(config: Config, options: RunDemoOptions = {}): Pro
   try {
     const population = generatePopulation({ users, seed });
     // The demo orders its own shutdown (clients say goodbye first), so runServer leaves signals alone.
-    const rollcall = await runServer(config, { out, handleSignals: false });
+    // 8080 is often taken (by a real rollcall, say): the demo then takes any free port, and says which.
+    const rollcall = await runServer(config, { out, handleSignals: false, freePortIfTaken: true });
     try {
       if (stop.requested) return;
       const url = clientUrl(rollcall);

@@ -5,11 +5,17 @@
 // rates that are this node's (sessions it opened, heartbeats it took, its HTTP latencies) are counted
 // here. Across several nodes, take max() of the first kind and sum() of the second.
 //
-// Other parts of rollcall report through this object: the webhook outbox sets `webhookBacklog`.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+// Other parts of rollcall report through this object: the webhook outbox sets `webhookBacklog`, the
+// webhook worker counts deliveries, the WebSocket and change-stream routes say how to count their
+// connections. The process's own metrics (CPU, memory, GC: prom-client's defaults) are appended when
+// scraped (process-metrics.ts).
 import { Counter, Gauge, Registry } from 'prom-client';
 import { CLIENT_TYPES, type PresenceChange, type Transport } from '../core/model.ts';
+import type { WebhookDeliveryStatus } from '../history/history-store.ts';
 import type { SessionTally } from '../live/live-store.ts';
+import { buildInfo } from './build-info.ts';
+import { EventLoopDelay } from './event-loop-delay.ts';
+import { processMetrics } from './process-metrics.ts';
 import { RequestDurations } from './request-durations.ts';
 
 /** What metrics read from the core (PresenceService has all of it). */
@@ -23,9 +29,10 @@ export interface MetricsSource {
 
 /** Seconds. From a cached answer (~1 ms) to a slow page of 1,000 sessions. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** Milliseconds between event-loop delay samples: fine enough to see a 20 ms stall. */
-const EVENT_LOOP_RESOLUTION_MS = 10;
 const TRANSPORTS: readonly Transport[] = ['http', 'websocket'];
+
+/** Long-lived connections this node holds, counted where they are kept: ingest WebSockets and change streams. */
+export type ConnectionKind = 'websocket' | 'sse';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -37,12 +44,53 @@ export class Metrics {
   private readonly requestDuration: RequestDurations;
   private readonly sessionsOpened: Counter<'transport' | 'client_type'>;
   private readonly sessionsEnded: Counter<'reason'>;
-  private readonly eventLoop: IntervalHistogram;
+  private readonly webhookDeliveries: Counter<'outcome'>;
+  private readonly webhookRetries: Counter;
+  private readonly eventLoop: EventLoopDelay;
+  /** How to count each kind of connection; nothing is counted until its route says how. */
+  private readonly openConnections: Record<ConnectionKind, () => number> = { websocket: () => 0, sse: () => 0 };
   private readonly unsubscribe: () => void;
 
   constructor(private readonly source: MetricsSource) {
     const registers = [this.registry];
+    const { version, nodeVersion, commit } = buildInfo();
+    new Gauge({
+      name: 'rollcall_build_info',
+      help: 'What is running: rollcall\'s version, Node\'s, and the git commit (unknown outside a checkout); always 1',
+      labelNames: ['version', 'node_version', 'commit'],
+      registers,
+    }).set({ version, node_version: nodeVersion, commit }, 1);
     this.webhookBacklog = new Gauge({ name: 'rollcall_webhook_backlog', help: 'Webhook deliveries waiting in the outbox', registers });
+    this.webhookDeliveries = new Counter({
+      name: 'rollcall_webhook_deliveries_total',
+      help: 'Webhook deliveries this node finished: delivered (a 2xx answer), or failed (410 Gone, or not delivered within the retry horizon)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    // Both outcomes listed from the start, so a rate over them works before the first failure.
+    for (const outcome of ['delivered', 'failed']) this.webhookDeliveries.inc({ outcome }, 0);
+    this.webhookRetries = new Counter({
+      name: 'rollcall_webhook_retries_total',
+      help: 'Webhook attempts that failed (no 2xx answer, a refused connection, a timeout) and will be retried',
+      registers,
+    });
+    const openConnections = this.openConnections;
+    new Gauge({
+      name: 'rollcall_websocket_connections',
+      help: 'Open WebSocket connections to this node (ingest sockets, from upgrade to close)',
+      registers,
+      collect() {
+        this.set(openConnections.websocket());
+      },
+    });
+    new Gauge({
+      name: 'rollcall_sse_connections',
+      help: 'Open change-stream connections (Server-Sent Events, GET /v1/events) to this node',
+      registers,
+      collect() {
+        this.set(openConnections.sse());
+      },
+    });
     // Labelled by method, route and status_code; recorded on every answer, so cheaper than prom-client's own.
     this.requestDuration = new RequestDurations({
       name: 'rollcall_http_request_duration_seconds',
@@ -106,32 +154,8 @@ export class Metrics {
       },
     });
 
-    // Delay of this process's event loop since the previous scrape: a stalled loop delays every
-    // heartbeat and answer. Disabled again in close(), so stopped servers leave nothing running.
-    const eventLoop = (this.eventLoop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS }));
-    eventLoop.enable();
-    const lag = (name: string, help: string, read: (h: IntervalHistogram) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          // An empty histogram reports absurd extremes; no sample yet means no measured delay.
-          this.set(eventLoop.count === 0 ? 0 : read(eventLoop) / 1e9);
-        },
-      });
-    lag('nodejs_eventloop_lag_mean_seconds', 'Mean event-loop delay since the last scrape', (h) => h.mean);
-    lag('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the last scrape', (h) => h.percentile(50));
-    lag('nodejs_eventloop_lag_p99_seconds', '99th percentile of the event-loop delay since the last scrape', (h) => h.percentile(99));
-    lag('nodejs_eventloop_lag_max_seconds', 'Longest event-loop delay since the last scrape', (h) => h.max);
-    new Gauge({
-      name: 'process_resident_memory_bytes',
-      help: 'Resident memory size in bytes',
-      registers,
-      collect() {
-        this.set(process.memoryUsage.rss());
-      },
-    });
+    // Stopped again in close(), so stopped servers leave nothing running.
+    this.eventLoop = new EventLoopDelay(registers);
 
     this.unsubscribe = source.subscribe((change) => this.onChange(change));
   }
@@ -140,12 +164,24 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  /** The Prometheus text exposition of every metric. */
+  /** The Prometheus text exposition of every metric, the process's own included. Reading resets nothing. */
   async render(): Promise<string> {
-    const text = await this.registry.metrics();
-    // The event-loop gauges cover the time between two scrapes.
-    this.eventLoop.reset();
-    return text;
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return `${own}\n${process}`;
+  }
+
+  /** How to count open connections of one kind (read when scraped, from where the connections are kept). */
+  countOpenConnections(kind: ConnectionKind, count: () => number): void {
+    this.openConnections[kind] = count;
+  }
+
+  /**
+   * A webhook attempt ended (`pending`: it will be retried), or `count` deliveries were given up on
+   * without one (`failed`, past the retry horizon).
+   */
+  webhookOutcome(status: WebhookDeliveryStatus, count = 1): void {
+    if (status === 'pending') this.webhookRetries.inc(count);
+    else this.webhookDeliveries.inc({ outcome: status }, count);
   }
 
   /** One HTTP answer; `route` is the route's pattern (`/v1/sessions/:id`), never the raw URL. */
@@ -155,7 +191,7 @@ export class Metrics {
 
   close(): void {
     this.unsubscribe();
-    this.eventLoop.disable();
+    this.eventLoop.close();
   }
 
   private onChange(change: PresenceChange): void {

@@ -8,6 +8,7 @@
 // from whatever is registered): the same names, labels in the same order, buckets, sums, and series in
 // the order they first answered.
 import { Histogram, type Registry } from 'prom-client';
+import { pushHistogramSeries, type MetricSnapshot, type Sample } from './histogram-samples.ts';
 
 export type RequestLabel = 'method' | 'route' | 'status_code';
 
@@ -17,13 +18,6 @@ interface Series {
   counts: Float64Array;
   sum: number;
   count: number;
-}
-
-/** One exported sample, in the shape prom-client's registry renders. */
-interface Sample {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName: string;
 }
 
 export interface RequestDurationsConfig {
@@ -66,7 +60,7 @@ export class RequestDurations {
   }
 
   /** The samples as prom-client's registry reads them from a metric. */
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
+  async get(): Promise<MetricSnapshot> {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.samples() };
   }
 
@@ -88,19 +82,12 @@ export class RequestDurations {
     return series;
   }
 
-  /** Per series: a cumulative `_bucket` per bound (`le` first, as prom-client writes it), +Inf, `_sum`, `_count`. */
   private samples(): Sample[] {
-    const bucketName = `${this.name}_bucket`;
     const samples: Sample[] = [];
     for (const { labels, counts, sum, count } of this.all) {
-      let cumulative = 0;
-      this.bounds.forEach((bound, i) => {
-        cumulative += counts[i]!;
-        samples.push({ labels: { le: bound, ...labels }, value: cumulative, metricName: bucketName });
-      });
-      samples.push({ labels: { le: '+Inf', ...labels }, value: count, metricName: bucketName });
-      samples.push({ labels: { ...labels }, value: sum, metricName: `${this.name}_sum` });
-      samples.push({ labels: { ...labels }, value: count, metricName: `${this.name}_count` });
+      let total = 0;
+      const cumulative = Array.from(counts, (n) => (total += n));
+      pushHistogramSeries(samples, this.name, labels, { bounds: this.bounds, cumulative, sum, count });
     }
     return samples;
   }

@@ -23,6 +23,7 @@ import { instrumentHttp, requestIdFor } from '../observability/http.ts';
 import { addSecurityHeaders } from '../http/security-headers.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth.ts';
 import { RollcallError } from '../core/errors.ts';
+import { logDestination } from '../observability/log-format.ts';
 import { lazyRequestLogger } from '../observability/request-logger.ts';
 import { redactQuery } from '../observability/query-names.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -97,9 +98,11 @@ export function urlForLog(url: string): string {
 function loggerOptions(config: Config, logger: LoggerOption): LoggerOption {
   if (logger === false) return false;
   const given = typeof logger === 'object' ? logger : {};
+  const stream = logDestination(config.logFormat, given.stream);
   return {
     level: config.logLevel,
     ...given,
+    ...(stream && { stream }),
     redact: REDACTED,
     serializers: {
       ...given.serializers,
@@ -179,7 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   // Before every route: the document generator and the request hooks see only routes added after them.
-  await registerOpenApi(app, { version: packageJson.version });
+  await registerOpenApi(app, { version: packageJson.version, license: packageJson.license });
   instrumentHttp(app, deps.metrics);
   addSecurityHeaders(app);
 
@@ -205,11 +208,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       this.websocketServer.close(() => done());
     },
   });
+  // ws keeps every open socket in this set (clientTracking), removed as it closes: the count to report.
+  deps.metrics.countOpenConnections('websocket', () => app.websocketServer.clients.size);
   await app.register(httpIngestRoutes, { presence, credentials, sessionTtlSeconds: config.sessionTtl });
   await app.register(wsIngestRoute, { presence, credentials, heartbeatMs: config.wsHeartbeatMs });
   await app.register(readRoutes, { presence, credentials, stats: deps.stats });
   await app.register(adminRoutes, { administration: deps.administration, credentials, throttle: deps.throttle });
-  await app.register(eventStreamRoutes, { events: deps.events, credentials, maxQueue: config.streamBacklog, heartbeatMs: config.streamHeartbeatMs });
+  await app.register(eventStreamRoutes, {
+    events: deps.events,
+    credentials,
+    maxQueue: config.streamBacklog,
+    heartbeatMs: config.streamHeartbeatMs,
+    exposeOpenCount: (count) => deps.metrics.countOpenConnections('sse', count),
+  });
   await app.register(webhookRoutes, { subscriptions: deps.webhooks, credentials });
   await app.register(clientexecRoutes, { presence, credentials, linkTemplate: config.ceLinkTemplate, cacheMs: config.pollCacheMs });
   await app.register(motadataRoutes, { presence, credentials, cacheMs: config.pollCacheMs });

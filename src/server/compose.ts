@@ -129,6 +129,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     userAgent: `rollcall-webhooks/${packageJson.version}`,
     onError: logFault,
     onBacklog: (pending) => metrics.webhookBacklog.set(pending),
+    onOutcome: (status, count) => metrics.webhookOutcome(status, count),
   });
   const subscriptions = new WebhookSubscriptions(history, () => webhooks.subscriptionsChanged());
   app = await buildApp({

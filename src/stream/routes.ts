@@ -20,6 +20,8 @@ export interface EventStreamOptions {
   maxQueue: number;
   /** Milliseconds between keep-alive comments. */
   heartbeatMs: number;
+  /** Given, once, how to count the streams open now (the metrics' connection gauge reads it when scraped). */
+  exposeOpenCount?: (count: () => number) => void;
 }
 
 /** The reconnect delay the stream suggests to browsers (`retry:`), in milliseconds. */
@@ -49,9 +51,10 @@ type, at, and session, user, reason, endedBy or lastSeenAt as the type has them)
 says to reload state from the API: the events after Last-Event-ID are no longer kept (the stream then goes on
 live), or the client fell too far behind (it is then disconnected). Idle streams get \`: keep-alive\` comments.`;
 
-export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = async (app, { events, credentials, maxQueue, heartbeatMs }) => {
+export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = async (app, { events, credentials, maxQueue, heartbeatMs, exposeOpenCount }) => {
   requireReader(app, credentials);
   const connections = new Set<SseConnection>();
+  exposeOpenCount?.(() => connections.size);
 
   // One timer for every client: a thousand dashboards cost one interval, not a thousand.
   const keepAlive = setInterval(() => {

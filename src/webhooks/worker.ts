@@ -8,7 +8,7 @@
 // until the retry, while one failing now and then only retries what failed.
 // Claims are leases in the store: a delivery being attempted is due again if this process dies
 // before it records the outcome, so a restart resumes every pending delivery.
-import type { DueWebhookDelivery, WebhookAttemptOutcome, WebhookDelivery, WebhookStore } from '../history/history-store.ts';
+import type { DueWebhookDelivery, WebhookAttemptOutcome, WebhookDelivery, WebhookDeliveryStatus, WebhookStore } from '../history/history-store.ts';
 import { retryDelay } from './backoff.ts';
 import { Receivers } from './receivers.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.ts';
@@ -26,6 +26,11 @@ export interface WorkerOptions {
   onError: (error: unknown, context: string) => void;
   /** A receiver answered 410 Gone and its subscription was disabled. */
   onDisabled?: (subscriptionId: number) => Promise<void>;
+  /**
+   * How attempts end (`pending`: to be retried), and deliveries given up on past the retry horizon
+   * (`failed`, `count` at once): the metrics' delivery counters.
+   */
+  onOutcome?: (status: WebhookDeliveryStatus, count: number) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -227,6 +232,7 @@ export class WebhookWorker {
       await this.options.onDisabled?.(subscriptionId);
     }
     await this.history.recordWebhookAttempt(id, outcome);
+    this.options.onOutcome?.(outcome.status, 1);
   }
 
   /** Kicks at `at` (when the earliest pending delivery is due), sooner than the next poll would. */
@@ -245,7 +251,8 @@ export class WebhookWorker {
   private async maintain(): Promise<void> {
     const now = this.now();
     try {
-      await this.history.expireWebhookDeliveries(now - this.options.horizonMs, now, 'gave up: not delivered within the retry horizon');
+      const expired = await this.history.expireWebhookDeliveries(now - this.options.horizonMs, now, 'gave up: not delivered within the retry horizon');
+      if (expired > 0) this.options.onOutcome?.('failed', expired);
       await this.history.pruneWebhookDeliveries(now - FINISHED_RETENTION_MS);
     } catch (error) {
       this.options.onError(error, 'webhook outbox maintenance');

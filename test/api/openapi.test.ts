@@ -2,9 +2,10 @@
 // by an onRoute hook installed before any other) must be in /openapi.json with its answers declared,
 // so a route added later without a schema fails here. And /docs serves the interactive page.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RouteOptions } from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -15,6 +16,7 @@ import { request } from '../helpers/http.ts';
 import { TEST_ADMIN_PASSWORD, TEST_INGEST_KEY, TEST_TOKEN_SECRET } from '../helpers/server.ts';
 
 interface Operation {
+  operationId?: string;
   tags?: string[];
   summary?: string;
   description?: string;
@@ -24,7 +26,8 @@ interface Operation {
 }
 type OpenApiDocument = {
   openapi: string;
-  info: { title: string; version: string };
+  info: { title: string; version: string; license?: { name: string; identifier?: string; url?: string } };
+  servers?: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, unknown> };
 };
@@ -74,6 +77,35 @@ describe('the OpenAPI document', () => {
     assert.equal(document.info.title, 'rollcall');
     assert.equal(document.info.version, packageJson.version);
     assert.deepEqual(Object.keys(document.components.securitySchemes).sort(), ['basicAuth', 'bearerAuth']);
+  });
+
+  it('says where it is served and under which licence', () => {
+    // Relative to wherever the document was fetched from: right behind any proxy, on any port.
+    assert.deepEqual(document.servers?.map((s) => s.url), ['/']);
+    assert.deepEqual(document.info.license, { name: packageJson.license, identifier: packageJson.license });
+  });
+
+  it('gives every operation an operationId, unique, fit to name a function', () => {
+    const ids: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        assert.match(operation.operationId ?? '', /^[a-z][A-Za-z0-9]*$/, `${method} ${path}`);
+        ids.push(operation.operationId!);
+      }
+    }
+    assert.equal(new Set(ids).size, ids.length, `duplicates: ${ids.filter((id, i) => ids.indexOf(id) !== i).join(', ')}`);
+    assert.equal(document.paths['/v1/sessions/{id}/heartbeat']?.post?.operationId, 'postV1SessionsByIdHeartbeat');
+    assert.equal(document.paths['/api/command']?.get?.operationId, 'getApiCommand');
+    assert.equal(document.paths['/api/command']?.post?.operationId, 'postApiCommand', 'one route, two methods, two ids');
+  });
+
+  it('names no file that does not exist', () => {
+    // What looks like a file of the repository: a path with a folder (specs/INGEST.md, src/ingest/protocol.ts)
+    // or a Markdown file; not a URL's path (/openapi.json) nor an asset's name (app.js).
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const files = /(?<![\w/.:-])((?:[\w-]+\/)+[\w.-]+\.(?:md|ts|js|mjs|json|ya?ml)|[\w-]+\.md)\b/g;
+    const named = [...JSON.stringify(document).matchAll(files)].map((m) => m[1]!);
+    assert.deepEqual([...new Set(named)].filter((file) => !existsSync(join(root, file))), []);
   });
 
   it('holds every route the app has, each with its answers declared', () => {

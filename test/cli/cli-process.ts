@@ -10,6 +10,11 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/rollcall.mjs', import.meta.url));
+/**
+ * Where spawned rollcall processes run unless a test says otherwise: rollcall reads `.env` from its
+ * working directory, and a developer's .env in the checkout must not reach the tests.
+ */
+export const CLI_CWD = tmpdir();
 
 /** Generous: a cold start compiles the sources with tsx, and the test runner runs files in parallel. */
 const RUN_TIMEOUT_MS = 30_000;
@@ -27,15 +32,25 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+export interface CliRunOptions {
+  /** Its standard input: a pipe, closed after this (never a terminal). Default: empty. */
+  input?: string;
+  /** Its working directory (where it looks for .env); default CLI_CWD. */
+  cwd?: string;
+}
+
+export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}, { input = '', cwd = CLI_CWD }: CliRunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { env: cliEnv(extraEnv), timeout: RUN_TIMEOUT_MS }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: cliEnv(extraEnv), cwd, timeout: RUN_TIMEOUT_MS }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(new Error(`rollcall ${args.join(' ')} did not finish: ${error.message}\n${stderr}`));
         return;
       }
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
+    // A command that exits without reading its input (a refused argument) closes the pipe: no error of the test's.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 

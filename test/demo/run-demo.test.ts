@@ -4,6 +4,7 @@
 // signal listener is left behind.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -125,7 +126,7 @@ describe('runDemo', () => {
     }
 
     assert.match(out.text, /rollcall is listening on http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(out.text, /First start: created account "admin"/);
+    assert.match(out.text, /First start: the generated secrets \(admin password, ingest key\) are in \S+first-start-secrets/);
     assert.match(out.text, /demo: seed 2024 \(--seed 2024 repeats this population\)/);
     assert.match(out.text, /demo: stopped after/);
     // Clients said goodbye before the server went away: every connected session ended as "closed". Only
@@ -157,6 +158,28 @@ describe('runDemo', () => {
     await running;
     assert.match(out.text, /demo: stopped after/);
     assert.deepEqual(process.listeners('SIGTERM'), listenersBefore);
+  });
+
+  test('takes a free port when its own is taken, and says which', async (t) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    t.after(() => taken.close());
+    const { port } = taken.address() as AddressInfo;
+    const config = { ...demoConfig(), port };
+    const controller = new AbortController();
+    let ready: RunningDemo | undefined;
+    const out = new Capture();
+    const running = runDemo(config, { users: 1, seed: 3, out, signal: controller.signal, onReady: (d) => (ready = d) });
+    running.catch(() => {});
+    try {
+      const demo = await waitFor(() => ready, { what: 'onReady' });
+      const listening = new URL(demo.url).port;
+      assert.notEqual(listening, String(port));
+      assert.match(out.text, new RegExp(`Port ${port} is taken; listening on a free port instead\\nrollcall is listening on http://127\\.0\\.0\\.1:${listening} `));
+    } finally {
+      controller.abort();
+      await running;
+    }
   });
 
   test('refuses impossible options before starting anything', async () => {

@@ -1,7 +1,7 @@
 // A real `rollcall serve` in a child process, as an operator runs it: for tests that need what only a
 // process has (kill -9, several nodes sharing one database, signals).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, cliEnv } from '../cli/cli-process.ts';
+import { BIN, CLI_CWD, cliEnv } from '../cli/cli-process.ts';
 
 /** Deadline for a server to start, and to stop after a signal (a cold start compiles with tsx). */
 export const PROCESS_DEADLINE_MS = 30_000;
@@ -62,6 +62,7 @@ export interface RollcallProcess {
 export async function startRollcallProcess(args: readonly string[], env: Record<string, string> = {}): Promise<RollcallProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
     env: cliEnv(env),
+    cwd: CLI_CWD,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output: string;

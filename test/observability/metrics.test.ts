@@ -1,15 +1,19 @@
 // GET /metrics over real HTTP: values follow what ingest does (HTTP and WebSocket), latency is labelled
 // by route pattern, who may scrape follows metricsAccess, and two servers in one process keep their
-// own registries. The Metrics object alone (webhook backlog, event-loop gauges, close) at the end.
+// own registries; the event-loop histogram is the same for two scrapers at once. The Metrics object
+// alone (webhook backlog and outcomes, close) at the end.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../../src/config/load.ts';
 import type { PresenceChange } from '../../src/core/model.ts';
 import { Metrics, type MetricsSource } from '../../src/observability/metrics.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { makeSession, openBody } from '../helpers/sessions.ts';
+import { SseClient } from '../stream/sse-client.ts';
 
 /** `name{labels} value` lines of a Prometheus text exposition, as [name, labels, value]. */
 function samples(text: string): [string, Record<string, string>, number][] {
@@ -57,17 +61,70 @@ describe('GET /metrics', () => {
       'rollcall_heartbeats_total',
       'rollcall_http_request_duration_seconds',
       'rollcall_webhook_backlog',
-      'nodejs_eventloop_lag_p99_seconds',
-      'nodejs_eventloop_lag_max_seconds',
+      'rollcall_webhook_deliveries_total',
+      'rollcall_webhook_retries_total',
+      'rollcall_websocket_connections',
+      'rollcall_sse_connections',
+      'rollcall_event_loop_delay_seconds',
+      'rollcall_build_info',
+      // prom-client's defaults, the process's own.
       'process_resident_memory_bytes',
+      'process_cpu_user_seconds_total',
+      'process_open_fds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
     ]) {
-      assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), family);
+      assert.equal(text.match(new RegExp(`^# TYPE ${family} `, 'gm'))?.length, 1, `${family}, once`);
     }
     for (const type of ['representative', 'support_customer', 'presentation_attendee', 'push_agent', 'web']) {
       assert.ok(samples(text).some(([n, l]) => n === 'rollcall_sessions' && l.client_type === type), type);
     }
     assert.ok(value(text, 'process_resident_memory_bytes') > 0);
-    assert.ok(value(text, 'nodejs_eventloop_lag_max_seconds') >= 0);
+    assert.equal(value(text, 'rollcall_webhook_deliveries_total', { outcome: 'delivered' }), 0, 'listed before the first delivery');
+    // prom-client's event-loop gauges are reset by every scrape; they are left out.
+    assert.doesNotMatch(text, /^nodejs_eventloop_lag/m);
+  });
+
+  it('says what runs: version, Node and the commit of this checkout', async () => {
+    const info = samples(await scrape(server)).filter(([name]) => name === 'rollcall_build_info');
+    assert.equal(info.length, 1);
+    const [, labels, one] = info[0]!;
+    assert.equal(one, 1);
+    assert.equal(labels.version, packageJson.version);
+    assert.equal(labels.node_version, process.versions.node);
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' });
+    assert.equal(labels.commit, head.status === 0 ? head.stdout.trim() : 'unknown');
+  });
+
+  it('counts open WebSocket and change-stream connections as they come and go', async () => {
+    const open = async (name: string) => value(await scrape(server), name);
+    assert.equal(await open('rollcall_websocket_connections'), 0);
+    assert.equal(await open('rollcall_sse_connections'), 0);
+    const sockets = [0, 1].map(() => new WebSocket(server.wsUrl));
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('open', resolve))));
+    const stream = await SseClient.connect(`${server.url}/v1/events`, server.admin);
+    const text = await scrape(server);
+    assert.equal(value(text, 'rollcall_websocket_connections'), 2);
+    assert.equal(value(text, 'rollcall_sse_connections'), 1);
+    for (const socket of sockets) socket.close();
+    stream.close();
+    await waitFor(async () => (await open('rollcall_websocket_connections')) === 0, { what: 'the sockets to be counted out' });
+    await waitFor(async () => (await open('rollcall_sse_connections')) === 0, { what: 'the stream to be counted out' });
+  });
+
+  it('measures event-loop delay continuously: two scrapers see the same stall, and no scrape resets it', async () => {
+    // Samples taken over more than 100 ms beyond their 10 ms interval: the ones above the 0.1 s bucket.
+    const stalls = (text: string) => value(text, 'rollcall_event_loop_delay_seconds_count') - value(text, 'rollcall_event_loop_delay_seconds_bucket', { le: '0.1' });
+    const before = stalls(await scrape(server));
+    const until = Date.now() + 250;
+    while (Date.now() < until); // this process's loop, the server's too, stalls for 250 ms
+    await waitFor(async () => stalls(await scrape(server)) > before, { what: 'the stall in the histogram' });
+    // At least: the test machine may stall on its own meanwhile.
+    const [first, second] = await Promise.all([scrape(server), scrape(server)]);
+    assert.ok(stalls(first) >= before + 1);
+    assert.ok(stalls(second) >= before + 1, 'a concurrent scraper sees it too');
+    assert.ok(stalls(await scrape(server)) >= before + 1, 'and so does a later one');
+    assert.ok(value(second, 'rollcall_event_loop_delay_seconds_sum') >= 0.2, 'the sum holds the stall\'s 240 ms or so');
   });
 
   it('follows HTTP ingest: sessions by type, users online, opened, ended and heartbeats', async () => {

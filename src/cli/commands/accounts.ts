@@ -1,5 +1,6 @@
-// `rollcall accounts add|list|remove|command-api`: the people and programs allowed to read presence with Basic
-// auth (and to own API keys). Works beside a running server: it sees a new account at its next request.
+// `rollcall accounts add|list|remove|command-api|passwd`: the people and programs allowed to read presence with
+// Basic auth (and to own API keys). Works beside a running server: it sees a new account at its next request.
+import type { ReadStream } from 'node:tty';
 import { Option, type Command } from 'commander';
 import { Administration, MIN_PASSWORD_LENGTH } from '../../auth/administration.ts';
 import { RollcallError } from '../../core/errors.ts';
@@ -7,9 +8,15 @@ import { ACCOUNT_ROLES, COMMAND_PERMISSIONS, type AccountRole, type CommandPermi
 import { commandConfig } from '../config.ts';
 import { withHistory } from '../history.ts';
 import { formatTable, formatTime, print, SHOWN_ONCE } from '../output.ts';
+import { promptNewPassword, readPasswordLine } from '../password-input.ts';
 
 /** Lets scripts pass a password without putting it in argv, where `ps` shows it to everyone. */
 export const NEW_PASSWORD_ENV = 'ROLLCALL_NEW_PASSWORD';
+
+interface PasswdOptions {
+  passwordStdin?: boolean;
+  generate?: boolean;
+}
 
 interface AddOptions {
   role: AccountRole;
@@ -77,6 +84,24 @@ export function registerAccounts(program: Command): void {
     });
 
   accounts
+    .command('passwd')
+    .description(`change or reset an account's password: typed at a prompt, read from stdin, taken from ${NEW_PASSWORD_ENV}, or generated`)
+    .argument('<username>')
+    .addOption(new Option('--password-stdin', 'read the new password as one line from standard input (for scripts)').conflicts('generate'))
+    .option('--generate', 'generate a password and show it once')
+    .addHelpText('after', `\nThe password is never taken from argv, where \`ps\` shows it to every user of the machine.`)
+    .action(async (username: string, options: PasswdOptions, command: Command) => {
+      const { generatedPassword } = await withHistory(commandConfig(command), async ({ history }) => {
+        const administration = new Administration(history);
+        // Before asking: nobody should type a password twice to learn the name was wrong.
+        await administration.getAccount(username);
+        return administration.changePassword(username, await newPassword(username, options));
+      });
+      print(`changed the password of ${username}`);
+      if (generatedPassword !== undefined) print(`password: ${generatedPassword}`, SHOWN_ONCE);
+    });
+
+  accounts
     .command('remove')
     .description('remove an account and revoke its API keys')
     .argument('<username>')
@@ -87,3 +112,15 @@ export function registerAccounts(program: Command): void {
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+
+/** The password `passwd` sets; undefined asks for a generated one. */
+async function newPassword(username: string, options: PasswdOptions): Promise<string | undefined> {
+  if (options.passwordStdin) return readPasswordLine(process.stdin);
+  if (options.generate) return undefined;
+  const fromEnv = nonEmpty(process.env[NEW_PASSWORD_ENV]);
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) {
+    throw new RollcallError('invalid_parameter', `standard input is not a terminal: use --password-stdin, --generate or ${NEW_PASSWORD_ENV}`);
+  }
+  return promptNewPassword(process.stdin as ReadStream, process.stderr, username);
+}

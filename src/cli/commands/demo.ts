@@ -23,6 +23,9 @@ interface DemoModule {
   runDemo(config: Config, options: DemoOptions): Promise<unknown>;
 }
 
+/** Where the demo keeps its data unless --data-dir says otherwise: beside the default ./data, never in it. */
+export const DEMO_DATA_DIR = './demo-data';
+
 // A URL held in a variable, so the compiler does not require the module to exist: the CLI builds
 // and runs while the demo is still being written, and says so when asked for it.
 const DEMO_MODULE = new URL('../../demo/run-demo.ts', import.meta.url);
@@ -30,13 +33,15 @@ const DEMO_MODULE = new URL('../../demo/run-demo.ts', import.meta.url);
 export function registerDemo(program: Command): void {
   const demo = program
     .command('demo')
-    .description('run a server with simulated users, to see rollcall move')
+    .description(`run a server with simulated users, to see rollcall move (data in ${DEMO_DATA_DIR}; a free port when the one asked for is taken)`)
     .option('--users <n>', 'number of simulated users', positiveInteger, 40)
     .option('--seed <n>', 'seed for a repeatable simulation', wholeNumber)
     .option('--speed <factor>', 'how fast simulated users act, as a multiple of real time', positiveNumber, 1);
   for (const option of SERVER_OPTIONS) demo.addOption(configOption(option));
   demo.action(async (options: DemoOptions, command: Command) => {
-    const config = commandConfig(command);
+    // Its own data dir, whatever ROLLCALL_DATA_DIR (or .env) says: simulated users must never land in
+    // the real server's history. --data-dir still chooses another.
+    const config = commandConfig(command, process.env, { dataDir: DEMO_DATA_DIR });
     if (!existsSync(fileURLToPath(DEMO_MODULE))) {
       throw new RollcallError('unavailable', 'the demo is not part of this build (src/demo/run-demo.ts is missing)');
     }

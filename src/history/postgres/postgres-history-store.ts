@@ -112,6 +112,10 @@ export class PostgresHistoryStore implements HistoryStore {
     return changed(await run(this.#pool, sql.UPDATE_COMMAND_PERMISSION, [username, permission])) > 0;
   }
 
+  async setPasswordHash(username: string, passwordHash: string): Promise<boolean> {
+    return changed(await run(this.#pool, sql.UPDATE_PASSWORD_HASH, [username, passwordHash])) > 0;
+  }
+
   async createApiKey(input: NewApiKey): Promise<ApiKeyRecord> {
     const row = await inTransaction(this.#pool, async (client) => {
       if ((await run(client, sql.LOCK_ACCOUNT_BY_ID, [input.accountId])).rows.length === 0) {

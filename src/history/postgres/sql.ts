@@ -212,6 +212,7 @@ export const UPDATE_COMMAND_PERMISSION = statement(
   'update_command_permission',
   'UPDATE accounts SET command_permission = $2 WHERE username = $1',
 );
+export const UPDATE_PASSWORD_HASH = statement('update_password_hash', 'UPDATE accounts SET password_hash = $2 WHERE username = $1');
 
 // API keys
 

@@ -67,6 +67,8 @@ export interface AccountStore {
   removeAccount(username: string): Promise<boolean>;
   /** False when there was no such account. */
   setCommandPermission(username: string, permission: CommandPermission): Promise<boolean>;
+  /** Replaces the account's password hash (`rollcall accounts passwd`). False when there was no such account. */
+  setPasswordHash(username: string, passwordHash: string): Promise<boolean>;
 
   createApiKey(input: NewApiKey): Promise<ApiKeyRecord>;
   /** The key with this hash, unless it is revoked. */

@@ -188,6 +188,8 @@ export const SELECT_ACCOUNTS = `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY
 export const DELETE_ACCOUNT = 'DELETE FROM accounts WHERE id = ?';
 export const UPDATE_COMMAND_PERMISSION = `
   UPDATE accounts SET command_permission = @permission WHERE username = @username`;
+export const UPDATE_PASSWORD_HASH = `
+  UPDATE accounts SET password_hash = @passwordHash WHERE username = @username`;
 
 // API keys
 

@@ -116,6 +116,7 @@ function prepareStatements(db: Database.Database) {
       AccountRow
     >(sql.INSERT_ACCOUNT),
     updateCommandPermission: db.prepare<{ username: string; permission: CommandPermission }>(sql.UPDATE_COMMAND_PERMISSION),
+    updatePasswordHash: db.prepare<{ username: string; passwordHash: string }>(sql.UPDATE_PASSWORD_HASH),
     accountByUsername: db.prepare<[string], AccountRow>(sql.SELECT_ACCOUNT_BY_USERNAME),
     accountById: db.prepare<[number], AccountRow>(sql.SELECT_ACCOUNT_BY_ID),
     accounts: db.prepare<[], AccountRow>(sql.SELECT_ACCOUNTS),
@@ -382,6 +383,10 @@ export class SqliteHistoryStore implements HistoryStore {
       checkPermission(permission);
       return this.#statements.updateCommandPermission.run({ username, permission }).changes > 0;
     });
+  }
+
+  async setPasswordHash(username: string, passwordHash: string): Promise<boolean> {
+    return this.#whenUnlocked(() => this.#statements.updatePasswordHash.run({ username, passwordHash }).changes > 0);
   }
 
   async createApiClient(input: NewApiClient): Promise<ApiClientRecord> {

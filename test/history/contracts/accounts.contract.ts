@@ -36,6 +36,15 @@ export function describeAccountStoreContract(name: string, open: OpenStore<Accou
         assert.deepEqual(await store.getAccount(created.id), created);
       });
 
+      it('replaces a password hash, touching nothing else, and answers false for an unknown account', async () => {
+        const alice = await newAccount('alice', 'reader');
+        const bob = await newAccount('bob');
+        assert.equal(await store.setPasswordHash('alice', 'scrypt$new-hash'), true);
+        assert.deepEqual(await store.findAccount('alice'), { ...alice, passwordHash: 'scrypt$new-hash' });
+        assert.deepEqual(await store.findAccount('bob'), bob, 'other accounts keep theirs');
+        assert.equal(await store.setPasswordHash('nobody', 'scrypt$x'), false);
+      });
+
       it('answers undefined for an unknown account', async () => {
         assert.equal(await store.findAccount('nobody'), undefined);
         assert.equal(await store.getAccount(424242), undefined);
