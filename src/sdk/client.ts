@@ -48,6 +48,11 @@ const ENDED_BY_ADMIN: EndReason = 'ended_by_admin';
 /** Floor for the server's heartbeatMs, so a bad value cannot turn the heartbeat into a busy loop. */
 const MIN_HEARTBEAT_MS = 10;
 
+/** The close code of a connection that ended without a close frame (RFC 6455). */
+const ABNORMAL_CLOSURE = 1006;
+/** How long a close event may take to follow an error event before the SDK stops waiting for it. */
+const CLOSE_AFTER_ERROR_MS = 1_000;
+
 interface Deferred<T> {
   promise: Promise<T>;
   resolve(value: T): void;
@@ -274,12 +279,20 @@ export class RollcallClient {
     socket.addEventListener('message', (event) => {
       if (attempt === this.#attempt) this.#onMessage(event.data);
     });
-    // Errors carry no detail worth reporting; a close event always follows and decides what to do.
-    socket.addEventListener('error', () => {});
-    socket.addEventListener('close', (event) => {
+    let finished = false;
+    const finish = (code: number, reason: string) => {
+      if (finished) return;
+      finished = true;
       closed.resolve();
-      if (attempt === this.#attempt) this.#onClose(event.code, event.reason);
+      if (attempt === this.#attempt) this.#onClose(code, reason);
+    };
+    // Errors carry no detail worth reporting; the close event that follows decides what to do. Node
+    // 22's built-in WebSocket fires no close after a refused connection, though the standard says one
+    // follows: an error not followed by a close soon is taken as an abnormal close (1006).
+    socket.addEventListener('error', () => {
+      this.#clock.setTimeout(() => finish(ABNORMAL_CLOSURE, 'the connection failed'), CLOSE_AFTER_ERROR_MS);
     });
+    socket.addEventListener('close', (event) => finish(event.code, event.reason));
   }
 
   /** A hello with a fresh token, or undefined (after an 'error' event) when no token could be had. */

@@ -21,6 +21,7 @@ import { registerOpenApi } from '../api/openapi.ts';
 import { OPEN_SECURITY } from '../api/schemas.ts';
 import { instrumentHttp, requestIdFor } from '../observability/http.ts';
 import { addSecurityHeaders } from '../http/security-headers.ts';
+import { closeAfterUnreadBodies } from '../http/unread-bodies.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth.ts';
 import { RollcallError } from '../core/errors.ts';
 import { logDestination } from '../observability/log-format.ts';
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, { version: packageJson.version, license: packageJson.license });
   instrumentHttp(app, deps.metrics);
   addSecurityHeaders(app);
+  closeAfterUnreadBodies(app);
 
   app.get(
     '/healthz',

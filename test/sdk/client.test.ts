@@ -131,6 +131,40 @@ test('takes the token from a function and the WebSocket from the options', async
   assert.deepEqual(urls, [`${server.url.replace('http:', 'ws:')}/v1/connect`]);
 });
 
+test('a refused connection that fires error and no close (Node 22\'s WebSocket) is retried as closed (1006)', async () => {
+  // The first socket fails as Node 22's built-in WebSocket does when nobody listens: 'error', then nothing.
+  let sockets = 0;
+  class ErrorOnlyFirst {
+    readonly #socket: WsWebSocket;
+    readonly #first = sockets++ === 0;
+    constructor(url: string) {
+      this.#socket = new WsWebSocket(this.#first ? 'ws://127.0.0.1:1/v1/connect' : url);
+    }
+    get readyState(): number {
+      return this.#socket.readyState;
+    }
+    send(data: string): void {
+      this.#socket.send(data);
+    }
+    close(code?: number, reason?: string): void {
+      this.#socket.close(code, reason);
+    }
+    addEventListener(type: 'open' | 'error' | 'message' | 'close', listener: (event: never) => void): void {
+      if (this.#first && type === 'close') return;
+      this.#socket.addEventListener(type, listener as () => void);
+    }
+  }
+  const { client } = makeClient({ WebSocket: ErrorOnlyFirst });
+  const disconnected = nextEvent(client, 'disconnect');
+  const connected = client.connect();
+  assert.deepEqual(await disconnected, { code: 1006, reason: 'the connection failed', willReconnect: true });
+  const conn = await server.nextConnection();
+  await conn.next('hello');
+  conn.welcome(5, 'rt-5');
+  await connected;
+  assert.equal(client.sessionId, 5);
+});
+
 test('after a network drop it resumes the same session with the latest resume token', async () => {
   const { client } = makeClient();
   const states: ClientState[] = [];

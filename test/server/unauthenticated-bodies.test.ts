@@ -60,6 +60,19 @@ describe('unauthenticated bodies', () => {
     }
   });
 
+  it('close the connection after the 401, so the server reads none of the rest', async () => {
+    const connection = await rawConnect(server.url);
+    try {
+      await connection.write(requestHead('POST', '/v1/heartbeats', { 'content-type': 'application/json', 'content-length': EIGHT_MB }));
+      await connection.write(Buffer.alloc(64 * 1024, 0x20));
+      await waitFor(() => connection.closed(), { what: 'the server closing the connection' });
+      assert.equal(statusOf(connection.received()), 401);
+      assert.match(connection.received(), /^connection: close\r$/im);
+    } finally {
+      connection.destroy();
+    }
+  });
+
   it('on the command API: a bearer token is checked before the form is read; a form (which may hold the password) is small', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const bearer = await answerBeforeBody('POST', '/api/command', { ...form, authorization: 'Bearer rc_at_not-a-token' }, 8 * 1024);
