@@ -4,8 +4,9 @@
 // contract's. Field types and limits are the ingest contract's own (core/input-schemas.ts), so a field
 // has one type whether it is reported or read.
 import { Type, type Static } from '@sinclair/typebox';
-import { CustomerSchema, RepresentativeSchema, UserSchema, ViewSchema } from '../core/input-schemas.ts';
+import { ClientHintsSchema, CustomerSchema, RepresentativeSchema, UserSchema, ViewSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, SESSION_EVENT_KINDS, TRANSPORTS, sessionConnections, sessionEvents, type Session, type UserPresence } from '../core/model.ts';
+import { sessionPlaces } from '../core/places.ts';
 import { stringEnum } from './schemas.ts';
 
 export const toSeconds = (ms: number) => Math.floor(ms / 1000);
@@ -35,16 +36,29 @@ export const SessionJsonSchema = Type.Object(
     platform: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
     timezoneOffset: Type.Optional(Type.Integer({ description: 'Seconds from UTC, as the client reported' })),
     userAgent: Type.Optional(Type.String()),
+    clientHints: Type.Optional(ClientHintsSchema),
     agent: Type.Optional(
       Type.Object(
-        { browser: Type.String(), version: Type.String(), majorVersion: Type.Integer(), os: Type.String() },
-        { description: 'The user agent, parsed once when the session opened or its agent changed' },
+        {
+          browser: Type.String(),
+          version: Type.String({ description: 'The full version when the client hints give it; reduced agents say only the major' }),
+          majorVersion: Type.Integer(),
+          os: Type.String(),
+          osVersion: Type.Optional(
+            Type.String({ description: 'As people name it ("11" for Windows 11, "14.5" for macOS); absent when unknown, as for reduced agents without client hints' }),
+          ),
+          model: Type.Optional(Type.String({ description: 'The device model the client hints name' })),
+        },
+        { description: 'The user agent and client hints, parsed once when the session opened or either changed (client hints win)' },
       ),
     ),
     privateIp: Type.Optional(Type.String()),
     remoteAddress: Type.String({ description: 'Taken from the connection, never from the body' }),
     idle: Type.Boolean(),
     view: Type.Optional(ViewSchema),
+    places: Type.Optional(
+      Type.Array(Type.String(), { description: 'The places the session is in, joined or named by its view, in name order; absent when none' }),
+    ),
     representative: Type.Optional(RepresentativeJsonSchema),
     customer: Type.Optional(CustomerSchema),
     startedAt: UnixSeconds('When the session opened'),
@@ -79,11 +93,13 @@ export function sessionJson(session: Session): SessionJson {
     platform: session.platform,
     timezoneOffset: session.timezoneOffset,
     userAgent: session.userAgent,
+    clientHints: session.clientHints,
     agent: session.agent,
     privateIp: session.privateIp,
     remoteAddress: session.remoteAddress,
     idle: session.idle,
     view: session.view,
+    places: placesOf(session),
     representative: session.representative,
     customer: session.customer,
     startedAt: toSeconds(session.startedAt),
@@ -92,6 +108,11 @@ export function sessionJson(session: Session): SessionJson {
     connections: sessionConnections(session).map((c) => ({ ...c, connectedSince: toSeconds(c.connectedSince) })),
     events: sessionEvents(session).map((e) => ({ ...e, at: toSeconds(e.at) })),
   };
+}
+
+function placesOf(session: Session): string[] | undefined {
+  const places = sessionPlaces(session);
+  return places.length > 0 ? [...places] : undefined;
 }
 
 export const UserJsonSchema = Type.Object(

@@ -7,6 +7,7 @@ import type { Credentials } from '../auth/credentials.ts';
 import { RollcallError } from '../core/errors.ts';
 import { LIMITS, SessionIdSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
+import { PLACE_NAME_MAX } from '../core/places.ts';
 import type { PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
 import { BodyWriter } from '../http/body-writer.ts';
@@ -42,6 +43,7 @@ const SessionsQuery = Type.Object(
     userType: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.userType, description: 'Exactly, e.g. staff or customer' })),
     node: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The node that owns the session' })),
     state: Type.Optional(stringEnum(['idle', 'active'] as const)),
+    place: Type.Optional(Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX, description: 'Sessions in this place (joined, or named by their view)' })),
     q: Type.Optional(
       Type.String({ maxLength: 256, description: 'Case-insensitive text in the user name, username, display names or hostname' }),
     ),
@@ -223,13 +225,14 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
 };
 
 function sessionFilter(query: SessionsQuery): SessionFilter {
-  const { type, userId, userType, node, state, q } = query;
+  const { type, userId, userType, node, state, place, q } = query;
   return {
     ...(type !== undefined && { clientTypes: parseClientTypes(type) }),
     ...(userId !== undefined && { userId }),
     ...(userType !== undefined && { userType }),
     ...(node !== undefined && { nodeId: node }),
     ...(state !== undefined && { idle: state === 'idle' }),
+    ...(place !== undefined && { place }),
     ...(q !== undefined && q.trim() !== '' && { q: q.trim() }),
   };
 }

@@ -3,6 +3,7 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { RollcallError } from '../core/errors.ts';
 import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
+import { isPlaceName, placeGrants, type PlaceGrants } from '../core/places.ts';
 
 export interface ClientTokenClaims {
   /** The user id the token speaks for. */
@@ -13,6 +14,8 @@ export interface ClientTokenClaims {
   utype?: string;
   /** Client types the holder may open; ["web"] when absent. */
   ctypes?: ClientType[];
+  /** Places the user may join and watch: names, or prefixes ending in `*` (`ticket:*`); none when absent. */
+  places?: string[];
 }
 
 export interface VerifiedClientToken {
@@ -21,8 +24,12 @@ export interface VerifiedClientToken {
   email?: string;
   userType?: string;
   clientTypes: ClientType[];
+  places?: PlaceGrants;
   expiresAt: number;
 }
+
+/** Entries of a `places` claim, and their length: a token travels in every hello. */
+const MAX_PLACE_GRANTS = 100;
 
 const encoder = new TextEncoder();
 
@@ -46,7 +53,7 @@ export async function verifyClientToken(secret: string, token: string): Promise<
     if (error instanceof joseErrors.JWTExpired) throw new RollcallError('unauthorized', 'client token has expired');
     throw new RollcallError('unauthorized', 'client token is invalid');
   }
-  const { sub, name, email, utype, ctypes, exp } = payload;
+  const { sub, name, email, utype, ctypes, places, exp } = payload;
   const isShortString = (v: unknown, max: number) => v === undefined || (typeof v === 'string' && v.length <= max);
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) {
     throw new RollcallError('unauthorized', 'client token: sub must be a user id of 1..128 characters');
@@ -61,12 +68,25 @@ export async function verifyClientToken(secret: string, token: string): Promise<
     }
     clientTypes = ctypes as ClientType[];
   }
+  if (places !== undefined && !isPlacesClaim(places)) {
+    throw new RollcallError('unauthorized', `client token: places must list up to ${MAX_PLACE_GRANTS} place names or prefixes ending in *`);
+  }
   return {
     userId: sub,
     ...(name !== undefined && { name: name as string }),
     ...(email !== undefined && { email: email as string }),
     ...(utype !== undefined && { userType: utype as string }),
     clientTypes,
+    ...(places !== undefined && { places: placeGrants(places) }),
     expiresAt: (exp as number) * 1000,
   };
+}
+
+/** A list of place names, each possibly a prefix (`ticket:*`: the name before the star may be empty). */
+function isPlacesClaim(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_PLACE_GRANTS &&
+    value.every((entry) => typeof entry === 'string' && (entry === '*' || isPlaceName(entry.endsWith('*') ? entry.slice(0, -1) : entry)))
+  );
 }

@@ -93,6 +93,7 @@ export class Credentials {
         ...(token.name !== undefined && { name: token.name }),
         ...(token.email !== undefined && { email: token.email }),
         ...(token.userType !== undefined && { userType: token.userType }),
+        ...(token.places !== undefined && { places: token.places }),
       };
     }
     if ((await this.storedKey(bearer))?.kind === 'ingest') return INGEST_ACTOR;

@@ -3,6 +3,7 @@
 // refuses unknown fields: a typo must never pass silently.
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { CLIENT_TYPES, NON_INTERACTIVE_KINDS, REPRESENTATIVE_TYPES } from './model.ts';
+import { PLACE_NAME_MAX, PLACES_PER_SESSION_MAX } from './places.ts';
 
 const strict = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false });
 const text = (maxLength: number, minLength = 0) => Type.String({ maxLength, minLength });
@@ -17,6 +18,10 @@ export const LIMITS = {
   hostname: 256,
   platformField: 128,
   userAgent: 512,
+  /** Each string of `clientHints` (a brand, a version, the platform, the model). */
+  clientHintField: 128,
+  /** Brands in `clientHints.fullVersionList`: browsers send 3 (theirs, "Chromium", a GREASE brand). */
+  brandsPerClientHints: 16,
   viewField: 128,
   url: 2048,
   lsid: 64,
@@ -68,14 +73,42 @@ export const CustomerSchema = strict({
   nonInteractive: Type.Optional(oneOf(NON_INTERACTIVE_KINDS)),
 });
 
+/**
+ * navigator.userAgentData's high-entropy values (User-Agent Client Hints), as the SDK reports them: only
+ * those rollcall reads. The agent prefers them to the user agent, which browsers now freeze.
+ */
+export const ClientHintsSchema = Type.Partial(
+  strict({
+    platform: text(LIMITS.clientHintField),
+    platformVersion: text(LIMITS.clientHintField),
+    fullVersionList: Type.Array(strict({ brand: text(LIMITS.clientHintField), version: text(LIMITS.clientHintField) }), {
+      maxItems: LIMITS.brandsPerClientHints,
+    }),
+    model: text(LIMITS.clientHintField),
+  }),
+  {
+    additionalProperties: false,
+    description:
+      "navigator.userAgentData.getHighEntropyValues(['platformVersion', 'fullVersionList', 'model']) as the browser answers it; " +
+      'rollcall prefers it to userAgent (Windows 11, the macOS and Android version, the full browser version)',
+  },
+);
+
 const hostProperties = {
   hostname: Type.Optional(text(LIMITS.hostname)),
   platform: Type.Optional(strict({ id: text(LIMITS.platformField), name: text(LIMITS.platformField) })),
   timezoneOffset: Type.Optional(Type.Integer({ minimum: -LIMITS.timezoneOffset, maximum: LIMITS.timezoneOffset })),
   userAgent: Type.Optional(text(LIMITS.userAgent)),
+  clientHints: Type.Optional(ClientHintsSchema),
   privateIp: Type.Optional(text(LIMITS.ipAddress, 2)),
   idle: Type.Optional(Type.Boolean()),
   view: Type.Optional(ViewSchema),
+  places: Type.Optional(
+    Type.Array(text(PLACE_NAME_MAX, 1), {
+      maxItems: PLACES_PER_SESSION_MAX,
+      description: 'Places the session joins, besides the one its view names; on PATCH and update, the whole list',
+    }),
+  ),
   representative: Type.Optional(RepresentativeSchema),
   customer: Type.Optional(CustomerSchema),
 };

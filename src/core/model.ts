@@ -122,6 +122,35 @@ export interface SessionAgent {
   majorVersion: number;
   /** e.g. "Linux", "Windows"; the reported platform name when the agent names none; else "Unknown". */
   os: string;
+  /**
+   * The OS's version as people name it ("11" for Windows 11, "14.5" for macOS 14.5, "14" for Android 14),
+   * from the client hints or else from the agent. Absent when neither says it: reduced agents freeze
+   * "Windows NT 10.0" (10 or 11), "Mac OS X 10_15_7" and "Android 10; K", so those name no version.
+   */
+  osVersion?: string;
+  /** The device model the client hints name (Android: "Pixel 8"); absent without hints. */
+  model?: string;
+}
+
+/**
+ * User-Agent Client Hints a browser reports (navigator.userAgentData's high-entropy values): what a
+ * reduced user agent no longer says. Only the values rollcall reads are taken. A shared frozen object
+ * (core/interning.ts), keys in this order, absent ones left out.
+ */
+export interface ClientHints {
+  /** "Windows", "macOS", "Android", "Chrome OS", "Linux", … */
+  platform?: string;
+  /** Windows: "13.0.0" and up is Windows 11; macOS and Android: the OS version ("14.5.0"). */
+  platformVersion?: string;
+  /** Every brand with its full version, GREASE brands ("Not A(Brand") included as the browser sent them. */
+  fullVersionList?: BrandVersion[];
+  /** The device model (Android), "" on desktops. */
+  model?: string;
+}
+
+export interface BrandVersion {
+  brand: string;
+  version: string;
 }
 
 /** A live session as the stores keep it. */
@@ -135,13 +164,20 @@ export interface Session {
   /** Seconds from UTC, as the client reported. */
   timezoneOffset?: number;
   userAgent?: string;
-  /** Parsed from `userAgent` (and `platform` when the agent names no OS). */
+  /** What the browser's client hints say; the agent prefers them to `userAgent`. */
+  clientHints?: ClientHints;
+  /** Parsed from `userAgent` and `clientHints` (and `platform` when neither names an OS). */
   agent?: SessionAgent;
   privateIp?: string;
   /** Taken from the connection, never from the body. */
   remoteAddress: string;
   idle: boolean;
   view?: View;
+  /**
+   * The places the session joined (core/places.ts), in name order; absent when none. Its view's place
+   * is not in it: read `sessionPlaces` for every place the session is in.
+   */
+  places?: readonly string[];
   representative?: RepresentativeInfo;
   customer?: CustomerInfo;
   startedAt: number;

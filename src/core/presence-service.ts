@@ -10,6 +10,8 @@ import type {
   SequencedChange,
   SessionFilter,
   SessionQuery,
+  PlaceQuery,
+  PlaceTally,
   SessionTally,
   Touch,
   TouchResult,
@@ -22,7 +24,8 @@ import { appendConnection, appendEvent, sessionEvent } from './session-events.ts
 import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
 import type { EndReason, NodeConnection, PresenceChange, Session, Transport, UserPresence, UserRecord } from './model.ts';
 import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
-import { applyUpdate, mergeRepresentative, sessionFactsFromOpen } from './session-input.ts';
+import { isPlaceName } from './places.ts';
+import { applyUpdate, mergeRepresentative, placesAfter, sessionFactsFromOpen, unchanged, type PlaceChange } from './session-input.ts';
 
 export interface PresenceOptions {
   /** This node's GUID (the dialects' appliance id). */
@@ -165,11 +168,13 @@ export class PresenceService {
       platform: facts.platform,
       timezoneOffset: facts.timezoneOffset,
       userAgent: facts.userAgent,
+      clientHints: facts.clientHints,
       agent: facts.agent,
       privateIp: facts.privateIp,
       remoteAddress: connection.remoteAddress,
       idle: facts.idle,
       view: facts.view,
+      places: facts.places,
       representative: facts.representative,
       customer: facts.customer,
       startedAt: now,
@@ -239,20 +244,37 @@ export class PresenceService {
   }
 
   async update(id: number, body: UpdateSessionBody, actor: Actor): Promise<Session> {
+    const updated = await this.change(id, actor, (s) => applyUpdate(s, body, actor));
+    this.writer.seen(updated.user, this.now(), body.view);
+    return updated;
+  }
+
+  /** Joins or leaves one place (the join and leave frames); the session's other places stay. */
+  async changePlace(id: number, change: PlaceChange, actor: Actor): Promise<Session> {
+    const place = 'join' in change ? change.join : change.leave;
+    if (!isPlaceName(place)) throw new RollcallError('invalid_body', `place: ${JSON.stringify(place)} is not a place name`);
+    return this.change(id, actor, (s) => {
+      const places = placesAfter(s, change, actor);
+      return places === unchanged ? undefined : { ...s, places };
+    });
+  }
+
+  /**
+   * Applies a change the client made to its session (`apply` answers undefined for none): a sign of
+   * life like a heartbeat, though a detached socket session keeps its grace deadline.
+   */
+  private async change(id: number, actor: Actor, apply: (session: Session) => Session | undefined): Promise<Session> {
     await this.sessionFor(id, actor);
     const now = this.now();
     const updated = await this.live.update(
       id,
-      (s) => ({
-        ...applyUpdate(s, body, actor),
-        lastActivityAt: now,
-        // An update is a sign of life like a heartbeat; a detached socket session keeps its grace deadline.
-        ...(!s.detached && { expiresAt: now + s.lifetimeMs }),
-      }),
+      (s) => {
+        const next = apply(s);
+        return next && { ...next, lastActivityAt: now, ...(!s.detached && { expiresAt: now + s.lifetimeMs }) };
+      },
       now,
     );
     if (!updated) throw sessionNotFound(id);
-    this.writer.seen(updated.user, now, body.view);
     return updated;
   }
 
@@ -347,6 +369,11 @@ export class PresenceService {
   /** Live sessions by client type, user type and node, and online users. */
   tally(): Promise<SessionTally> {
     return this.live.tally();
+  }
+
+  /** Places with someone in them (places.ts), with how many sessions and users each. */
+  places(query: PlaceQuery): Promise<PlaceTally[]> {
+    return this.live.places(query);
   }
 
   /** Online users with their sessions, and/or offline users seen within the offline window. */

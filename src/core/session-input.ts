@@ -4,8 +4,9 @@ import { isIP } from 'node:net';
 import type { Actor } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import type { HeartbeatBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
-import { internClientType, internPlatform, internUserAgent, internView, internWord } from './interning.ts';
+import { internClientHints, internClientType, internPlatform, internUserAgent, internView, internWord } from './interning.ts';
 import type { CustomerInfo, RepresentativeInfo, Session, UserInfo } from './model.ts';
+import { checkPlaceGrant, isPlaceName, joinedPlaces, PLACES_PER_SESSION_MAX } from './places.ts';
 import { describeAgent } from './user-agent.ts';
 
 const DEFAULT_USER_TYPE = 'customer';
@@ -15,7 +16,20 @@ type RepresentativeInput = NonNullable<HeartbeatBody['representative']>;
 /** The session fields that come from the body (the core adds ids, times, node and event log). */
 export type SessionFacts = Pick<
   Session,
-  'user' | 'clientType' | 'hostname' | 'platform' | 'timezoneOffset' | 'userAgent' | 'agent' | 'privateIp' | 'idle' | 'view' | 'representative' | 'customer'
+  | 'user'
+  | 'clientType'
+  | 'hostname'
+  | 'platform'
+  | 'timezoneOffset'
+  | 'userAgent'
+  | 'clientHints'
+  | 'agent'
+  | 'privateIp'
+  | 'idle'
+  | 'view'
+  | 'places'
+  | 'representative'
+  | 'customer'
 >;
 
 /** Checks who may open what, fills the user from a client token, and applies defaults. */
@@ -32,6 +46,7 @@ export function sessionFactsFromOpen(body: HelloSessionBody, actor: Actor): Sess
     throw new RollcallError('invalid_body', 'customer: required with clientType support_customer (it carries the lsid)');
   }
   checkPrivateIp(body.privateIp);
+  const clientHints = internClientHints(body.clientHints);
   // Every field is present, absent ones as undefined, in one order: sessions then share one compact
   // object layout (a deleted or late-added key would give a session a slower, larger one).
   return {
@@ -41,10 +56,12 @@ export function sessionFactsFromOpen(body: HelloSessionBody, actor: Actor): Sess
     platform: internPlatform(body.platform),
     timezoneOffset: body.timezoneOffset,
     userAgent: internUserAgent(body.userAgent),
-    agent: describeAgent(body.userAgent, body.platform?.name),
+    clientHints,
+    agent: describeAgent(body.userAgent, body.platform?.name, clientHints),
     privateIp: body.privateIp,
     idle: body.idle ?? false,
     view: internView(body.view),
+    places: body.places && placesToJoin(body.places, actor),
     representative: clientType === 'representative' ? mergeRepresentative(undefined, body.representative ?? {}) : undefined,
     customer: body.customer && internCustomer(body.customer),
   };
@@ -86,9 +103,13 @@ export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Ac
     throw new RollcallError('forbidden', 'user: name, email and type come from the client token and cannot be changed');
   }
   checkPrivateIp(body.privateIp);
-  const { user, representative, platform, userAgent, view, customer, ...rest } = body;
+  const { user, representative, platform, userAgent, clientHints: hints, view, places, customer, ...rest } = body;
   // The agent is parsed only when what it is parsed from changes, never per heartbeat or query.
-  const agentChanged = userAgent !== undefined || platform !== undefined;
+  const agentChanged = userAgent !== undefined || platform !== undefined || hints !== undefined;
+  // New hints replace the old ones whole: they describe one browser build, never part of one. Another
+  // user agent without hints is another browser, which the old hints do not describe.
+  const otherAgent = userAgent !== undefined && userAgent !== session.userAgent;
+  const clientHints = hints ? internClientHints(hints) : otherAgent ? undefined : session.clientHints;
   // Only keys the session already has are assigned (see sessionFactsFromOpen): its layout stays shared.
   return {
     ...session,
@@ -96,12 +117,43 @@ export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Ac
     user: user ? { ...session.user, ...user, type: internWord(user.type ?? session.user.type) } : session.user,
     platform: platform ? internPlatform(platform) : session.platform,
     userAgent: userAgent !== undefined ? internUserAgent(userAgent) : session.userAgent,
-    agent: agentChanged ? describeAgent(userAgent ?? session.userAgent, (platform ?? session.platform)?.name) : session.agent,
+    clientHints,
+    agent: agentChanged ? describeAgent(userAgent ?? session.userAgent, (platform ?? session.platform)?.name, clientHints) : session.agent,
     view: view ? internView(view) : session.view,
+    places: places ? placesToJoin(places, actor) : session.places,
     representative: representative ? mergeRepresentative(session.representative, representative) : session.representative,
     customer: customer ? internCustomer(customer) : session.customer,
   };
 }
+
+/**
+ * The places a session is to be in, as stored (sorted, each once; undefined for none): each a valid
+ * name, and for a client, one its token's `places` claim grants. The ingest key may use any place.
+ */
+function placesToJoin(names: readonly string[], actor: Actor): readonly string[] | undefined {
+  for (const name of names) {
+    if (!isPlaceName(name)) throw new RollcallError('invalid_body', `places: ${JSON.stringify(name)} is not a place name (1 to 128 characters, no whitespace, control characters or *)`);
+    if (actor.kind === 'client') checkPlaceGrant(actor.places, name, 'join');
+  }
+  return joinedPlaces(names);
+}
+
+/** What a join or leave frame asks: one place, the others stay. */
+export type PlaceChange = { join: string } | { leave: string };
+
+/**
+ * The session's joined places after a join or leave (stored form: sorted, undefined for none), or
+ * `unchanged` when the session is already in the place it joins, or not in the one it leaves.
+ */
+export function placesAfter(session: Session, change: PlaceChange, actor: Actor): readonly string[] | undefined | typeof unchanged {
+  const joined = session.places ?? [];
+  if ('leave' in change) return joined.includes(change.leave) ? joinedPlaces(joined.filter((name) => name !== change.leave)) : unchanged;
+  if (joined.includes(change.join)) return unchanged;
+  if (joined.length >= PLACES_PER_SESSION_MAX) throw new RollcallError('invalid_body', `places: a session joins at most ${PLACES_PER_SESSION_MAX} places`);
+  return placesToJoin([...joined, change.join], actor);
+}
+
+export const unchanged = Symbol('unchanged');
 
 /** Fills representative defaults; `supportSessionCount` follows the lsids unless given. */
 export function mergeRepresentative(current: RepresentativeInfo | undefined, input: RepresentativeInput): RepresentativeInfo {

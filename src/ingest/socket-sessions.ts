@@ -20,6 +20,7 @@ import type { Credentials } from '../auth/credentials.ts';
 import { actorForSession, type Actor, type ConnectionFacts } from '../core/actor.ts';
 import { RollcallError, isRollcallError } from '../core/errors.ts';
 import { HeartbeatSchema, HelloSessionSchema, UpdateSessionSchema } from '../core/input-schemas.ts';
+import { PLACE_NAME_MAX } from '../core/places.ts';
 import type { PresenceChange } from '../core/model.ts';
 import type { OpenedSession, PresenceService } from '../core/presence-service.ts';
 import { CloseCode, HELLO_TIMEOUT_MS, MAX_INVALID_FRAMES, WsErrorCode } from './protocol.ts';
@@ -38,7 +39,7 @@ export interface HeartbeatFramesMessage {
 /** What the sockets need of the core. */
 export type SocketSessionsCore = Pick<
   PresenceService,
-  'nodeId' | 'open' | 'resume' | 'heartbeat' | 'update' | 'end' | 'detach' | 'timeOut' | 'keepAlive' | 'subscribe'
+  'nodeId' | 'open' | 'resume' | 'heartbeat' | 'update' | 'changePlace' | 'end' | 'detach' | 'timeOut' | 'keepAlive' | 'subscribe'
 >;
 
 export interface SocketSessionsOptions {
@@ -72,6 +73,10 @@ const UpdateFrame = Type.Composite([Type.Object({ type: Type.Literal('update') }
   additionalProperties: false,
 });
 const ByeFrame = Type.Object({ type: Type.Literal('bye') }, { additionalProperties: false });
+const PlaceFrame = (type: 'join' | 'leave') =>
+  Type.Object({ type: Type.Literal(type), place: Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX }) }, { additionalProperties: false });
+const JoinFrame = PlaceFrame('join');
+const LeaveFrame = PlaceFrame('leave');
 
 /** A heartbeat with nothing to report, byte for byte as the SDK sends it (`JSON.stringify({ type: 'hb' })`). */
 const PLAIN_HEARTBEAT = Buffer.from('{"type":"hb"}');
@@ -382,6 +387,16 @@ export class SocketSessions {
         await this.presence.update(sessionOf(conn), body, actorOf(conn));
         return;
       }
+      case 'join': {
+        const { place } = validateBody(JoinFrame, frame);
+        await this.presence.changePlace(sessionOf(conn), { join: place }, actorOf(conn));
+        return;
+      }
+      case 'leave': {
+        const { place } = validateBody(LeaveFrame, frame);
+        await this.presence.changePlace(sessionOf(conn), { leave: place }, actorOf(conn));
+        return;
+      }
       case 'bye': {
         validateBody(ByeFrame, frame);
         const id = sessionOf(conn);
@@ -392,7 +407,7 @@ export class SocketSessions {
         return;
       }
       default:
-        throw new RollcallError('invalid_body', `type: must be one of hello, resume, hb, update, bye`);
+        throw new RollcallError('invalid_body', `type: must be one of hello, resume, hb, update, join, leave, bye`);
     }
   }
 

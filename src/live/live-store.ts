@@ -23,6 +23,23 @@ export interface SessionTally {
   byNode: Record<string, number>;
 }
 
+export interface PlaceQuery {
+  /** Only places whose name starts with this; all when empty. */
+  prefix: string;
+  /** Cursor: only places whose name sorts after this. */
+  after?: string;
+  /** At most this many. */
+  limit: number;
+}
+
+/** A place and who is in it. */
+export interface PlaceTally {
+  name: string;
+  sessions: number;
+  /** Users with at least one session in the place. */
+  users: number;
+}
+
 /** Activity for one session: what a heartbeat, a pong or a batch entry reports. It pushes the
  * session's `expiresAt` to `now + lifetimeMs`. */
 export interface Touch {
@@ -186,6 +203,9 @@ export interface LiveSessions {
 
   /** Ids of users with at least one live session. */
   onlineUserIds(): Promise<string[]>;
+
+  /** Places with someone in them (core/places.ts) whose name starts with `prefix`, in name order. */
+  places(query: PlaceQuery): Promise<PlaceTally[]>;
 }
 
 /** The nodes of the cluster. */

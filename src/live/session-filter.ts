@@ -1,6 +1,7 @@
 // Which live sessions a query is about, and what every store means by it: one test per criterion,
 // shared by every implementation and by each node's replica of a shared store, so all agree.
 import type { ClientType, Session } from '../core/model.ts';
+import { sessionPlaces } from '../core/places.ts';
 
 /** Which sessions a list or a count is about. Every given criterion must hold. */
 export interface SessionFilter {
@@ -18,6 +19,8 @@ export interface SessionFilter {
    */
   q?: string;
   ids?: readonly number[];
+  /** Sessions in this place (joined, or named by their view: core/places.ts). */
+  place?: string;
 }
 
 export interface SessionQuery extends SessionFilter {
@@ -35,10 +38,10 @@ export const matchesEverything = (_session: Session): boolean => true;
  * with its constants (a set of types, the search pattern) worked out once per query.
  */
 export function sessionMatcher(filter: SessionFilter): (session: Session) => boolean {
-  const { clientTypes, userId, userType, nodeId, idle } = filter;
+  const { clientTypes, userId, userType, nodeId, idle, place } = filter;
   const wanted = clientTypes && clientTypes.length > 0 ? new Set(clientTypes) : undefined;
   const contains = filter.q ? containsIgnoringCase(filter.q) : undefined;
-  if (!wanted && userId === undefined && userType === undefined && nodeId === undefined && idle === undefined && !contains) {
+  if (!wanted && userId === undefined && userType === undefined && nodeId === undefined && idle === undefined && place === undefined && !contains) {
     return matchesEverything;
   }
   return (session) =>
@@ -47,6 +50,7 @@ export function sessionMatcher(filter: SessionFilter): (session: Session) => boo
     (userType === undefined || session.user.type === userType) &&
     (nodeId === undefined || session.nodeId === nodeId) &&
     (idle === undefined || session.idle === idle) &&
+    (place === undefined || sessionPlaces(session).includes(place)) &&
     (!contains ||
       contains(session.user.name) ||
       contains(session.user.username) ||

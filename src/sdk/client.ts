@@ -7,6 +7,7 @@
 import type { EndReason, View } from '../core/model.ts';
 import { CloseCode, WsErrorCode } from '../ingest/protocol.ts';
 import { Backoff } from './backoff.ts';
+import { requestClientHints } from './client-hints.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { Emitter } from './emitter.ts';
 import { ClientErrorCode, RollcallClientError } from './errors.ts';
@@ -47,6 +48,12 @@ const ENDED_BY_ADMIN: EndReason = 'ended_by_admin';
 
 /** Floor for the server's heartbeatMs, so a bad value cannot turn the heartbeat into a busy loop. */
 const MIN_HEARTBEAT_MS = 10;
+
+/**
+ * How long a hello waits for the browser's client hints, in ms. They come within a few ms, while the
+ * token is fetched; a browser slower than this does not hold the session back (see #askClientHints).
+ */
+const CLIENT_HINTS_WAIT_MS = 500;
 
 /** The close code of a connection that ended without a close frame (RFC 6455). */
 const ABNORMAL_CLOSURE = 1006;
@@ -97,6 +104,10 @@ export class RollcallClient {
   /** The reason of an `ended` frame on the current socket. */
   #endedReason: string | undefined;
   #authFailures = 0;
+  /** Whether the runtime's client hints go with the runtime's user agent (neither was given). */
+  readonly #readsClientHints: boolean;
+  /** The browser's client hints, asked for once, at the first connect; settles when they are in #body. */
+  #clientHints: Promise<void> | undefined;
 
   #attempt = 0;
   #socket: WebSocketLike | undefined;
@@ -119,6 +130,7 @@ export class RollcallClient {
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.#body = initialBody(options.session);
     this.#body.idle ??= false;
+    this.#readsClientHints = options.session?.userAgent === undefined && options.session?.clientHints === undefined;
 
     const doc: VisibilitySource | undefined =
       options.document ?? (typeof document === 'undefined' ? undefined : document);
@@ -175,6 +187,7 @@ export class RollcallClient {
       this.#authFailures = 0;
       this.#setState('connecting');
       this.#idleDetector?.start();
+      this.#askClientHints();
       void this.#open();
     }
     return this.#ready.promise;
@@ -295,8 +308,34 @@ export class RollcallClient {
     socket.addEventListener('close', (event) => finish(event.code, event.reason));
   }
 
+  /**
+   * Asks the browser for its client hints, once. Hints that come before a hello go in it; later ones go
+   * in an update when the session is open, else in the next hello. A browser that refuses sends none.
+   */
+  #askClientHints(): void {
+    if (this.#clientHints || !this.#readsClientHints) return;
+    this.#clientHints = requestClientHints()?.then((hints) => {
+      if (!hints || this.#body.clientHints !== undefined) return;
+      if (this.#state === 'open') this.update({ clientHints: hints });
+      else this.#body.clientHints = hints;
+    });
+  }
+
+  /** Waits for the client hints asked for at connect, CLIENT_HINTS_WAIT_MS at most. */
+  async #awaitClientHints(): Promise<void> {
+    if (!this.#clientHints || this.#body.clientHints !== undefined) return;
+    let timer: TimerHandle | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimeout(resolve, CLIENT_HINTS_WAIT_MS);
+    });
+    await Promise.race([this.#clientHints, waited]);
+    this.#clock.clearTimeout(timer);
+  }
+
   /** A hello with a fresh token, or undefined (after an 'error' event) when no token could be had. */
   async #hello(): Promise<ClientFrame | undefined> {
+    // The hints are awaited beside the token, so they cost the hello no time of their own.
+    const hinted = this.#awaitClientHints();
     let token: unknown;
     try {
       token = typeof this.#token === 'string' ? this.#token : await this.#token();
@@ -304,6 +343,7 @@ export class RollcallClient {
       this.#emitError(new RollcallClientError(ClientErrorCode.tokenUnavailable, 'the token function failed', { cause }));
       return undefined;
     }
+    await hinted;
     if (typeof token !== 'string' || token === '') {
       this.#emitError(new RollcallClientError(ClientErrorCode.tokenUnavailable, 'the token function returned no token'));
       return undefined;

@@ -13,5 +13,5 @@ export type { BackoffOptions } from './backoff.ts';
 export type { Clock, TimerHandle } from './clock.ts';
 export type { InputSource, VisibilitySource } from './idle.ts';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.ts';
-export type { ClientType, View } from '../core/model.ts';
+export type { BrandVersion, ClientHints, ClientType, View } from '../core/model.ts';
 export { CloseCode, WsErrorCode } from '../ingest/protocol.ts';

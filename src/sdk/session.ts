@@ -1,7 +1,7 @@
 // The session body the SDK reports (specs/INGEST.md, "Session body (open)"), and how later updates fold
 // into it: the SDK keeps the body current so that a fresh hello after a lost session reports the session
 // as it is now, not as it was first opened.
-import type { ClientType, CustomerInfo, Platform, RepresentativeInfo, View } from '../core/model.ts';
+import type { ClientHints, ClientType, CustomerInfo, Platform, RepresentativeInfo, View } from '../core/model.ts';
 
 /** The user a session belongs to. With a client token the server takes these from the token: leave it out. */
 export interface SessionUser {
@@ -28,6 +28,12 @@ export interface SessionInit {
   timezoneOffset?: number;
   /** Filled from `navigator.userAgent` when left out and available. */
   userAgent?: string;
+  /**
+   * User-Agent Client Hints: what the browser's reduced user agent no longer says (Windows 11, the macOS
+   * version, the full browser version). When both this and `userAgent` are left out, the client asks
+   * `navigator.userAgentData` for them at connect, in the browsers that have it.
+   */
+  clientHints?: ClientHints;
   privateIp?: string;
   idle?: boolean;
   view?: View;

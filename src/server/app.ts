@@ -30,6 +30,7 @@ import { redactQuery } from '../observability/query-names.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { metricsRoute } from '../observability/metrics-route.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
+import { placeRoutes } from '../api/place-routes.ts';
 import { readRoutes } from '../api/read-routes.ts';
 import { httpIngestRoutes } from '../ingest/http-routes.ts';
 import { CloseCode, MAX_MESSAGE_BYTES } from '../ingest/protocol.ts';
@@ -215,6 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(httpIngestRoutes, { presence, credentials, sessionTtlSeconds: config.sessionTtl });
   await app.register(wsIngestRoute, { presence, credentials, heartbeatMs: config.wsHeartbeatMs });
   await app.register(readRoutes, { presence, credentials, stats: deps.stats });
+  await app.register(placeRoutes, { presence, credentials });
   await app.register(adminRoutes, { administration: deps.administration, credentials, throttle: deps.throttle });
   await app.register(eventStreamRoutes, {
     events: deps.events,

@@ -209,7 +209,7 @@ describe('the OpenAPI document', () => {
   it('documents the sessions query and page as the dashboard uses them', () => {
     const operation = document.paths['/v1/sessions']!.get!;
     const query = (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-    assert.deepEqual(query.sort(), ['cursor', 'limit', 'node', 'q', 'state', 'type', 'userId', 'userType'].sort());
+    assert.deepEqual(query.sort(), ['cursor', 'limit', 'node', 'place', 'q', 'state', 'type', 'userId', 'userType'].sort());
     const page = operation.responses['200']!.content!['application/json']!.schema!;
     assert.deepEqual(Object.keys(page.properties as object).sort(), ['nextCursor', 'sessions', 'total']);
     assert.deepEqual(operation.security, [{ basicAuth: [] }, { bearerAuth: [] }]);

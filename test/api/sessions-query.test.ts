@@ -1,23 +1,16 @@
 // GET /v1/sessions over real HTTP: every filter (client type, user, user type, node, idle/active, text
 // search), their combinations, and pages that carry the total of matches.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { OpenSessionBody } from '../../src/core/input-schemas.ts';
 import { request, type Answer } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { serverPerFile, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
 
+const current = serverPerFile();
 let server: TestServer;
-
-before(async () => {
-  server = await startTestServer();
-});
-after(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  // One server for the file; every test starts with no live session.
-  for (const session of await server.rollcall.presence.listSessions()) await server.rollcall.presence.end(session.id, { kind: 'ingest' });
+beforeEach(() => {
+  server = current();
 });
 
 const read = (path: string) => request(server.url, 'GET', path, { headers: server.admin });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before, beforeEach } from 'node:test';
 import { signClientToken, type ClientTokenClaims } from '../../src/auth/client-tokens.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
@@ -27,6 +28,24 @@ export interface TestServer {
   log(): string;
   /** Stops the server; `keepData` leaves the data dir for a restart test. */
   close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * One server for a test file, with no live session at the start of each test: call at the top of
+ * the file; the function it answers gives the server inside tests.
+ */
+export function serverPerFile(): () => TestServer {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+  beforeEach(async () => {
+    for (const session of await server!.rollcall.presence.listSessions()) await server!.rollcall.presence.end(session.id, { kind: 'ingest' });
+  });
+  return () => server!;
 }
 
 export async function startTestServer(

@@ -333,6 +333,38 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.deepEqual((await store.list({ afterId: ids[0] })).map((s) => s.id), [ids[2], ids[3]]);
     });
 
+    test('places: sessions are in the places they joined and their view names; list, count and tally by place', async () => {
+      const user = (id: string) => ({ id, name: id, type: 'staff' });
+      const ticket = { m: 'support', v: 'getticket', t: 'ticketid|105792' };
+      const a = (await store.open(makeSession({ id: await nextId(), user: user('kim'), places: ['doc:42', 'queue:billing'] }))).session;
+      const b = (await store.open(makeSession({ id: await nextId(), user: user('kim'), view: ticket }))).session;
+      const c = (await store.open(makeSession({ id: await nextId(), user: user('lee'), view: ticket, places: ['ticket:105792'] }))).session;
+      await store.open(makeSession({ id: await nextId(), user: user('max') }));
+
+      const ids = async (place: string) => (await store.list({ place })).map((s) => s.id);
+      assert.deepEqual(await ids('ticket:105792'), [b.id, c.id], 'by view, and joined and by view at once (listed once)');
+      assert.deepEqual(await ids('doc:42'), [a.id]);
+      assert.deepEqual(await ids('doc:43'), []);
+      assert.equal(await store.count({ place: 'ticket:105792' }), 2);
+      assert.equal(await store.count({ place: 'ticket:105792', userId: 'lee' }), 1);
+      assert.deepEqual(await store.places({ prefix: '', limit: 10 }), [
+        { name: 'doc:42', sessions: 1, users: 1 },
+        { name: 'queue:billing', sessions: 1, users: 1 },
+        { name: 'ticket:105792', sessions: 2, users: 2 },
+      ]);
+      assert.deepEqual((await store.places({ prefix: 'q', limit: 10 })).map((p) => p.name), ['queue:billing']);
+      assert.deepEqual((await store.places({ prefix: '', after: 'doc:42', limit: 1 })).map((p) => p.name), ['queue:billing'], 'a page after a cursor');
+
+      // A change of view or of joined places moves the session; an end takes it out.
+      await store.update(b.id, (s) => ({ ...s, view: { m: 'support', v: 'getticket', t: 'ticketid|7' } }), Date.now());
+      await store.update(a.id, (s) => ({ ...s, places: ['doc:42'] }), Date.now());
+      assert.deepEqual(await ids('ticket:105792'), [c.id]);
+      assert.deepEqual(await ids('ticket:7'), [b.id]);
+      assert.deepEqual(await ids('queue:billing'), []);
+      await close(c.id);
+      assert.deepEqual((await store.places({ prefix: 'ticket:', limit: 10 })).map((p) => p.name), ['ticket:7']);
+    });
+
     test('tally counts sessions by client type, user type and node, and online users', async () => {
       assert.deepEqual(await store.tally(), { sessions: 0, onlineUsers: 0, byClientType: {}, byUserType: {}, byNode: {} });
       const add = async (overrides: Parameters<typeof makeSession>[0]) => store.open(makeSession({ id: await nextId(), ...overrides }));

@@ -1,5 +1,7 @@
 // The SDK's browser build in a real Chromium (Debian's /usr/bin/chromium driven by playwright-core),
 // against a real server: connect, report a view, go idle after no input, come back on input, close.
+// Client hints: the browser's own arrive with the hello, and the server names the OS and browser from
+// them, also for a Chrome on Windows 11 that DevTools makes this Chromium claim to be.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +34,90 @@ describe('SDK in a real browser', { skip }, () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+  });
+
+  /** Opens a session from a fresh page with the browser build; answers its id once welcomed. */
+  async function connectFrom(target: Page, user: string): Promise<number> {
+    const bundle = readFileSync(bundlePath, 'utf8');
+    const token = await server.token({ sub: user, name: user, utype: 'staff' });
+    return target.evaluate(
+      async ({ bundle, url, token }) => {
+        const moduleUrl = URL.createObjectURL(new Blob([bundle], { type: 'text/javascript' }));
+        const { RollcallClient } = await import(moduleUrl);
+        const client = new RollcallClient({ url, token });
+        await client.connect();
+        return client.sessionId as number;
+      },
+      { bundle, url: server.url, token },
+    );
+  }
+
+  test('reports the browser’s client hints, and the server names the browser and OS from them', async () => {
+    const hinted = await browser.newPage();
+    try {
+      await hinted.goto(`${server.url}/healthz`);
+      // What this Chromium says of itself, asked the way the SDK asks.
+      const own = await hinted.evaluate(async () => {
+        const data = (navigator as unknown as { userAgentData: { getHighEntropyValues(h: string[]): Promise<Record<string, unknown>> } }).userAgentData;
+        return data.getHighEntropyValues(['platformVersion', 'fullVersionList', 'model']);
+      });
+      const id = await connectFrom(hinted, 'hinted-user');
+      const session = await server.rollcall.presence.getSession(id);
+      assert.deepStrictEqual(session?.clientHints, {
+        platform: own.platform,
+        platformVersion: own.platformVersion,
+        fullVersionList: own.fullVersionList,
+        model: own.model,
+      });
+      const brands = own.fullVersionList as { brand: string; version: string }[];
+      const engine = brands.find((b) => b.brand === 'Chromium')!;
+      assert.match(engine.version, /^\d+\.\d+\.\d+\.\d+$/);
+      assert.match(session?.userAgent ?? '', /Chrome\/\d+\.0\.0\.0/, 'the agent says only the major version');
+      // The full version comes from the brand list: Debian's Chromium names no brand of its own, so it is not Google Chrome.
+      const ownBrand = brands.find((b) => !/not.a.brand/i.test(b.brand) && b.brand !== 'Chromium');
+      assert.equal(session?.agent?.browser, ownBrand ? ownBrand.brand : 'Chromium');
+      assert.equal(session?.agent?.version, (ownBrand ?? engine).version);
+      assert.equal(session?.agent?.os, 'Linux');
+    } finally {
+      await hinted.close();
+    }
+  });
+
+  test('names Windows 11 and the full Chrome version where the agent says "Windows NT 10.0" and 138.0.0.0', async () => {
+    const windows = await browser.newPage();
+    try {
+      // DevTools makes this Chromium report what Chrome 138 on Windows 11 reports, through the real API.
+      const cdp = await windows.context().newCDPSession(windows);
+      const brands = [
+        { brand: 'Not)A;Brand', version: '8.0.0.0' },
+        { brand: 'Chromium', version: '138.0.7204.50' },
+        { brand: 'Google Chrome', version: '138.0.7204.50' },
+      ];
+      await cdp.send('Emulation.setUserAgentOverride', {
+        userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36',
+        userAgentMetadata: {
+          brands: brands.map((b) => ({ ...b, version: b.version.split('.')[0]! })),
+          fullVersionList: brands,
+          platform: 'Windows',
+          platformVersion: '19.0.0',
+          architecture: 'x86',
+          bitness: '64',
+          model: '',
+          mobile: false,
+        },
+      });
+      await windows.goto(`${server.url}/healthz`);
+      const id = await connectFrom(windows, 'windows-user');
+      const session = await server.rollcall.presence.getSession(id);
+      assert.match(session?.userAgent ?? '', /Windows NT 10\.0/);
+      assert.deepStrictEqual(session?.agent, { browser: 'Chrome', version: '138.0.7204.50', majorVersion: 138, os: 'Windows', osVersion: '11' });
+      const answer = await fetch(`${server.url}/v1/sessions/${id}`, { headers: server.admin });
+      const json = (await answer.json()) as { agent: unknown; clientHints: unknown };
+      assert.deepStrictEqual(json.agent, session?.agent, 'the API shows it');
+      assert.deepStrictEqual(json.clientHints, { platform: 'Windows', platformVersion: '19.0.0', fullVersionList: brands, model: '' });
+    } finally {
+      await windows.close();
+    }
   });
 
   test('connects, reports view and idleness, and closes', async () => {

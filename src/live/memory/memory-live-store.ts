@@ -7,6 +7,8 @@ import type {
   ChangeListener,
   EndedSession,
   LiveNode,
+  PlaceQuery,
+  PlaceTally,
   LiveStore,
   SessionEnd,
   SessionTally,
@@ -146,6 +148,10 @@ export class MemoryLiveStore implements LiveStore {
 
   async onlineUserIds(): Promise<string[]> {
     return this.index.onlineUserIds();
+  }
+
+  async places(query: PlaceQuery): Promise<PlaceTally[]> {
+    return this.index.places(query);
   }
 
   async registerNode(node: LiveNode): Promise<void> {

@@ -6,10 +6,11 @@
 // It decides nothing and announces nothing: the stores do. Heartbeats only move two numbers on the
 // session and one in the expiry array: the hot path allocates nothing and reorders nothing.
 import type { ClientType, Session } from '../../core/model.ts';
-import type { SessionTally, Touch } from '../live-store.ts';
+import type { PlaceQuery, PlaceTally, SessionTally, Touch } from '../live-store.ts';
 import { matchesEverything, sessionMatcher, type SessionFilter, type SessionQuery } from '../session-filter.ts';
 import { ExpirySlots } from './expiry-slots.ts';
 import { OrderedIds } from './ordered-ids.ts';
+import { PlaceIndex } from './place-index.ts';
 import { UserSessionIndex } from './user-session-index.ts';
 
 export interface RemovedFromIndex {
@@ -35,6 +36,7 @@ export class SessionIndex {
   private readonly order = new OrderedIds();
   /** The same by client type: "online representatives" walks only theirs, not a million others. */
   private readonly orderByType = new Map<ClientType, OrderedIds>();
+  private readonly byPlace = new PlaceIndex();
 
   get size(): number {
     return this.slotOf.size;
@@ -57,6 +59,7 @@ export class SessionIndex {
     this.bySlot[slot] = session;
     this.order.add(session.id);
     this.typeOrder(session.clientType).add(session.id);
+    this.byPlace.add(session);
     return this.byUser.add(session.user.id, session.id);
   }
 
@@ -70,6 +73,7 @@ export class SessionIndex {
     }
     this.bySlot[slot] = next;
     this.expiry.set(slot, next.expiresAt);
+    this.byPlace.move(current, next);
   }
 
   remove(id: number): RemovedFromIndex | undefined {
@@ -105,13 +109,14 @@ export class SessionIndex {
   }
 
   list(query: SessionQuery = {}): Session[] {
-    const { ids, userId, afterId, limit } = query;
+    const { afterId, limit } = query;
     const matches = sessionMatcher(query);
     const result: Session[] = [];
     if (limit === 0) return result;
-    if (ids || userId !== undefined) {
-      // A few candidates (a user's sessions, named ids): collect them, then order them.
-      for (const id of ids ?? this.byUser.sessionIds(userId!)) {
+    const candidates = this.candidates(query);
+    if (candidates) {
+      // A few candidates (a user's sessions, named ids, a place's): collect them, then order them.
+      for (const id of candidates) {
         if (afterId !== undefined && id <= afterId) continue;
         const session = this.get(id);
         if (session && matches(session)) result.push(session);
@@ -133,8 +138,9 @@ export class SessionIndex {
     const matches = sessionMatcher(filter);
     if (matches === matchesEverything && !filter.ids) return this.slotOf.size;
     let count = 0;
-    if (filter.ids || filter.userId !== undefined) {
-      for (const id of filter.ids ?? this.byUser.sessionIds(filter.userId!)) {
+    const candidates = this.candidates(filter);
+    if (candidates) {
+      for (const id of candidates) {
         const session = this.get(id);
         if (session && matches(session)) count++;
       }
@@ -169,6 +175,27 @@ export class SessionIndex {
     return this.byUser.userIds();
   }
 
+  places({ prefix, after, limit }: PlaceQuery): PlaceTally[] {
+    const tallies: PlaceTally[] = [];
+    for (const name of this.byPlace.names(prefix)) {
+      if (after !== undefined && name <= after) continue;
+      if (tallies.length === limit) break;
+      const ids = this.byPlace.sessionIds(name);
+      const users = new Set<string>();
+      for (const id of ids) users.add(this.get(id)!.user.id);
+      tallies.push({ name, sessions: ids.size, users: users.size });
+    }
+    return tallies;
+  }
+
+  /** The ids a filter narrows the search to, when it names few (ids, a user, a place); else undefined. */
+  private candidates(filter: SessionFilter): Iterable<number> | undefined {
+    if (filter.ids) return filter.ids;
+    if (filter.userId !== undefined) return this.byUser.sessionIds(filter.userId);
+    if (filter.place !== undefined) return this.byPlace.sessionIds(filter.place);
+    return undefined;
+  }
+
   /** Every session, in no particular order (re-asserting a replica, shutting down). */
   *all(): IterableIterator<Session> {
     for (const session of this.bySlot) if (session) yield session;
@@ -183,6 +210,7 @@ export class SessionIndex {
   private removeSlot(slot: number): RemovedFromIndex {
     const session = this.bySlot[slot]!;
     this.bySlot[slot] = undefined;
+    this.byPlace.remove(session);
     this.expiry.release(slot);
     this.slotOf.delete(session.id);
     if (this.order.removed()) this.order.compact((id) => this.slotOf.has(id));

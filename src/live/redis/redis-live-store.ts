@@ -30,6 +30,8 @@ import type {
   ChangeListener,
   EndedSession,
   LiveNode,
+  PlaceQuery,
+  PlaceTally,
   LiveStore,
   SequencedChange,
   SessionEnd,
@@ -306,6 +308,10 @@ export class RedisLiveStore implements LiveStore {
 
   async onlineUserIds(): Promise<string[]> {
     return this.replica.index.onlineUserIds();
+  }
+
+  async places(query: PlaceQuery): Promise<PlaceTally[]> {
+    return this.replica.index.places(query);
   }
 
   // ——— nodes (node-registry.ts) ———

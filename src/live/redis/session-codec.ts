@@ -1,11 +1,11 @@
 // Sessions as the Redis store keeps and streams them. Redis holds every live session of the cluster,
 // so the encoding sets Redis's memory per session. A session is two parts:
-// - its profile: what many sessions share and rarely changes (user agent, platform, node): a JSON array
-//   kept once per distinct value in Redis (`profiles`, counted by the sessions using it, removed with
-//   the last one) and named in each stored session by `profileRef`, a digest of it;
+// - its profile: what many sessions share and rarely changes (user agent, platform, node, client
+//   hints): a JSON array kept once per distinct value in Redis (`profiles`, counted by the sessions
+//   using it, removed with the last one) and named in each stored session by `profileRef`, a digest of it;
 // - its array: the rest, one position per field (no key names), small codes for enumerations, times
-//   as differences, and nothing a node can derive (`agent` follows from the user agent and platform;
-//   the version is kept beside it).
+//   as differences, and nothing a node can derive (`agent` follows from the user agent, platform and
+//   client hints; the version is kept beside it).
 // Stored, a session is `<version>:<lastActivityAt>:<profile ref>:<array>` (keys.ts): a script checks
 // the version of a compare-and-set and moves the clock by the prefix, never decoding the rest. About
 // 250 bytes for a typical browser session, against about 900 as a JSON object. Streams carry the
@@ -16,9 +16,10 @@
 // them in that order, so sessions decoded alike share one object layout. Nested objects carry no
 // undefined keys: an absent optional key is written as null and left out again when read.
 import { createHash } from 'node:crypto';
-import { internClientType, internPlatform, internUserAgent, internView, internWord } from '../../core/interning.ts';
+import { internClientHints, internClientType, internPlatform, internUserAgent, internView, internWord } from '../../core/interning.ts';
 import {
   CLIENT_TYPES,
+  type ClientHints,
   type CustomerInfo,
   NON_INTERACTIVE_KINDS,
   type NodeConnection,
@@ -134,8 +135,30 @@ export interface EncodedSession {
 /** 96 bits of sha256, base64url: distinct profiles never meet in a cluster's lifetime. */
 export const profileRefOf = (profile: string): string => createHash('sha256').update(profile).digest('base64url').slice(0, 16);
 
+/**
+ * Client hints as the profile's last position: `[platform, platformVersion, [[brand, version], …], model]`.
+ * Sessions without hints leave the position out, so their profile (and its ref) is what it was before
+ * hints were kept.
+ */
+function encodeClientHints(hints: ClientHints): Json[] {
+  const brands = hints.fullVersionList ? hints.fullVersionList.map((b) => [b.brand, b.version]) : null;
+  return trimmed([orNull(hints.platform), orNull(hints.platformVersion), brands, orNull(hints.model)]);
+}
+
+function decodeClientHints(parts: Json[]): ClientHints | undefined {
+  const [platform, platformVersion, brands, model] = parts as [string | null, string | null, [string, string][] | null, string | null];
+  return internClientHints({
+    ...(platform != null && { platform }),
+    ...(platformVersion != null && { platformVersion }),
+    ...(brands != null && { fullVersionList: brands.map(([brand, version]) => ({ brand, version })) }),
+    ...(model != null && { model }),
+  });
+}
+
 export function encodeSession(s: Session): EncodedSession {
-  const profile = JSON.stringify([orNull(s.userAgent), s.platform ? [s.platform.id, s.platform.name] : null, s.nodeId, codeOf(PURPOSES, s.nodeRole)]);
+  const shared: Json[] = [orNull(s.userAgent), s.platform ? [s.platform.id, s.platform.name] : null, s.nodeId, codeOf(PURPOSES, s.nodeRole)];
+  if (s.clientHints) shared.push(encodeClientHints(s.clientHints));
+  const profile = JSON.stringify(shared);
   const fields: Json[] = [
     s.id,
     encodeUser(s.user),
@@ -157,12 +180,14 @@ export function encodeSession(s: Session): EncodedSession {
     flag(s.detached),
     s.connections ? s.connections.map(encodeConnection) : null,
     s.events ? s.events.map(encodeEvent) : null,
+    s.places ? [...s.places] : null,
   ];
   return { profile, profileRef: profileRefOf(profile), array: JSON.stringify(trimmed(fields)) };
 }
 
 interface Profile {
   userAgent: string | undefined;
+  clientHints: ClientHints | undefined;
   platform: Platform | undefined;
   agent: SessionAgent;
   nodeId: string;
@@ -180,11 +205,19 @@ const PROFILE_CACHE_LIMIT = 10_000;
 function readProfile(text: string): Profile {
   const known = profiles.get(text);
   if (known) return known;
-  const [userAgentText, platformParts, nodeId, role] = JSON.parse(text) as [string | null, [string, string] | null, string, number];
+  const [userAgentText, platformParts, nodeId, role, hintParts] = JSON.parse(text) as [
+    string | null,
+    [string, string] | null,
+    string,
+    number,
+    Json[] | undefined,
+  ];
   const platform = platformParts ? internPlatform({ id: platformParts[0], name: platformParts[1] }) : undefined;
   const userAgent = userAgentText === null ? undefined : internUserAgent(userAgentText);
+  const clientHints = hintParts ? decodeClientHints(hintParts) : undefined;
   // The shared frozen object every session of the same agent holds, as the core made it.
-  const profile = { userAgent, platform, agent: describeAgent(userAgent, platform?.name), nodeId, nodeRole: PURPOSES[role]! };
+  const agent = describeAgent(userAgent, platform?.name, clientHints);
+  const profile = { userAgent, clientHints, platform, agent, nodeId, nodeRole: PURPOSES[role]! };
   if (profiles.size >= PROFILE_CACHE_LIMIT) profiles.clear();
   profiles.set(text, profile);
   return profile;
@@ -206,11 +239,13 @@ export function decodeSession(profileText: string, array: string, version: numbe
     platform: profile.platform,
     timezoneOffset: f[5] == null ? undefined : (f[5] as number),
     userAgent: profile.userAgent,
+    clientHints: profile.clientHints,
     agent: profile.agent,
     privateIp: f[6] == null ? undefined : (f[6] as string),
     remoteAddress: f[7] as string,
     idle: f[8] === 1,
     view: viewParts ? internView({ m: viewParts[0]!, v: viewParts[1]!, t: viewParts[2]! }) : undefined,
+    places: f[20] == null ? undefined : (f[20] as string[]),
     representative: f[10] == null ? undefined : decodeRepresentative(f[10] as Json[]),
     customer: f[11] == null ? undefined : decodeCustomer(f[11] as Json[]),
     startedAt,
