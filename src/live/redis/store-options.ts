@@ -21,7 +21,7 @@ export interface RedisLiveStoreOptions {
   idSource: SessionIdBlockSource;
   /** Keys are `{<prefix>}:…` (one hash tag: scripts stay atomic on Redis Cluster). Default 'rollcall'. */
   keyPrefix?: string;
-  /** Approximate MAXLEN of the change stream, in entries; default 100,000 (about 120 MB at 1.2 kB an entry, measured). */
+  /** Approximate MAXLEN of the change stream, in entries; default 100,000 (about 50 MiB at about 530 B an entry, measured). */
   streamMaxLength?: number;
   /** How often this node writes queued heartbeats to Redis, ms; default 1,000. */
   activityFlushMs?: number;
