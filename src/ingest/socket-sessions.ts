@@ -20,10 +20,12 @@ import type { Credentials } from '../auth/credentials.ts';
 import { actorForSession, type Actor, type ConnectionFacts } from '../core/actor.ts';
 import { RollcallError, isRollcallError } from '../core/errors.ts';
 import { HeartbeatSchema, HelloSessionSchema, UpdateSessionSchema } from '../core/input-schemas.ts';
+import type { PlaceWatch } from '../core/place-watch.ts';
 import { PLACE_NAME_MAX } from '../core/places.ts';
 import type { PresenceChange } from '../core/model.ts';
 import type { OpenedSession, PresenceService } from '../core/presence-service.ts';
 import { CloseCode, HELLO_TIMEOUT_MS, MAX_INVALID_FRAMES, WsErrorCode } from './protocol.ts';
+import { SocketWatches, type SocketWatchState } from './socket-watches.ts';
 import { validateBody } from './validation.ts';
 
 /**
@@ -51,6 +53,8 @@ export interface SocketSessionsOptions {
   logError: (error: unknown, context: string) => void;
   /** Whether a timer runs the ping rounds (default); tests call pingRound() themselves. */
   pingTimer?: boolean;
+  /** Who is in which place, for `watch` frames; without it they are refused. */
+  places?: PlaceWatch;
 }
 
 /** What the upgrade request told about a new socket. */
@@ -65,7 +69,12 @@ const HelloFrame = Type.Object(
   { additionalProperties: false },
 );
 const ResumeFrame = Type.Object(
-  { type: Type.Literal('resume'), resumeToken: Type.String({ minLength: 3, maxLength: 256 }) },
+  {
+    type: Type.Literal('resume'),
+    resumeToken: Type.String({ minLength: 3, maxLength: 256 }),
+    // The client token again, for what only it grants (joining and watching places); optional.
+    token: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
   { additionalProperties: false },
 );
 const HbFrame = Type.Composite([Type.Object({ type: Type.Literal('hb') }), HeartbeatSchema], { additionalProperties: false });
@@ -73,10 +82,12 @@ const UpdateFrame = Type.Composite([Type.Object({ type: Type.Literal('update') }
   additionalProperties: false,
 });
 const ByeFrame = Type.Object({ type: Type.Literal('bye') }, { additionalProperties: false });
-const PlaceFrame = (type: 'join' | 'leave') =>
+const PlaceFrame = (type: 'join' | 'leave' | 'watch' | 'unwatch') =>
   Type.Object({ type: Type.Literal(type), place: Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX }) }, { additionalProperties: false });
 const JoinFrame = PlaceFrame('join');
 const LeaveFrame = PlaceFrame('leave');
+const WatchFrame = PlaceFrame('watch');
+const UnwatchFrame = PlaceFrame('unwatch');
 
 /** A heartbeat with nothing to report, byte for byte as the SDK sends it (`JSON.stringify({ type: 'hb' })`). */
 const PLAIN_HEARTBEAT = Buffer.from('{"type":"hb"}');
@@ -102,6 +113,8 @@ interface Connection {
   helloTimer: NodeJS.Timeout | undefined;
   /** Work waiting behind the frame being handled; undefined while nothing is in flight. */
   backlog: Task[] | undefined;
+  /** The places it watches, from its first `watch` frame. */
+  watches: SocketWatchState | undefined;
 }
 type Task = () => Promise<void>;
 
@@ -122,6 +135,7 @@ export class SocketSessions {
   /** Sockets bound to a session on this node, by session id. */
   private readonly bound = new Map<number, Connection>();
   private readonly presence: SocketSessionsCore;
+  private readonly watches: SocketWatches | undefined;
   private readonly credentials: Pick<Credentials, 'ingestActor'>;
   private readonly heartbeatMs: number;
   private readonly logError: (error: unknown, context: string) => void;
@@ -144,6 +158,7 @@ export class SocketSessions {
     this.credentials = options.credentials;
     this.heartbeatMs = options.heartbeatMs;
     this.logError = options.logError;
+    this.watches = options.places && new SocketWatches(options.places);
 
     const sessions = this;
     this.onMessage = function (this: WebSocket, data: RawData, isBinary: boolean): void {
@@ -201,6 +216,7 @@ export class SocketSessions {
       authorization: origin.authorization,
       helloTimer: undefined,
       backlog: undefined,
+      watches: undefined,
     };
     conn.helloTimer = setTimeout(this.helloTimedOut, HELLO_TIMEOUT_MS, conn);
     this.connections.add(conn);
@@ -362,7 +378,9 @@ export class SocketSessions {
       }
       case 'resume': {
         if (conn.sessionId !== undefined) throw new RollcallError('invalid_body', 'this socket already carries a session');
-        const { resumeToken } = validateBody(ResumeFrame, frame);
+        const { resumeToken, token } = validateBody(ResumeFrame, frame);
+        // Checked first: a bad token refuses the resume rather than half-granting it.
+        const tokenActor = token === undefined ? undefined : await this.credentials.ingestActor(undefined, token, conn.remoteAddress);
         let resumed: OpenedSession;
         try {
           resumed = await this.presence.resume(resumeToken, connectionFacts(conn));
@@ -373,8 +391,10 @@ export class SocketSessions {
           }
           throw error;
         }
-        // The resume token was the credential; later frames act for the session's own user.
-        this.bind(conn, resumed, undefined);
+        // The resume token was the credential; later frames act for the session's own user, with the
+        // grants of a client token sent along when it is that user's.
+        const sameUser = tokenActor?.kind === 'client' && tokenActor.userId === resumed.session.user.id;
+        this.bind(conn, resumed, sameUser ? tokenActor : undefined);
         return;
       }
       case 'hb': {
@@ -397,6 +417,18 @@ export class SocketSessions {
         await this.presence.changePlace(sessionOf(conn), { leave: place }, actorOf(conn));
         return;
       }
+      case 'watch': {
+        const { place } = validateBody(WatchFrame, frame);
+        if (!this.watches) throw new RollcallError('invalid_body', 'this server does not take watch frames');
+        sessionOf(conn); // a socket watches for the user of its session
+        conn.watches = await this.watches.watch(conn.watches, (text) => this.sendText(conn, text), place, actorOf(conn));
+        return;
+      }
+      case 'unwatch': {
+        const { place } = validateBody(UnwatchFrame, frame);
+        this.watches?.unwatch(conn.watches, place);
+        return;
+      }
       case 'bye': {
         validateBody(ByeFrame, frame);
         const id = sessionOf(conn);
@@ -407,7 +439,7 @@ export class SocketSessions {
         return;
       }
       default:
-        throw new RollcallError('invalid_body', `type: must be one of hello, resume, hb, update, join, leave, bye`);
+        throw new RollcallError('invalid_body', `type: must be one of hello, resume, hb, update, join, leave, watch, unwatch, bye`);
     }
   }
 
@@ -463,6 +495,7 @@ export class SocketSessions {
 
   /** Forgets a socket's state: its later events (a close after a time-out) find nothing to do. */
   private forget(conn: Connection): void {
+    this.watches?.release(conn.watches);
     this.connections.delete(conn);
     (conn.socket as ConnectedSocket)[kConnection] = undefined;
   }
@@ -473,7 +506,12 @@ export class SocketSessions {
   }
 
   private send(conn: Connection, frame: object): void {
-    if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(frame));
+    this.sendText(conn, JSON.stringify(frame));
+  }
+
+  /** A frame already serialised (a place's, shared by all its watchers). */
+  private sendText(conn: Connection, text: string): void {
+    if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(text);
   }
 }
 

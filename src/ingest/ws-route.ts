@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Credentials } from '../auth/credentials.ts';
+import { PlaceWatch } from '../core/place-watch.ts';
 import type { PresenceService } from '../core/presence-service.ts';
 import { SocketSessions } from './socket-sessions.ts';
 
@@ -15,12 +16,19 @@ export interface WsIngestOptions {
 }
 
 export const wsIngestRoute: FastifyPluginAsync<WsIngestOptions> = async (app, { presence, credentials, heartbeatMs }) => {
+  const places = new PlaceWatch({
+    listSessions: (query) => presence.listSessions(query),
+    subscribe: (listener) => presence.subscribe(listener),
+    onResync: (listener) => presence.onResync(listener),
+  });
   const sockets = new SocketSessions({
     presence,
     credentials,
     heartbeatMs,
     logError: (error, context) => app.log.error({ err: error }, `${context} failed`),
+    places,
   });
+  app.addHook('onClose', async () => places.close());
 
   app.get('/v1/connect', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
     // @fastify/websocket's 'error' listener holds the Fastify request and reply (for its errorHandler)

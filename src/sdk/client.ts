@@ -13,6 +13,7 @@ import { Emitter } from './emitter.ts';
 import { ClientErrorCode, RollcallClientError } from './errors.ts';
 import { parseServerFrame, type ClientFrame, type HeartbeatFields, type WelcomeFrame } from './frames.ts';
 import { IdleDetector, type InputSource, type VisibilitySource } from './idle.ts';
+import { PlaceWatch } from './place-watch.ts';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_AUTH_ATTEMPTS,
@@ -82,6 +83,8 @@ function deferred<T>(): Deferred<T> {
 export class RollcallClient {
   readonly #url: string;
   readonly #token: TokenSource;
+  /** The places watched, by name: watched again on every welcome. */
+  readonly #watches = new Map<string, PlaceWatch>();
   readonly #WebSocket: WebSocketConstructor | undefined;
   readonly #clock: Clock;
   readonly #backoff: Backoff;
@@ -214,6 +217,37 @@ export class RollcallClient {
     this.#pendingUpdate = mergeUpdate(this.#pendingUpdate ?? {}, update);
   }
 
+  /** Joins a place (`ticket:105792`): others watching it see this user. The token must grant it. */
+  join(place: string): void {
+    const places = this.#body.places ?? [];
+    if (places.includes(place)) return;
+    this.#body.places = [...places, place];
+    if (this.#state === 'open') this.#send({ type: 'join', place });
+  }
+
+  leave(place: string): void {
+    if (!this.#body.places?.includes(place)) return;
+    this.#body.places = this.#body.places.filter((name) => name !== place);
+    if (this.#state === 'open') this.#send({ type: 'leave', place });
+  }
+
+  /**
+   * Watches who else is in a place: `members()`, and `join`, `leave` and `update` events. Kept across
+   * reconnects; one socket carries every watch. The token must grant the place.
+   */
+  watch(place: string): PlaceWatch {
+    const known = this.#watches.get(place);
+    if (known) return known;
+    const watch = new PlaceWatch(place, (stopped) => {
+      if (this.#watches.get(place) !== stopped) return;
+      this.#watches.delete(place);
+      if (this.#state === 'open') this.#send({ type: 'unwatch', place });
+    });
+    this.#watches.set(place, watch);
+    if (this.#state === 'open') this.#send({ type: 'watch', place });
+    return watch;
+  }
+
   /**
    * Ends the session: sends `bye`, closes the socket with 1000 and stops every timer. Resolves once the
    * socket has closed (or after closeTimeoutMs). Does not reconnect; connect() starts a new session.
@@ -262,6 +296,12 @@ export class RollcallClient {
     let first: ClientFrame;
     if (this.#resumeToken !== undefined) {
       first = { type: 'resume', resumeToken: this.#resumeToken };
+      // Joining and watching places need the token's grants, which a resume token does not carry.
+      if (this.#watches.size > 0 || (this.#body.places?.length ?? 0) > 0) {
+        const token = await this.#tokenIfAny();
+        if (!current()) return;
+        if (token !== undefined) first.token = token;
+      }
     } else {
       const hello = await this.#hello();
       if (!current()) return;
@@ -332,6 +372,16 @@ export class RollcallClient {
     this.#clock.clearTimeout(timer);
   }
 
+  /** A token for a resume, or undefined when none can be had (the resume then goes without). */
+  async #tokenIfAny(): Promise<string | undefined> {
+    try {
+      const token = typeof this.#token === 'string' ? this.#token : await this.#token();
+      return typeof token === 'string' && token !== '' ? token : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** A hello with a fresh token, or undefined (after an 'error' event) when no token could be had. */
   async #hello(): Promise<ClientFrame | undefined> {
     // The hints are awaited beside the token, so they cost the hello no time of their own.
@@ -361,6 +411,10 @@ export class RollcallClient {
         return;
       case 'ended':
         this.#endedReason = frame.reason;
+        return;
+      case 'members':
+      case 'place':
+        this.#watches.get(frame.place)?.receive(frame);
         return;
       case 'error':
         if (frame.code === WsErrorCode.unknownSession && this.#resuming) {
@@ -393,6 +447,8 @@ export class RollcallClient {
     this.#backoff.reset();
     this.#authFailures = 0;
     this.#setState('open');
+    // Every watch again: the server sends each place's members, and each watch fires what changed.
+    for (const place of this.#watches.keys()) this.#send({ type: 'watch', place });
 
     if (afterResume) {
       // The server kept the session as it was when the socket dropped: send what changed since, and the

@@ -1,6 +1,7 @@
 // The frames of the WebSocket protocol (specs/INGEST.md, "WebSocket GET /v1/connect"), as the SDK sends
 // and reads them. Field names are the public contract.
 import type { View } from '../core/model.ts';
+import { placeFrameOf, type PlaceServerFrame } from './place-watch.ts';
 import type { SessionBody, SessionUpdate } from './session.ts';
 
 export interface HeartbeatFields {
@@ -10,7 +11,8 @@ export interface HeartbeatFields {
 
 export type ClientFrame =
   | { type: 'hello'; token: string; session: SessionBody }
-  | { type: 'resume'; resumeToken: string }
+  | { type: 'resume'; resumeToken: string; token?: string }
+  | { type: 'join' | 'leave' | 'watch' | 'unwatch'; place: string }
   | ({ type: 'hb' } & HeartbeatFields)
   | ({ type: 'update' } & SessionUpdate)
   | { type: 'bye' };
@@ -31,7 +33,7 @@ export interface EndedFrame {
   type: 'ended';
   reason: string;
 }
-export type ServerFrame = WelcomeFrame | ErrorFrame | EndedFrame;
+export type ServerFrame = WelcomeFrame | ErrorFrame | EndedFrame | PlaceServerFrame;
 
 /** Used when a welcome carries no usable heartbeatMs: the contract's example value. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -70,6 +72,9 @@ export function parseServerFrame(data: unknown): ServerFrame | undefined {
       return { type: 'error', code: value.code, message: text(value.message) };
     case 'ended':
       return { type: 'ended', reason: text(value.reason) };
+    case 'members':
+    case 'place':
+      return placeFrameOf(value);
     default:
       return undefined;
   }

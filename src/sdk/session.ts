@@ -37,6 +37,8 @@ export interface SessionInit {
   privateIp?: string;
   idle?: boolean;
   view?: View;
+  /** Places the session is in from the start (`ticket:105792`); join() and leave() change them later. */
+  places?: string[];
   /** Only with clientType "representative". */
   representative?: RepresentativeInit;
   /** Only with clientType "support_customer". */

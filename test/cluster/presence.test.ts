@@ -164,6 +164,29 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     await fresh.closedWith();
   });
 
+  it('shows a watcher on one node who joins a place on the others, one member per user', async () => {
+    const token = (node: TestServer, sub: string) => node.token({ sub, name: sub, ctypes: ['web'], places: ['room:*'] });
+    const watcher = await connect(a());
+    watcher.send({ type: 'hello', token: await token(a(), 'watcher'), session: { clientType: 'web' } });
+    await watcher.next('welcome');
+    watcher.send({ type: 'watch', place: 'room:7' });
+    await watcher.next('members');
+    const events = () => watcher.frames.filter((f) => f.type === 'place').map((f) => `${String(f.event)} ${(f.member as { user: { id: string } }).user.id}`);
+
+    const onB = await connect(b());
+    onB.send({ type: 'hello', token: await token(b(), 'kim'), session: { clientType: 'web', places: ['room:7'] } });
+    await onB.next('welcome');
+    const onC = await connect(c());
+    onC.send({ type: 'hello', token: await token(c(), 'kim'), session: { clientType: 'web', places: ['room:7'] } });
+    await onC.next('welcome');
+    await waitFor(() => events().length >= 2, { what: 'both tabs seen on node A' });
+    assert.deepEqual(events(), ['join kim', 'sessions kim'], 'a second tab on another node is no second join');
+    for (const client of [onB, onC]) client.send({ type: 'bye' });
+    await waitFor(() => events().length >= 4, { what: 'both tabs gone' });
+    assert.deepEqual(events().slice(2), ['sessions kim', 'leave kim']);
+    watcher.send({ type: 'bye' });
+  });
+
   it('lets a stream client reconnect to another node with Last-Event-ID and miss nothing', async () => {
     const user = { id: 'streamer', name: 'Streamer', type: 'staff' };
     const onA = await SseClient.connect(`${a().url}/v1/events?userId=streamer`, a().admin);

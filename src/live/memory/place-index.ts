@@ -2,12 +2,13 @@
 // of places, without looking at sessions elsewhere. Most sessions are in no place and cost nothing here.
 import { sessionPlaces } from '../../core/places.ts';
 import type { Session } from '../../core/model.ts';
+import { SetMap } from '../../core/set-map.ts';
 
 export class PlaceIndex {
-  private readonly ids = new Map<string, Set<number>>();
+  private readonly ids = new SetMap<string, number>();
 
   add(session: Session): void {
-    for (const place of sessionPlaces(session)) this.addTo(place, session.id);
+    for (const place of sessionPlaces(session)) this.ids.add(place, session.id);
   }
 
   /** The session's places may have changed from `before`'s to `after`'s. */
@@ -15,17 +16,17 @@ export class PlaceIndex {
     if (before.places === after.places && before.view === after.view) return;
     const was = sessionPlaces(before);
     const is = sessionPlaces(after);
-    for (const place of was) if (!is.includes(place)) this.removeFrom(place, before.id);
-    for (const place of is) if (!was.includes(place)) this.addTo(place, after.id);
+    for (const place of was) if (!is.includes(place)) this.ids.delete(place, before.id);
+    for (const place of is) if (!was.includes(place)) this.ids.add(place, after.id);
   }
 
   remove(session: Session): void {
-    for (const place of sessionPlaces(session)) this.removeFrom(place, session.id);
+    for (const place of sessionPlaces(session)) this.ids.delete(place, session.id);
   }
 
   /** Ids of the sessions in `place`, in no particular order. */
   sessionIds(place: string): ReadonlySet<number> {
-    return this.ids.get(place) ?? EMPTY;
+    return this.ids.get(place);
   }
 
   /** Places whose name starts with `prefix`, in name order. */
@@ -34,19 +35,4 @@ export class PlaceIndex {
     for (const name of this.ids.keys()) if (name.startsWith(prefix)) names.push(name);
     return names.sort();
   }
-
-  private addTo(place: string, id: number): void {
-    let ids = this.ids.get(place);
-    if (!ids) this.ids.set(place, (ids = new Set()));
-    ids.add(id);
-  }
-
-  private removeFrom(place: string, id: number): void {
-    const ids = this.ids.get(place);
-    if (!ids) return;
-    ids.delete(id);
-    if (ids.size === 0) this.ids.delete(place);
-  }
 }
-
-const EMPTY: ReadonlySet<number> = new Set();

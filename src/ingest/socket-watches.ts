@@ -1,0 +1,44 @@
+// The places a socket watches (core/place-watch.ts): `watch {place}` and `unwatch {place}` frames. A
+// socket's watcher sends the place's frames, serialised once per place for all its watchers; a socket
+// that closes stops watching everything.
+import type { Actor } from '../core/actor.ts';
+import { RollcallError } from '../core/errors.ts';
+import type { PlaceWatch, PlaceWatcher } from '../core/place-watch.ts';
+import { checkPlaceGrant, isPlaceName } from '../core/places.ts';
+
+/** Places one socket may watch at once. */
+export const MAX_WATCHES_PER_SOCKET = 100;
+
+/** One socket's watches: made at its first watch. */
+export interface SocketWatchState {
+  readonly watcher: PlaceWatcher;
+  readonly places: Set<string>;
+}
+
+export class SocketWatches {
+  constructor(private readonly places: PlaceWatch) {}
+
+  /** Starts watching; `state` is the socket's (made here at its first watch), answered for it to keep. */
+  async watch(state: SocketWatchState | undefined, send: (text: string) => void, place: string, actor: Actor): Promise<SocketWatchState> {
+    if (!isPlaceName(place)) throw new RollcallError('invalid_body', `place: ${JSON.stringify(place)} is not a place name`);
+    if (actor.kind === 'client') checkPlaceGrant(actor.places, place, 'watch');
+    const watches = state ?? { watcher: { deliver: send }, places: new Set<string>() };
+    if (watches.places.has(place)) return watches;
+    if (watches.places.size >= MAX_WATCHES_PER_SOCKET) throw new RollcallError('invalid_body', `place: a socket watches at most ${MAX_WATCHES_PER_SOCKET} places`);
+    watches.places.add(place);
+    await this.places.watch(place, watches.watcher);
+    return watches;
+  }
+
+  unwatch(state: SocketWatchState | undefined, place: string): void {
+    if (!state?.places.delete(place)) return;
+    this.places.unwatch(place, state.watcher);
+  }
+
+  /** The socket is gone: it watches nothing any more. */
+  release(state: SocketWatchState | undefined): void {
+    if (!state) return;
+    for (const place of state.places) this.places.unwatch(place, state.watcher);
+    state.places.clear();
+  }
+}
