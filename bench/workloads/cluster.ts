@@ -205,6 +205,7 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       streams.push(...watch);
       const openMs: number[] = [];
       const began = performance.now();
+      let figures;
       try {
         for (let n = 0; n < total; n++) {
           const node = three[n % 3]!;
@@ -239,15 +240,17 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
             }
           }
         }
-        return { crossMs, sameMs, afterAnswerMs, missing, openMs, spanSeconds };
+        figures = { crossMs, sameMs, afterAnswerMs, missing, openMs, spanSeconds };
       } finally {
         for (const stream of watch) stream.close();
-        // The probes leave: the figures below are about the sockets only.
-        for (const { node, id } of opened) {
-          const answer = await fetchOnce(`${node.url}/v1/sessions/${id}`, { method: 'DELETE', headers: { authorization: INGEST.authorization } });
-          if (answer.status !== 204) throw new Error(`${node.name} DELETE /v1/sessions/${id}: HTTP ${answer.status}`);
-        }
       }
+      // The probes leave: the figures below are about the sockets only. (After a failure the run stops,
+      // and the servers with it.)
+      for (const { node, id } of opened) {
+        const answer = await fetchOnce(`${node.url}/v1/sessions/${id}`, { method: 'DELETE', headers: { authorization: INGEST.authorization } });
+        if (answer.status !== 204) throw new Error(`${node.name} DELETE /v1/sessions/${id}: HTTP ${answer.status}`);
+      }
+      return figures;
     };
     const latencyEmpty = await changeLatency();
     await waitForSessions(three, 0, 'after the latency probes');

@@ -139,29 +139,27 @@ async function run({ sessions: n, queryRuns, profileDir }: { sessions: number; q
     const ids: number[] = [];
     // The profile (with --profile) covers the opening of one batch in the middle, not the making of bodies.
     const profiledBatch = Math.floor(n / BATCH / 2) * BATCH;
-    {
-      for (let start = 0; start < n; start += BATCH) {
-        const bodies: HelloSessionBody[] = [];
-        const addresses: string[] = [];
-        for (let i = start; i < Math.min(n, start + BATCH); i++) {
-          const body = sessionBody(i);
-          bodies.push(body);
-          addresses.push(JSON.parse(JSON.stringify(remote(i))) as string);
-          uniqueBytes += uniqueStringBytes(body) + v8StringBytes(addresses.at(-1)!);
-          allBytes += allStringBytes(body) + v8StringBytes(addresses.at(-1)!);
-        }
-        const openBatch = async () => {
-          const begin = performance.now();
-          for (let k = 0; k < bodies.length; k++) {
-            clock = t0 + Math.floor((start + k) / SESSIONS_PER_MS);
-            const { session } = await presence.open(bodies[k]!, INGEST, { transport: 'http', remoteAddress: addresses[k]! });
-            ids.push(session.id);
-          }
-          openMs += performance.now() - begin;
-        };
-        if (start === profiledBatch) await profiled('open', openBatch);
-        else await openBatch();
+    for (let start = 0; start < n; start += BATCH) {
+      const bodies: HelloSessionBody[] = [];
+      const addresses: string[] = [];
+      for (let i = start; i < Math.min(n, start + BATCH); i++) {
+        const body = sessionBody(i);
+        bodies.push(body);
+        addresses.push(JSON.parse(JSON.stringify(remote(i))) as string);
+        uniqueBytes += uniqueStringBytes(body) + v8StringBytes(addresses.at(-1)!);
+        allBytes += allStringBytes(body) + v8StringBytes(addresses.at(-1)!);
       }
+      const openBatch = async () => {
+        const begin = performance.now();
+        for (let k = 0; k < bodies.length; k++) {
+          clock = t0 + Math.floor((start + k) / SESSIONS_PER_MS);
+          const { session } = await presence.open(bodies[k]!, INGEST, { transport: 'http', remoteAddress: addresses[k]! });
+          ids.push(session.id);
+        }
+        openMs += performance.now() - begin;
+      };
+      if (start === profiledBatch) await profiled('open', openBatch);
+      else await openBatch();
     }
     const lastOpen = clock;
     // History gets the new users and session-log lines in batches; written now, the figure below holds

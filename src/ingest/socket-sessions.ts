@@ -166,7 +166,10 @@ export class SocketSessions {
       if (!conn) return;
       conn.life |= Life.frame;
       const id = conn.sessionId;
-      if (id !== undefined && !conn.released && !isBinary && isPlainHeartbeat(data)) return sessions.acceptHeartbeat(conn, id);
+      if (id !== undefined && !conn.released && !isBinary && isPlainHeartbeat(data)) {
+        sessions.acceptHeartbeat(conn, id);
+        return;
+      }
       sessions.enqueue(conn, () => sessions.handleMessage(conn, data, isBinary));
     };
     this.onPong = function (this: WebSocket): void {

@@ -7,7 +7,7 @@
 // prom-client's registry renders it like its own histograms (it reads `name`, `help`, `type` and `get()`
 // from whatever is registered): the same names, labels in the same order, buckets, sums, and series in
 // the order they first answered.
-import { Histogram, type Registry } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 import { pushHistogramSeries, type MetricSnapshot, type Sample } from './histogram-samples.ts';
 
 export type RequestLabel = 'method' | 'route' | 'status_code';

@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilent, LogFn } from 'pino';
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares the logger methods the constructor's prototype gets (installed for every level at once), not fields.
 class RequestLogger {
   #logger: FastifyBaseLogger | undefined;
 

@@ -25,7 +25,7 @@ test('an invalid setting from the environment stops with one readable line namin
   const dir = tempDataDir(t);
   const result = await runCli(['accounts', 'list', '--data-dir', dir], { ROLLCALL_PORT: 'abc' });
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /^rollcall: invalid configuration:\n  ROLLCALL_PORT: /);
+  assert.match(result.stderr, /^rollcall: invalid configuration:\n {2}ROLLCALL_PORT: /);
   assert.doesNotMatch(result.stderr, /\bat .*\.ts:\d+|Error:/, 'no stack trace');
   assert.equal(result.stdout, '');
 });
@@ -34,7 +34,7 @@ test('serve refuses an invalid flag before opening anything', async (t) => {
   const dir = join(tempDataDir(t), 'never-created');
   const result = await runCli(['serve', '--port', '70000', '--data-dir', dir]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /^rollcall: invalid configuration:\n  --port: /);
+  assert.match(result.stderr, /^rollcall: invalid configuration:\n {2}--port: /);
   assert.equal(existsSync(dir), false, 'the data dir is not created');
 });
 

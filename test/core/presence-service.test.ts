@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Actor } from '../../src/core/actor.ts';
-import { RollcallError } from '../../src/core/errors.ts';
+import type { RollcallError } from '../../src/core/errors.ts';
 import { EVENT_LOG_LIMIT, sessionEvents, type PresenceChange } from '../../src/core/model.ts';
 import { PresenceService } from '../../src/core/presence-service.ts';
 import type { HistoryStore } from '../../src/history/history-store.ts';

@@ -22,7 +22,7 @@ if (skip) {
   /** A database migrated once; every test database is a copy of it. */
   let template: string;
   /** Everything a test opened, closed after it even when it failed halfway. */
-  let opened: { close(): Promise<void> }[] = [];
+  const opened: { close(): Promise<void> }[] = [];
 
   before(async () => {
     server = await startPostgres();
