@@ -48,6 +48,8 @@ export interface PlaceWatchSource {
 /** One watched place: its members' sessions, by user, and who watches. */
 interface WatchedPlace {
   readonly name: string;
+  /** Settles once its members were first read: a watcher that comes meanwhile waits for them. */
+  ready: Promise<void>;
   readonly watchers: Set<PlaceWatcher>;
   /** User id → their sessions in the place, by session id, each with the version it was seen at. */
   readonly users: Map<string, Map<number, { session: MemberSession; version: number; user: UserInfo }>>;
@@ -67,10 +69,19 @@ export class PlaceWatch {
   async watch(place: string, watcher: PlaceWatcher): Promise<void> {
     let watched = this.places.get(place);
     if (!watched) {
-      watched = { name: place, watchers: new Set(), users: new Map() };
-      this.places.set(place, watched);
-      this.fill(watched, await this.source.listSessions({ place }));
+      const fresh: WatchedPlace = { name: place, ready: Promise.resolve(), watchers: new Set(), users: new Map() };
+      fresh.ready = this.source.listSessions({ place }).then((sessions) => this.fill(fresh, sessions));
+      this.places.set(place, (watched = fresh));
     }
+    try {
+      await watched.ready;
+    } catch (error) {
+      if (this.places.get(place) === watched && watched.watchers.size === 0) this.places.delete(place);
+      throw error;
+    }
+    // Its last watcher left while the members were read, and another read began: wait for that one.
+    if (this.places.get(place) !== watched) return this.watch(place, watcher);
+    // Added only now, so that its first frame is the members, never an event.
     watched.watchers.add(watcher);
     watcher.deliver(JSON.stringify(membersFrame(watched)));
   }

@@ -27,6 +27,8 @@ export class SocketWatches {
     if (watches.places.size >= MAX_WATCHES_PER_SOCKET) throw new RollcallError('invalid_body', `place: a socket watches at most ${MAX_WATCHES_PER_SOCKET} places`);
     watches.places.add(place);
     await this.places.watch(place, watches.watcher);
+    // The socket closed (or unwatched) while the members were read: nothing may keep it watching.
+    if (!watches.places.has(place)) this.places.unwatch(place, watches.watcher);
     return watches;
   }
 

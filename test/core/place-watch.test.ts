@@ -66,6 +66,16 @@ describe('PlaceWatch', () => {
     assert.equal(update.member.sessions?.[0]?.idle, true);
   });
 
+  it('two watchers coming at once both get the members first', async () => {
+    await open('kim', { places: [TICKET] });
+    const [a, b] = [watcher(), watcher()];
+    await Promise.all([watch.watch(TICKET, a), watch.watch(TICKET, b)]);
+    for (const w of [a, b]) {
+      assert.equal(w.frames[0]?.type, 'members');
+      assert.deepEqual(w.frames[0]?.type === 'members' && w.frames[0].members.map((m) => m.user.id), ['kim']);
+    }
+  });
+
   it('every watcher of a place gets the same frames; one that unwatched gets none', async () => {
     const [a, b] = [watcher(), watcher()];
     await watch.watch(TICKET, a);
