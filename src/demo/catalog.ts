@@ -218,9 +218,16 @@ export function privateIp(rng: Rng): string {
 
 const id = (rng: Rng, min: number, max: number) => String(rng.int(min, max));
 
+/**
+ * The ticket the demo's page shows (`/demo/ticket/105792`). Staff open it far more often than any other,
+ * so the page always has agents coming and going: their view names its place, `ticket:105792`.
+ */
+export const DEMO_TICKET = '105792';
+
 /** What staff look at in a helpdesk/billing application (Clientexec-style `{m, v, t}`). */
 export function staffView(rng: Rng): View {
   return rng.weighted<() => View>([
+    [() => ({ m: 'support', v: 'getticket', t: `ticketid|${DEMO_TICKET}` }), 5],
     [() => ({ m: 'support', v: 'getticket', t: `ticketid|${id(rng, 100_000, 109_999)}` }), 8],
     [() => ({ m: 'support', v: 'viewtickets', t: `filter|${rng.pick(['open', 'mine', 'unassigned', 'waiting'])}` }), 3],
     [() => ({ m: 'clients', v: 'profile', t: `customerid|${id(rng, 4000, 4999)}` }), 3],

@@ -2,6 +2,8 @@
 // secrets print the same way) plus a simulated population that reports its sessions through the SDK
 // over the real WebSocket protocol, on loopback. People change views, go idle and come back, leave and
 // return, lose their connection and resume; representatives pick up and finish support sessions.
+// It also serves a page of its own, /demo/ticket/105792 (page/routes.ts): who is on that ticket, live,
+// where simulated agents and real browser tabs see each other.
 //
 // Stops on SIGINT/SIGTERM or when `signal` aborts: the clients close first (each says goodbye, so every
 // session ends as "closed"), then the server closes; the promise then resolves.
@@ -12,6 +14,8 @@ import { RollcallError } from '../core/errors.ts';
 import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
 import type { Rollcall } from '../server/compose.ts';
 import { runServer } from '../server/serve.ts';
+import { DEMO_TICKET } from './catalog.ts';
+import { demoPages } from './page/routes.ts';
 import { CLIENT_TYPE_OF_ROLE, generatePopulation, type Population } from './population.ts';
 import { Simulation } from './simulation.ts';
 import { StatusLine, type StatusSnapshot } from './status-line.ts';
@@ -38,6 +42,8 @@ export interface RunningDemo {
   rollcall: Rollcall;
   /** The URL the simulated clients connect to. */
   url: string;
+  /** The demo's ticket page, on that URL: who is on ticket DEMO_TICKET, live. */
+  ticketPage: string;
   population: Population;
   simulation: Simulation;
 }
@@ -70,10 +76,18 @@ export async function runDemo(config: Config, options: RunDemoOptions = {}): Pro
     const population = generatePopulation({ users, seed });
     // The demo orders its own shutdown (clients say goodbye first), so runServer leaves signals alone.
     // 8080 is often taken (by a real rollcall, say): the demo then takes any free port, and says which.
-    const rollcall = await runServer(config, { out, handleSignals: false, freePortIfTaken: true });
+    const rollcall = await runServer(config, {
+      out,
+      handleSignals: false,
+      freePortIfTaken: true,
+      extend: async ({ app, dataDir }) => {
+        await app.register(demoPages, { tokenSecret: dataDir.tokenSecret });
+      },
+    });
     try {
       if (stop.requested) return;
       const url = clientUrl(rollcall);
+      const ticketPage = `${url}/demo/ticket/${DEMO_TICKET}`;
       const varyAddresses = isIpv4Loopback(new URL(url).hostname) && (await canBind(SPARE_LOOPBACK));
       const simulation = new Simulation({
         population,
@@ -87,10 +101,10 @@ export async function runDemo(config: Config, options: RunDemoOptions = {}): Pro
         snapshot: () => snapshot(rollcall, simulation),
         ...(options.statusIntervalMs !== undefined && { intervalMs: options.statusIntervalMs }),
       });
-      out.write(`${introduction(population, seed, speed)}\n`);
+      out.write(`${introduction(population, seed, speed, ticketPage)}\n`);
 
       const startedAt = Date.now();
-      options.onReady?.({ rollcall, url, population, simulation });
+      options.onReady?.({ rollcall, url, ticketPage, population, simulation });
       simulation.start();
       status.start();
       await stop.promise;
@@ -197,7 +211,7 @@ async function snapshot(rollcall: Rollcall, simulation: Simulation): Promise<Sta
   };
 }
 
-function introduction(population: Population, seed: number, speed: number): string {
+function introduction(population: Population, seed: number, speed: number, ticketPage: string): string {
   const byType = new Map<ClientType, number>();
   for (const client of population.clients) {
     const type = CLIENT_TYPE_OF_ROLE[client.role];
@@ -208,6 +222,7 @@ function introduction(population: Population, seed: number, speed: number): stri
     `demo: ${population.users.length} simulated users with ${population.clients.length} clients (${types}), ` +
       `${population.supportSessions.length} support sessions under way; speed ${speed}x`,
     `demo: seed ${seed} (--seed ${seed} repeats this population); Ctrl-C stops`,
+    `demo: who is on ticket ${DEMO_TICKET}, live, with the simulated agents: ${ticketPage}`,
   ].join('\n');
 }
 

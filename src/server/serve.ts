@@ -15,6 +15,11 @@ export interface RunServerOptions {
    * looked at, not to be found at a fixed address). The start-up line says which port it got.
    */
   freePortIfTaken?: boolean;
+  /**
+   * Adds to the app before it listens (Fastify takes routes only until then): the demo's own pages.
+   * `rollcall serve` adds nothing.
+   */
+  extend?: (rollcall: Rollcall) => Promise<void>;
 }
 
 export async function runServer(config: Config, options: RunServerOptions = {}): Promise<Rollcall> {
@@ -24,6 +29,7 @@ export async function runServer(config: Config, options: RunServerOptions = {}):
   reportFirstStart(rollcall, out);
 
   try {
+    await options.extend?.(rollcall);
     await listen(rollcall, config, freePortIfTaken ? out : undefined);
   } catch (error) {
     await rollcall.close();

@@ -39,9 +39,10 @@ type AssetName = keyof typeof ASSET_FILES;
 
 /**
  * The page runs only its own script and style. Inline styles set through the CSSOM (the virtual
- * table's spacer heights) are not governed by `style-src`, so no 'unsafe-inline' is needed.
+ * table's spacer heights) are not governed by `style-src`, so no 'unsafe-inline' is needed. The demo's
+ * ticket page (src/demo/page) keeps to the same rules; `connect-src 'self'` covers its WebSocket.
  */
-const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -7,21 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { CLIENT_TYPES, sessionEvents, type EndReason, type Session } from '../../src/core/model.ts';
 import { runDemo, type RunningDemo } from '../../src/demo/run-demo.ts';
 import { waitFor } from '../helpers/server.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.text += String(chunk);
-    done();
-  }
-}
+import { Capture } from './capture.ts';
 
 const dirs: string[] = [];
 after(() => {

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { skipUnlessInstalled } from '../helpers/requirements.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
+import { buildBrowserCode } from '../web/browser.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Two browsers share CI's two cores with other test files: give each condition room, never a sleep. */
@@ -22,6 +23,7 @@ describe('SDK in a real browser', { skip }, () => {
   let page: Page;
 
   before(async () => {
+    buildBrowserCode('client'); // the bundle of this checkout's source, never a stale one
     server = await startTestServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,5 +1,5 @@
-// What the dashboard's browser tests share: building the page, launching Debian's Chromium, signing
-// in, watching for page errors, and waiting for the sessions table to show given rows.
+// What the browser tests share: building the pages and the SDK, launching Debian's Chromium, watching
+// for page errors; for the dashboard's, signing in and waiting for the sessions table to show given rows.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,10 +15,15 @@ export const WAIT_MS = 5_000;
 /** The sessions table's rows that hold a session (not spacers, not placeholders). */
 export const ROWS = '.sessions-panel .vtable tbody tr[data-id]';
 
-/** Builds the page from source first (only the page), so a test never runs against a stale bundle. */
-export function buildDashboard(): void {
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build-client.mjs'), 'web'], { cwd: ROOT, stdio: 'pipe' });
+/**
+ * Builds what a browser test loads from source first (`web`: the dashboard; `client`: the SDK; `demo`:
+ * the demo's ticket page), so a test never runs against a stale bundle.
+ */
+export function buildBrowserCode(...parts: ('web' | 'client' | 'demo')[]): void {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-client.mjs'), ...parts], { cwd: ROOT, stdio: 'pipe' });
 }
+
+export const buildDashboard = (): void => buildBrowserCode('web');
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
