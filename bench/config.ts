@@ -96,6 +96,39 @@ export interface ClusterSizes {
   ghostBudgetMs: number;
 }
 
+/** One way of spreading the watchers over places, and the changes made to them. */
+export interface PlacesScenario {
+  /** Places the watchers are spread over evenly (watcher n watches place n mod places). */
+  places: number;
+  /**
+   * Joiner sessions, each changing one place at a time (join, then leave, then join its next place), all
+   * at once: each round of changes is one change per joiner, and the next round starts once every
+   * watcher got its event (then a pause). At most `places`.
+   */
+  joiners: number;
+  /** Changes (joins and leaves) per measured window; a multiple of 2 × joiners, so every joiner ends out. */
+  events: number;
+  /** Mean pause after every watcher got a round's events, ms (each pause is 0.5–1.5 × this). */
+  pauseMs: number;
+}
+
+export interface PlacesSizes {
+  /** Watchers per system (rollcall and Socket.IO each get this many, connected side by side). */
+  watchers: number;
+  /** Client processes, each on its own source address 127.0.0.(2 + n), holding a share of both systems' watchers. */
+  processes: number;
+  /** Connection attempts (and watches) in flight per client process. */
+  concurrency: number;
+  /** Everyone in one place. */
+  crowd: PlacesScenario;
+  /** Many small places. */
+  spread: PlacesScenario;
+  /** Measured windows per system and scenario, interleaved (rollcall → Socket.IO, then Socket.IO → rollcall, …). */
+  rounds: number;
+  /** Changes in the unmeasured window each system gets first in each scenario. */
+  warmupEvents: number;
+}
+
 export interface Sizes {
   profile: Profile;
   registry: RegistrySizes;
@@ -104,6 +137,7 @@ export interface Sizes {
   queries: QuerySizes;
   history: HistorySizes;
   cluster: ClusterSizes;
+  places: PlacesSizes;
 }
 
 export const SIZES: Record<Profile, Sizes> = {
@@ -115,6 +149,7 @@ export const SIZES: Record<Profile, Sizes> = {
     queries: { sessions: 10_000, latencyRequests: 200, pollers: 50, pollSeconds: 5, uncachedAnswersPerPoller: 3 },
     history: { users: 10_000, sessionLogWrites: 10_000, rounds: 15 },
     cluster: { sockets: 15_000, processes: 6, concurrency: 50, latencySamples: 400, latencyIntervalMs: 25, rounds: 4, warmMs: 700, measureMs: 2_000, inFlightPerSocket: 2, whoRequests: 40, hungRequests: 2, hungRollcallMs: 1_500, ghostBudgetMs: 30_000 },
+    places: { watchers: 10_000, processes: 4, concurrency: 50, crowd: { places: 1, joiners: 1, events: 200, pauseMs: 20 }, spread: { places: 1_000, joiners: 20, events: 4_000, pauseMs: 5 }, rounds: 3, warmupEvents: 20 },
   },
   quick: {
     profile: 'quick',
@@ -124,6 +159,7 @@ export const SIZES: Record<Profile, Sizes> = {
     queries: { sessions: 1_500, latencyRequests: 8, pollers: 50, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
     history: { users: 10_000, sessionLogWrites: 4_000, rounds: 3 },
     cluster: { sockets: 1_500, processes: 3, concurrency: 50, latencySamples: 100, latencyIntervalMs: 10, rounds: 2, warmMs: 300, measureMs: 700, inFlightPerSocket: 2, whoRequests: 6, hungRequests: 1, hungRollcallMs: 1_000, ghostBudgetMs: 20_000 },
+    places: { watchers: 1_000, processes: 2, concurrency: 50, crowd: { places: 1, joiners: 1, events: 60, pauseMs: 10 }, spread: { places: 100, joiners: 10, events: 2_000, pauseMs: 5 }, rounds: 2, warmupEvents: 20 },
   },
   tiny: {
     profile: 'tiny',
@@ -133,5 +169,6 @@ export const SIZES: Record<Profile, Sizes> = {
     queries: { sessions: 200, latencyRequests: 3, pollers: 8, pollSeconds: 0.3, uncachedAnswersPerPoller: 1 },
     history: { users: 200, sessionLogWrites: 100, rounds: 1 },
     cluster: { sockets: 90, processes: 3, concurrency: 20, latencySamples: 20, latencyIntervalMs: 5, rounds: 1, warmMs: 100, measureMs: 300, inFlightPerSocket: 2, whoRequests: 2, hungRequests: 1, hungRollcallMs: 500, ghostBudgetMs: 20_000 },
+    places: { watchers: 40, processes: 2, concurrency: 20, crowd: { places: 1, joiners: 1, events: 10, pauseMs: 5 }, spread: { places: 4, joiners: 2, events: 16, pauseMs: 5 }, rounds: 1, warmupEvents: 4 },
   },
 };

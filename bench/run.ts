@@ -3,7 +3,7 @@
 //
 //   npm run bench                      full sizes (minutes)
 //   npm run bench:quick                the same workloads, smaller, in under a minute
-//   npm run bench -- --only ws,http    some workloads: registry, ws, http, queries, history, cluster
+//   npm run bench -- --only ws,http    some workloads: registry, ws, http, queries, history, cluster, places
 //   npm run bench -- --profile         also CPU-profile the measured windows (top functions in the
 //                                      JSON; .cpuprofile files in a temp dir, printed at the end)
 //
@@ -21,11 +21,12 @@ import { formatTable, type WorkloadResult } from './lib/report.ts';
 import { runCluster } from './workloads/cluster.ts';
 import { runHistory } from './workloads/history.ts';
 import { runHttpIngest } from './workloads/http-ingest.ts';
+import { runPlaces } from './workloads/places.ts';
 import { runQueries } from './workloads/queries.ts';
 import { runRegistry } from './workloads/registry.ts';
 import { runWsIngest } from './workloads/ws-ingest.ts';
 
-export const WORKLOADS = ['registry', 'ws', 'http', 'queries', 'history', 'cluster'] as const;
+export const WORKLOADS = ['registry', 'ws', 'http', 'queries', 'history', 'cluster', 'places'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface RunOptions {
@@ -102,6 +103,8 @@ async function runWorkload(name: WorkloadName, sizes: Sizes, profileDir: string 
       return [await runHistory(sizes.history)];
     case 'cluster':
       return [await runCluster(sizes.cluster, { profileDir })];
+    case 'places':
+      return [await runPlaces(sizes.places, { profileDir })];
   }
 }
 

@@ -18,10 +18,10 @@
 // socket, `batch` to a write: byte for byte what the SDK (`{"type":"hb"}`) or socket.io-client
 // (`42["hb"]`) would send, at a fraction of the client-side cost, so that on a 2-core machine the load
 // generator takes as little CPU as possible from the server under test.
-import { io as connectSocketIo, type Socket as IoSocket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { serveParent } from '../lib/child.ts';
-import { clientTokenFor, sessionBody } from '../lib/fleet.ts';
+import { sessionBody } from '../lib/fleet.ts';
+import { connectFleet, openSocketIo, openWs, type FleetConnect } from '../lib/fleet-sockets.ts';
 
 type Kind = 'rollcall' | 'bare' | 'socketio';
 
@@ -55,87 +55,24 @@ const cursors = new Map<string, number>();
 const writes = new Map<string, Buffer>();
 
 function connectWs(kind: 'rollcall' | 'bare', url: string, index: number, localAddress: string, token: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: 30_000 });
-    const hello = JSON.stringify({ type: 'hello', token, session: sessionBody(index, false) });
-    const client: Client = { raw: ws, heartbeat: WS_HEARTBEAT };
-    const fail = (error: Error) => {
-      ws.terminate();
-      reject(error);
-    };
-    ws.on('error', fail);
-    ws.once('close', (code, reason) => reject(new Error(`closed ${code} ${reason.toString()}`)));
-    ws.once('open', () => {
-      ws.send(hello);
-      if (kind === 'bare') return resolve(client);
-      ws.once('message', (data) => {
-        const frame = JSON.parse(data.toString()) as { type: string; message?: string };
-        if (frame.type === 'welcome') resolve(client);
-        else fail(new Error(`${frame.type}: ${frame.message ?? ''}`));
-      });
-    });
-  });
+  const hello = JSON.stringify({ type: 'hello', token, session: sessionBody(index, false) });
+  return openWs(url, localAddress, hello, kind !== 'bare').then((ws) => ({ raw: ws, heartbeat: WS_HEARTBEAT }));
 }
 
 function connectSocketIoClient(url: string, index: number, localAddress: string, token: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const socket: IoSocket = connectSocketIo(url, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      timeout: 30_000,
-      localAddress,
-      auth: { token, session: sessionBody(index, false) },
-    } as Parameters<typeof connectSocketIo>[1]);
-    socket.once('connect', () => {
-      // engine.io-client's websocket transport in Node runs on `ws`; its socket carries the pacing pings.
-      const raw = (socket.io.engine as unknown as { transport: { ws?: WebSocket } }).transport.ws;
-      if (!raw) return reject(new Error('no websocket under the socket.io connection'));
-      resolve({ raw, heartbeat: SOCKETIO_HEARTBEAT });
-    });
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(error);
-    });
-  });
+  // engine.io-client's websocket transport in Node runs on `ws`; its socket carries the heartbeats.
+  return openSocketIo(url, localAddress, { token, session: sessionBody(index, false) }).then(({ raw }) => ({ raw, heartbeat: SOCKETIO_HEARTBEAT }));
 }
 
 serveParent(
   {
-    connect: async ({ target, kind, url, count, first, localAddress, concurrency }: {
-      target: string;
-      kind: Kind;
-      url: string;
-      count: number;
-      first: number;
-      localAddress: string;
-      concurrency: number;
-    }) => {
-      const tokens = await Promise.all(Array.from({ length: count }, (_, k) => clientTokenFor(first + k)));
-      const clients: Client[] = [];
-      fleets.set(target, clients);
-      const errors: string[] = [];
-      let failed = 0;
-      let next = 0;
-      const startedAt = performance.timeOrigin + performance.now();
-      const worker = async () => {
-        while (next < count) {
-          const k = next++;
-          try {
-            const client =
-              kind === 'socketio'
-                ? await connectSocketIoClient(url, first + k, localAddress, tokens[k]!)
-                : await connectWs(kind, url, first + k, localAddress, tokens[k]!);
-            clients.push(client);
-          } catch (error) {
-            failed++;
-            if (errors.length < 5) errors.push(error instanceof Error ? error.message : String(error));
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-      const endedAt = performance.timeOrigin + performance.now();
-      return { connected: clients.length, failed, errors, startedAt, endedAt };
+    connect: async ({ target, kind, ...fleet }: FleetConnect & { target: string; kind: Kind }) => {
+      const { url, localAddress } = fleet;
+      const { opened, failed, errors, startedAt, endedAt } = await connectFleet(fleet, (index, token) =>
+        kind === 'socketio' ? connectSocketIoClient(url, index, localAddress, token) : connectWs(kind, url, index, localAddress, token),
+      );
+      fleets.set(target, opened);
+      return { connected: opened.length, failed, errors, startedAt, endedAt };
     },
     /**
      * Writes up to `frames` heartbeats to the fleet `target`, `batch` per write, each write to the next

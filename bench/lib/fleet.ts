@@ -126,12 +126,26 @@ export function sessionJson(index: number, withUser: boolean): string {
   return JSON.stringify(body);
 }
 
-/** A client token (HS256 JWT, an hour) for fleet member `index`, as a backend would sign it for a browser. */
-export function clientTokenFor(index: number): Promise<string> {
+/**
+ * A client token (HS256 JWT, an hour) for fleet member `index`, as a backend would sign it for a browser;
+ * with `places`, the places it may join and watch (the `places` claim).
+ */
+export function clientTokenFor(index: number, places?: string[]): Promise<string> {
   const clientType = clientTypeOf(index);
   const user = userOf(index, clientType);
-  return signClientToken(BENCH_TOKEN_SECRET, { sub: user.id, name: user.name, email: user.email, utype: user.type, ctypes: [clientType] }, 3600);
+  return signClientToken(
+    BENCH_TOKEN_SECRET,
+    { sub: user.id, name: user.name, email: user.email, utype: user.type, ctypes: [clientType], ...(places && { places }) },
+    3600,
+  );
 }
+
+/** The places of the places workload (bench/workloads/places.ts): `bench:0`, `bench:1`, … */
+export const benchPlace = (n: number) => `bench:${n}`;
+/** The grant (a prefix) that lets a token join and watch every one of them. */
+export const BENCH_PLACES_GRANT = 'bench:*';
+/** The place watcher number `watcher` watches when the watchers are spread evenly over `places` places. */
+export const placeOfWatcher = (watcher: number, places: number) => watcher % places;
 
 /** The open body of fleet member `index`, freshly parsed (its own string copies, like ingest's). */
 export const sessionBody = (index: number, withUser = true): HelloSessionBody => JSON.parse(sessionJson(index, withUser)) as HelloSessionBody;

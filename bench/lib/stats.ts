@@ -15,6 +15,14 @@ export const min = (values: readonly number[]) => (values.length === 0 ? Number.
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution (performance.now()). */
 export const nowMs = () => performance.now();
 
+/**
+ * Milliseconds on the machine's monotonic clock (process.hrtime: CLOCK_MONOTONIC on Linux), which every
+ * process on the machine reads alike: a time taken in one process compares with one taken in another,
+ * unlike performance.now() (each process has its own origin) or Date.now() (whole ms, and stepped by
+ * clock adjustments).
+ */
+export const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` until it holds or `timeoutMs` passes; answers whether it held. */

@@ -8,6 +8,9 @@
 // - A client emits `hb` to show activity (it stamps `lastActivityAt`).
 // - "Who is online" is `io.in('online').fetchSockets()` (optionally a `type:` room), grouped by user,
 //   served as JSON at GET /online[?type=…] on the same HTTP server.
+// - Places, as rooms (servePlaces): a socket whose token's `places` claim grants a place emits `join` and
+//   `leave` to be in it (room `place:<name>`) and `watch`/`unwatch` to hear of it (room `watch:<name>`,
+//   the members in the ack); each join and leave is one broadcast to the watchers' room.
 // It runs in one process with the in-memory adapter, as a single-node deployment does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { jwtVerify } from 'jose';
@@ -24,6 +27,8 @@ export interface PresenceSession {
   remoteAddress: string;
   startedAt: number;
   lastActivityAt: number;
+  /** The token's `places` claim, when it has one: names, or prefixes ending in `*`. */
+  places?: string[];
 }
 
 export interface SocketIoPresence {
@@ -45,6 +50,7 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
   const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
 
   servePresence(io, secret, () => heartbeats++);
+  servePlaces(io);
 
   async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -98,6 +104,7 @@ export function servePresence(io: Server, secret: Uint8Array, onHeartbeat: () =>
         remoteAddress: socket.handshake.address,
         startedAt: now,
         lastActivityAt: now,
+        ...(Array.isArray(payload.places) && { places: payload.places.map(String) }),
       };
       socket.data = data;
       next();
@@ -117,6 +124,52 @@ export function servePresence(io: Server, secret: Uint8Array, onHeartbeat: () =>
     });
     socket.on('disconnect', () => {
       io.to('watchers').emit('presence', { type: 'session.ended', id: socket.id, userId: data.user.id });
+    });
+  });
+}
+
+/** A place as a watcher sees who is in it: the user and this one session (no host, address or agent). */
+function placeMember(id: string, data: PresenceSession) {
+  const session = { id, clientType: data.clientType, idle: data.idle, ...(data.view && { view: data.view }), since: Math.floor(data.startedAt / 1000) };
+  return { user: data.user, sessions: [session] };
+}
+
+const granted = (data: PresenceSession, place: unknown): place is string =>
+  typeof place === 'string' &&
+  place.length > 0 &&
+  (data.places ?? []).some((grant) => grant === place || (grant.endsWith('*') && place.startsWith(grant.slice(0, -1))));
+
+/**
+ * Places as rooms, on a server where servePresence runs: `join`/`leave` put a socket in room
+ * `place:<name>` and broadcast `place {place, event, member}` to room `watch:<name>`, once per change
+ * (the adapter encodes a broadcast once for all its sockets); `watch` joins that room and acks the members
+ * (`fetchSockets()` of the place's room), `unwatch` leaves it; a socket that goes leaves its places.
+ */
+export function servePlaces(io: Server): void {
+  const announce = (place: string, event: 'join' | 'leave', member: object) => io.to(`watch:${place}`).emit('place', { place, event, member });
+  io.on('connection', (socket: Socket) => {
+    const data = socket.data as PresenceSession;
+    socket.on('join', (place: unknown) => {
+      if (!granted(data, place) || socket.rooms.has(`place:${place}`)) return;
+      void socket.join(`place:${place}`);
+      announce(place, 'join', placeMember(socket.id, data));
+    });
+    socket.on('leave', (place: unknown) => {
+      if (typeof place !== 'string' || !socket.rooms.has(`place:${place}`)) return;
+      void socket.leave(`place:${place}`);
+      announce(place, 'leave', { user: { id: data.user.id } });
+    });
+    socket.on('watch', async (place: unknown, ack?: (answer: unknown) => void) => {
+      if (!granted(data, place)) return ack?.({ error: 'forbidden' });
+      void socket.join(`watch:${place}`);
+      const members = await io.in(`place:${place}`).fetchSockets();
+      ack?.({ place, members: members.map((s) => placeMember(s.id, s.data as PresenceSession)) });
+    });
+    socket.on('unwatch', (place: unknown) => {
+      if (typeof place === 'string') void socket.leave(`watch:${place}`);
+    });
+    socket.on('disconnecting', () => {
+      for (const room of socket.rooms) if (room.startsWith('place:')) announce(room.slice('place:'.length), 'leave', { user: { id: data.user.id } });
     });
   });
 }

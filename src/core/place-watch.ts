@@ -5,7 +5,8 @@
 // is `update`, never a leave and a join.
 //
 // Fed by the change feed, so in a cluster it sees every node's sessions. Each event is serialised once
-// per place, whatever the number of watchers: a watcher only sends the same text on (transports).
+// per place, whatever the number of watchers: a watcher only sends the same text on (transports; the
+// WebSocket one also frames it once for all: ingest/prebuilt-frames.ts).
 // Nothing here knows a socket.
 import { sessionPlaces } from './places.ts';
 import { SetMap } from './set-map.ts';

@@ -25,6 +25,7 @@ import { PLACE_NAME_MAX } from '../core/places.ts';
 import type { PresenceChange } from '../core/model.ts';
 import type { OpenedSession, PresenceService } from '../core/presence-service.ts';
 import { CloseCode, HELLO_TIMEOUT_MS, MAX_INVALID_FRAMES, WsErrorCode } from './protocol.ts';
+import { sendPrebuilt, type PrebuiltFrame } from './prebuilt-frames.ts';
 import { SocketWatches, type SocketWatchState } from './socket-watches.ts';
 import { validateBody } from './validation.ts';
 
@@ -424,7 +425,7 @@ export class SocketSessions {
         const { place } = validateBody(WatchFrame, frame);
         if (!this.watches) throw new RollcallError('invalid_body', 'this server does not take watch frames');
         sessionOf(conn); // a socket watches for the user of its session
-        conn.watches = await this.watches.watch(conn.watches, (text) => this.sendText(conn, text), place, actorOf(conn));
+        conn.watches = await this.watches.watch(conn.watches, (frame) => this.sendPrebuilt(conn, frame), place, actorOf(conn));
         return;
       }
       case 'unwatch': {
@@ -509,12 +510,12 @@ export class SocketSessions {
   }
 
   private send(conn: Connection, frame: object): void {
-    this.sendText(conn, JSON.stringify(frame));
+    if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(frame));
   }
 
-  /** A frame already serialised (a place's, shared by all its watchers). */
-  private sendText(conn: Connection, text: string): void {
-    if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(text);
+  /** A frame built once for many sockets (a place's, shared by all its watchers). */
+  private sendPrebuilt(conn: Connection, frame: PrebuiltFrame): void {
+    if (conn.socket.readyState === conn.socket.OPEN) sendPrebuilt(conn.socket, frame);
   }
 }
 

@@ -21,6 +21,8 @@ import { runQueries } from '../../bench/workloads/queries.ts';
 import { runRegistry } from '../../bench/workloads/registry.ts';
 import { runWsIngest } from '../../bench/workloads/ws-ingest.ts';
 import { runCluster } from '../../bench/workloads/cluster.ts';
+import { runPlaces } from '../../bench/workloads/places.ts';
+import { runningNodes } from '../../bench/lib/rollcall-nodes.ts';
 import { skipUnlessCluster } from '../helpers/cluster.ts';
 import { HelloSessionSchema } from '../../src/core/input-schemas.ts';
 import { CLIENT_TYPES } from '../../src/core/model.ts';
@@ -56,6 +58,23 @@ describe('bench harness', () => {
     assert.equal(runningChildren(), 0, 'the workload left a child process running');
   });
 
+
+  it('runs the places workload at a tiny size: watchers on rollcall and on Socket.IO rooms, every event delivered', { timeout: 90_000 }, async () => {
+    const tiny = SIZES.tiny.places;
+    const result = await runPlaces(tiny);
+    assertSane(result, ['8']);
+    // The workload itself fails when an event misses a watcher or arrives twice; here, that it measured
+    // every change of every window, in both scenarios, on both systems.
+    const windows = result.details.windows as { system: string; scenario: string; events: number; deliveries: number; lastMs: number[] }[];
+    assert.equal(windows.length, 2 * 2 * tiny.rounds);
+    for (const w of windows) {
+      assert.equal(w.lastMs.length, w.events, `${w.system} ${w.scenario}`);
+      assert.equal(w.deliveries, w.events * (w.scenario === 'crowd' ? tiny.watchers : tiny.watchers / tiny.spread.places), `${w.system} ${w.scenario}`);
+      assert.ok(w.lastMs.every((ms) => ms > 0), `${w.system} ${w.scenario}: an event arrived before it was sent`);
+    }
+    assert.equal(runningChildren(), 0, 'the workload left a child process running');
+    assert.equal(runningNodes(), 0, 'the workload left a rollcall node running');
+  });
 
   it('runs every workload at a tiny size and reports sane figures', { timeout: 180_000 }, async () => {
     const tiny = SIZES.tiny;
