@@ -158,6 +158,9 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     assert.deepEqual(stateAfter.userSessions, stateBefore.userSessions, 'per-user counts as they were');
     assert.deepEqual(stateAfter.nodeSets, stateBefore.nodeSets, 'per-node sets as they were (the gone node’s too)');
     assert.deepEqual(stateAfter.detached, stateBefore.detached);
+    assert.deepEqual(stateAfter.profiles, stateBefore.profiles, 'each shared profile kept once again');
+    assert.deepEqual(stateAfter.profileRefs, stateBefore.profileRefs, 'counted once per session naming it, not once per re-assert');
+    assert.ok(Object.keys(stateBefore.profiles).length > 0);
     // The heartbeat only node-1 had is the later clock: it wins, on every node too.
     assert.deepEqual(stateAfter.deadlines, { ...stateBefore.deadlines, [duoHttp.id]: t0 + 5_000 + 60_000 });
     assert.deepEqual(stateAfter.activity, { ...stateBefore.activity, [duoHttp.id]: t0 + 5_000 });
