@@ -7,9 +7,9 @@
 //   as differences, and nothing a node can derive (`agent` follows from the user agent, platform and
 //   client hints; the version is kept beside it).
 // Stored, a session is `<version>:<lastActivityAt>:<profile ref>:<array>` (keys.ts): a script checks
-// the version of a compare-and-set and moves the clock by the prefix, never decoding the rest. About
-// 250 bytes for a typical browser session, against about 900 as a JSON object. Streams carry the
-// profile itself beside the array, so a reader needs nothing but the entry.
+// the version of a compare-and-set and moves the clock by the prefix, never decoding the rest. The
+// benchmark's sessions store in 275 bytes (median), against about 900 as a JSON object (BENCHMARKS.md,
+// "Cluster"). Streams carry the profile itself beside the array, so a reader needs nothing but the entry.
 //
 // A session read back deep-equals the one written: the core gives every session all of its keys,
 // absent ones as undefined, in one order (presence-service.ts, session-input.ts), and decoding builds
