@@ -45,25 +45,12 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
   let heartbeats = 0;
 
   const httpServer = createServer((request, response) => {
-    void answerHttp(request, response);
+    void answerOnline(io, request, response);
   });
   const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
 
   servePresence(io, secret, () => heartbeats++);
   servePlaces(io);
-
-  async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (request.method !== 'GET' || url.pathname !== '/online') {
-      response.writeHead(404).end();
-      return;
-    }
-    const type = url.searchParams.get('type');
-    const sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
-    const users = onlineUsers(sockets);
-    const body = JSON.stringify({ users, count: users.length });
-    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
-  }
 
   await new Promise<void>((resolve) => httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const address = httpServer.address();
@@ -77,6 +64,30 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
         void io.close(() => resolve());
       }),
   };
+}
+
+/**
+ * `GET /online[?type=…]`: who is online, as the peer answers it on any node (`fetchSockets`, which on a
+ * cluster asks every node). A failed fetch (a node missed `requestsTimeout`) is a 504, never a partial
+ * list, and is told to `onFailure`.
+ */
+export async function answerOnline(io: Server, request: IncomingMessage, response: ServerResponse, onFailure: (error: unknown) => void = () => {}): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (request.method !== 'GET' || url.pathname !== '/online') {
+    response.writeHead(404).end();
+    return;
+  }
+  const type = url.searchParams.get('type');
+  let sockets;
+  try {
+    sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
+  } catch (error) {
+    onFailure(error);
+    response.writeHead(504, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+    return;
+  }
+  const users = onlineUsers(sockets);
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ users, count: users.length, sockets: sockets.length }));
 }
 
 /**

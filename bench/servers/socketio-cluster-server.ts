@@ -12,13 +12,13 @@
 //
 // Environment: BENCH_REDIS_URL (required), BENCH_SIO_REQUESTS_TIMEOUT_MS (the adapter's
 // requestsTimeout; default the adapter's own 5000).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { createClient } from '@redis/client';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_TOKEN_SECRET } from '../lib/constants.ts';
-import { onlineUsers, servePresence } from '../peers/socketio-presence.ts';
+import { answerOnline, servePresence } from '../peers/socketio-presence.ts';
 
 const redisUrl = process.env.BENCH_REDIS_URL;
 if (!redisUrl) throw new Error('BENCH_REDIS_URL is required');
@@ -42,7 +42,10 @@ await Promise.all([pubClient.connect(), subClient.connect()]);
 let failures = 0;
 let lastFailure = '';
 const httpServer = createServer((request, response) => {
-  void answerHttp(request, response);
+  void answerOnline(io, request, response, (error) => {
+    failures++;
+    lastFailure = error instanceof Error ? error.message : String(error);
+  });
 });
 const io = new Server(httpServer, {
   serveClient: false,
@@ -51,28 +54,6 @@ const io = new Server(httpServer, {
 });
 
 servePresence(io, secret);
-
-async function answerHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  if (request.method !== 'GET' || url.pathname !== '/online') {
-    response.writeHead(404).end();
-    return;
-  }
-  const type = url.searchParams.get('type');
-  let sockets;
-  try {
-    sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
-  } catch (error) {
-    // The adapter's answer when a node did not reply within requestsTimeout: no partial list.
-    failures++;
-    lastFailure = error instanceof Error ? error.message : String(error);
-    response.writeHead(504, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
-    return;
-  }
-  const users = onlineUsers(sockets);
-  const body = JSON.stringify({ users, count: users.length, sockets: sockets.length });
-  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
-}
 
 await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 const address = httpServer.address();
