@@ -18,6 +18,8 @@ const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
  * rollcall's exit code. Ctrl-C (`\u0003`) typed at the terminal reaches rollcall as SIGINT.
  */
 export function spawnOnTerminal(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  // `exec`: the shell `script` runs the command with ($SHELL, else dash) must not stay between the
+  // terminal and rollcall, or Ctrl-C kills that shell too (dash dies of SIGINT; `script` then exits 130).
+  const command = `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
   return spawn(SCRIPT, ['-qec', command, '/dev/null'], { env: cliEnv(env), cwd: CLI_CWD, stdio: ['pipe', 'pipe', 'pipe'] });
 }
