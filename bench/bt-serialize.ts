@@ -32,7 +32,9 @@ const REQUESTS = Number(values.requests);
 const PASSWORD = 'bench-admin-password';
 
 const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
-const config = loadConfig({ flags: { port: 0, dataDir: dir, adminPassword: PASSWORD, ingestKey: 'bench-ingest-key-0123456789', logLevel: 'silent', btCacheMs: 0 } });
+const config = loadConfig({
+  flags: { port: 0, dataDir: dir, adminPassword: PASSWORD, ingestKey: 'bench-ingest-key-0123456789', logLevel: 'silent', btCacheMs: 0 },
+});
 const rollcall = await createRollcall(config);
 await rollcall.app.listen({ port: 0, host: '127.0.0.1' });
 const address = rollcall.app.server.address();
@@ -51,7 +53,9 @@ for (let i = 0; i < CLIENTS; i++) {
     timezoneOffset: -18_000,
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36',
     privateIp: `10.0.${(i >> 8) & 255}.${i & 255}`,
-    ...(clientType === 'representative' && { representative: { supportSessionLsids: ['a1b2c3d4', 'e5f6a7b8'], startSessionUrl: `https://support.example.com/?rep=${i}` } }),
+    ...(clientType === 'representative' && {
+      representative: { supportSessionLsids: ['a1b2c3d4', 'e5f6a7b8'], startSessionUrl: `https://support.example.com/?rep=${i}` },
+    }),
     ...(clientType === 'support_customer' && { customer: { lsid: `lsid-${i}`, nonInteractive: 'rdp' as const } }),
   };
   const { session } = await rollcall.presence.open(body, { kind: 'ingest' }, { transport: 'http', remoteAddress: '127.0.0.1' });
@@ -62,11 +66,18 @@ for (let i = 0; i < CLIENTS; i++) {
     kind: n % 2 === 0 ? 'connected' : 'disconnected',
     text: n % 2 === 0 ? `Connected to node ${session.nodeId} as master` : `Disconnected from node ${session.nodeId}: connection lost`,
   }));
-  await rollcall.live.update(session.id, (s) => ({
-    ...s,
-    events,
-    connections: [sessionConnections(s)[0]!, { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
-  }), Date.now());
+  await rollcall.live.update(
+    session.id,
+    (s) => ({
+      ...s,
+      events,
+      connections: [
+        sessionConnections(s)[0]!,
+        { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true },
+      ],
+    }),
+    Date.now(),
+  );
 }
 // The ingest above left 10,000 users and session-log rows for the batched history writer; writing
 // them is the ingest path's cost, not the answer's, so it happens before the measurement.
@@ -108,19 +119,27 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const worst = (values: number[]) => Math.max(0, ...values);
 
 // ---- contrast: the same document in one synchronous piece ------------------------------------------
-const sessions = await rollcall.presence.listSessions({ clientTypes: ['representative', 'support_customer', 'presentation_attendee', 'push_agent'] });
+const sessions = await rollcall.presence.listSessions({
+  clientTypes: ['representative', 'support_customer', 'presentation_attendee', 'push_agent'],
+});
 const oneGoStart = performance.now();
 const whole = await connectedClientsXml(sessions, true, { namespace: config.btNamespace, sliceMs: Number.POSITIVE_INFINITY });
 const oneGoMs = performance.now() - oneGoStart;
 const wholeBytes = whole.reduce((sum, piece) => sum + piece.length, 0);
 
-console.log(`rollcall bench: get_connected_clients&include_connections=1, ${CLIENTS} clients (setup ${(setupMs / 1000).toFixed(1)} s), Node ${process.version}`);
+console.log(
+  `rollcall bench: get_connected_clients&include_connections=1, ${CLIENTS} clients (setup ${(setupMs / 1000).toFixed(1)} s), Node ${process.version}`,
+);
 console.log(rows.join('\n'));
 console.log(
   `over ${REQUESTS} requests, longest event-loop block per request: wall median ${median(gaps).toFixed(1)} ms, worst ${worst(gaps).toFixed(1)} ms; ` +
     `on CPU median ${median(busyGaps).toFixed(1)} ms, worst ${worst(busyGaps).toFixed(1)} ms (monitorEventLoopDelay max ${worstDelay.toFixed(1)} ms)`,
 );
-console.log(`load average during the run: ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`);
+console.log(
+  `load average during the run: ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')} on ${availableParallelism()} CPUs`,
+);
 console.log(`without slicing the same ${(wholeBytes / 1e6).toFixed(1)} MB document blocks the loop for ${oneGoMs.toFixed(0)} ms`);
 
 await rollcall.close();

@@ -86,7 +86,17 @@ export async function runBenchmarks({ sizes, only, profileDir, log = () => {} }:
     }
   }
   const table = formatTable(workloads.flatMap((w) => w.rows));
-  return { startedAt, profile: sizes.profile, machine, source, workloads, failures, warnings, table, seconds: (performance.now() - started) / 1000 };
+  return {
+    startedAt,
+    profile: sizes.profile,
+    machine,
+    source,
+    workloads,
+    failures,
+    warnings,
+    table,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 async function runWorkload(name: WorkloadName, sizes: Sizes, profileDir: string | undefined): Promise<WorkloadResult[]> {
@@ -136,8 +146,12 @@ async function main(): Promise<void> {
 
   const m = machineInfo();
   const src = sourceState();
-  console.log(`rollcall bench (${sizes.profile}) — ${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, ${m.os}, Node ${m.node}, load ${m.loadAverage.join(' ')}`);
-  console.log(`code: ${src.commit}${src.changedSrcFiles > 0 ? ` + ${src.changedSrcFiles} uncommitted change(s) in src/` : ''} (src fingerprint ${src.fingerprint})`);
+  console.log(
+    `rollcall bench (${sizes.profile}) — ${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, ${m.os}, Node ${m.node}, load ${m.loadAverage.join(' ')}`,
+  );
+  console.log(
+    `code: ${src.commit}${src.changedSrcFiles > 0 ? ` + ${src.changedSrcFiles} uncommitted change(s) in src/` : ''} (src fingerprint ${src.fingerprint})`,
+  );
   const result = await runBenchmarks({ sizes, only, profileDir, log: (line) => console.log(line) });
   console.log(`\n${result.table}\n`);
   for (const failure of result.failures) console.log(`FAILED ${failure.workload}: ${failure.error}\n`);

@@ -61,10 +61,34 @@ const RSS_LIMIT = 1.1;
 
 export function soakDefaults(size: 'full' | 'quick' | 'tiny'): SoakOptions {
   const common = { churnPerMinute: 0.1, heartbeatMs: 5_000, resumeGraceMs: 3_000, concurrency: 50 };
-  if (size === 'full') return { ...common, clients: 15_000, minutes: 30, processes: 6, checkMs: 5_000, usageMs: 10_000, windowMs: 60_000, warmupMs: 5 * 60_000 };
-  if (size === 'quick') return { ...common, clients: 1_000, minutes: 1, processes: 2, checkMs: 2_000, usageMs: 4_000, windowMs: 20_000, warmupMs: 20_000 };
+  if (size === 'full')
+    return {
+      ...common,
+      clients: 15_000,
+      minutes: 30,
+      processes: 6,
+      checkMs: 5_000,
+      usageMs: 10_000,
+      windowMs: 60_000,
+      warmupMs: 5 * 60_000,
+    };
+  if (size === 'quick')
+    return { ...common, clients: 1_000, minutes: 1, processes: 2, checkMs: 2_000, usageMs: 4_000, windowMs: 20_000, warmupMs: 20_000 };
   // tiny (the test): churn so much that every action happens many times in 15 s.
-  return { ...common, clients: 60, minutes: 0.25, processes: 2, churnPerMinute: 2, heartbeatMs: 1_000, resumeGraceMs: 1_000, checkMs: 1_000, usageMs: 1_000, windowMs: 5_000, warmupMs: 5_000, concurrency: 10 };
+  return {
+    ...common,
+    clients: 60,
+    minutes: 0.25,
+    processes: 2,
+    churnPerMinute: 2,
+    heartbeatMs: 1_000,
+    resumeGraceMs: 1_000,
+    checkMs: 1_000,
+    usageMs: 1_000,
+    windowMs: 5_000,
+    warmupMs: 5_000,
+    concurrency: 10,
+  };
 }
 
 interface Usage {
@@ -125,7 +149,18 @@ export interface SoakResult {
   checks: { count: number; failed: number; largestMargin: number; samples: CountCheck[] };
   rss: { warmupEndMiB: number; maxAfterMiB: number; ratio: number; flat: boolean; startMiB: number; endMiB: number };
   loop: { worstWindowP99Ms: number; medianWindowP99Ms: number; maxMs: number };
-  sessions: { opened: number; distinctIds: number; duplicatesWhileAlive: number; resumes: number; byes: number; abandons: number; updates: number; heartbeats: number; finalServer: number; finalClients: number };
+  sessions: {
+    opened: number;
+    distinctIds: number;
+    duplicatesWhileAlive: number;
+    resumes: number;
+    byes: number;
+    abandons: number;
+    updates: number;
+    heartbeats: number;
+    finalServer: number;
+    finalClients: number;
+  };
   serverCpuS: number;
   /** Failures the client processes saw (their first 20 messages each are in `failures`). */
   clientFailures: number;
@@ -164,7 +199,9 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
           ROLLCALL_SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
         },
       }),
-      ...Array.from({ length: options.processes }, (_, p) => forkChild<{ port: number; pid: number }>(join(BENCH_DIR, 'clients/soak-clients.ts'), { name: `soak clients ${p}`, lifetimeMs })),
+      ...Array.from({ length: options.processes }, (_, p) =>
+        forkChild<{ port: number; pid: number }>(join(BENCH_DIR, 'clients/soak-clients.ts'), { name: `soak clients ${p}`, lifetimeMs }),
+      ),
     ]);
     children.push(server!, ...fleet);
     const base = `http://127.0.0.1:${server!.info.port}`;
@@ -211,8 +248,8 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
     const everOpened = new Set<number>();
     let opened = 0;
     let duplicatesWhileAlive = 0;
-      const shownFailures = fleet.map(() => 0);
-      const clientFailures = fleet.map(() => 0);
+    const shownFailures = fleet.map(() => 0);
+    const clientFailures = fleet.map(() => 0);
     const checks: CountCheck[] = [];
     let largestMargin = 0;
     let churnStartedAt = performance.now();
@@ -220,7 +257,10 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
 
     /** Session ids handed out and ended, from every process, in time order: no id twice while alive. */
     const track = (samples: SoakSample[]) => {
-      const events = samples.flatMap((s) => [...s.opened.map((e) => ({ ...e, open: true })), ...s.ended.map((e) => ({ ...e, open: false }))]);
+      const events = samples.flatMap((s) => [
+        ...s.opened.map((e) => ({ ...e, open: true })),
+        ...s.ended.map((e) => ({ ...e, open: false })),
+      ]);
       events.sort((a, b) => a.at - b.at || Number(a.open) - Number(b.open));
       for (const e of events) {
         if (!e.open) {
@@ -258,12 +298,16 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
       c.ok = c.base - c.ending <= c.server && c.server <= c.base + c.opening;
       largestMargin = Math.max(largestMargin, Math.abs(c.server - c.base));
       checks.push(c);
-      if (!c.ok) fail(`at ${c.atS} s the server counted ${c.server} live sessions; the clients hold ${c.base} (${c.opening} opening, ${c.ending} ending at that instant)`);
+      if (!c.ok)
+        fail(
+          `at ${c.atS} s the server counted ${c.server} live sessions; the clients hold ${c.base} (${c.opening} opening, ${c.ending} ending at that instant)`,
+        );
       samples.forEach((s, p) => {
         // A client process keeps its first 20 messages and counts the rest.
         for (const message of s.failureMessages.slice(shownFailures[p]!)) fail(message);
         shownFailures[p] = s.failureMessages.length;
-        if (s.failures > clientFailures[p]! && s.failures > s.failureMessages.length) log(`  (client process ${p}: ${s.failures} failures in all, the first ${s.failureMessages.length} shown)`);
+        if (s.failures > clientFailures[p]! && s.failures > s.failureMessages.length)
+          log(`  (client process ${p}: ${s.failures} failures in all, the first ${s.failureMessages.length} shown)`);
         clientFailures[p] = s.failures;
       });
       return samples;
@@ -274,7 +318,9 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
     const windows: SoakWindow[] = [];
     const connectLoop = await server!.call<LoopDelay>('loopDelay');
     let lastSamples = await check();
-    await Promise.all(fleet.map((c) => c.call('churn', { perMinute: (options.clients * options.churnPerMinute) / options.processes, weights: WEIGHTS })));
+    await Promise.all(
+      fleet.map((c) => c.call('churn', { perMinute: (options.clients * options.churnPerMinute) / options.processes, weights: WEIGHTS })),
+    );
     churnStartedAt = performance.now();
     const readUsage = async () => {
       const entry = { ...(await server!.call<Usage>('usage')), atS: sinceChurn() };
@@ -301,7 +347,9 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
         rssMiB: MiB(u.rss),
       };
       windows.push(w);
-      log(`  ${w.endS.toFixed(0).padStart(5)} s  RSS ${w.rssMiB} MiB  heap ${MiB(u.heapUsed)} MiB  loop p99 ${w.loop.p99Ms} ms (max ${w.loop.maxMs})  CPU ${Math.round(w.cpuShare * 100)} %  connects ${w.connects}  resumes ${w.resumes}  ends ${w.ends}  updates ${w.updates}  live ${checks.at(-1)?.server}`);
+      log(
+        `  ${w.endS.toFixed(0).padStart(5)} s  RSS ${w.rssMiB} MiB  heap ${MiB(u.heapUsed)} MiB  loop p99 ${w.loop.p99Ms} ms (max ${w.loop.maxMs})  CPU ${Math.round(w.cpuShare * 100)} %  connects ${w.connects}  resumes ${w.resumes}  ends ${w.ends}  updates ${w.updates}  live ${checks.at(-1)?.server}`,
+      );
       windowStart = { usage: u, counters };
     };
     for (let tick = 1; tick * options.checkMs <= churnMs; tick++) {
@@ -324,20 +372,28 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
     // Nothing is in flight any more: the count must be exact. A short poll lets a sweep that is late on
     // a loaded machine catch up; a count that does not settle is a failure.
     const expected = () => sum(final.map((s) => s.base));
-    const settled = await pollUntil(async () => {
-      final = await Promise.all(fleet.map((c) => c.call<SoakSample>('sample', { from: Date.now(), to: Date.now() })));
-      track(final);
-      return (await serverCount()) === expected();
-    }, 30_000, 500);
+    const settled = await pollUntil(
+      async () => {
+        final = await Promise.all(fleet.map((c) => c.call<SoakSample>('sample', { from: Date.now(), to: Date.now() })));
+        track(final);
+        return (await serverCount()) === expected();
+      },
+      30_000,
+      500,
+    );
     const finalServer = await serverCount();
-    if (!settled) fail(`after the churn stopped and every grace passed, the server counts ${finalServer} live sessions and the clients hold ${expected()}`);
+    if (!settled)
+      fail(
+        `after the churn stopped and every grace passed, the server counts ${finalServer} live sessions and the clients hold ${expected()}`,
+      );
     const serverIds = new Set(await server!.call<number[]>('sessionIds'));
     const clientIds = (await Promise.all(fleet.map((c) => c.call<number[]>('boundIds')))).flat();
     const clientSet = new Set(clientIds);
     if (clientSet.size !== clientIds.length) fail(`${clientIds.length - clientSet.size} session id(s) bound to two client sockets at once`);
     const missing = [...clientSet].filter((id) => !serverIds.has(id));
     const extra = [...serverIds].filter((id) => !clientSet.has(id));
-    if (missing.length > 0) fail(`${missing.length} session(s) the clients hold are not live on the server (lost), e.g. ${missing.slice(0, 5).join(', ')}`);
+    if (missing.length > 0)
+      fail(`${missing.length} session(s) the clients hold are not live on the server (lost), e.g. ${missing.slice(0, 5).join(', ')}`);
     if (extra.length > 0) fail(`${extra.length} session(s) live on the server that no client holds, e.g. ${extra.slice(0, 5).join(', ')}`);
     const finalWaiting = sum(final.map((s) => s.waiting));
     if (finalWaiting !== 0) fail(`${finalWaiting} session(s) still waiting for a resume at the end`);
@@ -357,7 +413,8 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
       startMiB: MiB(usageAtStart.rss),
       endMiB: MiB(usageAtEnd.rss),
     };
-    if (!rss.flat) fail(`RSS grew from ${rss.warmupEndMiB} MiB at the end of warm-up to ${rss.maxAfterMiB} MiB (× ${rss.ratio}, limit × ${RSS_LIMIT})`);
+    if (!rss.flat)
+      fail(`RSS grew from ${rss.warmupEndMiB} MiB at the end of warm-up to ${rss.maxAfterMiB} MiB (× ${rss.ratio}, limit × ${RSS_LIMIT})`);
     const p99s = windows.map((w) => w.loop.p99Ms).sort((a, b) => a - b);
     const result: SoakResult = {
       startedAt,
@@ -371,7 +428,11 @@ export async function runSoak(options: SoakOptions, command = 'runSoak'): Promis
       windows,
       checks: { count: checks.length, failed: checks.filter((c) => !c.ok).length, largestMargin, samples: checks },
       rss,
-      loop: { worstWindowP99Ms: p99s.at(-1) ?? Number.NaN, medianWindowP99Ms: p99s[Math.ceil(p99s.length / 2) - 1] ?? Number.NaN, maxMs: Math.max(...windows.map((w) => w.loop.maxMs)) },
+      loop: {
+        worstWindowP99Ms: p99s.at(-1) ?? Number.NaN,
+        medianWindowP99Ms: p99s[Math.ceil(p99s.length / 2) - 1] ?? Number.NaN,
+        maxMs: Math.max(...windows.map((w) => w.loop.maxMs)),
+      },
       sessions: {
         opened,
         distinctIds: everOpened.size,
@@ -438,7 +499,8 @@ async function main(): Promise<void> {
   // Warm-up: the first 5 minutes of churn, or the first third of a shorter soak.
   options.warmupMs = Math.min(options.warmupMs, (options.minutes * 60_000) / 3);
   // A process may hold at most 20,000 open files here; keep each well under it.
-  if (options.clients / options.processes > 15_000) throw new Error(`--processes: at most 15,000 clients per process (${options.clients} / ${options.processes})`);
+  if (options.clients / options.processes > 15_000)
+    throw new Error(`--processes: at most 15,000 clients per process (${options.clients} / ${options.processes})`);
   if (options.processes > 250) throw new Error('--processes: at most 250 (source addresses 127.0.0.2–127.0.0.251)');
 
   killAllOnSignal('soak');
@@ -446,7 +508,9 @@ async function main(): Promise<void> {
   const m = machineInfo();
   const src = sourceState();
   const command = `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim();
-  console.log(`rollcall soak — ${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, Node ${m.node}, load ${m.loadAverage.join(' ')}; code ${src.commit}${src.changedSrcFiles > 0 ? ` + ${src.changedSrcFiles} uncommitted change(s) in src/` : ''}`);
+  console.log(
+    `rollcall soak — ${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, Node ${m.node}, load ${m.loadAverage.join(' ')}; code ${src.commit}${src.changedSrcFiles > 0 ? ` + ${src.changedSrcFiles} uncommitted change(s) in src/` : ''}`,
+  );
   try {
     const result = await runSoak({ ...options, log: (line) => console.log(line) }, command);
     console.log(`\n${formatSoak(result)}\n`);

@@ -103,7 +103,8 @@ function replaceFile(path, contents) {
 
 try {
   const results = await Promise.all(targets.map((options) => build(options)));
-  for (const dir of new Set([...targets.map(({ outfile }) => outfile), ...copies.map(([, to]) => to)].map(dirname))) mkdirSync(dir, { recursive: true });
+  for (const dir of new Set([...targets.map(({ outfile }) => outfile), ...copies.map(([, to]) => to)].map(dirname)))
+    mkdirSync(dir, { recursive: true });
   for (const file of results.flatMap((result) => result.outputFiles ?? [])) replaceFile(file.path, Buffer.from(file.contents));
   for (const [from, to] of copies) replaceFile(to, readFileSync(from));
 } catch (error) {
@@ -112,7 +113,5 @@ try {
   process.exit(1);
 }
 
-const sizes = targets
-  .map(({ outfile }) => `${relative(root, outfile)} ${(statSync(outfile).size / 1024).toFixed(1)} kB`)
-  .join(', ');
+const sizes = targets.map(({ outfile }) => `${relative(root, outfile)} ${(statSync(outfile).size / 1024).toFixed(1)} kB`).join(', ');
 console.log(`client build: ${sizes} in ${Math.round(performance.now() - started)} ms`);

@@ -21,9 +21,7 @@ function listTests(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = listTests(testDir).filter(
-  (file) => filters.length === 0 || filters.some((f) => relative(root, file).includes(f)),
-);
+const files = listTests(testDir).filter((file) => filters.length === 0 || filters.some((f) => relative(root, file).includes(f)));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

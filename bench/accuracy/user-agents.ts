@@ -66,7 +66,24 @@ const OS_FAMILIES: Record<string, string[]> = {
   macos: ['macos', 'macosx', 'mac'],
   ios: ['ios'],
   android: ['android'],
-  linux: ['linux', 'ubuntu', 'kubuntu', 'xubuntu', 'debian', 'fedora', 'redhat', 'gentoo', 'mandriva', 'slackware', 'suse', 'opensuse', 'centos', 'mint', 'linuxmint', 'archlinux'],
+  linux: [
+    'linux',
+    'ubuntu',
+    'kubuntu',
+    'xubuntu',
+    'debian',
+    'fedora',
+    'redhat',
+    'gentoo',
+    'mandriva',
+    'slackware',
+    'suse',
+    'opensuse',
+    'centos',
+    'mint',
+    'linuxmint',
+    'archlinux',
+  ],
   chromeos: ['chromeos'],
   blackberry: ['blackberry', 'blackberryos'],
   unknown: ['other', 'unknown'],
@@ -141,7 +158,8 @@ const REAL_BROWSERS: Record<string, { family: string; brand?: string }> = {
 /** An OS named as describeAgent names it: its family and its version ("11", "14", "10.15", "XP"). */
 function realOsName(os: RealOs): { family: string; version: string } {
   const { name, version } = os;
-  if (name === 'Windows') return { family: 'windows', version: version.name ?? (version.minor ? `${version.major}.${version.minor}` : version.major) };
+  if (name === 'Windows')
+    return { family: 'windows', version: version.name ?? (version.minor ? `${version.major}.${version.minor}` : version.major) };
   return { family: osFamily(name), version: version.major === '10' ? `10.${version.minor}` : version.major };
 }
 
@@ -281,7 +299,9 @@ async function main(): Promise<void> {
   try {
     [browser, os] = [measureUapFile(files.browser, 'browser'), measureUapFile(files.os, 'os')];
   } catch (error) {
-    throw new Error(`cannot read uap-core's tests in ${uap} (sudo apt-get install uap-core, or --uap-core DIR): ${(error as Error).message}`);
+    throw new Error(
+      `cannot read uap-core's tests in ${uap} (sudo apt-get install uap-core, or --uap-core DIR): ${(error as Error).message}`,
+    );
   }
   const reducedUa = countReduced(files.browser);
   const reducedOs = countReduced(files.os);

@@ -67,7 +67,8 @@ interface Fleet {
 const fleets = new Map<System, Fleet>();
 let waiting: { system: System; frames: number; resolve: () => void } | undefined;
 
-const startsWith = (data: Buffer, prefix: Buffer) => data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+const startsWith = (data: Buffer, prefix: Buffer) =>
+  data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 
 function fleetOf(system: System): Fleet {
   let fleet = fleets.get(system);
@@ -147,7 +148,11 @@ serveParent(
     connect: async ({ system, ...args }: FleetConnect & { system: System }) => {
       const fleet = fleetOf(system);
       const connect = system === 'rollcall' ? connectRollcall : connectSocketIo;
-      const { opened, failed, errors, startedAt, endedAt } = await connectFleet(args, (index, token) => connect(args.url, index, args.localAddress, token, fleet), [BENCH_PLACES_GRANT]);
+      const { opened, failed, errors, startedAt, endedAt } = await connectFleet(
+        args,
+        (index, token) => connect(args.url, index, args.localAddress, token, fleet),
+        [BENCH_PLACES_GRANT],
+      );
       fleet.watchers.push(...opened);
       return { connected: opened.length, failed, errors, startedAt, endedAt };
     },
@@ -185,7 +190,12 @@ serveParent(
     },
     collect: ({ system }: { system: System }) => {
       const fleet = fleetOf(system);
-      return { arrivals: Object.fromEntries(fleet.arrivals), received: fleet.received, wrongKind: fleet.wrongKind, unexpected: fleet.unexpected };
+      return {
+        arrivals: Object.fromEntries(fleet.arrivals),
+        received: fleet.received,
+        wrongKind: fleet.wrongKind,
+        unexpected: fleet.unexpected,
+      };
     },
     clock: () => monotonicMs(),
   },

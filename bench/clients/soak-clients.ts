@@ -148,9 +148,16 @@ function pruneOps(): void {
  * Opens a socket and sends `first` (a hello, or a resume); settles with the welcome. Every later event
  * of the socket is checked: only the close that follows our bye is expected, and nothing after we drop it.
  */
-function openSocket(client: Client, first: () => Promise<object>): Promise<{ sessionId: number; resumeToken: string; heartbeatMs: number }> {
+function openSocket(
+  client: Client,
+  first: () => Promise<object>,
+): Promise<{ sessionId: number; resumeToken: string; heartbeatMs: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(options.url, { localAddress: options.localAddress, perMessageDeflate: false, handshakeTimeout: options.stepTimeoutMs });
+    const ws = new WebSocket(options.url, {
+      localAddress: options.localAddress,
+      perMessageDeflate: false,
+      handshakeTimeout: options.stepTimeoutMs,
+    });
     client.ws = ws;
     let welcomed = false;
     const timer = setTimeout(() => {
@@ -177,7 +184,15 @@ function openSocket(client: Client, first: () => Promise<object>): Promise<{ ses
       }
     });
     ws.on('message', (data) => {
-      let frame: { type?: string; sessionId?: number; resumeToken?: string; heartbeatMs?: number; code?: string; message?: string; reason?: string };
+      let frame: {
+        type?: string;
+        sessionId?: number;
+        resumeToken?: string;
+        heartbeatMs?: number;
+        code?: string;
+        message?: string;
+        reason?: string;
+      };
       try {
         frame = JSON.parse(String(data)) as typeof frame;
       } catch {
@@ -222,11 +237,22 @@ function drop(client: Client): void {
 
 /** A new session (hello) for a new fleet member; the op brackets the server's count moving by one. */
 async function connectNew(): Promise<void> {
-  const client: Client = { index: nextIndex++, ws: undefined, sessionId: undefined, resumeToken: undefined, state: 'connecting', nextHeartbeatAt: 0 };
+  const client: Client = {
+    index: nextIndex++,
+    ws: undefined,
+    sessionId: undefined,
+    resumeToken: undefined,
+    state: 'connecting',
+    nextHeartbeatAt: 0,
+  };
   clients.add(client);
   const op = startOp(1);
   try {
-    const welcome = await openSocket(client, async () => ({ type: 'hello', token: await clientTokenFor(client.index), session: sessionBody(client.index, false) }));
+    const welcome = await openSocket(client, async () => ({
+      type: 'hello',
+      token: await clientTokenFor(client.index),
+      session: sessionBody(client.index, false),
+    }));
     op.end = now();
     counters.connects++;
     opened.push({ at: op.end, id: welcome.sessionId });
@@ -303,7 +329,11 @@ async function abandon(client: Client, replace = true): Promise<void> {
   if (replace) counters.abandons++;
   const droppedAt = now();
   // The server starts the grace when it sees the close (after droppedAt), and a sweep ends it.
-  const op: Op = { delta: -1, start: droppedAt + options.resumeGraceMs, end: droppedAt + options.resumeGraceMs + options.sweepIntervalMs + options.endSlackMs };
+  const op: Op = {
+    delta: -1,
+    start: droppedAt + options.resumeGraceMs,
+    end: droppedAt + options.resumeGraceMs + options.sweepIntervalMs + options.endSlackMs,
+  };
   ops.push(op);
   waiting++;
   setTimeout(() => {

@@ -61,7 +61,10 @@ function connectWs(kind: 'rollcall' | 'bare', url: string, index: number, localA
 
 function connectSocketIoClient(url: string, index: number, localAddress: string, token: string): Promise<Client> {
   // engine.io-client's websocket transport in Node runs on `ws`; its socket carries the heartbeats.
-  return openSocketIo(url, localAddress, { token, session: sessionBody(index, false) }).then(({ raw }) => ({ raw, heartbeat: SOCKETIO_HEARTBEAT }));
+  return openSocketIo(url, localAddress, { token, session: sessionBody(index, false) }).then(({ raw }) => ({
+    raw,
+    heartbeat: SOCKETIO_HEARTBEAT,
+  }));
 }
 
 serveParent(

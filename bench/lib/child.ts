@@ -241,7 +241,8 @@ export function answerParent(handlers: Handlers, onStop?: () => Promise<void> | 
       .then(() => handler(args))
       .then(
         (result) => process.send!({ id, ok: true, result }),
-        (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+        (error: unknown) =>
+          process.send!({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       );
   });
 }

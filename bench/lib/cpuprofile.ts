@@ -43,7 +43,9 @@ function label(frame: CpuProfileNode['callFrame']): string {
   const name = frame.functionName || '(anonymous)';
   if (!frame.url) return name;
   const url = frame.url.replace(/^file:\/\//, '');
-  const short = url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13) : url.replace(/^.*?\/(src|bench|test)\//, '$1/');
+  const short = url.includes('node_modules/')
+    ? url.slice(url.lastIndexOf('node_modules/') + 13)
+    : url.replace(/^.*?\/(src|bench|test)\//, '$1/');
   return /\.[cm]?ts$/.test(url) ? `${name} ${short}` : `${name} ${short}:${frame.lineNumber + 1}`;
 }
 
@@ -91,7 +93,10 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
 }
 
 export function formatSummary(summary: ProfileSummary, lines = 10): string {
-  const out = [`${summary.samples} samples over ${summary.durationMs} ms; idle ${summary.idlePct}%, GC ${summary.gcPct}%`, '  self%  total%  function'];
+  const out = [
+    `${summary.samples} samples over ${summary.durationMs} ms; idle ${summary.idlePct}%, GC ${summary.gcPct}%`,
+    '  self%  total%  function',
+  ];
   for (const entry of summary.topSelf.slice(0, lines)) {
     out.push(`  ${entry.selfPct.toFixed(1).padStart(5)}  ${entry.totalPct.toFixed(1).padStart(6)}  ${entry.fn}`);
   }

@@ -108,7 +108,11 @@ export interface FleetConnect {
  * Signs each member's client token (granting `places`, when given) and opens the members with
  * `open(index, token)`, `concurrency` at a time.
  */
-export async function connectFleet<T>({ count, first, concurrency }: FleetConnect, open: (index: number, token: string) => Promise<T>, places?: string[]): Promise<Opened<T>> {
+export async function connectFleet<T>(
+  { count, first, concurrency }: FleetConnect,
+  open: (index: number, token: string) => Promise<T>,
+  places?: string[],
+): Promise<Opened<T>> {
   const tokens = await Promise.all(Array.from({ length: count }, (_, k) => clientTokenFor(first + k, places)));
   return openMany(count, concurrency, (k) => open(first + k, tokens[k]!));
 }

@@ -36,8 +36,40 @@ export const PLATFORMS = [
   { id: 'winNT-64', name: 'Windows Server 2022 (x64)' },
 ] as const;
 
-const FIRST = ['Jack', 'Maria', 'Aisha', 'Chen', 'Priya', 'Olga', 'Liam', 'Noah', 'Emma', 'Sofia', 'Yuki', 'Kwame', 'Zoë', 'François', 'Björn', 'Nguyễn'];
-const LAST = ['Smith', 'García', 'Khan', 'Wang', 'Patel', "O'Brien", 'Müller', 'Rossi', 'Tanaka', 'Okafor', 'Dubois', 'van der Berg', 'Silva', 'Novak'];
+const FIRST = [
+  'Jack',
+  'Maria',
+  'Aisha',
+  'Chen',
+  'Priya',
+  'Olga',
+  'Liam',
+  'Noah',
+  'Emma',
+  'Sofia',
+  'Yuki',
+  'Kwame',
+  'Zoë',
+  'François',
+  'Björn',
+  'Nguyễn',
+];
+const LAST = [
+  'Smith',
+  'García',
+  'Khan',
+  'Wang',
+  'Patel',
+  "O'Brien",
+  'Müller',
+  'Rossi',
+  'Tanaka',
+  'Okafor',
+  'Dubois',
+  'van der Berg',
+  'Silva',
+  'Novak',
+];
 const MODULES = [
   ['support', 'getticket', 'ticketid'],
   ['billing', 'invoice', 'invoiceid'],
@@ -148,7 +180,8 @@ export const BENCH_PLACES_GRANT = 'bench:*';
 export const placeOfWatcher = (watcher: number, places: number) => watcher % places;
 
 /** The open body of fleet member `index`, freshly parsed (its own string copies, like ingest's). */
-export const sessionBody = (index: number, withUser = true): HelloSessionBody => JSON.parse(sessionJson(index, withUser)) as HelloSessionBody;
+export const sessionBody = (index: number, withUser = true): HelloSessionBody =>
+  JSON.parse(sessionJson(index, withUser)) as HelloSessionBody;
 
 /**
  * Bytes V8 needs for the strings of a body that are unique to this session (ids, names, host names,

@@ -14,18 +14,25 @@ export interface Answer {
 }
 
 /** One request on a kept-alive connection; the time runs until the last byte of the body arrived. */
-export function fetchOnce(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Answer> {
+export function fetchOnce(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent, timeout: options.timeoutMs ?? 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, bytes: body.length, ms: performance.now() - start, body });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent, timeout: options.timeoutMs ?? 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, bytes: body.length, ms: performance.now() - start, body });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
     req.end(options.body);
@@ -44,16 +51,33 @@ export interface LatencyResult {
 /** `count` requests one after the other, after `warmup` unmeasured ones; every answer must be `expect`. */
 export async function sequentialLatency(
   url: string,
-  { count, warmup = 2, expect = 200, headers, method, body }: { count: number; warmup?: number; expect?: number; headers?: Record<string, string>; method?: string; body?: string },
+  {
+    count,
+    warmup = 2,
+    expect = 200,
+    headers,
+    method,
+    body,
+  }: { count: number; warmup?: number; expect?: number; headers?: Record<string, string>; method?: string; body?: string },
 ): Promise<LatencyResult> {
   const times: number[] = [];
   let last: Answer | undefined;
   for (let i = 0; i < warmup + count; i++) {
     last = await fetchOnce(url, { headers, method, body });
-    if (last.status !== expect) throw new Error(`${url.replace(/password=[^&]*/, 'password=…')}: HTTP ${last.status}: ${last.body.subarray(0, 300).toString('utf8')}`);
+    if (last.status !== expect)
+      throw new Error(
+        `${url.replace(/password=[^&]*/, 'password=…')}: HTTP ${last.status}: ${last.body.subarray(0, 300).toString('utf8')}`,
+      );
     if (i >= warmup) times.push(last.ms);
   }
-  return { requests: count, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times), bytes: last?.bytes ?? 0, status: last?.status ?? 0 };
+  return {
+    requests: count,
+    p50Ms: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    maxMs: Math.max(...times),
+    bytes: last?.bytes ?? 0,
+    status: last?.status ?? 0,
+  };
 }
 
 /**

@@ -60,5 +60,9 @@ export function sourceState(): SourceState {
     }
   };
   const status = git('status', '--porcelain', '--', 'src');
-  return { commit: git('rev-parse', '--short', 'HEAD') || 'unknown', changedSrcFiles: status ? status.split('\n').length : 0, fingerprint: srcFingerprint() };
+  return {
+    commit: git('rev-parse', '--short', 'HEAD') || 'unknown',
+    changedSrcFiles: status ? status.split('\n').length : 0,
+    fingerprint: srcFingerprint(),
+  };
 }

@@ -71,7 +71,12 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
  * cluster asks every node). A failed fetch (a node missed `requestsTimeout`) is a 504, never a partial
  * list, and is told to `onFailure`.
  */
-export async function answerOnline(io: Server, request: IncomingMessage, response: ServerResponse, onFailure: (error: unknown) => void = () => {}): Promise<void> {
+export async function answerOnline(
+  io: Server,
+  request: IncomingMessage,
+  response: ServerResponse,
+  onFailure: (error: unknown) => void = () => {},
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (request.method !== 'GET' || url.pathname !== '/online') {
     response.writeHead(404).end();
@@ -83,11 +88,15 @@ export async function answerOnline(io: Server, request: IncomingMessage, respons
     sockets = await io.in(type ? `type:${type}` : 'online').fetchSockets();
   } catch (error) {
     onFailure(error);
-    response.writeHead(504, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+    response
+      .writeHead(504, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
     return;
   }
   const users = onlineUsers(sockets);
-  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ users, count: users.length, sockets: sockets.length }));
+  response
+    .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+    .end(JSON.stringify({ users, count: users.length, sockets: sockets.length }));
 }
 
 /**
@@ -141,7 +150,13 @@ export function servePresence(io: Server, secret: Uint8Array, onHeartbeat: () =>
 
 /** A place as a watcher sees who is in it: the user and this one session (no host, address or agent). */
 function placeMember(id: string, data: PresenceSession) {
-  const session = { id, clientType: data.clientType, idle: data.idle, ...(data.view && { view: data.view }), since: Math.floor(data.startedAt / 1000) };
+  const session = {
+    id,
+    clientType: data.clientType,
+    idle: data.idle,
+    ...(data.view && { view: data.view }),
+    since: Math.floor(data.startedAt / 1000),
+  };
   return { user: data.user, sessions: [session] };
 }
 
@@ -157,7 +172,8 @@ const granted = (data: PresenceSession, place: unknown): place is string =>
  * (`fetchSockets()` of the place's room), `unwatch` leaves it; a socket that goes leaves its places.
  */
 export function servePlaces(io: Server): void {
-  const announce = (place: string, event: 'join' | 'leave', member: object) => io.to(`watch:${place}`).emit('place', { place, event, member });
+  const announce = (place: string, event: 'join' | 'leave', member: object) =>
+    io.to(`watch:${place}`).emit('place', { place, event, member });
   io.on('connection', (socket: Socket) => {
     const data = socket.data as PresenceSession;
     socket.on('join', (place: unknown) => {
@@ -180,7 +196,8 @@ export function servePlaces(io: Server): void {
       if (typeof place === 'string') void socket.leave(`watch:${place}`);
     });
     socket.on('disconnecting', () => {
-      for (const room of socket.rooms) if (room.startsWith('place:')) announce(room.slice('place:'.length), 'leave', { user: { id: data.user.id } });
+      for (const room of socket.rooms)
+        if (room.startsWith('place:')) announce(room.slice('place:'.length), 'leave', { user: { id: data.user.id } });
     });
   });
 }

@@ -35,4 +35,8 @@ await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 if (typeof address !== 'object' || !address) throw new Error('no address');
 
-serveParent({ profileStart: () => startProfile(), profileStop: ({ file }: { file?: string }) => stopProfile(file) }, { port: address.port, pid: process.pid }, () => app.close());
+serveParent(
+  { profileStart: () => startProfile(), profileStop: ({ file }: { file?: string }) => stopProfile(file) },
+  { port: address.port, pid: process.pid },
+  () => app.close(),
+);

@@ -121,11 +121,23 @@ serveParent(
           kind: k % 2 === 0 ? 'connected' : 'disconnected',
           text: k % 2 === 0 ? `Connected to node ${session.nodeId} as master` : `Disconnected from node ${session.nodeId}: connection lost`,
         }));
-        await live.update(session.id, (s) => ({
-          ...s,
-          events,
-          connections: [sessionConnections(s)[0]!, { ...sessionConnections(s)[0]!, nodeId: 'a3c5e7f9-0000-4000-8000-000000000002', purpose: 'traffic', receiveTrafficNode: true }],
-        }), Date.now());
+        await live.update(
+          session.id,
+          (s) => ({
+            ...s,
+            events,
+            connections: [
+              sessionConnections(s)[0]!,
+              {
+                ...sessionConnections(s)[0]!,
+                nodeId: 'a3c5e7f9-0000-4000-8000-000000000002',
+                purpose: 'traffic',
+                receiveTrafficNode: true,
+              },
+            ],
+          }),
+          Date.now(),
+        );
         n++;
       }
       return { enriched: n };
@@ -162,7 +174,12 @@ serveParent(
         loopDelay.enable();
         return undefined;
       }
-      const figures = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, samples: loopDelay.count };
+      const figures = {
+        p50Ms: loopDelay.percentile(50) / 1e6,
+        p99Ms: loopDelay.percentile(99) / 1e6,
+        maxMs: loopDelay.max / 1e6,
+        samples: loopDelay.count,
+      };
       loopDelay.reset();
       return figures;
     },

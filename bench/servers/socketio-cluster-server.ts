@@ -63,7 +63,14 @@ serveParent(
   {
     stats: async () => {
       const cpu = process.cpuUsage();
-      return { cpuUs: cpu.user + cpu.system, atMs: performance.now(), localSockets: io.of('/').sockets.size, failures, lastFailure, redis: redisTrouble };
+      return {
+        cpuUs: cpu.user + cpu.system,
+        atMs: performance.now(),
+        localSockets: io.of('/').sockets.size,
+        failures,
+        lastFailure,
+        redis: redisTrouble,
+      };
     },
   },
   { port: address.port, pid: process.pid, requestsTimeoutMs: requestsTimeout ?? 5000 },

@@ -130,7 +130,9 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
           lifetimeMs,
         }),
       ),
-      ...Array.from({ length: sizes.processes }, (_, p) => forkChild(join(BENCH_DIR, 'clients/socket-clients.ts'), { name: `clients ${p}`, lifetimeMs })),
+      ...Array.from({ length: sizes.processes }, (_, p) =>
+        forkChild(join(BENCH_DIR, 'clients/socket-clients.ts'), { name: `clients ${p}`, lifetimeMs }),
+      ),
     ]);
     const [nodeResults, children] = await Promise.all([startingNodes, startingChildren.catch((error: unknown) => error as Error)]);
     for (const r of nodeResults) if (r.status === 'fulfilled') nodes.push(r.value);
@@ -153,7 +155,15 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
         clients.map((client, p) =>
           client.call<{ connected: number; failed: number; errors: string[]; startedAt: number; endedAt: number }>(
             'connect',
-            { target, kind, url: urlOf(p), count: perProcess(p, sizes.processes), first: firstOf(p), localAddress: `127.0.0.${2 + p}`, concurrency: sizes.concurrency },
+            {
+              target,
+              kind,
+              url: urlOf(p),
+              count: perProcess(p, sizes.processes),
+              first: firstOf(p),
+              localAddress: `127.0.0.${2 + p}`,
+              concurrency: sizes.concurrency,
+            },
             lifetimeMs,
           ),
         ),
@@ -161,7 +171,12 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       const connected = answers.reduce((sum, x) => sum + x.connected, 0);
       const spanMs = Math.max(...answers.map((x) => x.endedAt)) - Math.min(...answers.map((x) => x.startedAt));
       if (connected < sizes.sockets) {
-        throw new Error(`${target}: only ${connected} of ${sizes.sockets} clients connected: ${answers.flatMap((x) => x.errors).slice(0, 5).join('; ')}`);
+        throw new Error(
+          `${target}: only ${connected} of ${sizes.sockets} clients connected: ${answers
+            .flatMap((x) => x.errors)
+            .slice(0, 5)
+            .join('; ')}`,
+        );
       }
       return { connected, perSec: connected / (spanMs / 1000), spanMs };
     };
@@ -215,7 +230,8 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
           sentAt[n] = performance.now();
           const answer = await fetchOnce(`${node.url}/v1/sessions`, { method: 'POST', headers: INGEST, body: text });
           answeredAt[n] = performance.now();
-          if (answer.status !== 201) throw new Error(`${node.name} POST /v1/sessions: HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8')}`);
+          if (answer.status !== 201)
+            throw new Error(`${node.name} POST /v1/sessions: HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8')}`);
           opened.push({ node, id: (JSON.parse(answer.body.toString('utf8')) as { id: number }).id });
           if (n >= LATENCY_WARMUP) openMs.push(answeredAt[n]! - sentAt[n]!);
           await sleep(sizes.latencyIntervalMs * (0.5 + Math.random()));
@@ -247,7 +263,10 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       // The probes leave: the figures below are about the sockets only. (After a failure the run stops,
       // and the servers with it.)
       for (const { node, id } of opened) {
-        const answer = await fetchOnce(`${node.url}/v1/sessions/${id}`, { method: 'DELETE', headers: { authorization: INGEST.authorization } });
+        const answer = await fetchOnce(`${node.url}/v1/sessions/${id}`, {
+          method: 'DELETE',
+          headers: { authorization: INGEST.authorization },
+        });
         if (answer.status !== 204) throw new Error(`${node.name} DELETE /v1/sessions/${id}: HTTP ${answer.status}`);
       }
       return figures;
@@ -273,7 +292,14 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       const storedBytes: number[] = [];
       for (const field of sampled) storedBytes.push(Number(await redisX.client.sendCommand(['HSTRLEN', keys.sessions, String(field)])));
       const streamLength = Number(await redisX.client.sendCommand(['XLEN', keys.stream]));
-      return { usedMemory: Number(info.used_memory), usedMemoryDataset: Number(info.used_memory_dataset), perKey, dbsize, streamLength, storedSessionBytes: storedBytes.length > 0 ? median(storedBytes) : 0 };
+      return {
+        usedMemory: Number(info.used_memory),
+        usedMemoryDataset: Number(info.used_memory_dataset),
+        perKey,
+        dbsize,
+        streamLength,
+        storedSessionBytes: storedBytes.length > 0 ? median(storedBytes) : 0,
+      };
     };
     // The once-a-second activity flush and the node beats settle first.
     await sleep(1_500);
@@ -293,7 +319,13 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     const connectSingle = await connectFleet('single', 'rollcall', () => `${single.url.replace('http', 'ws')}/v1/connect`);
     await waitForSessions([single], sizes.sockets, 'after connecting the 1-node cluster');
     const clusters = {
-      three: { nodes: three, target: 'x', redis: redisX, processesOf: (k: number) => clients.filter((_, p) => nodeOf(p) === k), socketsOf: socketsOn },
+      three: {
+        nodes: three,
+        target: 'x',
+        redis: redisX,
+        processesOf: (k: number) => clients.filter((_, p) => nodeOf(p) === k),
+        socketsOf: socketsOn,
+      },
       one: { nodes: [single], target: 'single', redis: redisY, processesOf: () => clients, socketsOf: () => sizes.sockets },
     } as const;
     const blast = async (name: 'one' | 'three', round: number, profile?: string): Promise<HbWindow> => {
@@ -324,14 +356,19 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
             const allowance = last[k]!.heartbeats - start[k]!.heartbeats + inFlight[k]! - sent[k]!;
             if (allowance < procs.length) return;
             const per = Math.floor(allowance / procs.length);
-            const answers = await Promise.all(procs.map((p) => p.call<{ sent: number }>('credit', { target: cl.target, frames: per, batch: 1 })));
+            const answers = await Promise.all(
+              procs.map((p) => p.call<{ sent: number }>('credit', { target: cl.target, frames: per, batch: 1 })),
+            );
             sent[k]! += answers.reduce((sum, x) => sum + x.sent, 0);
           }),
         );
         await sleep(PACING_TURN_MS);
         last = await read();
       }
-      if (profile && options.profileDir) profiles[profile] = await cl.nodes[0]!.call<ProfileSummary>('profileStop', { file: join(options.profileDir, `${profile}.cpuprofile`) });
+      if (profile && options.profileDir)
+        profiles[profile] = await cl.nodes[0]!.call<ProfileSummary>('profileStop', {
+          file: join(options.profileDir, `${profile}.cpuprofile`),
+        });
       const total = (list: readonly number[]) => list.reduce((x, y) => x + y, 0);
       await pollUntil(async () => total((await read()).map((s, k) => s.heartbeats - start[k]!.heartbeats)) >= total(sent), 60_000, 20);
       const end = await read();
@@ -367,12 +404,20 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
 
     // ---- 5. who is online: rollcall on every node vs Socket.IO fetchSockets across its nodes ----------------
     const connectSio = await connectFleet('sio', 'socketio', (p) => `http://127.0.0.1:${sio[nodeOf(p)]!.info.port}`);
-    await pollUntil(async () => (await Promise.all(sio.map((s) => s.call<{ localSockets: number }>('stats')))).every((s, k) => s.localSockets === socketsOn(k)), 30_000, 100);
+    await pollUntil(
+      async () =>
+        (await Promise.all(sio.map((s) => s.call<{ localSockets: number }>('stats')))).every((s, k) => s.localSockets === socketsOn(k)),
+      30_000,
+      100,
+    );
     const rollcallWho = (node: RollcallNode) => `${node.url}/v1/users?status=online`;
     const sioWho = (node: SioNode) => `http://127.0.0.1:${node.info.port}/online`;
     // What each answer holds: every session of the cluster, once.
     const countRollcall = (answer: Answer) =>
-      (JSON.parse(answer.body.toString('utf8')) as { users: { sessions: unknown[] }[] }).users.reduce((sum, u) => sum + u.sessions.length, 0);
+      (JSON.parse(answer.body.toString('utf8')) as { users: { sessions: unknown[] }[] }).users.reduce(
+        (sum, u) => sum + u.sessions.length,
+        0,
+      );
     const countSio = (answer: Answer) => (JSON.parse(answer.body.toString('utf8')) as { sockets: number }).sockets;
     const timed = async (url: string, headers: Record<string, string> = {}): Promise<Timed & { answer: Answer }> => {
       const answer = await fetchOnce(url, { headers, timeoutMs: 60_000 });
@@ -442,8 +487,15 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     const sioRedisAfter = await redisClients();
     const limits = JSON.stringify(await redisZ.client.sendCommand(['CONFIG', 'GET', 'client-output-buffer-limit']));
     const pubsubLimit = /pubsub \d+ \d+ \d+/.exec(limits)?.[0] ?? limits;
-    const sioNodeStats = await Promise.all(sio.map((node) => node.call<{ failures: number; lastFailure: string; redis: { errors: number; reconnects: number; lastError: string } }>('stats')));
-    if (options.profileDir) profiles['cluster-who-is-online-node-a'] = await a.call<ProfileSummary>('profileStop', { file: join(options.profileDir, 'cluster-who-is-online-node-a.cpuprofile') });
+    const sioNodeStats = await Promise.all(
+      sio.map((node) =>
+        node.call<{ failures: number; lastFailure: string; redis: { errors: number; reconnects: number; lastError: string } }>('stats'),
+      ),
+    );
+    if (options.profileDir)
+      profiles['cluster-who-is-online-node-a'] = await a.call<ProfileSummary>('profileStop', {
+        file: join(options.profileDir, 'cluster-who-is-online-node-a.cpuprofile'),
+      });
 
     // ---- 5b. a node frozen (SIGSTOP): its connections stay open ----------------------------------------------
     // Socket.IO: fetchSockets asks every subscriber Redis counts and waits for all of them.
@@ -494,14 +546,19 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     // ---- 2. ghost cleanup: kill -9 of node C -------------------------------------------------------------
     const cIds = new Set<number>();
     for (let cursor: string | null = '0'; cursor !== null; ) {
-      const answer = await fetchOnce(`${a.url}/v1/sessions?node=${encodeURIComponent(c.nodeId)}&limit=1000${cursor === '0' ? '' : `&cursor=${cursor}`}`, { headers: ADMIN });
+      const answer = await fetchOnce(
+        `${a.url}/v1/sessions?node=${encodeURIComponent(c.nodeId)}&limit=1000${cursor === '0' ? '' : `&cursor=${cursor}`}`,
+        { headers: ADMIN },
+      );
       if (answer.status !== 200) throw new Error(`${a.name} /v1/sessions?node=: HTTP ${answer.status}`);
       const page = JSON.parse(answer.body.toString('utf8')) as { sessions: { id: number }[]; nextCursor: string | null };
       for (const s of page.sessions) cIds.add(s.id);
       cursor = page.nextCursor;
     }
     if (cIds.size !== socketsOn(2)) throw new Error(`${c.name} owns ${cIds.size} sessions, not ${socketsOn(2)}`);
-    const watchers = await Promise.all([a, b].map((node) => openEventStream(`${node.url}/v1/events?types=session.ended`, ADMIN, () => {}, { keep: true })));
+    const watchers = await Promise.all(
+      [a, b].map((node) => openEventStream(`${node.url}/v1/events?types=session.ended`, ADMIN, () => {}, { keep: true })),
+    );
     streams.push(...watchers);
     if (options.profileDir) await Promise.all([a, b].map((node) => node.call('profileStart')));
     const killedAt = await c.crash();
@@ -511,7 +568,9 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     await sleep(GHOST_SETTLE_MS);
     if (options.profileDir) {
       for (const node of [a, b]) {
-        profiles[`cluster-ghost-cleanup-${node.name}`] = await node.call<ProfileSummary>('profileStop', { file: join(options.profileDir, `cluster-ghost-cleanup-${node.name}.cpuprofile`) });
+        profiles[`cluster-ghost-cleanup-${node.name}`] = await node.call<ProfileSummary>('profileStop', {
+          file: join(options.profileDir, `cluster-ghost-cleanup-${node.name}.cpuprofile`),
+        });
       }
     }
     for (const w of watchers) w.close();
@@ -558,41 +617,78 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
         const x = await timed(rollcallWho(node), ADMIN);
         if (x.status !== 200) throw new Error(`${node.name} /v1/users after ${c.name} was killed: HTTP ${x.status}`);
         if (i === 0) {
-          if (countRollcall(x.answer) !== survivors) throw new Error(`${node.name} lists ${countRollcall(x.answer)} sessions, not ${survivors}`);
+          if (countRollcall(x.answer) !== survivors)
+            throw new Error(`${node.name} lists ${countRollcall(x.answer)} sessions, not ${survivors}`);
           continue;
         }
         rollcallAfterKill.push({ ms: x.ms, status: x.status, bytes: x.bytes });
       }
     }
-    const sioStatsAfterKill = await Promise.all([sio[0]!, sio[1]!].map((node) => node.call<{ failures: number; redis: { reconnects: number } }>('stats')));
+    const sioStatsAfterKill = await Promise.all(
+      [sio[0]!, sio[1]!].map((node) => node.call<{ failures: number; redis: { reconnects: number } }>('stats')),
+    );
 
     // ---- figures ------------------------------------------------------------------------------------------
     const loadAtEnd = machineInfo().loadAverage;
     const n = sizes.sockets.toLocaleString('en-US');
     const rows: Row[] = [];
-    const ms = (list: readonly Timed[], p: number) => percentile(list.map((t) => t.ms), p);
+    const ms = (list: readonly Timed[], p: number) =>
+      percentile(
+        list.map((t) => t.ms),
+        p,
+      );
     const latencyRows = (label: string, f: LatencyFigures) => {
       const note = `${f.crossMs.length} arrivals (${sizes.latencySamples} opens over ${f.spanSeconds.toFixed(1)} s, each seen on the 2 other nodes), ${f.missing} missing; on the node that took the open p50 ${percentile(f.sameMs, 50).toFixed(2)} ms, p99 ${percentile(f.sameMs, 99).toFixed(2)} ms; the open's HTTP answer p50 ${percentile(f.openMs, 50).toFixed(2)} ms; on the next node, after the answer arrived: p50 ${percentile(f.afterAnswerMs, 50).toFixed(2)} ms`;
       rows.push(row(W, `change visible on another node p50 (${label})`, 'ms', percentile(f.crossMs, 50), { note }));
-      rows.push(row(W, `change visible on another node p99 (${label})`, 'ms', percentile(f.crossMs, 99), { target: { on: 'value', op: '<', limit: 50 }, note: `max ${max(f.crossMs).toFixed(1)} ms` }));
+      rows.push(
+        row(W, `change visible on another node p99 (${label})`, 'ms', percentile(f.crossMs, 99), {
+          target: { on: 'value', op: '<', limit: 50 },
+          note: `max ${max(f.crossMs).toFixed(1)} ms`,
+        }),
+      );
     };
     latencyRows('empty cluster', latencyEmpty);
     latencyRows(`${n} sessions live`, latencyLoaded);
 
     const worst = ghost.reduce((x, y) => (y.p99Ms > x.p99Ms ? y : x));
-    const ghostNote = ghost.map((g) => `${g.node}: first ${g.firstMs.toFixed(0)} ms, p50 ${g.p50Ms.toFixed(0)} ms, p99 ${g.p99Ms.toFixed(0)} ms, last ${g.lastMs.toFixed(0)} ms`).join('; ');
+    const ghostNote = ghost
+      .map(
+        (g) =>
+          `${g.node}: first ${g.firstMs.toFixed(0)} ms, p50 ${g.p50Ms.toFixed(0)} ms, p99 ${g.p99Ms.toFixed(0)} ms, last ${g.lastMs.toFixed(0)} ms`,
+      )
+      .join('; ');
     rows.push(
-      row(W, `ghost cleanup: kill -9 → session.ended (node_lost) on a surviving node, p99 of ${cIds.size.toLocaleString('en-US')} sessions (${n} in the cluster)`, 'ms', worst.p99Ms, {
-        target: { on: 'value', op: '<=', limit: 5_000 },
-        note: `${allEnded ? 'all ended' : `NOT all ended within ${sizes.ghostBudgetMs} ms`}; ${ghostNote}`,
+      row(
+        W,
+        `ghost cleanup: kill -9 → session.ended (node_lost) on a surviving node, p99 of ${cIds.size.toLocaleString('en-US')} sessions (${n} in the cluster)`,
+        'ms',
+        worst.p99Ms,
+        {
+          target: { on: 'value', op: '<=', limit: 5_000 },
+          note: `${allEnded ? 'all ended' : `NOT all ended within ${sizes.ghostBudgetMs} ms`}; ${ghostNote}`,
+        },
+      ),
+    );
+    rows.push(
+      row(W, 'ghost cleanup: kill -9 → the last session.ended on a surviving node', 'ms', max(ghost.map((g) => g.lastMs)), {
+        note: `streams read until ${((lastSeenAt - killedAt) / 1000).toFixed(1)} s + ${GHOST_SETTLE_MS / 1000} s after the kill`,
       }),
     );
-    rows.push(row(W, 'ghost cleanup: kill -9 → the last session.ended on a surviving node', 'ms', max(ghost.map((g) => g.lastMs)), { note: `streams read until ${((lastSeenAt - killedAt) / 1000).toFixed(1)} s + ${GHOST_SETTLE_MS / 1000} s after the kill` }));
     rows.push(
-      row(W, `ghost cleanup: the killed node's sessions ended exactly once with node_lost, on every surviving node`, 'sessions', Math.min(...ghost.map((g) => g.endedOnce - g.wrongReason)), {
-        target: { on: 'value', op: '>=', limit: cIds.size },
-        note: ghost.map((g) => `${g.node}: ${g.endedOnce} once, ${g.duplicates} more than once, ${g.missing} missing, ${g.wrongReason} other reason`).join('; '),
-      }),
+      row(
+        W,
+        `ghost cleanup: the killed node's sessions ended exactly once with node_lost, on every surviving node`,
+        'sessions',
+        Math.min(...ghost.map((g) => g.endedOnce - g.wrongReason)),
+        {
+          target: { on: 'value', op: '>=', limit: cIds.size },
+          note: ghost
+            .map(
+              (g) => `${g.node}: ${g.endedOnce} once, ${g.duplicates} more than once, ${g.missing} missing, ${g.wrongReason} other reason`,
+            )
+            .join('; '),
+        },
+      ),
     );
     rows.push(
       row(W, "ghost cleanup: other sessions ended (the survivors')", 'sessions', Math.max(...ghost.map((g) => g.extra)), {
@@ -616,10 +712,16 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     const streamEntries = memoryAfter.streamLength - memoryBefore.streamLength;
     const bytesPerEntry = streamEntries > 0 ? keyDelta('stream') / streamEntries : 0;
     rows.push(
-      row(W, `Redis memory per live session, without the capped change streams (INFO used_memory, after − before ${n} sessions)`, 'B', (usedDelta - streamDelta) / sizes.sockets, {
-        target: { on: 'value', op: '<=', limit: 600 },
-        note: `${(memoryBefore.usedMemory / 2 ** 20).toFixed(1)} → ${(memoryAfter.usedMemory / 2 ** 20).toFixed(1)} MiB in all; per session by key (MEMORY USAGE): ${breakdown}; a stored session is ${memoryAfter.storedSessionBytes} B (median of 20)`,
-      }),
+      row(
+        W,
+        `Redis memory per live session, without the capped change streams (INFO used_memory, after − before ${n} sessions)`,
+        'B',
+        (usedDelta - streamDelta) / sizes.sockets,
+        {
+          target: { on: 'value', op: '<=', limit: 600 },
+          note: `${(memoryBefore.usedMemory / 2 ** 20).toFixed(1)} → ${(memoryAfter.usedMemory / 2 ** 20).toFixed(1)} MiB in all; per session by key (MEMORY USAGE): ${breakdown}; a stored session is ${memoryAfter.storedSessionBytes} B (median of 20)`,
+        },
+      ),
     );
     rows.push(
       row(W, '  the change stream, per retained entry (an open: the session with its profile)', 'B', bytesPerEntry, {
@@ -629,7 +731,8 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     rows.push(row(W, `  used_memory per session with the streams, ${n} sessions (one stream entry each)`, 'B', usedDelta / sizes.sockets));
 
     const win = (round: number, name: 'one' | 'three') => windows.find((w) => w.round === round && w.cluster === name)!;
-    const ratiosOf = (of: (w: HbWindow) => number) => Array.from({ length: sizes.rounds }, (_, r) => of(win(r + 1, 'three')) / of(win(r + 1, 'one')));
+    const ratiosOf = (of: (w: HbWindow) => number) =>
+      Array.from({ length: sizes.rounds }, (_, r) => of(win(r + 1, 'three')) / of(win(r + 1, 'one')));
     const rateRatios = ratiosOf((w) => w.perSec);
     const cpuRatios = ratiosOf((w) => w.perCpuSecond);
     const rateRound = medianIndex(rateRatios) + 1;
@@ -640,32 +743,64 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
         .map((w) => `${w.cores.toFixed(2)}+${w.redisCores.toFixed(2)}`)
         .join(', ');
     rows.push(
-      row(W, `heartbeats/s, ${n} sockets on 3 nodes vs on 1 node (round with the median ratio of ${sizes.rounds})`, 'hb/s', win(rateRound, 'three').perSec, {
-        baseline: { label: '1 node', value: win(rateRound, 'one').perSec },
-        ratio: rateRatios[rateRound - 1],
-        note: `per-round ratios ${rateRatios.map((r) => r.toFixed(2)).join(', ')}; cores used by rollcall + Redis per window: 3 nodes ${shares('three')}; 1 node ${shares('one')}`,
-      }),
+      row(
+        W,
+        `heartbeats/s, ${n} sockets on 3 nodes vs on 1 node (round with the median ratio of ${sizes.rounds})`,
+        'hb/s',
+        win(rateRound, 'three').perSec,
+        {
+          baseline: { label: '1 node', value: win(rateRound, 'one').perSec },
+          ratio: rateRatios[rateRound - 1],
+          note: `per-round ratios ${rateRatios.map((r) => r.toFixed(2)).join(', ')}; cores used by rollcall + Redis per window: 3 nodes ${shares('three')}; 1 node ${shares('one')}`,
+        },
+      ),
     );
     rows.push(
-      row(W, `heartbeats per CPU-second of the rollcall processes, 3 nodes vs 1 node (round with the median ratio of ${sizes.rounds})`, 'hb/s', win(cpuRound, 'three').perCpuSecond, {
-        baseline: { label: '1 node', value: win(cpuRound, 'one').perCpuSecond },
-        ratio: cpuRatios[cpuRound - 1],
-        note: `per-round ratios ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; Redis CPU per heartbeat: 3 nodes ${median(windows.filter((w) => w.cluster === 'three').map((w) => w.redisUsPerHb)).toFixed(3)} µs, 1 node ${median(windows.filter((w) => w.cluster === 'one').map((w) => w.redisUsPerHb)).toFixed(3)} µs (medians)`,
-      }),
+      row(
+        W,
+        `heartbeats per CPU-second of the rollcall processes, 3 nodes vs 1 node (round with the median ratio of ${sizes.rounds})`,
+        'hb/s',
+        win(cpuRound, 'three').perCpuSecond,
+        {
+          baseline: { label: '1 node', value: win(cpuRound, 'one').perCpuSecond },
+          ratio: cpuRatios[cpuRound - 1],
+          note: `per-round ratios ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; Redis CPU per heartbeat: 3 nodes ${median(windows.filter((w) => w.cluster === 'three').map((w) => w.redisUsPerHb)).toFixed(3)} µs, 1 node ${median(windows.filter((w) => w.cluster === 'one').map((w) => w.redisUsPerHb)).toFixed(3)} µs (medians)`,
+        },
+      ),
     );
 
     const sioLabel = 'Socket.IO fetchSockets, 3 nodes';
     const bytesNote = `answers: rollcall ${((whoAll.rollcall[0]?.bytes ?? 0) / 1e6).toFixed(1)} MB, Socket.IO ${((whoAll.socketio[0]?.bytes ?? 0) / 1e6).toFixed(1)} MB; ${whoAll.rollcall.length} requests each, going round the nodes, alternating between the systems`;
-    rows.push(row(W, `"who is online" p50 on any node, ${n} sessions on 3 nodes`, 'ms', ms(whoAll.rollcall, 50), { baseline: { label: sioLabel, value: ms(whoAll.socketio, 50) }, note: bytesNote }));
-    rows.push(row(W, `"who is online" p99 on any node, ${n} sessions on 3 nodes`, 'ms', ms(whoAll.rollcall, 99), { baseline: { label: sioLabel, value: ms(whoAll.socketio, 99) } }));
+    rows.push(
+      row(W, `"who is online" p50 on any node, ${n} sessions on 3 nodes`, 'ms', ms(whoAll.rollcall, 50), {
+        baseline: { label: sioLabel, value: ms(whoAll.socketio, 50) },
+        note: bytesNote,
+      }),
+    );
+    rows.push(
+      row(W, `"who is online" p99 on any node, ${n} sessions on 3 nodes`, 'ms', ms(whoAll.rollcall, 99), {
+        baseline: { label: sioLabel, value: ms(whoAll.socketio, 99) },
+      }),
+    );
     const sioFailed = whoAll.socketio.filter((t) => t.status !== 200);
     rows.push(
-      row(W, `"who is online" answers that failed, all nodes up (of ${whoAll.rollcall.length} each)`, 'answers', whoAll.rollcall.filter((t) => t.status !== 200).length, {
-        baseline: { label: 'Socket.IO', value: sioFailed.length },
-        // 0 of 0 reads as equal, not as NaN.
-        ratio: sioFailed.length === 0 ? 1 : 0,
-        note: `Socket.IO: ${sioFailed.map((t) => `${t.status} after ${t.ms.toFixed(0)} ms`).slice(0, 5).join(', ') || 'none'}; its adapter's Redis: ${sioRedisAfter.connectionsReceived - sioRedisBefore.connectionsReceived} new connections during the requests, largest subscriber output buffer ${(sioMaxOutputBuffer / 2 ** 20).toFixed(1)} MiB (limits: ${pubsubLimit}); nodes: ${sioNodeStats.map((x) => `${x.failures} failed (${x.lastFailure || '-'}), ${x.redis.errors} Redis errors (${x.redis.lastError || '-'}), ${x.redis.reconnects} reconnects`).join('; ')}`,
-      }),
+      row(
+        W,
+        `"who is online" answers that failed, all nodes up (of ${whoAll.rollcall.length} each)`,
+        'answers',
+        whoAll.rollcall.filter((t) => t.status !== 200).length,
+        {
+          baseline: { label: 'Socket.IO', value: sioFailed.length },
+          // 0 of 0 reads as equal, not as NaN.
+          ratio: sioFailed.length === 0 ? 1 : 0,
+          note: `Socket.IO: ${
+            sioFailed
+              .map((t) => `${t.status} after ${t.ms.toFixed(0)} ms`)
+              .slice(0, 5)
+              .join(', ') || 'none'
+          }; its adapter's Redis: ${sioRedisAfter.connectionsReceived - sioRedisBefore.connectionsReceived} new connections during the requests, largest subscriber output buffer ${(sioMaxOutputBuffer / 2 ** 20).toFixed(1)} MiB (limits: ${pubsubLimit}); nodes: ${sioNodeStats.map((x) => `${x.failures} failed (${x.lastFailure || '-'}), ${x.redis.errors} Redis errors (${x.redis.lastError || '-'}), ${x.redis.reconnects} reconnects`).join('; ')}`,
+        },
+      ),
     );
     const hungStatuses = [...new Set(sioHung.map((t) => t.status))].join('/');
     rows.push(
@@ -674,27 +809,59 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
         note: `rollcall: ${rollcallHung.length} answers from the 2 other nodes during ${Math.round(frozenMs)} ms of ${c.name} frozen, all 200 with every session; Socket.IO: ${sioHung.length} answers, requestsTimeout ${sio[0]!.info.requestsTimeoutMs} ms (the adapter's default), each a 504 from fetchSockets' "timeout reached"`,
       }),
     );
-    rows.push(row(W, `"who is online" with a node frozen (SIGSTOP), max`, 'ms', max(rollcallHung.map((t) => t.ms)), { baseline: { label: 'Socket.IO', value: max(sioHung.map((t) => t.ms)) } }));
+    rows.push(
+      row(W, `"who is online" with a node frozen (SIGSTOP), max`, 'ms', max(rollcallHung.map((t) => t.ms)), {
+        baseline: { label: 'Socket.IO', value: max(sioHung.map((t) => t.ms)) },
+      }),
+    );
     rows.push(
       row(W, `"who is online" with a node killed (kill -9), p50`, 'ms', ms(rollcallAfterKill, 50), {
         baseline: { label: 'Socket.IO', value: ms(sioAfterKill, 50) },
         note: `${rollcallAfterKill.length} requests each on the 2 surviving nodes (rollcall after its ${cIds.size.toLocaleString('en-US')} sessions ended, ${survivors.toLocaleString('en-US')} left; Socket.IO with ${(sizes.sockets - socketsOn(2)).toLocaleString('en-US')}); Socket.IO's first answer after the kill ${sioFirstAfterKillMs.toFixed(0)} ms (${sioAfterKill[0]?.status ?? '-'}), ${sioAfterKill.filter((t) => t.status !== 200).length} not 200 (a 504 is a reply lost on a subscriber Redis disconnected, as with all nodes up); the killed process's Redis connections closed, so the adapter stopped waiting for it at once`,
       }),
     );
-    rows.push(row(W, `"who is online" with a node killed (kill -9), p99`, 'ms', ms(rollcallAfterKill, 99), { baseline: { label: 'Socket.IO', value: ms(sioAfterKill, 99) } }));
-    rows.push(row(W, `connect rate, ${n} sockets over 3 nodes (hello → welcome)`, 'conn/s', connectX.perSec, { baseline: { label: 'Socket.IO, 3 nodes', value: connectSio.perSec }, note: `1 node: ${connectSingle.perSec.toFixed(0)} conn/s` }));
+    rows.push(
+      row(W, `"who is online" with a node killed (kill -9), p99`, 'ms', ms(rollcallAfterKill, 99), {
+        baseline: { label: 'Socket.IO', value: ms(sioAfterKill, 99) },
+      }),
+    );
+    rows.push(
+      row(W, `connect rate, ${n} sockets over 3 nodes (hello → welcome)`, 'conn/s', connectX.perSec, {
+        baseline: { label: 'Socket.IO, 3 nodes', value: connectSio.perSec },
+        note: `1 node: ${connectSingle.perSec.toFixed(0)} conn/s`,
+      }),
+    );
 
     return {
       name: 'cluster',
       title: 'rollcall as a 3-node cluster on Redis, and Socket.IO with its Redis adapter',
-      params: { ...sizes, addresses: clients.map((_, p) => `127.0.0.${2 + p}`), socketIoRequestsTimeoutMs: sio[0]!.info.requestsTimeoutMs, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAtEnd },
+      params: {
+        ...sizes,
+        addresses: clients.map((_, p) => `127.0.0.${2 + p}`),
+        socketIoRequestsTimeoutMs: sio[0]!.info.requestsTimeoutMs,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadAtEnd,
+      },
       rows,
       details: {
         latency: { empty: latencyEmpty, loaded: latencyLoaded },
         ghost: { killedNodeSessions: cIds.size, survivors, streams: ghost, allEnded },
         redisMemory: { before: memoryBefore, after: memoryAfter },
         heartbeats: { windows, rateRatios, cpuRatios },
-        whoIsOnline: { all: whoAll, sioRedisBefore, sioRedisAfter, sioNodeStats, sioMaxOutputBuffer, pubsubLimit, sioHung, sioAfterKill, sioStatsAfterKill, rollcallHung, rollcallAfterKill, frozenMs },
+        whoIsOnline: {
+          all: whoAll,
+          sioRedisBefore,
+          sioRedisAfter,
+          sioNodeStats,
+          sioMaxOutputBuffer,
+          pubsubLimit,
+          sioHung,
+          sioAfterKill,
+          sioStatsAfterKill,
+          rollcallHung,
+          rollcallAfterKill,
+          frozenMs,
+        },
         connect: { x: connectX, single: connectSingle, sio: connectSio },
         profiles,
       },

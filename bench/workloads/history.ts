@@ -89,8 +89,12 @@ export async function runHistory(sizes: HistorySizes): Promise<WorkloadResult> {
       for (const name of order) {
         const store = stores[name]!;
         figures[name].userFlushes.push(await timed(() => store.recordUsers(users(sizes.users, at))));
-        figures[name].sessionLogFlushes.push(await timed(() => store.appendSessionLog(sessionLog('start', sizes.sessionLogWrites / 2, round, at))));
-        figures[name].sessionLogFlushes.push(await timed(() => store.appendSessionLog(sessionLog('end', sizes.sessionLogWrites / 2, round, at))));
+        figures[name].sessionLogFlushes.push(
+          await timed(() => store.appendSessionLog(sessionLog('start', sizes.sessionLogWrites / 2, round, at))),
+        );
+        figures[name].sessionLogFlushes.push(
+          await timed(() => store.appendSessionLog(sessionLog('end', sizes.sessionLogWrites / 2, round, at))),
+        );
       }
     }
 
@@ -109,18 +113,42 @@ export async function runHistory(sizes: HistorySizes): Promise<WorkloadResult> {
       row(w, 'last-seen updates written per second, PostgreSQL', 'users/s', (sizes.users / flushMs('postgres')) * 1000, {
         baseline: { label: 'SQLite', value: (sizes.users / flushMs('sqlite')) * 1000 },
       }),
-      row(w, `session-log writes per second, SQLite (batches of ${logN})`, 'writes/s', ((sizes.sessionLogWrites / 2) / logMs('sqlite')) * 1000),
-      row(w, 'session-log writes per second, PostgreSQL', 'writes/s', ((sizes.sessionLogWrites / 2) / logMs('postgres')) * 1000, {
-        baseline: { label: 'SQLite', value: ((sizes.sessionLogWrites / 2) / logMs('sqlite')) * 1000 },
+      row(
+        w,
+        `session-log writes per second, SQLite (batches of ${logN})`,
+        'writes/s',
+        (sizes.sessionLogWrites / 2 / logMs('sqlite')) * 1000,
+      ),
+      row(w, 'session-log writes per second, PostgreSQL', 'writes/s', (sizes.sessionLogWrites / 2 / logMs('postgres')) * 1000, {
+        baseline: { label: 'SQLite', value: (sizes.sessionLogWrites / 2 / logMs('sqlite')) * 1000 },
       }),
-      row(w, `event-loop block during a flush of ${n}, SQLite (median)`, 'ms', median(figures.sqlite.userFlushes.map((t) => t.loopBlockMs)), {
-        note: `the driver writes on the calling thread; longest ${max(figures.sqlite.userFlushes.map((t) => t.loopBlockMs)).toFixed(1)} ms`,
-      }),
-      row(w, `event-loop block during a flush of ${n}, PostgreSQL (median)`, 'ms', median(figures.postgres.userFlushes.map((t) => t.loopBlockMs)), {
-        note: `building and sending the statement, reading its answer; the server does the write; longest ${max(figures.postgres.userFlushes.map((t) => t.loopBlockMs)).toFixed(1)} ms`,
-      }),
+      row(
+        w,
+        `event-loop block during a flush of ${n}, SQLite (median)`,
+        'ms',
+        median(figures.sqlite.userFlushes.map((t) => t.loopBlockMs)),
+        {
+          note: `the driver writes on the calling thread; longest ${max(figures.sqlite.userFlushes.map((t) => t.loopBlockMs)).toFixed(1)} ms`,
+        },
+      ),
+      row(
+        w,
+        `event-loop block during a flush of ${n}, PostgreSQL (median)`,
+        'ms',
+        median(figures.postgres.userFlushes.map((t) => t.loopBlockMs)),
+        {
+          note: `building and sending the statement, reading its answer; the server does the write; longest ${max(figures.postgres.userFlushes.map((t) => t.loopBlockMs)).toFixed(1)} ms`,
+        },
+      ),
     ];
-    return { name: 'history', title: 'History writes: SQLite vs PostgreSQL', params: { ...sizes }, rows, details: { figures }, seconds: (performance.now() - started) / 1000 };
+    return {
+      name: 'history',
+      title: 'History writes: SQLite vs PostgreSQL',
+      params: { ...sizes },
+      rows,
+      details: { figures },
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     for (const store of Object.values(stores)) await store.close();
     await server.stop();

@@ -22,7 +22,11 @@ export async function runHttpIngest(sizes: HttpSizes, options: { profileDir?: st
   try {
     const started = await allStarted([
       // Sessions outlive the run: a heartbeat that found its session expired would measure a 404.
-      forkChild<{ port: number }>(join(BENCH_DIR, 'servers/rollcall-server.ts'), { name: 'rollcall server', lifetimeMs, env: { ROLLCALL_SESSION_TTL: '3600' } }),
+      forkChild<{ port: number }>(join(BENCH_DIR, 'servers/rollcall-server.ts'), {
+        name: 'rollcall server',
+        lifetimeMs,
+        env: { ROLLCALL_SESSION_TTL: '3600' },
+      }),
       forkChild<{ port: number }>(join(BENCH_DIR, 'servers/bare-fastify.ts'), { name: 'bare fastify', lifetimeMs }),
     ]);
     rollcall = started[0]!;
@@ -34,9 +38,24 @@ export async function runHttpIngest(sizes: HttpSizes, options: { profileDir?: st
     const target = (child: Child<{ port: number }>) => `http://127.0.0.1:${child.info.port}`;
 
     const single = (child: Child<{ port: number }>) =>
-      load({ url: target(child), method: 'POST', headers, body: '{"idle":false}', paths, seconds: sizes.seconds, connections: sizes.connections });
+      load({
+        url: target(child),
+        method: 'POST',
+        headers,
+        body: '{"idle":false}',
+        paths,
+        seconds: sizes.seconds,
+        connections: sizes.connections,
+      });
     const batch = (child: Child<{ port: number }>) =>
-      load({ url: `${target(child)}/v1/heartbeats`, method: 'POST', headers, body: batchBody, seconds: sizes.seconds, connections: sizes.batchConnections });
+      load({
+        url: `${target(child)}/v1/heartbeats`,
+        method: 'POST',
+        headers,
+        body: batchBody,
+        seconds: sizes.seconds,
+        connections: sizes.batchConnections,
+      });
     const checked = (what: string, result: LoadResult) => {
       if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
         throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -46,11 +65,18 @@ export async function runHttpIngest(sizes: HttpSizes, options: { profileDir?: st
 
     // Warm-up (JIT, connections, the ingest key's hash): a few hundred requests of each kind, unmeasured.
     for (const child of [bare, rollcall]) {
-      for (let k = 0; k < 200; k++) await fetchOnce(`${target(child)}${paths[k % paths.length]}`, { method: 'POST', headers, body: '{"idle":false}' });
+      for (let k = 0; k < 200; k++)
+        await fetchOnce(`${target(child)}${paths[k % paths.length]}`, { method: 'POST', headers, body: '{"idle":false}' });
       for (let k = 0; k < 5; k++) await fetchOnce(`${target(child)}/v1/heartbeats`, { method: 'POST', headers, body: batchBody });
     }
 
-    const rounds: { round: number; bareSingle: LoadResult; rollcallSingle: LoadResult; bareBatch: LoadResult; rollcallBatch: LoadResult }[] = [];
+    const rounds: {
+      round: number;
+      bareSingle: LoadResult;
+      rollcallSingle: LoadResult;
+      bareBatch: LoadResult;
+      rollcallBatch: LoadResult;
+    }[] = [];
     for (let round = 1; round <= sizes.rounds; round++) {
       const bareSingle = checked('bare single', await single(bare));
       const rollcallSingle = checked('rollcall single', await single(rollcall));
@@ -84,17 +110,29 @@ export async function runHttpIngest(sizes: HttpSizes, options: { profileDir?: st
       title: 'HTTP ingest vs bare Fastify',
       params: { ...sizes },
       rows: [
-        row('3', `HTTP single heartbeats/s, ${sizes.connections} connections (round with the median ratio of ${sizes.rounds})`, 'req/s', singleRound().rollcallSingle.rps, {
-          baseline: { label: 'bare Fastify 204', value: singleRound().bareSingle.rps },
-          target: { on: 'ratio', op: '>=', limit: 0.8 },
-          note: `per-round ratios ${singleRatios.map((x) => x.toFixed(2)).join(', ')}; p99 ${med((r) => r.rollcallSingle.p99Ms)} ms vs ${med((r) => r.bareSingle.p99Ms)} ms (median)`,
-        }),
-        row('3', `HTTP batch heartbeats/s, ${sizes.batchSize.toLocaleString('en-US')} per call, ${sizes.batchConnections} connections (median of ${sizes.rounds})`, 'hb/s', med((r) => hb(r.rollcallBatch)), {
-          baseline: { label: 'bare Fastify parse + 200', value: hb(batchRound().bareBatch) },
-          ratio: median(batchRatios),
-          target: { on: 'value', op: '>=', limit: 1_000_000 },
-          note: `per-round ratios ${batchRatios.map((x) => x.toFixed(2)).join(', ')}; baseline and ratio from the median round`,
-        }),
+        row(
+          '3',
+          `HTTP single heartbeats/s, ${sizes.connections} connections (round with the median ratio of ${sizes.rounds})`,
+          'req/s',
+          singleRound().rollcallSingle.rps,
+          {
+            baseline: { label: 'bare Fastify 204', value: singleRound().bareSingle.rps },
+            target: { on: 'ratio', op: '>=', limit: 0.8 },
+            note: `per-round ratios ${singleRatios.map((x) => x.toFixed(2)).join(', ')}; p99 ${med((r) => r.rollcallSingle.p99Ms)} ms vs ${med((r) => r.bareSingle.p99Ms)} ms (median)`,
+          },
+        ),
+        row(
+          '3',
+          `HTTP batch heartbeats/s, ${sizes.batchSize.toLocaleString('en-US')} per call, ${sizes.batchConnections} connections (median of ${sizes.rounds})`,
+          'hb/s',
+          med((r) => hb(r.rollcallBatch)),
+          {
+            baseline: { label: 'bare Fastify parse + 200', value: hb(batchRound().bareBatch) },
+            ratio: median(batchRatios),
+            target: { on: 'value', op: '>=', limit: 1_000_000 },
+            note: `per-round ratios ${batchRatios.map((x) => x.toFixed(2)).join(', ')}; baseline and ratio from the median round`,
+          },
+        ),
       ],
       details: { rounds, singleRatios, batchRatios, profiles },
       seconds: (performance.now() - startedAt) / 1000,

@@ -99,7 +99,8 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
   const startedAt = performance.now();
   const scenarios: Record<ScenarioName, PlacesScenario> = { crowd: sizes.crowd, spread: sizes.spread };
   for (const [name, s] of Object.entries(scenarios)) {
-    if (s.joiners > s.places || s.events % (2 * s.joiners) !== 0) throw new Error(`places ${name}: joiners ≤ places and events a multiple of 2 × joiners`);
+    if (s.joiners > s.places || s.events % (2 * s.joiners) !== 0)
+      throw new Error(`places ${name}: joiners ≤ places and events a multiple of 2 × joiners`);
   }
   // A safety net only: every child also ends when this process goes away.
   const lifetimeMs = 600_000 + sizes.watchers * 60;
@@ -110,12 +111,19 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
     const [nodeStart, childStart] = await Promise.allSettled([
       startRollcallNode(
         'places-rollcall',
-        { ROLLCALL_TOKEN_SECRET: BENCH_TOKEN_SECRET, ROLLCALL_INGEST_KEY: BENCH_INGEST_KEY, ROLLCALL_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ROLLCALL_LOG_LEVEL: 'warn' },
+        {
+          ROLLCALL_TOKEN_SECRET: BENCH_TOKEN_SECRET,
+          ROLLCALL_INGEST_KEY: BENCH_INGEST_KEY,
+          ROLLCALL_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+          ROLLCALL_LOG_LEVEL: 'warn',
+        },
         lifetimeMs,
       ),
       allStarted<Child>([
         forkChild(join(BENCH_DIR, 'servers/socketio-server.ts'), { name: 'socketio server', lifetimeMs }),
-        ...Array.from({ length: sizes.processes }, (_, p) => forkChild(join(BENCH_DIR, 'clients/place-watchers.ts'), { name: `watchers ${p}`, lifetimeMs })),
+        ...Array.from({ length: sizes.processes }, (_, p) =>
+          forkChild(join(BENCH_DIR, 'clients/place-watchers.ts'), { name: `watchers ${p}`, lifetimeMs }),
+        ),
       ]),
     ]);
     if (nodeStart.status === 'fulfilled') node = nodeStart.value;
@@ -124,7 +132,10 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
     if (childStart.status === 'rejected') throw childStart.reason;
     const [socketio, ...clients] = children as [Child<{ port: number }>, ...Child[]];
     const servers: Record<System, Server> = { rollcall: node!, socketio };
-    const urls: Record<System, string> = { rollcall: `ws://127.0.0.1:${node!.port}/v1/connect`, socketio: `http://127.0.0.1:${socketio.info.port}` };
+    const urls: Record<System, string> = {
+      rollcall: `ws://127.0.0.1:${node!.port}/v1/connect`,
+      socketio: `http://127.0.0.1:${socketio.info.port}`,
+    };
 
     const clock = await checkSharedClock(clients);
 
@@ -137,7 +148,14 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
         clients.map((c, p) =>
           c.call<{ connected: number; failed: number; errors: string[]; startedAt: number; endedAt: number }>(
             'connect',
-            { system, url: urls[system], count: share(p), first: firstOf(p), localAddress: `127.0.0.${2 + p}`, concurrency: sizes.concurrency },
+            {
+              system,
+              url: urls[system],
+              count: share(p),
+              first: firstOf(p),
+              localAddress: `127.0.0.${2 + p}`,
+              concurrency: sizes.concurrency,
+            },
             lifetimeMs,
           ),
         ),
@@ -146,13 +164,25 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
       const spanMs = Math.max(...answers.map((a) => a.endedAt)) - Math.min(...answers.map((a) => a.startedAt));
       connect[system] = { connected, perSec: connected / (spanMs / 1000) };
       // Every watcher counts: each event must reach all of its place's watchers.
-      if (connected !== sizes.watchers) throw new Error(`${LABEL[system]}: ${connected} of ${sizes.watchers} watchers connected: ${answers.flatMap((a) => a.errors).slice(0, 5).join('; ')}`);
+      if (connected !== sizes.watchers)
+        throw new Error(
+          `${LABEL[system]}: ${connected} of ${sizes.watchers} watchers connected: ${answers
+            .flatMap((a) => a.errors)
+            .slice(0, 5)
+            .join('; ')}`,
+        );
       const tokens = await Promise.all(
         Array.from({ length: Math.max(sizes.crowd.joiners, sizes.spread.joiners) }, (_, j) =>
-          signClientToken(BENCH_TOKEN_SECRET, { sub: `joiner-${j}`, name: `Joiner ${j}`, utype: 'staff', ctypes: ['web'], places: [BENCH_PLACES_GRANT] }, 3600),
+          signClientToken(
+            BENCH_TOKEN_SECRET,
+            { sub: `joiner-${j}`, name: `Joiner ${j}`, utype: 'staff', ctypes: ['web'], places: [BENCH_PLACES_GRANT] },
+            3600,
+          ),
         ),
       );
-      joiners[system] = await Promise.all(tokens.map((token) => (system === 'rollcall' ? rollcallJoiner(urls.rollcall, token) : socketIoJoiner(urls.socketio, token))));
+      joiners[system] = await Promise.all(
+        tokens.map((token) => (system === 'rollcall' ? rollcallJoiner(urls.rollcall, token) : socketIoJoiner(urls.socketio, token))),
+      );
     }
 
     // ---- the windows -----------------------------------------------------------------------------------
@@ -169,7 +199,9 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
       });
       const perPlace = Array.from({ length: scenario.places }, (_, p) => watchersIn.reduce((a, counts) => a + counts[p]!, 0));
       for (const system of SYSTEMS) {
-        await Promise.all(clients.map((c) => c.call('watch', { system, places: scenario.places, concurrency: sizes.concurrency }, lifetimeMs)));
+        await Promise.all(
+          clients.map((c) => c.call('watch', { system, places: scenario.places, concurrency: sizes.concurrency }, lifetimeMs)),
+        );
       }
       // What each server spends with everyone watching and nothing happening (pings, timers): part of
       // every window's CPU, said in the details so a window's figure can be read against it.
@@ -177,7 +209,9 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
       const quietFrom = monotonicMs();
       await sleep(IDLE_MS);
       const quietTo = await Promise.all(SYSTEMS.map((system) => servers[system].call<NodeStats>('stats')));
-      idle[name] = Object.fromEntries(SYSTEMS.map((system, i) => [system, { cpuShare: (quietTo[i]!.cpuUs - quiet[i]!.cpuUs) / 1000 / (monotonicMs() - quietFrom) }]));
+      idle[name] = Object.fromEntries(
+        SYSTEMS.map((system, i) => [system, { cpuShare: (quietTo[i]!.cpuUs - quiet[i]!.cpuUs) / 1000 / (monotonicMs() - quietFrom) }]),
+      );
       const window = async (system: System, round: number, events: number, profile?: string): Promise<Window> => {
         const s = servers[system];
         await Promise.all(clients.map((c) => c.call('reset', { system })));
@@ -205,16 +239,30 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
             clients.forEach((_, q) => (expected[q]! += watchersIn[q]![place]!));
           }
           const answers = await Promise.all(
-            clients.map((c, q) => c.call<{ received: number }>('until', { system, frames: expected[q], timeoutMs: DELIVERY_TIMEOUT_MS }, DELIVERY_TIMEOUT_MS + 30_000)),
+            clients.map((c, q) =>
+              c.call<{ received: number }>(
+                'until',
+                { system, frames: expected[q], timeoutMs: DELIVERY_TIMEOUT_MS },
+                DELIVERY_TIMEOUT_MS + 30_000,
+              ),
+            ),
           );
           answers.forEach((a, q) => {
-            if (a.received < expected[q]!) throw new Error(`${LABEL[system]} ${name}: watchers ${q} got ${a.received} of ${expected[q]} events within ${DELIVERY_TIMEOUT_MS} ms`);
+            if (a.received < expected[q]!)
+              throw new Error(
+                `${LABEL[system]} ${name}: watchers ${q} got ${a.received} of ${expected[q]} events within ${DELIVERY_TIMEOUT_MS} ms`,
+              );
           });
           if (done + scenario.joiners < events) await sleep(scenario.pauseMs * (0.5 + Math.random()));
         }
         const after = await s.call<NodeStats>('stats');
         const ms = monotonicMs() - began;
-        if (profile) profiles[profile] = await s.call<ProfileSummary>('profileStop', { file: join(options.profileDir!, `${profile}.cpuprofile`) }, 120_000);
+        if (profile)
+          profiles[profile] = await s.call<ProfileSummary>(
+            'profileStop',
+            { file: join(options.profileDir!, `${profile}.cpuprofile`) },
+            120_000,
+          );
         const collected = await Promise.all(clients.map((c) => c.call<Collected>('collect', { system })));
         const lastMs: number[] = [];
         const firstMs: number[] = [];
@@ -230,7 +278,10 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
             first = Math.min(first, arrivals.first[ordinal]!);
             last = Math.max(last, arrivals.last[ordinal]!);
           }
-          if (count !== perPlace[place]) throw new Error(`${LABEL[system]} ${name}: event ${ordinal} of ${benchPlace(place)} reached ${count} of its ${perPlace[place]} watchers`);
+          if (count !== perPlace[place])
+            throw new Error(
+              `${LABEL[system]} ${name}: event ${ordinal} of ${benchPlace(place)} reached ${count} of its ${perPlace[place]} watchers`,
+            );
           deliveries += count;
           lastMs.push(last - sentAt);
           firstMs.push(first - sentAt);
@@ -241,7 +292,9 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
         const wrongKind = collected.reduce((a, c) => a + c.wrongKind, 0);
         const unexpected = collected.flatMap((c) => c.unexpected);
         if (received !== deliveries || wrongKind > 0 || unexpected.length > 0) {
-          throw new Error(`${LABEL[system]} ${name}: ${received} events arrived for ${deliveries} sent, ${wrongKind} of the wrong kind; unexpected frames: ${unexpected.slice(0, 3).join(' | ')}`);
+          throw new Error(
+            `${LABEL[system]} ${name}: ${received} events arrived for ${deliveries} sent, ${wrongKind} of the wrong kind; unexpected frames: ${unexpected.slice(0, 3).join(' | ')}`,
+          );
         }
         const cpuUs = after.cpuUs - before.cpuUs;
         return {
@@ -286,15 +339,29 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
       const latency = (system: System) => {
         const last = of(system).flatMap((w) => w.lastMs);
         const first = of(system).flatMap((w) => w.firstMs);
-        return { p50: percentile(last, 50), p99: percentile(last, 99), max: max(last), firstP50: percentile(first, 50), changes: last.length };
+        return {
+          p50: percentile(last, 50),
+          p99: percentile(last, 99),
+          max: max(last),
+          firstP50: percentile(first, 50),
+          changes: last.length,
+        };
       };
       const rc = latency('rollcall');
       const sio = latency('socketio');
       const window = (round: number, system: System) => of(system).find((w) => w.round === round)!;
-      const ratios = Array.from({ length: sizes.rounds }, (_, r) => window(r + 1, 'rollcall').perCpuSecond / window(r + 1, 'socketio').perCpuSecond);
+      const ratios = Array.from(
+        { length: sizes.rounds },
+        (_, r) => window(r + 1, 'rollcall').perCpuSecond / window(r + 1, 'socketio').perCpuSecond,
+      );
       const round = medianIndex(ratios) + 1;
       const usMedian = (system: System) => median(of(system).map((w) => w.usPerDelivery));
-      const cpuShares = SYSTEMS.map((system) => `${LABEL[system]} ${of(system).map((w) => `${Math.round(w.cpuShare * 100)}%`).join(', ')}`).join('; ');
+      const cpuShares = SYSTEMS.map(
+        (system) =>
+          `${LABEL[system]} ${of(system)
+            .map((w) => `${Math.round(w.cpuShare * 100)}%`)
+            .join(', ')}`,
+      ).join('; ');
       summary[name] = { rollcall: rc, socketio: sio, ratiosPerRound: ratios };
       rows.push(
         row(W, `${label}: a join or leave → its event at the last watcher, p50`, 'ms', rc.p50, {
@@ -306,13 +373,19 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
           target: { on: 'value', op: '<', limit: P99_TARGET_MS },
           note: `max: rollcall ${rc.max.toFixed(1)} ms, Socket.IO ${sio.max.toFixed(1)} ms`,
         }),
-        row(W, `${label}: events delivered per server CPU-second (round with the median ratio of ${sizes.rounds})`, 'events/s', window(round, 'rollcall').perCpuSecond, {
-          baseline: { label: LABEL.socketio, value: window(round, 'socketio').perCpuSecond },
-          target: { on: 'ratio', op: '>=', limit: CPU_RATIO_TARGET },
-          note:
-            `per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; server CPU per delivered event (median of windows): ` +
-            `rollcall ${usMedian('rollcall').toFixed(2)} µs, Socket.IO ${usMedian('socketio').toFixed(2)} µs; server CPU share per window: ${cpuShares}`,
-        }),
+        row(
+          W,
+          `${label}: events delivered per server CPU-second (round with the median ratio of ${sizes.rounds})`,
+          'events/s',
+          window(round, 'rollcall').perCpuSecond,
+          {
+            baseline: { label: LABEL.socketio, value: window(round, 'socketio').perCpuSecond },
+            target: { on: 'ratio', op: '>=', limit: CPU_RATIO_TARGET },
+            note:
+              `per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; server CPU per delivered event (median of windows): ` +
+              `rollcall ${usMedian('rollcall').toFixed(2)} µs, Socket.IO ${usMedian('socketio').toFixed(2)} µs; server CPU share per window: ${cpuShares}`,
+          },
+        ),
       );
     }
     return {
@@ -341,14 +414,22 @@ async function checkSharedClock(clients: readonly Child[]): Promise<{ worstRound
     const before = monotonicMs();
     const theirs = await c.call<number>('clock');
     const after = monotonicMs();
-    if (theirs < before || theirs > after) throw new Error(`${c.name}: its monotonic clock reads ${theirs}, outside [${before}, ${after}] here: times from different processes would not compare`);
+    if (theirs < before || theirs > after)
+      throw new Error(
+        `${c.name}: its monotonic clock reads ${theirs}, outside [${before}, ${after}] here: times from different processes would not compare`,
+      );
     worst = Math.max(worst, after - before);
   }
   return { worstRoundTripMs: worst };
 }
 
 async function rollcallJoiner(url: string, token: string): Promise<Joiner> {
-  const ws: WebSocket = await openWs(url, '127.0.0.1', JSON.stringify({ type: 'hello', token, session: { clientType: 'web', view: JOINER_VIEW } }), true);
+  const ws: WebSocket = await openWs(
+    url,
+    '127.0.0.1',
+    JSON.stringify({ type: 'hello', token, session: { clientType: 'web', view: JOINER_VIEW } }),
+    true,
+  );
   const refused: string[] = [];
   // rollcall answers a join or leave with nothing, and a refused one with an error frame.
   ws.on('message', (data: Buffer) => {

@@ -45,11 +45,29 @@ function queries(credentials: Credentials, middleId: number): Query[] {
   const bearer = { authorization: `Bearer ${credentials.apiKey}` };
   return [
     { key: 'bt-clients', label: 'BT get_connected_clients', path: command('action=get_connected_clients'), headers: {}, cached: true },
-    { key: 'bt-clients-conn', label: 'BT get_connected_clients&include_connections=1', path: command('action=get_connected_clients&include_connections=1'), headers: {}, cached: true },
+    {
+      key: 'bt-clients-conn',
+      label: 'BT get_connected_clients&include_connections=1',
+      path: command('action=get_connected_clients&include_connections=1'),
+      headers: {},
+      cached: true,
+    },
     { key: 'bt-reps', label: 'BT get_logged_in_reps', path: command('action=get_logged_in_reps'), headers: {}, cached: true },
-    { key: 'ce-online', label: 'Clientexec /api/users/usersonline', path: '/api/users/usersonline', headers: { 'x-api-key': credentials.apiKey }, cached: true },
+    {
+      key: 'ce-online',
+      label: 'Clientexec /api/users/usersonline',
+      path: '/api/users/usersonline',
+      headers: { 'x-api-key': credentials.apiKey },
+      cached: true,
+    },
     { key: 'md-active', label: 'Motadata active-users', path: '/api/v1/settings/users/active-users', headers: bearer, cached: true },
-    { key: 'v1-page', label: '/v1/sessions page of 100 (cursor)', path: `/v1/sessions?limit=100&cursor=${middleId}`, headers: bearer, cached: false },
+    {
+      key: 'v1-page',
+      label: '/v1/sessions page of 100 (cursor)',
+      path: `/v1/sessions?limit=100&cursor=${middleId}`,
+      headers: bearer,
+      cached: false,
+    },
   ];
 }
 
@@ -70,7 +88,8 @@ async function fill(server: Server, sessions: number, lifetimeMs: number) {
 export async function runQueries(sizes: QuerySizes, options: { profileDir?: string } = {}): Promise<WorkloadResult> {
   const started = performance.now();
   // A safety net only (each child ends by itself after it): generous for a loaded machine.
-  const lifetimeMs = 300_000 + sizes.sessions * 30 + 16 * (sizes.pollSeconds * 1000 + 2_000) + sizes.pollers * sizes.uncachedAnswersPerPoller * 3 * 1_000;
+  const lifetimeMs =
+    300_000 + sizes.sessions * 30 + 16 * (sizes.pollSeconds * 1000 + 2_000) + sizes.pollers * sizes.uncachedAnswersPerPoller * 3 * 1_000;
   const children: Server[] = [];
   const profiles: Record<string, ProfileSummary> = {};
   try {
@@ -78,7 +97,11 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
     // until phase B, so it takes nothing from phase A.
     const started3 = await allStarted([
       forkChild<{ port: number }>(join(BENCH_DIR, 'servers/bare-fastify.ts'), { name: 'bare fastify', lifetimeMs }),
-      startRollcall('rollcall server (uncached)', { ROLLCALL_BT_CACHE_MS: '0', ROLLCALL_POLL_CACHE_MS: '0', ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
+      startRollcall(
+        'rollcall server (uncached)',
+        { ROLLCALL_BT_CACHE_MS: '0', ROLLCALL_POLL_CACHE_MS: '0', ROLLCALL_SESSION_TTL: '3600' },
+        lifetimeMs,
+      ),
       startRollcall('rollcall server (cache on)', { ROLLCALL_SESSION_TTL: '3600' }, lifetimeMs),
     ]);
     const [bare, uncached, cached] = [started3[0]!, started3[1]!, started3[2]!];
@@ -100,8 +123,14 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       latency[key] = { ...result, loop };
       if (options.profileDir) {
         await a.server.call('profileStart');
-        await sequentialLatency(`${urlA}${q.path}`, { count: Math.max(3, Math.ceil(sizes.latencyRequests / 3)), warmup: 0, headers: q.headers });
-        profiles[`query-${key}`] = await a.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, `query-${key}.cpuprofile`) });
+        await sequentialLatency(`${urlA}${q.path}`, {
+          count: Math.max(3, Math.ceil(sizes.latencyRequests / 3)),
+          warmup: 0,
+          headers: q.headers,
+        });
+        profiles[`query-${key}`] = await a.server.call<ProfileSummary>('profileStop', {
+          file: join(options.profileDir, `query-${key}.cpuprofile`),
+        });
       }
     };
     for (const q of list) await measure(q.key, q);
@@ -123,7 +152,14 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
     // are polled for a fixed number of answers instead (`uncachedAnswersPerPoller` each on average).
     const poll = async (url: string, headers: Record<string, string> = {}, amount?: number, revalidate = false) => {
       await sequentialLatency(url, { count: 2, warmup: 0, headers });
-      return load({ url, headers, seconds: sizes.pollSeconds, connections: sizes.pollers, ...(amount !== undefined && { amount }), revalidate });
+      return load({
+        url,
+        headers,
+        seconds: sizes.pollSeconds,
+        connections: sizes.pollers,
+        ...(amount !== undefined && { amount }),
+        revalidate,
+      });
     };
     const checked = (what: string, result: LoadResult) => {
       if (result.non2xx > 0) throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx (304 aside), ${result.errors} errors`);
@@ -149,9 +185,14 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       // server's time per answer); otherwise a number of answers.
       const byWindow = q.cached || (sizes.pollSeconds * 1000) / latency[q.key]!.p50Ms >= 3 * sizes.pollers;
       if (options.profileDir && q.key === 'bt-clients') await b.server.call('profileStart');
-      const rollcall = checked(q.label, await poll(`${urlB}${q.path}`, q.headers, byWindow ? undefined : sizes.pollers * sizes.uncachedAnswersPerPoller));
+      const rollcall = checked(
+        q.label,
+        await poll(`${urlB}${q.path}`, q.headers, byWindow ? undefined : sizes.pollers * sizes.uncachedAnswersPerPoller),
+      );
       if (options.profileDir && q.key === 'bt-clients') {
-        profiles['poll-bt-clients-cached'] = await b.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, 'poll-bt-clients-cached.cpuprofile') });
+        profiles['poll-bt-clients-cached'] = await b.server.call<ProfileSummary>('profileStop', {
+          file: join(options.profileDir, 'poll-bt-clients-cached.cpuprofile'),
+        });
       }
       const sameSize = checked('bare bytes', await poll(`${bareUrl}/bare/bytes?size=${latency[q.key]!.bytes}`));
       polled[q.key] = { rollcall, sameSize };
@@ -161,7 +202,9 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
       if (options.profileDir && q.key === 'bt-clients') await b.server.call('profileStart');
       polled[q.key]!.revalidating = checked(`${q.label} revalidating`, await poll(`${urlB}${q.path}`, q.headers, undefined, true));
       if (options.profileDir && q.key === 'bt-clients') {
-        profiles['poll-bt-clients-revalidating'] = await b.server.call<ProfileSummary>('profileStop', { file: join(options.profileDir, 'poll-bt-clients-revalidating.cpuprofile') });
+        profiles['poll-bt-clients-revalidating'] = await b.server.call<ProfileSummary>('profileStop', {
+          file: join(options.profileDir, 'poll-bt-clients-revalidating.cpuprofile'),
+        });
       }
       const gzipHeaders = { ...q.headers, 'accept-encoding': 'gzip' };
       polled[q.key]!.gzip = checked(`${q.label} gzip`, await poll(`${urlB}${q.path}`, gzipHeaders));
@@ -196,20 +239,39 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
           ...(q.key === 'bt-clients-conn' && { target: { on: 'value' as const, op: '<' as const, limit: 50 } }),
         }),
       );
-      rows.push(row('4', `${q.label}, longest loop block while answering`, 'ms', l.loop.longestBusyGapMs, { note: `wall ${l.loop.longestGapMs.toFixed(1)} ms, GC ${l.loop.longestGcMs.toFixed(1)} ms` }));
-      const p = polled[q.key]!;
       rows.push(
-        row('4', `${q.label}, ${sizes.pollers} pollers, ${q.cached ? 'cache on' : 'no answer cache in this dialect'}`, 'req/s', p.rollcall.rps, {
-          baseline: { label: 'bare Fastify JSON', value: bareRps },
-          target: { on: 'ratio', op: '>=', limit: 0.7 },
-          note: `${p.rollcall.ok} answers in ${p.rollcall.seconds.toFixed(1)} s, p50 ${p.rollcall.p50Ms} ms; same-size bare body: ${Math.round(p.sameSize.rps)} req/s (ratio ${(p.rollcall.rps / p.sameSize.rps).toFixed(2)})`,
+        row('4', `${q.label}, longest loop block while answering`, 'ms', l.loop.longestBusyGapMs, {
+          note: `wall ${l.loop.longestGapMs.toFixed(1)} ms, GC ${l.loop.longestGcMs.toFixed(1)} ms`,
         }),
       );
+      const p = polled[q.key]!;
+      rows.push(
+        row(
+          '4',
+          `${q.label}, ${sizes.pollers} pollers, ${q.cached ? 'cache on' : 'no answer cache in this dialect'}`,
+          'req/s',
+          p.rollcall.rps,
+          {
+            baseline: { label: 'bare Fastify JSON', value: bareRps },
+            target: { on: 'ratio', op: '>=', limit: 0.7 },
+            note: `${p.rollcall.ok} answers in ${p.rollcall.seconds.toFixed(1)} s, p50 ${p.rollcall.p50Ms} ms; same-size bare body: ${Math.round(p.sameSize.rps)} req/s (ratio ${(p.rollcall.rps / p.sameSize.rps).toFixed(2)})`,
+          },
+        ),
+      );
       const around = p.bareAround ? mean(p.bareAround.map((r) => r.rps)) : bareRps;
-      const vsBare = { baseline: { label: 'bare Fastify JSON, same minute', value: around }, target: { on: 'ratio' as const, op: '>=' as const, limit: 0.7 } };
-      const revalidated = (r: LoadResult) => `${r.notModified} of ${r.notModified + r.ok} answers 304 in ${r.seconds.toFixed(1)} s, p50 ${r.p50Ms} ms`;
+      const vsBare = {
+        baseline: { label: 'bare Fastify JSON, same minute', value: around },
+        target: { on: 'ratio' as const, op: '>=' as const, limit: 0.7 },
+      };
+      const revalidated = (r: LoadResult) =>
+        `${r.notModified} of ${r.notModified + r.ok} answers 304 in ${r.seconds.toFixed(1)} s, p50 ${r.p50Ms} ms`;
       if (p.revalidating) {
-        rows.push(row('4', `${q.label}, ${sizes.pollers} pollers revalidating (If-None-Match), cache on`, 'req/s', p.revalidating.rps, { ...vsBare, note: revalidated(p.revalidating) }));
+        rows.push(
+          row('4', `${q.label}, ${sizes.pollers} pollers revalidating (If-None-Match), cache on`, 'req/s', p.revalidating.rps, {
+            ...vsBare,
+            note: revalidated(p.revalidating),
+          }),
+        );
       }
       if (p.gzip && p.sameSizeRandom) {
         const g = p.gzip;
@@ -222,22 +284,41 @@ export async function runQueries(sizes: QuerySizes, options: { profileDir?: stri
         );
       }
       if (p.both) {
-        rows.push(row('4', `${q.label}, ${sizes.pollers} pollers with gzip, revalidating, cache on`, 'req/s', p.both.rps, { ...vsBare, note: revalidated(p.both) }));
+        rows.push(
+          row('4', `${q.label}, ${sizes.pollers} pollers with gzip, revalidating, cache on`, 'req/s', p.both.rps, {
+            ...vsBare,
+            note: revalidated(p.both),
+          }),
+        );
       }
     }
     const w = latency['bt-clients-conn-full-logs']!;
     rows.push(
-      row('4', `${worst.label}, uncached p50, every client with 2 connections + 20 events (${(w.bytes / 1e6).toFixed(1)} MB)`, 'ms', w.p50Ms, { baseline: bareP('p50Ms') }),
+      row(
+        '4',
+        `${worst.label}, uncached p50, every client with 2 connections + 20 events (${(w.bytes / 1e6).toFixed(1)} MB)`,
+        'ms',
+        w.p50Ms,
+        { baseline: bareP('p50Ms') },
+      ),
       row('4', `${worst.label}, uncached p99, 2 connections + 20 events`, 'ms', w.p99Ms, {
         baseline: bareP('p99Ms'),
         target: { on: 'value', op: '<', limit: 50 },
         note: `${w.requests} requests, max ${w.maxMs.toFixed(1)} ms`,
       }),
-      row('4', `${worst.label}, longest loop block, 2 connections + 20 events`, 'ms', w.loop.longestBusyGapMs, { note: `wall ${w.loop.longestGapMs.toFixed(1)} ms, GC ${w.loop.longestGcMs.toFixed(1)} ms` }),
-      row('4', `${worst.label}, uncached p50 right after every client changed, 2 connections + 20 events`, 'ms', percentile(afterChange, 50), {
-        baseline: bareP('p50Ms'),
-        note: `${ANSWERS_AFTER_CHANGE} answers, each after a new snapshot of every session (no fragment to reuse); max ${Math.max(...afterChange).toFixed(1)} ms`,
+      row('4', `${worst.label}, longest loop block, 2 connections + 20 events`, 'ms', w.loop.longestBusyGapMs, {
+        note: `wall ${w.loop.longestGapMs.toFixed(1)} ms, GC ${w.loop.longestGcMs.toFixed(1)} ms`,
       }),
+      row(
+        '4',
+        `${worst.label}, uncached p50 right after every client changed, 2 connections + 20 events`,
+        'ms',
+        percentile(afterChange, 50),
+        {
+          baseline: bareP('p50Ms'),
+          note: `${ANSWERS_AFTER_CHANGE} answers, each after a new snapshot of every session (no fragment to reuse); max ${Math.max(...afterChange).toFixed(1)} ms`,
+        },
+      ),
     );
     return {
       name: 'queries',

@@ -68,7 +68,15 @@ async function cleanUp(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-async function run({ sessions: n, queryRuns, profileDir }: { sessions: number; queryRuns: number; profileDir?: string }): Promise<RegistryFigures> {
+async function run({
+  sessions: n,
+  queryRuns,
+  profileDir,
+}: {
+  sessions: number;
+  queryRuns: number;
+  profileDir?: string;
+}): Promise<RegistryFigures> {
   const profiles: Record<string, ProfileSummary> = {};
   const profiled = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     if (!profileDir) return work();
@@ -84,7 +92,11 @@ async function run({ sessions: n, queryRuns, profileDir }: { sessions: number; q
     const { history, dataDir } = opened;
     const live = await createLiveStore(
       { liveStore: 'memory', redisKeyPrefix: 'rollcall' },
-      { nodeId: dataDir.nodeId, idSource: { reserve: (size) => history.advanceCounter('session_ids', size) }, onError: (error) => console.error(error) },
+      {
+        nodeId: dataDir.nodeId,
+        idSource: { reserve: (size) => history.advanceCounter('session_ids', size) },
+        onError: (error) => console.error(error),
+      },
     );
     const t0 = Date.now();
     let clock = t0;
@@ -128,7 +140,10 @@ async function run({ sessions: n, queryRuns, profileDir }: { sessions: number; q
     }
     clock = t0;
     await presence.flushHistory();
-    const snapshots = profileDir && n <= 200_000 ? { before: join(profileDir, 'registry-before.heapsnapshot'), after: join(profileDir, 'registry-after.heapsnapshot') } : undefined;
+    const snapshots =
+      profileDir && n <= 200_000
+        ? { before: join(profileDir, 'registry-before.heapsnapshot'), after: join(profileDir, 'registry-after.heapsnapshot') }
+        : undefined;
     if (snapshots) writeHeapSnapshot(snapshots.before);
     const before = await settledMemory();
 

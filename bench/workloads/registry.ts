@@ -21,7 +21,11 @@ export async function runRegistry(sizes: RegistrySizes, options: { profileDir?: 
   let f: RegistryFigures;
   let expiry: ExpiryFigures | undefined;
   try {
-    f = await child.call<RegistryFigures>('run', { sessions: sizes.sessions, queryRuns: sizes.queryRuns, profileDir: options.profileDir }, runMs);
+    f = await child.call<RegistryFigures>(
+      'run',
+      { sessions: sizes.sessions, queryRuns: sizes.queryRuns, profileDir: options.profileDir },
+      runMs,
+    );
     // The mass expiry holds the child's event loop until it is done: past the budget, the child is
     // killed and the figure is "more than the budget".
     expiry = await child.call<ExpiryFigures>('expire', {}, sizes.expiryBudgetMs).catch(() => undefined);
@@ -41,15 +45,24 @@ export async function runRegistry(sizes: RegistrySizes, options: { profileDir?: 
     row(w, 'heap per session (after GC)', 'B', f.heapBytesPerSession),
     row(w, 'RSS per session (after GC)', 'B', f.rssBytesPerSession),
     row(w, 'open rate (PresenceService.open, ingest actor)', 'sessions/s', f.openPerSec),
-    row(w, `online users of type representative (${f.typeQuerySessions.toLocaleString('en-US')} sessions, ${f.typeQueryUsers.toLocaleString('en-US')} users)`, 'ms', f.typeQueryMs),
+    row(
+      w,
+      `online users of type representative (${f.typeQuerySessions.toLocaleString('en-US')} sessions, ${f.typeQueryUsers.toLocaleString('en-US')} users)`,
+      'ms',
+      f.typeQueryMs,
+    ),
     row(w, 'first page of 100 sessions', 'ms', f.firstPageMs, { target: { on: 'value', op: '<', limit: 2 } }),
     row(w, 'page of 100 sessions at the middle (afterId)', 'ms', f.middlePageMs, { target: { on: 'value', op: '<', limit: 2 } }),
     row(w, 'routine sweep, nothing due', 'ms', f.routineSweepMs),
-    row(w, `sweep over all N heartbeated (${f.refiledSessions.toLocaleString('en-US')} extended, none due)`, 'ms', f.refileSweepMs, { target: { on: 'value', op: '<', limit: 50 } }),
+    row(w, `sweep over all N heartbeated (${f.refiledSessions.toLocaleString('en-US')} extended, none due)`, 'ms', f.refileSweepMs, {
+      target: { on: 'value', op: '<', limit: 50 },
+    }),
     row(w, '  the same sweep, CPU time', 'ms', f.refileSweepCpuMs),
     ...(expiry
       ? [
-          row(w, `sweep ending all N at once (${expiry.expiredSessions.toLocaleString('en-US')} expired)`, 'ms', expiry.expirySweepMs, { target: { on: 'value', op: '<', limit: 50 } }),
+          row(w, `sweep ending all N at once (${expiry.expiredSessions.toLocaleString('en-US')} expired)`, 'ms', expiry.expirySweepMs, {
+            target: { on: 'value', op: '<', limit: 50 },
+          }),
           row(w, '  the same sweep, CPU time', 'ms', expiry.expirySweepCpuMs),
         ]
       : [
@@ -63,7 +76,11 @@ export async function runRegistry(sizes: RegistrySizes, options: { profileDir?: 
   const { profiles, heapSnapshots, ...figures } = f;
   // Which objects the sessions are made of, per session (with --profile at N ≤ 200,000).
   const heapPerSession = heapSnapshots
-    ? heapGrowth(heapSnapshots.before, heapSnapshots.after).map((g) => ({ ...g, perSession: Math.round((g.bytes / f.sessions) * 10) / 10, countPerSession: Math.round((g.count / f.sessions) * 100) / 100 }))
+    ? heapGrowth(heapSnapshots.before, heapSnapshots.after).map((g) => ({
+        ...g,
+        perSession: Math.round((g.bytes / f.sessions) * 10) / 10,
+        countPerSession: Math.round((g.count / f.sessions) * 100) / 100,
+      }))
     : undefined;
   return {
     name: 'registry',
@@ -71,7 +88,12 @@ export async function runRegistry(sizes: RegistrySizes, options: { profileDir?: 
     params: { ...sizes },
     rows,
     details: {
-      figures: { ...figures, expiry: expiry ? { expirySweepMs: expiry.expirySweepMs, expirySweepCpuMs: expiry.expirySweepCpuMs, expiredSessions: expiry.expiredSessions } : `over ${sizes.expiryBudgetMs} ms` },
+      figures: {
+        ...figures,
+        expiry: expiry
+          ? { expirySweepMs: expiry.expirySweepMs, expirySweepCpuMs: expiry.expirySweepCpuMs, expiredSessions: expiry.expiredSessions }
+          : `over ${sizes.expiryBudgetMs} ms`,
+      },
       profiles: { ...profiles, ...(expiry?.profile && { 'sweep-expire': expiry.profile }) },
       ...(heapPerSession && { heapPerSession }),
     },

@@ -63,11 +63,19 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
   const servers = new Map<Kind, Child<{ port: number }>>();
   const clients: Child[] = [];
   try {
-    const scripts: Record<Kind, string> = { bare: 'servers/bare-ws.ts', rollcall: 'servers/rollcall-server.ts', socketio: 'servers/socketio-server.ts' };
+    const scripts: Record<Kind, string> = {
+      bare: 'servers/bare-ws.ts',
+      rollcall: 'servers/rollcall-server.ts',
+      socketio: 'servers/socketio-server.ts',
+    };
     // Servers and client processes start at once: starting is most of a small run.
     const started = await allStarted<Child<{ port: number }>>([
-      ...KINDS.map((kind) => forkChild<{ port: number }>(join(BENCH_DIR, scripts[kind]), { name: `${kind} server`, nodeArgs: ['--expose-gc'], lifetimeMs })),
-      ...Array.from({ length: sizes.processes }, (_, p) => forkChild<{ port: number }>(join(BENCH_DIR, 'clients/socket-clients.ts'), { name: `clients ${p}`, lifetimeMs })),
+      ...KINDS.map((kind) =>
+        forkChild<{ port: number }>(join(BENCH_DIR, scripts[kind]), { name: `${kind} server`, nodeArgs: ['--expose-gc'], lifetimeMs }),
+      ),
+      ...Array.from({ length: sizes.processes }, (_, p) =>
+        forkChild<{ port: number }>(join(BENCH_DIR, 'clients/socket-clients.ts'), { name: `clients ${p}`, lifetimeMs }),
+      ),
     ]);
     KINDS.forEach((kind, i) => servers.set(kind, started[i]!));
     clients.push(...started.slice(KINDS.length));
@@ -84,14 +92,25 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
     const connect: Partial<Record<Kind, ConnectFigures>> = {};
     let heapPerConnection: (HeapGroup & { perConnection: number })[] | undefined;
     for (const kind of KINDS) {
-      const snapshots = options.profileDir && kind === 'rollcall' && sizes.connections <= 5_000 ? [join(options.profileDir, 'ws-before.heapsnapshot'), join(options.profileDir, 'ws-after.heapsnapshot')] as const : undefined;
+      const snapshots =
+        options.profileDir && kind === 'rollcall' && sizes.connections <= 5_000
+          ? ([join(options.profileDir, 'ws-before.heapsnapshot'), join(options.profileDir, 'ws-after.heapsnapshot')] as const)
+          : undefined;
       if (snapshots) await server(kind).call('heapSnapshot', { file: snapshots[0] }, 120_000);
       const before = await server(kind).call<MemorySnapshot>('memory');
       const answers = await Promise.all(
         clients.map((c, p) =>
           c.call<{ connected: number; failed: number; errors: string[]; startedAt: number; endedAt: number }>(
             'connect',
-            { target: kind, kind, url: urls[kind], count: share(p), first: firstOf(p), localAddress: `127.0.0.${2 + p}`, concurrency: sizes.concurrency },
+            {
+              target: kind,
+              kind,
+              url: urls[kind],
+              count: share(p),
+              first: firstOf(p),
+              localAddress: `127.0.0.${2 + p}`,
+              concurrency: sizes.concurrency,
+            },
             lifetimeMs,
           ),
         ),
@@ -101,7 +120,10 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
       const after = await server(kind).call<MemorySnapshot>('memory');
       if (snapshots) {
         await server(kind).call('heapSnapshot', { file: snapshots[1] }, 120_000);
-        heapPerConnection = heapGrowth(snapshots[0], snapshots[1]).map((g) => ({ ...g, perConnection: Math.round((g.bytes / sizes.connections) * 10) / 10 }));
+        heapPerConnection = heapGrowth(snapshots[0], snapshots[1]).map((g) => ({
+          ...g,
+          perConnection: Math.round((g.bytes / sizes.connections) * 10) / 10,
+        }));
       }
       connect[kind] = {
         connected,
@@ -142,13 +164,16 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
         const allowance = last.heartbeats - start.heartbeats + inFlight - sent;
         if (allowance >= clients.length * sizes.batch) {
           const per = Math.floor(allowance / clients.length);
-          const answers = await Promise.all(clients.map((c) => c.call<{ sent: number }>('credit', { target: kind, frames: per, batch: sizes.batch })));
+          const answers = await Promise.all(
+            clients.map((c) => c.call<{ sent: number }>('credit', { target: kind, frames: per, batch: sizes.batch })),
+          );
           sent += answers.reduce((a, b) => a + b.sent, 0);
         }
         await sleep(PACING_TURN_MS);
         last = await s.call<ServerStats>('stats');
       }
-      if (profile) profiles[profile] = await s.call<ProfileSummary>('profileStop', { file: join(options.profileDir!, `${profile}.cpuprofile`) });
+      if (profile)
+        profiles[profile] = await s.call<ProfileSummary>('profileStop', { file: join(options.profileDir!, `${profile}.cpuprofile`) });
       // Every frame written is in flight until the server has finished it.
       await pollUntil(async () => (await s.call<ServerStats>('stats')).heartbeats - start.heartbeats >= sent, 60_000, 20);
       const end = await s.call<ServerStats>('stats');
@@ -188,7 +213,9 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
       ] as const) {
         await server(kind).call('profileStart');
         await sequentialLatency(url, { count: sizes.whoIsOnlineRequests, warmup: 0, headers });
-        profiles[`who-is-online-${kind}`] = await server(kind).call<ProfileSummary>('profileStop', { file: join(options.profileDir, `who-is-online-${kind}.cpuprofile`) });
+        profiles[`who-is-online-${kind}`] = await server(kind).call<ProfileSummary>('profileStop', {
+          file: join(options.profileDir, `who-is-online-${kind}.cpuprofile`),
+        });
       }
     }
 
@@ -213,31 +240,58 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
     const n = sizes.connections.toLocaleString('en-US');
     const seconds = (performance.now() - startedAt) / 1000;
     const params = { ...sizes, addresses: clients.map((_, p) => `127.0.0.${2 + p}`) };
-    const details = { connect, windows, ratiosPerRound: ratios, peerRatiosPerRound: peerRatios, cpuRatiosPerRound: cpuRatios, peerCpuRatiosPerRound: peerCpuRatios, whoIsOnline: { rollcall: whoRollcall, socketio: whoSocketIo } };
+    const details = {
+      connect,
+      windows,
+      ratiosPerRound: ratios,
+      peerRatiosPerRound: peerRatios,
+      cpuRatiosPerRound: cpuRatios,
+      peerCpuRatiosPerRound: peerCpuRatios,
+      whoIsOnline: { rollcall: whoRollcall, socketio: whoSocketIo },
+    };
 
     const ws: WorkloadResult = {
       name: 'ws',
       title: 'WebSocket ingest vs a bare ws server',
       params,
       rows: [
-        row('2', `WS heartbeats/s, ${n} clients (round with the median ratio of ${sizes.rounds})`, 'hb/s', window(bareRound, 'rollcall').perSec, {
-          baseline: { label: 'bare ws', value: window(bareRound, 'bare').perSec },
-          target: { on: 'ratio', op: '>=', limit: 0.85 },
-          note: `per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; server CPU share in those windows ${windows.filter((w) => w.kind !== 'socketio').map((w) => `${w.kind} ${Math.round(w.cpuShare * 100)}%`).join(', ')}`,
-        }),
-        row('2', `WS heartbeats per server CPU-second (1 / CPU per heartbeat, round with the median ratio of ${sizes.rounds})`, 'hb/s', perCpuSecond(bareCpuRound, 'rollcall'), {
-          baseline: { label: 'bare ws', value: perCpuSecond(bareCpuRound, 'bare') },
-          target: { on: 'ratio', op: '>=', limit: 0.85 },
-          note:
-            `per-round ratios ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; what each server could take with a core to itself. ` +
-            `Medians over all windows: rollcall ${cpuPer('rollcall').toFixed(2)} µs, bare ws ${cpuPer('bare').toFixed(2)} µs per heartbeat (ratio ${(cpuPer('bare') / cpuPer('rollcall')).toFixed(2)})`,
-        }),
+        row(
+          '2',
+          `WS heartbeats/s, ${n} clients (round with the median ratio of ${sizes.rounds})`,
+          'hb/s',
+          window(bareRound, 'rollcall').perSec,
+          {
+            baseline: { label: 'bare ws', value: window(bareRound, 'bare').perSec },
+            target: { on: 'ratio', op: '>=', limit: 0.85 },
+            note: `per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; server CPU share in those windows ${windows
+              .filter((w) => w.kind !== 'socketio')
+              .map((w) => `${w.kind} ${Math.round(w.cpuShare * 100)}%`)
+              .join(', ')}`,
+          },
+        ),
+        row(
+          '2',
+          `WS heartbeats per server CPU-second (1 / CPU per heartbeat, round with the median ratio of ${sizes.rounds})`,
+          'hb/s',
+          perCpuSecond(bareCpuRound, 'rollcall'),
+          {
+            baseline: { label: 'bare ws', value: perCpuSecond(bareCpuRound, 'bare') },
+            target: { on: 'ratio', op: '>=', limit: 0.85 },
+            note:
+              `per-round ratios ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; what each server could take with a core to itself. ` +
+              `Medians over all windows: rollcall ${cpuPer('rollcall').toFixed(2)} µs, bare ws ${cpuPer('bare').toFixed(2)} µs per heartbeat (ratio ${(cpuPer('bare') / cpuPer('rollcall')).toFixed(2)})`,
+          },
+        ),
         row('2', 'WS memory per connection incl. session (RSS)', 'KB', c.rollcall.rssPerConn / 1024, {
           baseline: { label: 'bare ws', value: c.bare.rssPerConn / 1024 },
           target: { on: 'value', op: '<=', limit: 8 },
         }),
-        row('2', 'WS heap per connection incl. session', 'KB', c.rollcall.heapPerConn / 1024, { baseline: { label: 'bare ws', value: c.bare.heapPerConn / 1024 } }),
-        row('2', 'WS connect rate (hello → welcome)', 'conn/s', c.rollcall.perSec, { baseline: { label: 'bare ws open', value: c.bare.perSec } }),
+        row('2', 'WS heap per connection incl. session', 'KB', c.rollcall.heapPerConn / 1024, {
+          baseline: { label: 'bare ws', value: c.bare.heapPerConn / 1024 },
+        }),
+        row('2', 'WS connect rate (hello → welcome)', 'conn/s', c.rollcall.perSec, {
+          baseline: { label: 'bare ws open', value: c.bare.perSec },
+        }),
       ],
       details: { ...details, profiles, ...(heapPerConnection && { heapPerConnection }) },
       seconds,
@@ -248,16 +302,26 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
       params,
       rows: [
         row('5', `connect rate, ${n} clients`, 'conn/s', c.rollcall.perSec, { baseline: { label: 'Socket.IO', value: c.socketio.perSec } }),
-        row('5', 'memory per connection (RSS)', 'KB', c.rollcall.rssPerConn / 1024, { baseline: { label: 'Socket.IO', value: c.socketio.rssPerConn / 1024 } }),
-        row('5', 'heap per connection', 'KB', c.rollcall.heapPerConn / 1024, { baseline: { label: 'Socket.IO', value: c.socketio.heapPerConn / 1024 } }),
+        row('5', 'memory per connection (RSS)', 'KB', c.rollcall.rssPerConn / 1024, {
+          baseline: { label: 'Socket.IO', value: c.socketio.rssPerConn / 1024 },
+        }),
+        row('5', 'heap per connection', 'KB', c.rollcall.heapPerConn / 1024, {
+          baseline: { label: 'Socket.IO', value: c.socketio.heapPerConn / 1024 },
+        }),
         row('5', `heartbeats/s (round with the median ratio of ${sizes.rounds})`, 'hb/s', window(peerRound, 'rollcall').perSec, {
           baseline: { label: 'Socket.IO', value: window(peerRound, 'socketio').perSec },
           note: `per-round ratios ${peerRatios.map((r) => r.toFixed(2)).join(', ')}`,
         }),
-        row('5', `heartbeats per server CPU-second (round with the median ratio of ${sizes.rounds})`, 'hb/s', perCpuSecond(peerCpuRound, 'rollcall'), {
-          baseline: { label: 'Socket.IO', value: perCpuSecond(peerCpuRound, 'socketio') },
-          note: `per-round ratios ${peerCpuRatios.map((r) => r.toFixed(2)).join(', ')}`,
-        }),
+        row(
+          '5',
+          `heartbeats per server CPU-second (round with the median ratio of ${sizes.rounds})`,
+          'hb/s',
+          perCpuSecond(peerCpuRound, 'rollcall'),
+          {
+            baseline: { label: 'Socket.IO', value: perCpuSecond(peerCpuRound, 'socketio') },
+            note: `per-round ratios ${peerCpuRatios.map((r) => r.toFixed(2)).join(', ')}`,
+          },
+        ),
         ...whoRows(whoRollcall, whoSocketIo),
       ],
       details: { see: 'the ws workload: both come from the same run' },
@@ -273,7 +337,10 @@ export async function runWsIngest(sizes: WsSizes, options: { profileDir?: string
 function whoRows(rollcall: LatencyResult, socketio: LatencyResult) {
   const note = `answers: rollcall ${(rollcall.bytes / 1e6).toFixed(1)} MB, Socket.IO ${(socketio.bytes / 1e6).toFixed(1)} MB`;
   return [
-    row('5', '"who is online" p50 (all users with sessions)', 'ms', rollcall.p50Ms, { baseline: { label: 'Socket.IO fetchSockets', value: socketio.p50Ms }, note }),
+    row('5', '"who is online" p50 (all users with sessions)', 'ms', rollcall.p50Ms, {
+      baseline: { label: 'Socket.IO fetchSockets', value: socketio.p50Ms },
+      note,
+    }),
     row('5', '"who is online" p99', 'ms', rollcall.p99Ms, { baseline: { label: 'Socket.IO fetchSockets', value: socketio.p99Ms } }),
   ];
 }

@@ -53,7 +53,7 @@ const CreatedAccountJson = Type.Object({
 
 const KeyJson = Type.Object({
   id: Type.Integer(),
-  kind: stringEnum(API_KEY_KINDS, { description: 'api: reads presence with its account\'s rights; ingest: reports sessions' }),
+  kind: stringEnum(API_KEY_KINDS, { description: "api: reads presence with its account's rights; ingest: reports sessions" }),
   account: Type.Union([Type.String(), Type.Null()], { description: 'The owning account; null once it was removed (its keys are revoked)' }),
   userId: Type.Optional(Type.String({ description: 'The application user an api key speaks for' })),
   label: Type.Optional(Type.String()),
@@ -64,8 +64,15 @@ const KeyJson = Type.Object({
 const NewKeyBody = Type.Object(
   {
     kind: KeyJson.properties.kind,
-    account: Type.Optional(Type.String({ pattern: USERNAME_PATTERN, description: 'The owning account (default: the caller\'s); its role is what the key may do' })),
-    userId: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.userId, description: 'api keys only: the application user the key speaks for' })),
+    account: Type.Optional(
+      Type.String({
+        pattern: USERNAME_PATTERN,
+        description: "The owning account (default: the caller's); its role is what the key may do",
+      }),
+    ),
+    userId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: LIMITS.userId, description: 'api keys only: the application user the key speaks for' }),
+    ),
     label: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   },
   { additionalProperties: false },
@@ -95,7 +102,10 @@ const keyJson = ({ record, account }: ListedKey) => ({
 });
 
 const LockoutJson = Type.Object({
-  key: Type.String({ description: '`address:<ip>` (IPv6: `address:<first 64 bits>::/64`), `account:<name>`, `key:<shown prefix>` or `client:<OAuth client id>`' }),
+  key: Type.String({
+    description:
+      '`address:<ip>` (IPv6: `address:<first 64 bits>::/64`), `account:<name>`, `key:<shown prefix>` or `client:<OAuth client id>`',
+  }),
   failures: Type.Integer({ description: 'Failed checks counted against it' }),
   lockedUntil: Type.Integer({ description: 'Unix seconds; checks are refused with 429 until then' }),
 });
@@ -199,7 +209,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
     async (request, reply) => {
       const { account = access.readerOf(request).account.username, ...rest } = request.body;
       const { record, key } = await administration.createKey({ ...rest, account });
-      return reply.status(201).header('cache-control', NO_STORE).send({ ...keyJson({ record, account }), key });
+      return reply
+        .status(201)
+        .header('cache-control', NO_STORE)
+        .send({ ...keyJson({ record, account }), key });
     },
   );
 
@@ -227,7 +240,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async () => ({
-      lockouts: throttle.lockouts().map(({ key, failures, lockedUntil }) => ({ key, failures, lockedUntil: Math.ceil(lockedUntil / 1000) })),
+      lockouts: throttle
+        .lockouts()
+        .map(({ key, failures, lockedUntil }) => ({ key, failures, lockedUntil: Math.ceil(lockedUntil / 1000) })),
     }),
   );
 
@@ -237,7 +252,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       schema: {
         ...common,
         summary: 'Lift a lockout (or all of them) on this node',
-        description: 'Forgets the failures counted against the key, so its next check runs at once. Without `key`, every lockout and count goes.',
+        description:
+          'Forgets the failures counted against the key, so its next check runs at once. Without `key`, every lockout and count goes.',
         querystring: LiftQuery,
         response: { 200: Type.Object({ lifted: Type.Integer({ description: 'Keys forgotten' }) }), ...errorResponses(400, 401, 403, 404) },
       },

@@ -76,7 +76,7 @@ const COMMAND_API: RouteDoc = {
     'Parameters in the query string (GET) or as an application/x-www-form-urlencoded body (POST). Credentials: username= and ' +
     'password= of an account, or an OAuth2 bearer token. Errors answer 200 with an <error> element, as real clients expect.',
   security: [...BEARER, {}],
-  response: { 200: text('The action\'s XML document, or an <error>', 'application/xml') },
+  response: { 200: text("The action's XML document, or an <error>", 'application/xml') },
 };
 
 /** Documentation of routes whose schemas carry none, by `METHOD url`; what their schemas do say wins. */
@@ -90,7 +90,7 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /v1/sessions': {
     tags: ['ingest'],
     summary: 'Open a session',
-    description: 'With the ingest key any user; with a client token only the token\'s user and client types.',
+    description: "With the ingest key any user; with a client token only the token's user and client types.",
     security: BEARER,
   },
   'POST /v1/sessions/{id}/heartbeat': {
@@ -99,12 +99,17 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: 'Optionally reports idle, view and representative changes. 404 once it ended: open a new one.',
     security: BEARER,
   },
-  'PATCH /v1/sessions/{id}': { tags: ['ingest'], summary: 'Change a session', description: 'Any open field but user.id and clientType.', security: BEARER },
+  'PATCH /v1/sessions/{id}': {
+    tags: ['ingest'],
+    summary: 'Change a session',
+    description: 'Any open field but user.id and clientType.',
+    security: BEARER,
+  },
   'DELETE /v1/sessions/{id}': {
     tags: ['ingest', 'admin'],
     summary: 'End a session',
     description:
-      'The client says goodbye (ingest key or its client token; reason `closed`), or an admin ends anyone\'s session with Basic ' +
+      "The client says goodbye (ingest key or its client token; reason `closed`), or an admin ends anyone's session with Basic " +
       'credentials of an admin account: reason `ended_by_admin`, the event log says who, and a WebSocket client is told why ' +
       '(an `ended` frame) before its socket closes. A reader account gets 403.',
     security: [{ bearerAuth: [] }, { basicAuth: [] }],
@@ -115,7 +120,9 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'WebSocket ingest',
     description:
       'Upgrade to a WebSocket carrying one session: hello (or resume), then hb / update / bye frames, one JSON object per text ' +
-      `frame. Close codes: ${Object.entries(CloseCode).map(([name, code]) => `${code} ${name}`).join(', ')}.`,
+      `frame. Close codes: ${Object.entries(CloseCode)
+        .map(([name, code]) => `${code} ${name}`)
+        .join(', ')}.`,
     security: OPEN_SECURITY,
     response: { 101: { type: 'null', description: 'Switching to the WebSocket protocol' } },
   },
@@ -133,7 +140,10 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
         properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, expires_in: { type: 'integer' } },
       }),
       400: json('RFC 6749 error', { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } }),
-      401: json('RFC 6749 invalid_client', { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } }),
+      401: json('RFC 6749 invalid_client', {
+        type: 'object',
+        properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+      }),
     },
   },
   'GET /check_health': {
@@ -147,7 +157,11 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Online and recent offline users, as Clientexec answers them',
     description: 'API key of kind api as X-API-Key, Authorization: Bearer, or an apikey= / key= query parameter.',
     security: BEARER,
-    response: { 200: json('Clientexec\'s envelope: users and offlineusers'), 401: DialectError('No key'), 403: DialectError('The key is not valid') },
+    response: {
+      200: json("Clientexec's envelope: users and offlineusers"),
+      401: DialectError('No key'),
+      403: DialectError('The key is not valid'),
+    },
   },
   'GET /api/v1/settings/users/active-users': motadataActiveUsers(),
   'GET /settings/users/active-users': motadataActiveUsers(),
@@ -160,7 +174,7 @@ function motadataActiveUsers(): RouteDoc {
     description: 'API key of an admin account as Authorization: Bearer.',
     security: BEARER,
     response: {
-      200: json('Motadata\'s active users', { type: 'array', items: { type: 'object', additionalProperties: true } }),
+      200: json("Motadata's active users", { type: 'array', items: { type: 'object', additionalProperties: true } }),
       400: DialectError('MD031'),
       401: DialectError('No or a wrong token'),
       403: DialectError('MD022: not an admin'),
@@ -197,7 +211,10 @@ export function operationIdFor(method: string, path: string): string {
     .filter(Boolean)
     .map((segment) => {
       const parameter = /^\{(.+)\}$/.exec(segment)?.[1];
-      const parts = (parameter ?? segment).split(/[^A-Za-z0-9]+/).filter(Boolean).map(pascal);
+      const parts = (parameter ?? segment)
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean)
+        .map(pascal);
       return (parameter === undefined ? '' : 'By') + parts.join('');
     });
   return method.toLowerCase() + (words.join('') || 'Root');
@@ -243,7 +260,11 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       components: {
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'An account: role admin or reader' },
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key, the ingest key, or a client token, depending on the route' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key, the ingest key, or a client token, depending on the route',
+          },
         },
       },
     },

@@ -41,10 +41,15 @@ export const placeRoutes: FastifyPluginAsyncTypebox<PlaceRoutesOptions> = async 
       schema: {
         ...common,
         summary: 'Places with someone in them',
-        description: 'In name order, with how many users and sessions each; a session is in the places it joined and the one its view names.',
+        description:
+          'In name order, with how many users and sessions each; a session is in the places it joined and the one its view names.',
         querystring: Type.Object(
           {
-            prefix: Type.String({ maxLength: PLACE_NAME_MAX, default: '', description: 'Only places whose name starts with this, e.g. ticket:' }),
+            prefix: Type.String({
+              maxLength: PLACE_NAME_MAX,
+              default: '',
+              description: 'Only places whose name starts with this, e.g. ticket:',
+            }),
             cursor: Type.Optional(Type.String({ maxLength: PLACE_NAME_MAX, description: 'The nextCursor of the previous page' })),
             limit: Type.Integer({ minimum: 1, maximum: MAX_PLACES_PAGE, default: 100 }),
           },
@@ -53,7 +58,9 @@ export const placeRoutes: FastifyPluginAsyncTypebox<PlaceRoutesOptions> = async 
         response: {
           200: Type.Object({
             places: Type.Array(PlaceTallyJson),
-            nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
+            nextCursor: Type.Union([Type.String(), Type.Null()], {
+              description: 'Pass as cursor for the next page; null on the last page',
+            }),
           }),
           ...errorResponses(400, 401),
         },
@@ -74,7 +81,8 @@ export const placeRoutes: FastifyPluginAsyncTypebox<PlaceRoutesOptions> = async 
       schema: {
         ...common,
         summary: 'Who is in a place',
-        description: 'Its users, in order of their first session there, each with their sessions in it. A place nobody is in answers no users.',
+        description:
+          'Its users, in order of their first session there, each with their sessions in it. A place nobody is in answers no users.',
         params: Type.Object({ name: PlaceName }),
         response: {
           200: Type.Object({ name: Type.String(), users: Type.Array(MemberJson), sessions: Type.Integer() }),

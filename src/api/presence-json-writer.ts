@@ -66,7 +66,10 @@ function cutAtMarks<H extends string>(text: string, marks: Record<H, Mark>): Tem
 type SessionHole = 'lastActivityAt';
 type UserHole = 'lastSeenAt' | 'sessions';
 const SESSION_MARKS: Record<SessionHole, Mark> = { lastActivityAt: timeMark('lastActivityAt') };
-const USER_MARKS: Record<UserHole, Mark> = { lastSeenAt: timeMark('lastSeenAt'), sessions: { prefix: '"sessions":[', placeholder: '', suffix: ']' } };
+const USER_MARKS: Record<UserHole, Mark> = {
+  lastSeenAt: timeMark('lastSeenAt'),
+  sessions: { prefix: '"sessions":[', placeholder: '', suffix: ']' },
+};
 
 /** The serializers of one route, resolved once per answer. */
 export interface Serializers {
@@ -109,7 +112,10 @@ export class PresenceJsonWriter {
   writeSession(out: BodyWriter, session: Session, serializers: Serializers): void {
     const { parts } = this.sessions.get(session, sessionTemplate, serializers);
     // Read now, not when the template was made: heartbeats move it in place.
-    out.bytes(parts[0]!).ascii(String(toSeconds(session.lastActivityAt))).bytes(parts[1]!);
+    out
+      .bytes(parts[0]!)
+      .ascii(String(toSeconds(session.lastActivityAt)))
+      .bytes(parts[1]!);
   }
 
   /** Sessions as a JSON array, yielding to the event loop between slices of `sliceMs`. */
@@ -159,9 +165,13 @@ export class PresenceJsonWriter {
 /** `items` as a JSON array, each written by `writeOne`, yielding to the event loop between slices. */
 async function writeArray<T>(out: BodyWriter, items: readonly T[], writeOne: (item: T) => void, sliceMs: number): Promise<void> {
   out.ascii('[');
-  await forEachSliced(items.keys(), (i) => {
-    if (i > 0) out.ascii(',');
-    writeOne(items[i]!);
-  }, sliceMs);
+  await forEachSliced(
+    items.keys(),
+    (i) => {
+      if (i > 0) out.ascii(',');
+      writeOne(items[i]!);
+    },
+    sliceMs,
+  );
   out.ascii(']');
 }

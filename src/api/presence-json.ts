@@ -5,7 +5,15 @@
 // has one type whether it is reported or read.
 import { Type, type Static } from '@sinclair/typebox';
 import { ClientHintsSchema, CustomerSchema, RepresentativeSchema, UserSchema, ViewSchema } from '../core/input-schemas.ts';
-import { CLIENT_TYPES, SESSION_EVENT_KINDS, TRANSPORTS, sessionConnections, sessionEvents, type Session, type UserPresence } from '../core/model.ts';
+import {
+  CLIENT_TYPES,
+  SESSION_EVENT_KINDS,
+  TRANSPORTS,
+  sessionConnections,
+  sessionEvents,
+  type Session,
+  type UserPresence,
+} from '../core/model.ts';
 import { sessionPlaces } from '../core/places.ts';
 import { stringEnum } from './schemas.ts';
 
@@ -31,7 +39,9 @@ export const SessionJsonSchema = Type.Object(
     user: UserInfoSchema,
     clientType: stringEnum(CLIENT_TYPES),
     transport: stringEnum(TRANSPORTS),
-    state: stringEnum(['connected', 'detached'] as const, { description: 'detached: a WebSocket session waiting for its client to resume' }),
+    state: stringEnum(['connected', 'detached'] as const, {
+      description: 'detached: a WebSocket session waiting for its client to resume',
+    }),
     hostname: Type.Optional(Type.String()),
     platform: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
     timezoneOffset: Type.Optional(Type.Integer({ description: 'Seconds from UTC, as the client reported' })),
@@ -45,7 +55,10 @@ export const SessionJsonSchema = Type.Object(
           majorVersion: Type.Integer(),
           os: Type.String(),
           osVersion: Type.Optional(
-            Type.String({ description: 'As people name it ("11" for Windows 11, "14.5" for macOS); absent when unknown, as for reduced agents without client hints' }),
+            Type.String({
+              description:
+                'As people name it ("11" for Windows 11, "14.5" for macOS); absent when unknown, as for reduced agents without client hints',
+            }),
           ),
           model: Type.Optional(Type.String({ description: 'The device model the client hints name' })),
         },
@@ -57,7 +70,9 @@ export const SessionJsonSchema = Type.Object(
     idle: Type.Boolean(),
     view: Type.Optional(ViewSchema),
     places: Type.Optional(
-      Type.Array(Type.String(), { description: 'The places the session is in, joined or named by its view, in name order; absent when none' }),
+      Type.Array(Type.String(), {
+        description: 'The places the session is in, joined or named by its view, in name order; absent when none',
+      }),
     ),
     representative: Type.Optional(RepresentativeJsonSchema),
     customer: Type.Optional(CustomerSchema),
@@ -73,10 +88,9 @@ export const SessionJsonSchema = Type.Object(
         privateIp: Type.Optional(Type.String()),
       }),
     ),
-    events: Type.Array(
-      Type.Object({ at: UnixSeconds('When'), kind: stringEnum(SESSION_EVENT_KINDS), text: Type.String() }),
-      { description: 'The last 20 connection events, oldest first' },
-    ),
+    events: Type.Array(Type.Object({ at: UnixSeconds('When'), kind: stringEnum(SESSION_EVENT_KINDS), text: Type.String() }), {
+      description: 'The last 20 connection events, oldest first',
+    }),
   },
   { description: 'A live session' },
 );

@@ -43,7 +43,9 @@ const SessionsQuery = Type.Object(
     userType: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.userType, description: 'Exactly, e.g. staff or customer' })),
     node: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The node that owns the session' })),
     state: Type.Optional(stringEnum(['idle', 'active'] as const)),
-    place: Type.Optional(Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX, description: 'Sessions in this place (joined, or named by their view)' })),
+    place: Type.Optional(
+      Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX, description: 'Sessions in this place (joined, or named by their view)' }),
+    ),
     q: Type.Optional(
       Type.String({ maxLength: 256, description: 'Case-insensitive text in the user name, username, display names or hostname' }),
     ),
@@ -110,7 +112,8 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
       schema: {
         ...common,
         summary: 'List live sessions',
-        description: 'Filtered, searched and paged in stable ascending id order. Sessions that start or end between pages never shift a page.',
+        description:
+          'Filtered, searched and paged in stable ascending id order. Sessions that start or end between pages never shift a page.',
         querystring: SessionsQuery,
         response: {
           200: SessionsPage,
@@ -134,7 +137,11 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
         const nextCursor = sessions.length > limit ? String(page.at(-1)!.id) : null;
         const out = new BodyWriter();
         out.ascii('{"sessions":');
-        await json.writeSessions(out, page, json.serializers((schema) => reply.compileSerializationSchema(schema)));
+        await json.writeSessions(
+          out,
+          page,
+          json.serializers((schema) => reply.compileSerializationSchema(schema)),
+        );
         out.ascii(`,"nextCursor":${JSON.stringify(nextCursor)},"total":${total}}`);
         return new SharedAnswer(out.whole());
       });
@@ -166,7 +173,8 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
       schema: {
         ...common,
         summary: 'Online and offline users',
-        description: 'Online users with their live sessions (in order of their first session); offline users seen within the offline window, most recent first, with lastSeenAt.',
+        description:
+          'Online users with their live sessions (in order of their first session); offline users seen within the offline window, most recent first, with lastSeenAt.',
         querystring: UsersQuery,
         response: {
           200: Type.Object({ users: Type.Array(UserJsonSchema), count: Type.Integer() }),
@@ -178,7 +186,11 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
       const users = await presence.users(request.query.status);
       const out = new BodyWriter(lastUsersBytes * 1.125);
       out.ascii('{"users":');
-      await json.writeUsers(out, users, json.serializers((schema) => reply.compileSerializationSchema(schema)));
+      await json.writeUsers(
+        out,
+        users,
+        json.serializers((schema) => reply.compileSerializationSchema(schema)),
+      );
       out.ascii(`,"count":${users.length}}`);
       lastUsersBytes = out.byteLength;
       return sendJsonBytes(reply, out.whole());
@@ -238,7 +250,10 @@ function sessionFilter(query: SessionsQuery): SessionFilter {
 }
 
 function parseClientTypes(list: string): ClientType[] {
-  const types = list.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = list
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of types) {
     if (!(CLIENT_TYPES as readonly string[]).includes(t)) {
       throw new RollcallError('invalid_parameter', `type: must be a comma list of ${CLIENT_TYPES.join(', ')}`);

@@ -11,7 +11,9 @@ export const stringEnum = <T extends readonly string[]>(values: T, options: { de
 export const ErrorSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'machine-readable: invalid_body, invalid_parameter, unauthorized, forbidden, not_found, conflict, …' }),
+      code: Type.String({
+        description: 'machine-readable: invalid_body, invalid_parameter, unauthorized, forbidden, not_found, conflict, …',
+      }),
       message: Type.String({ description: 'one readable sentence naming the field or the reason' }),
     }),
   },

@@ -44,7 +44,14 @@ export async function hashPassword(password: string): Promise<string> {
  * password against it costs what checking against a real account's hash costs, so a name that has no
  * account answers as slowly as a wrong password: timing tells no one which names exist.
  */
-const UNMATCHABLE_HASH = ['scrypt', COST, BLOCK_SIZE, PARALLELISM, Buffer.alloc(SALT_BYTES).toString('base64'), Buffer.alloc(KEY_BYTES).toString('base64')].join('$');
+const UNMATCHABLE_HASH = [
+  'scrypt',
+  COST,
+  BLOCK_SIZE,
+  PARALLELISM,
+  Buffer.alloc(SALT_BYTES).toString('base64'),
+  Buffer.alloc(KEY_BYTES).toString('base64'),
+].join('$');
 
 /** Does the work of verifying `password` against an account's hash, for a name with no account. Always false. */
 export async function verifyAgainstNoAccount(password: string): Promise<false> {

@@ -25,7 +25,10 @@ export function positiveNumber(text: string): number {
 /** A comma list whose items must each be one of `choices`; duplicates are dropped. */
 export function choiceList<T extends string>(choices: readonly T[]): (text: string) => T[] {
   return (text) => {
-    const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const items = text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
     const wrong = items.filter((item) => !(choices as readonly string[]).includes(item));
     if (items.length === 0 || wrong.length > 0) {
       throw new InvalidArgumentError(`expected a comma list of ${choices.join(', ')}${wrong.length ? ` (not ${wrong.join(', ')})` : ''}.`);

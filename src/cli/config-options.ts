@@ -36,8 +36,8 @@ export const SERVER_OPTIONS: readonly ConfigOption[] = [
   { key: 'historyStore', value: 'kind', description: 'where history is kept' },
   { key: 'redisSentinels', value: 'list', description: 'Redis Sentinel host:port list (instead of ROLLCALL_REDIS_URL)' },
   { key: 'redisMasterName', value: 'name', description: 'the master name the sentinels know' },
-  { key: 'redisKeyPrefix', value: 'prefix', description: 'prefix of the cluster\'s Redis keys' },
-  { key: 'nodeRole', value: 'role', description: 'this node\'s role in a cluster: master or traffic' },
+  { key: 'redisKeyPrefix', value: 'prefix', description: "prefix of the cluster's Redis keys" },
+  { key: 'nodeRole', value: 'role', description: "this node's role in a cluster: master or traffic" },
   { key: 'logLevel', value: 'level', description: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'logFormat', value: 'format', description: 'auto (readable on a terminal, JSON otherwise), json or pretty' },
 ];

@@ -9,7 +9,11 @@ import { CONFIG_OPTION_KEYS } from './config-options.ts';
  * `fixed`: settings the command itself decides (the demo's own data dir), above the file and the
  * environment, which name the real server's; the command's flags still win.
  */
-export function commandConfig(command: Command, env: NodeJS.ProcessEnv = process.env, fixed: Partial<Record<keyof Config, unknown>> = {}): Config {
+export function commandConfig(
+  command: Command,
+  env: NodeJS.ProcessEnv = process.env,
+  fixed: Partial<Record<keyof Config, unknown>> = {},
+): Config {
   const options: Record<string, unknown> = command.optsWithGlobals();
   const flags: Record<string, unknown> = { ...fixed };
   // Only setting flags: a command's own options (--user, --label, …) are not settings, even if a

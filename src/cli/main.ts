@@ -47,7 +47,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     // --config and --data-dir apply to every command, so every command's help lists them.
     .configureHelp({ showGlobalOptions: true })
-    .addOption(new Option('--config <file>', 'JSON file of settings, keys in camelCase, e.g. {"port": 9000, "dataDir": "/var/lib/rollcall"}'))
+    .addOption(
+      new Option('--config <file>', 'JSON file of settings, keys in camelCase, e.g. {"port": 9000, "dataDir": "/var/lib/rollcall"}'),
+    )
     .addHelpText('after', EXAMPLES);
   for (const option of DATA_DIR_OPTIONS) program.addOption(configOption(option));
 

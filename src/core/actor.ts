@@ -9,7 +9,15 @@ export type Actor =
    * A client token: may only report its own user, with the client types the token allows, and join
    * and watch the places it grants (none without a `places` claim).
    */
-  | { kind: 'client'; userId: string; name?: string; email?: string; userType?: string; clientTypes: readonly ClientType[]; places?: PlaceGrants }
+  | {
+      kind: 'client';
+      userId: string;
+      name?: string;
+      email?: string;
+      userType?: string;
+      clientTypes: readonly ClientType[];
+      places?: PlaceGrants;
+    }
   /** An account acting through the API (admin operations such as ending a session). */
   | { kind: 'account'; username: string; role: 'admin' | 'reader' };
 
@@ -21,7 +29,10 @@ export interface ConnectionFacts {
 
 const INGEST_ACTOR: Actor = Object.freeze({ kind: 'ingest' });
 /** One frozen one-type list per client type, shared by every actor that keeps only its session's type. */
-const ONLY_TYPE = Object.fromEntries(CLIENT_TYPES.map((type) => [type, Object.freeze([type])])) as Record<ClientType, readonly ClientType[]>;
+const ONLY_TYPE = Object.fromEntries(CLIENT_TYPES.map((type) => [type, Object.freeze([type])])) as Record<
+  ClientType,
+  readonly ClientType[]
+>;
 
 /**
  * The actor a long-lived connection keeps to act for the session it opened or took back (a socket
@@ -35,5 +46,10 @@ export function actorForSession(actor: Actor | undefined, session: { user: { id:
   if (actor?.kind === 'ingest') return INGEST_ACTOR;
   if (actor?.kind === 'account') return actor;
   // The places it may join: the token's grants (one object shared by the socket), none after a resume.
-  return { kind: 'client', userId: session.user.id, clientTypes: ONLY_TYPE[session.clientType], places: actor?.kind === 'client' ? actor.places : undefined };
+  return {
+    kind: 'client',
+    userId: session.user.id,
+    clientTypes: ONLY_TYPE[session.clientType],
+    places: actor?.kind === 'client' ? actor.places : undefined,
+  };
 }

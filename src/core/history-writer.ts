@@ -42,7 +42,10 @@ export class HistoryWriter {
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush({ checkpoint: performance.now() - this.lastCheckpoint >= ACTIVITY_CHECKPOINT_MS }), this.options.flushMs);
+    this.timer ??= setInterval(
+      () => void this.flush({ checkpoint: performance.now() - this.lastCheckpoint >= ACTIVITY_CHECKPOINT_MS }),
+      this.options.flushMs,
+    );
     this.timer.unref();
   }
 

@@ -148,9 +148,8 @@ export const SessionIdSchema = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }
 
 /** `POST /v1/heartbeats`: activity for many sessions in one call. */
 export const HeartbeatBatchSchema = strict({
-  heartbeats: Type.Array(
-    strict({ id: SessionIdSchema, idle: Type.Optional(Type.Boolean()), view: Type.Optional(ViewSchema) }),
-    { maxItems: LIMITS.heartbeatsPerBatch },
-  ),
+  heartbeats: Type.Array(strict({ id: SessionIdSchema, idle: Type.Optional(Type.Boolean()), view: Type.Optional(ViewSchema) }), {
+    maxItems: LIMITS.heartbeatsPerBatch,
+  }),
 });
 export type HeartbeatBatchBody = Static<typeof HeartbeatBatchSchema>;

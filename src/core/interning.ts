@@ -67,7 +67,9 @@ export const internClientHints = (value: ClientHints | undefined): ClientHints |
     if (platformVersion !== undefined) copy.platformVersion = platformVersion;
     if (fullVersionList !== undefined) {
       // Frozen like the object around it; typed as the model types it, which never changes one in place.
-      copy.fullVersionList = Object.freeze(fullVersionList.map(({ brand, version }) => Object.freeze({ brand, version }))) as BrandVersion[];
+      copy.fullVersionList = Object.freeze(
+        fullVersionList.map(({ brand, version }) => Object.freeze({ brand, version })),
+      ) as BrandVersion[];
     }
     if (model !== undefined) copy.model = model;
     return copy;

@@ -2,13 +2,7 @@
 // Every field a compatible dialect exposes (specs/WIRE-FORMATS.md) has a home here; dialects only
 // rename and format. Times are Unix epoch milliseconds unless a name says otherwise.
 
-export const CLIENT_TYPES = [
-  'representative',
-  'support_customer',
-  'presentation_attendee',
-  'push_agent',
-  'web',
-] as const;
+export const CLIENT_TYPES = ['representative', 'support_customer', 'presentation_attendee', 'push_agent', 'web'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
 export const REPRESENTATIVE_TYPES = ['Normal', 'Embassy', 'Invited'] as const;

@@ -164,7 +164,8 @@ export class PlaceWatch {
     const now = member(sessions);
     if (!hadMember) this.send(place, { type: 'place', place: place.name, event: 'join', member: now });
     else if (before === undefined || !inPlace) this.send(place, { type: 'place', place: place.name, event: 'sessions', member: now });
-    else if (JSON.stringify(previous) !== JSON.stringify(now)) this.send(place, { type: 'place', place: place.name, event: 'update', member: now });
+    else if (JSON.stringify(previous) !== JSON.stringify(now))
+      this.send(place, { type: 'place', place: place.name, event: 'update', member: now });
   }
 
   private send(place: WatchedPlace, frame: PlaceFrame): void {
@@ -180,7 +181,12 @@ function userSessions(place: WatchedPlace, userId: string) {
 }
 
 function seen(session: Session) {
-  const shown: MemberSession = { id: session.id, clientType: session.clientType, idle: session.idle, since: Math.floor(session.startedAt / 1000) };
+  const shown: MemberSession = {
+    id: session.id,
+    clientType: session.clientType,
+    idle: session.idle,
+    since: Math.floor(session.startedAt / 1000),
+  };
   if (session.view) shown.view = session.view;
   return { session: shown, version: session.version, user: session.user };
 }
@@ -189,7 +195,10 @@ function seen(session: Session) {
 function member(sessions: Map<number, { session: MemberSession; user: UserInfo }>): Member {
   const entries = [...sessions.values()].sort((a, b) => a.session.id - b.session.id);
   const { id, name, type, publicDisplayName } = entries.at(-1)!.user;
-  return { user: { id, name, type, ...(publicDisplayName !== undefined && { publicDisplayName }) }, sessions: entries.map((e) => e.session) };
+  return {
+    user: { id, name, type, ...(publicDisplayName !== undefined && { publicDisplayName }) },
+    sessions: entries.map((e) => e.session),
+  };
 }
 
 function membersFrame(place: WatchedPlace): PlaceFrame {

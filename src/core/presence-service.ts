@@ -217,7 +217,11 @@ export class PresenceService {
     }
     if (body.representative) {
       const patch = body.representative;
-      const updated = await this.live.update(id, (s) => ({ ...s, representative: mergeRepresentative(s.representative, patch) }), this.now());
+      const updated = await this.live.update(
+        id,
+        (s) => ({ ...s, representative: mergeRepresentative(s.representative, patch) }),
+        this.now(),
+      );
       if (!updated) throw sessionNotFound(id);
     }
     const result = await this.touch([{ id, idle: body.idle, view: body.view }]);
@@ -307,7 +311,12 @@ export class PresenceService {
         // A session resumed on another node meanwhile is not this socket's to detach.
         if (!this.holdsSocketOf(s)) return undefined;
         const text = `Disconnected from node ${this.options.nodeId}: connection lost`;
-        return { ...s, detached: true, expiresAt: now + this.options.wsResumeGraceMs, events: appendEvent(s, sessionEvent(now, 'disconnected', text)) };
+        return {
+          ...s,
+          detached: true,
+          expiresAt: now + this.options.wsResumeGraceMs,
+          events: appendEvent(s, sessionEvent(now, 'disconnected', text)),
+        };
       },
       now,
     );
@@ -323,23 +332,27 @@ export class PresenceService {
     if (!current || !isResumeSecret(current.resumeSecretHash, secret)) throw unknown();
     const now = this.now();
     const next = newResumeToken(id);
-    const updated = await this.live.update(id, (s) => {
-      if (s.resumeSecretHash !== current.resumeSecretHash) return undefined; // resumed elsewhere meanwhile
-      return {
-        ...s,
-        transport: 'websocket',
-        detached: false,
-        remoteAddress: connection.remoteAddress,
-        nodeId: this.options.nodeId,
-        nodeRole: this.options.nodeRole,
-        lastActivityAt: now,
-        expiresAt: now + this.socketLivenessMs,
-        lifetimeMs: this.socketLivenessMs,
-        resumeSecretHash: next.hash,
-        connections: appendConnection(s, this.connectionHere(now, s.privateIp)),
-        events: appendEvent(s, sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
-      };
-    }, now);
+    const updated = await this.live.update(
+      id,
+      (s) => {
+        if (s.resumeSecretHash !== current.resumeSecretHash) return undefined; // resumed elsewhere meanwhile
+        return {
+          ...s,
+          transport: 'websocket',
+          detached: false,
+          remoteAddress: connection.remoteAddress,
+          nodeId: this.options.nodeId,
+          nodeRole: this.options.nodeRole,
+          lastActivityAt: now,
+          expiresAt: now + this.socketLivenessMs,
+          lifetimeMs: this.socketLivenessMs,
+          resumeSecretHash: next.hash,
+          connections: appendConnection(s, this.connectionHere(now, s.privateIp)),
+          events: appendEvent(s, sessionEvent(now, 'resumed', `Resumed on node ${this.options.nodeId}`)),
+        };
+      },
+      now,
+    );
     if (!updated || updated.resumeSecretHash !== next.hash) throw unknown();
     return { session: updated, resumeToken: next.token };
   }
@@ -525,7 +538,12 @@ export class PresenceService {
   private async usersSeenSince(since: number): Promise<UserRecord[]> {
     const cached = this.seenCache;
     const now = this.now();
-    if (cached && cached.since <= since && cached.batches === this.writer.batchesWritten && now - cached.readAt < this.options.historyFlushMs) {
+    if (
+      cached &&
+      cached.since <= since &&
+      cached.batches === this.writer.batchesWritten &&
+      now - cached.readAt < this.options.historyFlushMs
+    ) {
       return cached.records.filter((record) => record.lastSeenAt >= since);
     }
     const batches = this.writer.batchesWritten;
@@ -544,7 +562,8 @@ export class PresenceService {
     const since = this.activityCollectedAt;
     const until = this.now();
     for (const session of await this.live.list({ nodeId: this.options.nodeId })) {
-      if (session.lastActivityAt >= since && session.lastActivityAt > session.startedAt) this.writer.active(session.user, session.lastActivityAt);
+      if (session.lastActivityAt >= since && session.lastActivityAt > session.startedAt)
+        this.writer.active(session.user, session.lastActivityAt);
     }
     this.activityCollectedAt = until;
   }
@@ -620,7 +639,11 @@ export class PresenceService {
   private freshest(a: UserRecord | undefined, b: UserRecord | undefined): UserRecord | undefined {
     if (!a || !b) return a ?? b;
     const newer = b.lastSeenAt >= a.lastSeenAt ? b : a;
-    return { ...newer, lastSeenAt: Math.max(a.lastSeenAt, b.lastSeenAt), ...((b.lastView ?? a.lastView) && { lastView: b.lastView ?? a.lastView }) };
+    return {
+      ...newer,
+      lastSeenAt: Math.max(a.lastSeenAt, b.lastSeenAt),
+      ...((b.lastView ?? a.lastView) && { lastView: b.lastView ?? a.lastView }),
+    };
   }
 }
 

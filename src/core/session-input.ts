@@ -99,7 +99,11 @@ export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Ac
   if (body.customer && session.clientType !== 'support_customer') {
     throw new RollcallError('invalid_body', 'customer: only allowed on a support_customer session');
   }
-  if (body.user && actor.kind === 'client' && (body.user.name !== undefined || body.user.email !== undefined || body.user.type !== undefined)) {
+  if (
+    body.user &&
+    actor.kind === 'client' &&
+    (body.user.name !== undefined || body.user.email !== undefined || body.user.type !== undefined)
+  ) {
     throw new RollcallError('forbidden', 'user: name, email and type come from the client token and cannot be changed');
   }
   checkPrivateIp(body.privateIp);
@@ -132,7 +136,11 @@ export function applyUpdate(session: Session, body: UpdateSessionBody, actor: Ac
  */
 function placesToJoin(names: readonly string[], actor: Actor): readonly string[] | undefined {
   for (const name of names) {
-    if (!isPlaceName(name)) throw new RollcallError('invalid_body', `places: ${JSON.stringify(name)} is not a place name (1 to 128 characters, no whitespace, control characters or *)`);
+    if (!isPlaceName(name))
+      throw new RollcallError(
+        'invalid_body',
+        `places: ${JSON.stringify(name)} is not a place name (1 to 128 characters, no whitespace, control characters or *)`,
+      );
     if (actor.kind === 'client') checkPlaceGrant(actor.places, name, 'join');
   }
   return joinedPlaces(names);
@@ -149,7 +157,8 @@ export function placesAfter(session: Session, change: PlaceChange, actor: Actor)
   const joined = session.places ?? [];
   if ('leave' in change) return joined.includes(change.leave) ? joinedPlaces(joined.filter((name) => name !== change.leave)) : unchanged;
   if (joined.includes(change.join)) return unchanged;
-  if (joined.length >= PLACES_PER_SESSION_MAX) throw new RollcallError('invalid_body', `places: a session joins at most ${PLACES_PER_SESSION_MAX} places`);
+  if (joined.length >= PLACES_PER_SESSION_MAX)
+    throw new RollcallError('invalid_body', `places: a session joins at most ${PLACES_PER_SESSION_MAX} places`);
   return placesToJoin([...joined, change.join], actor);
 }
 

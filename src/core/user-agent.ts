@@ -151,7 +151,8 @@ function parse(agent: string, platform: string | undefined, hints: ReadHints | u
   const hintedOs = hints && hintedPlatform(hints.platform);
   const os = hintedOs ?? agentOs ?? fallbackOs;
   // The agent's version of the OS only counts for the OS it names.
-  const osVersion = (hintedOs && hintedOsVersion(hintedOs, hints!.platformVersion)) || (os === agentOs ? agentOsVersion(result!, agent) : undefined);
+  const osVersion =
+    (hintedOs && hintedOsVersion(hintedOs, hints!.platformVersion)) || (os === agentOs ? agentOsVersion(result!, agent) : undefined);
   const described: SessionAgent = { browser: browser || UNKNOWN_AGENT_FIELD, version, majorVersion: majorVersionOf(version), os };
   // Optional facts are added when known, in one order, so agents with the same facts share a layout.
   if (osVersion) described.osVersion = osVersion;

@@ -24,7 +24,14 @@ export const TIMING = {
     drop: 10 * MINUTE,
   },
   support_customer: { patience: 3 * MINUTE, view: 40 * SECOND, away: 90 * SECOND, drop: 8 * MINUTE },
-  presentation_attendee: { view: 20 * SECOND, active: 3 * MINUTE, idle: 30 * SECOND, stay: 5 * MINUTE, away: 3 * MINUTE, drop: 12 * MINUTE },
+  presentation_attendee: {
+    view: 20 * SECOND,
+    active: 3 * MINUTE,
+    idle: 30 * SECOND,
+    stay: 5 * MINUTE,
+    away: 3 * MINUTE,
+    drop: 12 * MINUTE,
+  },
   push_agent: { drop: 5 * MINUTE, restart: 20 * MINUTE, away: 20 * SECOND, readdress: 30 * MINUTE },
 } as const;
 
@@ -239,7 +246,8 @@ export class SupportCustomerActor extends SimActor implements DeskCustomer {
         if (this.env.desk.isWaiting(this)) this.leave(); // gave up waiting
       });
       this.every(t.view, () => {
-        if (this.#inSession) this.setView({ m: 'support', v: this.rng.pick(['session', 'chat', 'file_transfer', 'screen_sharing']), t: `lsid|${this.#lsid}` });
+        if (this.#inSession)
+          this.setView({ m: 'support', v: this.rng.pick(['session', 'chat', 'file_transfer', 'screen_sharing']), t: `lsid|${this.#lsid}` });
       });
     }
     this.every(t.drop, () => this.drop());

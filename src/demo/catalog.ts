@@ -6,15 +6,75 @@ import type { Platform, View } from '../core/model.ts';
 import type { Rng } from './random.ts';
 
 export const FIRST_NAMES = [
-  'Jack', 'Joshua', 'Justin', 'Jesse', 'Alejandro', 'Maria', 'Aisha', 'Chen', 'Priya', 'Olga', 'Liam', 'Noah',
-  'Emma', 'Sofia', 'Mateo', 'Yuki', 'Fatima', 'Lars', 'Ingrid', 'Kwame', 'Amara', 'Diego', 'Hannah', 'Ravi',
-  'Zoë', 'François', 'Siobhan', 'Björn', 'Nguyễn', 'Tomasz', 'Leila', 'Omar', 'Grace', 'Ethan', 'Chloé', 'Mei',
+  'Jack',
+  'Joshua',
+  'Justin',
+  'Jesse',
+  'Alejandro',
+  'Maria',
+  'Aisha',
+  'Chen',
+  'Priya',
+  'Olga',
+  'Liam',
+  'Noah',
+  'Emma',
+  'Sofia',
+  'Mateo',
+  'Yuki',
+  'Fatima',
+  'Lars',
+  'Ingrid',
+  'Kwame',
+  'Amara',
+  'Diego',
+  'Hannah',
+  'Ravi',
+  'Zoë',
+  'François',
+  'Siobhan',
+  'Björn',
+  'Nguyễn',
+  'Tomasz',
+  'Leila',
+  'Omar',
+  'Grace',
+  'Ethan',
+  'Chloé',
+  'Mei',
 ] as const;
 
 export const LAST_NAMES = [
-  'Smith', 'Post', 'Patterson', 'Wolf', 'Cordova', 'García', 'Khan', 'Wang', 'Patel', 'Ivanova', "O'Brien",
-  'Müller', 'Rossi', 'Tanaka', 'Haddad', 'Johansson', 'Mensah', 'Okafor', 'Fernández', 'Schmidt', 'Kowalski',
-  'Dubois', 'Nakamura', 'Singh', 'Andersson', 'van der Berg', 'McAllister', 'Silva', 'Novak', 'Lee',
+  'Smith',
+  'Post',
+  'Patterson',
+  'Wolf',
+  'Cordova',
+  'García',
+  'Khan',
+  'Wang',
+  'Patel',
+  'Ivanova',
+  "O'Brien",
+  'Müller',
+  'Rossi',
+  'Tanaka',
+  'Haddad',
+  'Johansson',
+  'Mensah',
+  'Okafor',
+  'Fernández',
+  'Schmidt',
+  'Kowalski',
+  'Dubois',
+  'Nakamura',
+  'Singh',
+  'Andersson',
+  'van der Berg',
+  'McAllister',
+  'Silva',
+  'Novak',
+  'Lee',
 ] as const;
 
 /** Names as customers type them into a support form: not always tidy. */
@@ -120,11 +180,32 @@ const SAFARI_VERSIONS = ['16.6', '17.4.1', '17.5', '18.1'] as const;
 
 /** Which browsers each OS gets, and how often. */
 const BROWSERS_BY_OS: Record<OsFamily, readonly (readonly [BrowserName, number])[]> = {
-  windows: [['Chrome', 6], ['Edge', 3], ['Firefox', 2]],
-  macos: [['Safari', 4], ['Chrome', 4], ['Firefox', 1], ['Edge', 1]],
-  linux: [['Firefox', 3], ['Chrome', 3]],
-  ios: [['Safari', 5], ['Chrome', 2], ['Firefox', 1], ['Edge', 1]],
-  android: [['Chrome', 6], ['Firefox', 1], ['Edge', 1]],
+  windows: [
+    ['Chrome', 6],
+    ['Edge', 3],
+    ['Firefox', 2],
+  ],
+  macos: [
+    ['Safari', 4],
+    ['Chrome', 4],
+    ['Firefox', 1],
+    ['Edge', 1],
+  ],
+  linux: [
+    ['Firefox', 3],
+    ['Chrome', 3],
+  ],
+  ios: [
+    ['Safari', 5],
+    ['Chrome', 2],
+    ['Firefox', 1],
+    ['Edge', 1],
+  ],
+  android: [
+    ['Chrome', 6],
+    ['Firefox', 1],
+    ['Edge', 1],
+  ],
 };
 
 function userAgent(rng: Rng, os: OsFamily, browser: BrowserName, platform: Platform): string {
@@ -143,7 +224,8 @@ function userAgent(rng: Rng, os: OsFamily, browser: BrowserName, platform: Platf
       return browser === 'Edge' ? `${base} Edg/${edgeBuild}` : base;
     }
     case 'macos': {
-      if (browser === 'Safari') return `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${safari} Safari/605.1.15`;
+      if (browser === 'Safari')
+        return `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${safari} Safari/605.1.15`;
       if (browser === 'Firefox') return `Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:${firefox}.0) Gecko/20100101 Firefox/${firefox}.0`;
       const base = `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) ${webkit} Chrome/${chrome}.0.0.0 Safari/537.36`;
       return browser === 'Edge' ? `${base} Edg/${edgeBuild}` : base;
@@ -153,15 +235,21 @@ function userAgent(rng: Rng, os: OsFamily, browser: BrowserName, platform: Platf
       return `Mozilla/5.0 (X11; Linux x86_64) ${webkit} Chrome/${chrome}.0.0.0 Safari/537.36`;
     }
     case 'ios': {
-      const device = /iPad/.test(platform.name) ? `iPad; CPU OS ${iosVersion} like Mac OS X` : `iPhone; CPU iPhone OS ${iosVersion} like Mac OS X`;
+      const device = /iPad/.test(platform.name)
+        ? `iPad; CPU OS ${iosVersion} like Mac OS X`
+        : `iPhone; CPU iPhone OS ${iosVersion} like Mac OS X`;
       const tail = 'Mobile/15E148';
-      if (browser === 'Chrome') return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/${chrome}.0.6478.54 ${tail} Safari/604.1`;
-      if (browser === 'Firefox') return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/${firefox}.0 ${tail} Safari/605.1.15`;
-      if (browser === 'Edge') return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 EdgiOS/${edgeBuild} ${tail} Safari/604.1`;
+      if (browser === 'Chrome')
+        return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/${chrome}.0.6478.54 ${tail} Safari/604.1`;
+      if (browser === 'Firefox')
+        return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/${firefox}.0 ${tail} Safari/605.1.15`;
+      if (browser === 'Edge')
+        return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 EdgiOS/${edgeBuild} ${tail} Safari/604.1`;
       return `Mozilla/5.0 (${device}) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${safari} ${tail} Safari/604.1`;
     }
     case 'android': {
-      if (browser === 'Firefox') return `Mozilla/5.0 (Android ${androidVersion}; Mobile; rv:${firefox}.0) Gecko/${firefox}.0 Firefox/${firefox}.0`;
+      if (browser === 'Firefox')
+        return `Mozilla/5.0 (Android ${androidVersion}; Mobile; rv:${firefox}.0) Gecko/${firefox}.0 Firefox/${firefox}.0`;
       const base = `Mozilla/5.0 (Linux; Android 10; K) ${webkit} Chrome/${chrome}.0.0.0 Mobile Safari/537.36`;
       return browser === 'Edge' ? `${base} EdgA/${edgeBuild}` : base;
     }
@@ -173,11 +261,19 @@ export function computerName(rng: Rng, os: OsFamily, first: string, last: string
   const ascii = (text: string) => text.normalize('NFKD').replace(/[^A-Za-z0-9]/g, '');
   switch (os) {
     case 'windows':
-      return rng.weighted([[`DESKTOP-${rng.alnum(7)}`, 3], [`LAPTOP-${rng.alnum(7)}`, 2], [`WS-${ascii(last).toUpperCase().slice(0, 6)}-${rng.int(1, 99)}`, 2]]);
+      return rng.weighted([
+        [`DESKTOP-${rng.alnum(7)}`, 3],
+        [`LAPTOP-${rng.alnum(7)}`, 2],
+        [`WS-${ascii(last).toUpperCase().slice(0, 6)}-${rng.int(1, 99)}`, 2],
+      ]);
     case 'macos':
       return `${ascii(first) || 'Users'}s-${rng.pick(['MacBook-Pro', 'MacBook-Air', 'iMac', 'Mac-mini'])}.local`;
     case 'linux':
-      return rng.pick([`${ascii(first).toLowerCase() || 'dev'}-thinkpad`, `dev-ws-${rng.int(10, 99)}`, `${ascii(last).toLowerCase() || 'box'}-desktop`]);
+      return rng.pick([
+        `${ascii(first).toLowerCase() || 'dev'}-thinkpad`,
+        `dev-ws-${rng.int(10, 99)}`,
+        `${ascii(last).toLowerCase() || 'box'}-desktop`,
+      ]);
     case 'ios':
     case 'android':
       return undefined;
@@ -187,7 +283,19 @@ export function computerName(rng: Rng, os: OsFamily, first: string, last: string
 /** A browser device; `mobile` weights phones and tablets up. */
 export function browserDevice(rng: Rng, first: string, last: string, mobile = false): Device {
   const os = rng.weighted<OsFamily>(
-    mobile ? [['ios', 5], ['android', 5], ['windows', 1]] : [['windows', 6], ['macos', 4], ['linux', 2], ['ios', 1], ['android', 1]],
+    mobile
+      ? [
+          ['ios', 5],
+          ['android', 5],
+          ['windows', 1],
+        ]
+      : [
+          ['windows', 6],
+          ['macos', 4],
+          ['linux', 2],
+          ['ios', 1],
+          ['android', 1],
+        ],
   );
   const platform = rng.pick(PLATFORMS[os]);
   const browser = rng.weighted(BROWSERS_BY_OS[os]);
@@ -197,7 +305,11 @@ export function browserDevice(rng: Rng, first: string, last: string, mobile = fa
 
 /** A desktop running a native client (representative console, customer client, presentation viewer). */
 export function nativeDevice(rng: Rng, app: string, first: string, last: string): Device {
-  const os = rng.weighted<OsFamily>([['windows', 6], ['macos', 3], ['linux', 1]]);
+  const os = rng.weighted<OsFamily>([
+    ['windows', 6],
+    ['macos', 3],
+    ['linux', 1],
+  ]);
   const platform = rng.pick(PLATFORMS[os]);
   const version = `24.${rng.int(1, 3)}.${rng.int(0, 4)}`;
   const hostname = computerName(rng, os, first, last) ?? `${first.toLowerCase()}-pc`;
@@ -250,7 +362,8 @@ export function customerView(rng: Rng): View {
 
 /** A representative console: in a session, or watching a queue. */
 export function consoleView(rng: Rng, lsid: string | undefined): View {
-  if (lsid !== undefined) return { m: 'console', v: rng.pick(['screen_sharing', 'chat', 'command_shell', 'system_info']), t: `lsid|${lsid}` };
+  if (lsid !== undefined)
+    return { m: 'console', v: rng.pick(['screen_sharing', 'chat', 'command_shell', 'system_info']), t: `lsid|${lsid}` };
   return { m: 'console', v: 'queue', t: `team|${rng.pick(['general', 'tier2', 'billing', 'emea'])}` };
 }
 

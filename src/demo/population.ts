@@ -31,13 +31,7 @@ import {
 import { Rng } from './random.ts';
 
 /** What a simulated client does; web sessions of staff and of customers behave differently. */
-export type DemoRole =
-  | 'representative'
-  | 'support_customer'
-  | 'presentation_attendee'
-  | 'push_agent'
-  | 'web_staff'
-  | 'web_customer';
+export type DemoRole = 'representative' | 'support_customer' | 'presentation_attendee' | 'push_agent' | 'web_staff' | 'web_customer';
 
 export const CLIENT_TYPE_OF_ROLE: Record<DemoRole, ClientType> = {
   representative: 'representative',
@@ -162,8 +156,20 @@ class PopulationBuilder {
       case 'representative': {
         const [first, last] = this.#personName();
         const user = this.#user({ role, first, last, type: 'staff', clientTypes: ['representative'] });
-        const type = rng.weighted<RepresentativeType>([['Normal', 8], ['Embassy', 2], ['Invited', 1]]);
-        const maxSessions = type === 'Invited' ? 1 : rng.weighted([[1, 2], [2, 4], [3, 3], [4, 1]]);
+        const type = rng.weighted<RepresentativeType>([
+          ['Normal', 8],
+          ['Embassy', 2],
+          ['Invited', 1],
+        ]);
+        const maxSessions =
+          type === 'Invited'
+            ? 1
+            : rng.weighted([
+                [1, 2],
+                [2, 4],
+                [3, 3],
+                [4, 1],
+              ]);
         const enabled = type !== 'Invited' && rng.chance(0.85);
         const idle = rng.chance(0.1);
         const device = nativeDevice(rng, 'Representative Console', first, last);
@@ -197,7 +203,11 @@ class PopulationBuilder {
         return;
       }
       case 'support_customer': {
-        const nonInteractive = rng.weighted<NonInteractiveKind | undefined>([[undefined, 7], ['rdp', 2], ['shelljump', 1]]);
+        const nonInteractive = rng.weighted<NonInteractiveKind | undefined>([
+          [undefined, 7],
+          ['rdp', 2],
+          ['shelljump', 1],
+        ]);
         if (nonInteractive) {
           // A Jump session to a server: the "customer" is the endpoint, named after its host.
           const host = `${rng.pick(['db', 'web', 'app', 'files', 'build', 'dc'])}-${rng.pick(['prod', 'stage', 'dev'])}-${String(rng.int(1, 24)).padStart(2, '0')}`;
@@ -269,7 +279,16 @@ class PopulationBuilder {
       case 'web_staff':
       case 'web_customer': {
         if (options.systemAdmin) {
-          const user = this.#user({ role, first: 'admin', last: '', type: 'system', clientTypes: ['web'], name: 'admin', id: SYSTEM_ADMIN_ID, username: 'admin' });
+          const user = this.#user({
+            role,
+            first: 'admin',
+            last: '',
+            type: 'system',
+            clientTypes: ['web'],
+            name: 'admin',
+            id: SYSTEM_ADMIN_ID,
+            username: 'admin',
+          });
           this.#addWebClient(user, key, role, 'admin', 'ops', timezoneOffset, online);
           return;
         }
@@ -292,7 +311,9 @@ class PopulationBuilder {
     const reps = this.clients.filter((c) => c.role === 'representative' && c.online);
     const customers = this.clients.filter((c) => c.role === 'support_customer' && c.online);
     // Non-interactive sessions exist only because a representative opened them: they go first.
-    customers.sort((a, b) => Number(b.session.customer?.nonInteractive !== undefined) - Number(a.session.customer?.nonInteractive !== undefined));
+    customers.sort(
+      (a, b) => Number(b.session.customer?.nonInteractive !== undefined) - Number(a.session.customer?.nonInteractive !== undefined),
+    );
     let first = true;
     for (const customer of customers) {
       const nonInteractive = customer.session.customer?.nonInteractive !== undefined;
@@ -306,7 +327,12 @@ class PopulationBuilder {
       const lsids = [...(info.supportSessionLsids ?? []), lsid];
       Object.assign(info, {
         supportSessionLsids: lsids,
-        ...routingFlags({ enabled: info.routingEnabled ?? true, idle: info.routingIdle ?? false, sessions: lsids.length, maxSessions: rep.representative.maxSessions }),
+        ...routingFlags({
+          enabled: info.routingEnabled ?? true,
+          idle: info.routingIdle ?? false,
+          sessions: lsids.length,
+          maxSessions: rep.representative.maxSessions,
+        }),
       });
       rep.session.view = consoleView(rng, lsid);
       customer.session.view = { m: 'support', v: 'session', t: `lsid|${lsid}` };
@@ -314,7 +340,16 @@ class PopulationBuilder {
     }
   }
 
-  #addWebClient(user: DemoUser, key: string, role: 'web_staff' | 'web_customer', first: string, last: string, timezoneOffset: number, online: boolean, mobile = false): void {
+  #addWebClient(
+    user: DemoUser,
+    key: string,
+    role: 'web_staff' | 'web_customer',
+    first: string,
+    last: string,
+    timezoneOffset: number,
+    online: boolean,
+    mobile = false,
+  ): void {
     const { rng } = this;
     // Motadata's example session, as its documentation shows it.
     const device: Device =
@@ -370,7 +405,11 @@ class PopulationBuilder {
     const { first, last } = input;
     const name = input.name ?? `${first} ${last}`;
     const id = input.id ?? this.#userId(input.type);
-    const ascii = (text: string) => text.normalize('NFKD').replace(/[^A-Za-z]/g, '').toLowerCase();
+    const ascii = (text: string) =>
+      text
+        .normalize('NFKD')
+        .replace(/[^A-Za-z]/g, '')
+        .toLowerCase();
     const user: DemoUser = { id, name, type: input.type, clientTypes: [...input.clientTypes] };
     if (input.type === 'staff') {
       user.username = input.username ?? `${ascii(first).slice(0, 1)}${ascii(last)}${rng.chance(0.2) ? rng.int(1, 9) : ''}`;

@@ -217,7 +217,9 @@ function introduction(population: Population, seed: number, speed: number, ticke
     const type = CLIENT_TYPE_OF_ROLE[client.role];
     byType.set(type, (byType.get(type) ?? 0) + 1);
   }
-  const types = CLIENT_TYPES.filter((t) => byType.has(t)).map((t) => `${byType.get(t)} ${t}`).join(', ');
+  const types = CLIENT_TYPES.filter((t) => byType.has(t))
+    .map((t) => `${byType.get(t)} ${t}`)
+    .join(', ');
   return [
     `demo: ${population.users.length} simulated users with ${population.clients.length} clients (${types}), ` +
       `${population.supportSessions.length} support sessions under way; speed ${speed}x`,
@@ -229,6 +231,8 @@ function introduction(population: Population, seed: number, speed: number, ticke
 function summary(simulation: Simulation, elapsedMs: number): string {
   const total = simulation.stats.total;
   const seconds = Math.round(elapsedMs / 1000);
-  const counts = COUNTERS.filter((c) => total[c] > 0).map((c) => `${total[c]} ${c}`).join(', ');
+  const counts = COUNTERS.filter((c) => total[c] > 0)
+    .map((c) => `${total[c]} ${c}`)
+    .join(', ');
   return `demo: stopped after ${Math.floor(seconds / 60)}m ${seconds % 60}s (${counts || 'nothing happened'}); clients closed, server stopped`;
 }

@@ -27,10 +27,13 @@ export class SimClock {
   /** Runs `fn` after `ms` of real time, whatever the speed (ordering delays between sockets). */
   afterReal(ms: number, fn: () => void): void {
     if (this.#stopped) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#stopped) fn();
-    }, Math.max(1, Math.round(ms)));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        if (!this.#stopped) fn();
+      },
+      Math.max(1, Math.round(ms)),
+    );
     this.#timers.add(timer);
   }
 

@@ -49,7 +49,10 @@ export class SupportDesk {
 
   /** The representative takes the next customer: non-interactive (Jump) sessions first, then in order. */
   pickUp(representativeKey: string): DeskCustomer | undefined {
-    const index = Math.max(0, this.#queue.findIndex((c) => c.nonInteractive));
+    const index = Math.max(
+      0,
+      this.#queue.findIndex((c) => c.nonInteractive),
+    );
     const customer = this.#queue[index];
     if (!customer) return undefined;
     this.#queue.splice(index, 1);

@@ -145,7 +145,10 @@ export function checkLimit(limit: number): number {
 /** Callers outside TypeScript's reach (CLI input, JSON) must not store a permission nothing understands. */
 export function checkPermission(permission: string): void {
   if (!(COMMAND_PERMISSIONS as readonly string[]).includes(permission)) {
-    throw new RollcallError('invalid_parameter', `command permission must be one of ${COMMAND_PERMISSIONS.join(', ')}, got "${permission}"`);
+    throw new RollcallError(
+      'invalid_parameter',
+      `command permission must be one of ${COMMAND_PERMISSIONS.join(', ')}, got "${permission}"`,
+    );
   }
 }
 

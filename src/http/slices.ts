@@ -16,7 +16,12 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * cuts its piece there) and yields to the event loop. `sliceMs` 0 ends a slice after every item;
  * Infinity never yields.
  */
-export async function forEachSliced<T>(items: Iterable<T>, write: (item: T) => void, sliceMs: number, endSlice?: () => void): Promise<void> {
+export async function forEachSliced<T>(
+  items: Iterable<T>,
+  write: (item: T) => void,
+  sliceMs: number,
+  endSlice?: () => void,
+): Promise<void> {
   if (sliceMs === Number.POSITIVE_INFINITY) {
     for (const item of items) write(item);
     return;

@@ -92,9 +92,15 @@ export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (ap
 
   app.post<{ Body: OpenSessionBody }>(
     '/v1/sessions',
-    { onRequest: authenticate, schema: { body: OpenSessionSchema, response: { 201: Opened, ...errorResponses(400, 401, 403, 413, 415, 429) } } },
+    {
+      onRequest: authenticate,
+      schema: { body: OpenSessionSchema, response: { 201: Opened, ...errorResponses(400, 401, 403, 413, 415, 429) } },
+    },
     async (request, reply) => {
-      const { session, resumeToken } = await presence.open(request.body, actorOf(request), { transport: 'http', remoteAddress: request.ip });
+      const { session, resumeToken } = await presence.open(request.body, actorOf(request), {
+        transport: 'http',
+        remoteAddress: request.ip,
+      });
       return reply.status(201).send({ id: session.id, resumeToken, ttl: sessionTtlSeconds });
     },
   );
@@ -130,7 +136,10 @@ export const httpIngestRoutes: FastifyPluginAsync<HttpIngestOptions> = async (ap
 
   app.delete<{ Params: SessionParams }>(
     '/v1/sessions/:id',
-    { onRequest: authenticateClosing, schema: { params: SessionParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 429) } } },
+    {
+      onRequest: authenticateClosing,
+      schema: { params: SessionParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 429) } },
+    },
     async (request, reply) => {
       await presence.end(request.params.id, actorOf(request));
       return reply.status(204).send();

@@ -84,7 +84,10 @@ const UpdateFrame = Type.Composite([Type.Object({ type: Type.Literal('update') }
 });
 const ByeFrame = Type.Object({ type: Type.Literal('bye') }, { additionalProperties: false });
 const PlaceFrame = (type: 'join' | 'leave' | 'watch' | 'unwatch') =>
-  Type.Object({ type: Type.Literal(type), place: Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX }) }, { additionalProperties: false });
+  Type.Object(
+    { type: Type.Literal(type), place: Type.String({ minLength: 1, maxLength: PLACE_NAME_MAX }) },
+    { additionalProperties: false },
+  );
 const JoinFrame = PlaceFrame('join');
 const LeaveFrame = PlaceFrame('leave');
 const WatchFrame = PlaceFrame('watch');
@@ -367,7 +370,11 @@ export class SocketSessions {
         return;
       }
       if (error.code === 'not_found' && conn.sessionId !== undefined) return this.sessionGone(conn);
-      this.refuse(conn, error.code === 'forbidden' ? WsErrorCode.forbidden : error.code === 'invalid_body' ? WsErrorCode.invalidBody : error.code, error.message);
+      this.refuse(
+        conn,
+        error.code === 'forbidden' ? WsErrorCode.forbidden : error.code === 'invalid_body' ? WsErrorCode.invalidBody : error.code,
+        error.message,
+      );
     }
   }
 

@@ -27,12 +27,18 @@ export class SocketWatches {
   constructor(private readonly places: PlaceWatch) {}
 
   /** Starts watching; `state` is the socket's (made here at its first watch), answered for it to keep. */
-  async watch(state: SocketWatchState | undefined, send: (frame: PrebuiltFrame) => void, place: string, actor: Actor): Promise<SocketWatchState> {
+  async watch(
+    state: SocketWatchState | undefined,
+    send: (frame: PrebuiltFrame) => void,
+    place: string,
+    actor: Actor,
+  ): Promise<SocketWatchState> {
     if (!isPlaceName(place)) throw new RollcallError('invalid_body', `place: ${JSON.stringify(place)} is not a place name`);
     if (actor.kind === 'client') checkPlaceGrant(actor.places, place, 'watch');
     const watches = state ?? { watcher: { deliver: (text: string) => send(this.frameOf(text)) }, places: new Set<string>() };
     if (watches.places.has(place)) return watches;
-    if (watches.places.size >= MAX_WATCHES_PER_SOCKET) throw new RollcallError('invalid_body', `place: a socket watches at most ${MAX_WATCHES_PER_SOCKET} places`);
+    if (watches.places.size >= MAX_WATCHES_PER_SOCKET)
+      throw new RollcallError('invalid_body', `place: a socket watches at most ${MAX_WATCHES_PER_SOCKET} places`);
     watches.places.add(place);
     await this.places.watch(place, watches.watcher);
     // The socket closed (or unwatched) while the members were read: nothing may keep it watching.

@@ -41,7 +41,15 @@ export function sessionMatcher(filter: SessionFilter): (session: Session) => boo
   const { clientTypes, userId, userType, nodeId, idle, place } = filter;
   const wanted = clientTypes && clientTypes.length > 0 ? new Set(clientTypes) : undefined;
   const contains = filter.q ? containsIgnoringCase(filter.q) : undefined;
-  if (!wanted && userId === undefined && userType === undefined && nodeId === undefined && idle === undefined && place === undefined && !contains) {
+  if (
+    !wanted &&
+    userId === undefined &&
+    userType === undefined &&
+    nodeId === undefined &&
+    idle === undefined &&
+    place === undefined &&
+    !contains
+  ) {
     return matchesEverything;
   }
   return (session) =>

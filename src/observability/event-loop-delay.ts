@@ -18,7 +18,8 @@ const BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class EventLoopDelay {
   readonly name = 'rollcall_event_loop_delay_seconds';
-  readonly help = `How late the event loop ran: per sample (every ${RESOLUTION_MS} ms), the time beyond the interval, since the process started`;
+  readonly help =
+    `How late the event loop ran: per sample (every ${RESOLUTION_MS} ms), the time beyond the interval, since the process started`;
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly monitor: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });

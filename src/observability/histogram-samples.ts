@@ -27,7 +27,9 @@ export function pushHistogramSeries(
   series: { bounds: readonly number[]; cumulative: ArrayLike<number>; sum: number; count: number },
 ): void {
   const bucketName = `${name}_bucket`;
-  series.bounds.forEach((bound, i) => into.push({ labels: { le: bound, ...labels }, value: series.cumulative[i]!, metricName: bucketName }));
+  series.bounds.forEach((bound, i) =>
+    into.push({ labels: { le: bound, ...labels }, value: series.cumulative[i]!, metricName: bucketName }),
+  );
   into.push({ labels: { le: '+Inf', ...labels }, value: series.count, metricName: bucketName });
   into.push({ labels: { ...labels }, value: series.sum, metricName: `${name}_sum` });
   into.push({ labels: { ...labels }, value: series.count, metricName: `${name}_count` });

@@ -18,7 +18,11 @@ type Output = NodeJS.WritableStream & { isTTY?: boolean };
  * The stream pino should write to: `given` (or stdout) as it is for JSON, wrapped to write readable
  * lines otherwise. Undefined keeps pino's default, JSON on stdout.
  */
-export function logDestination(format: LogFormat, given?: LogDestination, env: NodeJS.ProcessEnv = process.env): LogDestination | undefined {
+export function logDestination(
+  format: LogFormat,
+  given?: LogDestination,
+  env: NodeJS.ProcessEnv = process.env,
+): LogDestination | undefined {
   const target = (given ?? process.stdout) as Output;
   const terminal = target.isTTY === true;
   if (format === 'json' || (format === 'auto' && !terminal)) return given;

@@ -31,7 +31,7 @@ export const metricsRoute: FastifyPluginAsyncTypebox<MetricsRouteOptions> = asyn
         description:
           'Live sessions by client type and users online (cluster-wide), sessions opened and ended, heartbeats by transport, ' +
           'HTTP latency by route, open WebSockets and change streams, webhook backlog, deliveries and retries, event-loop ' +
-          'delay, build info and the process\'s own metrics (this node). Scraping resets nothing. Access: the metricsAccess setting ' +
+          "delay, build info and the process's own metrics (this node). Scraping resets nothing. Access: the metricsAccess setting " +
           '(default: open from loopback, a reader credential from elsewhere).',
         security: [...READER_SECURITY, {}],
         response: {

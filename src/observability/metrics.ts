@@ -56,7 +56,7 @@ export class Metrics {
     const { version, nodeVersion, commit } = buildInfo();
     new Gauge({
       name: 'rollcall_build_info',
-      help: 'What is running: rollcall\'s version, Node\'s, and the git commit (unknown outside a checkout); always 1',
+      help: "What is running: rollcall's version, Node's, and the git commit (unknown outside a checkout); always 1",
       labelNames: ['version', 'node_version', 'commit'],
       registers,
     }).set({ version, node_version: nodeVersion, commit }, 1);

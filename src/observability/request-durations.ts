@@ -75,7 +75,12 @@ export class RequestDurations {
     if (!byStatus) byMethod.set(method, (byStatus = new Map()));
     let series = byStatus.get(statusCode);
     if (!series) {
-      series = { labels: { method, route, status_code: String(statusCode) }, counts: new Float64Array(this.bounds.length), sum: 0, count: 0 };
+      series = {
+        labels: { method, route, status_code: String(statusCode) },
+        counts: new Float64Array(this.bounds.length),
+        sum: 0,
+        count: 0,
+      };
       byStatus.set(statusCode, series);
       this.all.push(series);
     }

@@ -48,7 +48,8 @@ export function toClientHints(values: unknown): ClientHints | undefined {
     const brands: BrandVersion[] = [];
     for (const entry of fullVersionList.slice(0, BRANDS_MAX) as unknown[]) {
       const { brand, version } = (entry ?? {}) as Record<string, unknown>;
-      if (typeof brand === 'string' && typeof version === 'string') brands.push({ brand: brand.slice(0, FIELD_MAX), version: version.slice(0, FIELD_MAX) });
+      if (typeof brand === 'string' && typeof version === 'string')
+        brands.push({ brand: brand.slice(0, FIELD_MAX), version: version.slice(0, FIELD_MAX) });
     }
     hints.fullVersionList = brands;
   }

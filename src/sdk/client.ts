@@ -14,12 +14,7 @@ import { ClientErrorCode, RollcallClientError } from './errors.ts';
 import { parseServerFrame, type ClientFrame, type HeartbeatFields, type WelcomeFrame } from './frames.ts';
 import { IdleDetector, type InputSource, type VisibilitySource } from './idle.ts';
 import { PlaceWatch } from './place-watch.ts';
-import {
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_MAX_AUTH_ATTEMPTS,
-  type RollcallClientOptions,
-  type TokenSource,
-} from './options.ts';
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_AUTH_ATTEMPTS, type RollcallClientOptions, type TokenSource } from './options.ts';
 import { initialBody, mergeUpdate, sameView, type SessionBody, type SessionUpdate } from './session.ts';
 import { connectUrl } from './url.ts';
 import { WS_OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.ts';
@@ -135,8 +130,7 @@ export class RollcallClient {
     this.#body.idle ??= false;
     this.#readsClientHints = options.session?.userAgent === undefined && options.session?.clientHints === undefined;
 
-    const doc: VisibilitySource | undefined =
-      options.document ?? (typeof document === 'undefined' ? undefined : document);
+    const doc: VisibilitySource | undefined = options.document ?? (typeof document === 'undefined' ? undefined : document);
     const win: InputSource | undefined = options.window ?? (typeof window === 'undefined' ? undefined : window);
     if (options.idleDetection ?? doc !== undefined) {
       this.#idleDetector = new IdleDetector({

@@ -123,7 +123,10 @@ export function placeFrameOf(value: Record<string, unknown>): PlaceServerFrame |
       type: 'place',
       place: value.place,
       event: value.event as 'join',
-      member: { user: member.user as PlaceMember['user'], sessions: Array.isArray(member.sessions) ? (member.sessions as PlaceMemberSession[]) : [] },
+      member: {
+        user: member.user as PlaceMember['user'],
+        sessions: Array.isArray(member.sessions) ? (member.sessions as PlaceMemberSession[]) : [],
+      },
     };
   }
   return undefined;

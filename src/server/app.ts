@@ -154,7 +154,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       headersTimeout: config.headersTimeoutMs,
       // Node looks for overdue requests only this often (default 30 s), which a slow client could
       // overstay by as much; a quarter of the shorter timeout, at most a second, keeps the cut-off near the setting.
-      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
+      connectionsCheckingInterval: Math.max(
+        25,
+        Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4)),
+      ),
     },
     // A caller's x-request-id is kept when it looks like an id (and echoed); otherwise a UUID.
     requestIdHeader: false,
@@ -176,7 +179,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') done(null, undefined);
-    else if (nestsDeeperThan(text, MAX_JSON_DEPTH)) done(new RollcallError('invalid_body', `the body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    else if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+      done(new RollcallError('invalid_body', `the body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     else parseJson(request, text, done);
   });
   app.setErrorHandler(renderV1Error);
@@ -196,7 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         tags: ['operations'],
         summary: 'Readiness probe',
         security: OPEN_SECURITY,
-        response: { 200: Type.Object({ status: Type.Literal('ok'), node: Type.String({ description: 'This node\'s id' }) }) },
+        response: { 200: Type.Object({ status: Type.Literal('ok'), node: Type.String({ description: "This node's id" }) }) },
       },
     },
     async () => ({ status: 'ok' as const, node: presence.nodeId }),

@@ -42,7 +42,13 @@ export async function bootstrap(
     const owner = admin ?? (await history.listAccounts()).find((a) => a.role === 'admin');
     if (owner && (await history.advanceCounter(INGEST_KEY_CLAIM, 1)) === 0) {
       const key = generateApiKey('ingest');
-      await history.createApiKey({ kind: 'ingest', accountId: owner.id, label: 'generated on first start', prefix: key.prefix, hash: key.hash });
+      await history.createApiKey({
+        kind: 'ingest',
+        accountId: owner.id,
+        label: 'generated on first start',
+        prefix: key.prefix,
+        hash: key.hash,
+      });
       await history.setSetting(INGEST_KEY_SETTING, new Date().toISOString());
       secrets.ingestKey = key.key;
     }

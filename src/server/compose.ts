@@ -153,7 +153,9 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   if (live.outlivesProcess) await presence.endOrphanedSockets();
   await presence.registerNode({ hostname: machine, publicHostname: config.publicHostname ?? machine, version: packageJson.version });
   presence.start();
-  const nodeWatch = live.outlivesProcess ? new NodeWatch(presence, { beatMs: DEFAULT_BEAT_MS, silenceMs: DEFAULT_SILENCE_MS, onError: logFault }) : undefined;
+  const nodeWatch = live.outlivesProcess
+    ? new NodeWatch(presence, { beatMs: DEFAULT_BEAT_MS, silenceMs: DEFAULT_SILENCE_MS, onError: logFault })
+    : undefined;
   nodeWatch?.start();
   stats.start();
   await webhooks.start(); // after the app: deliveries may go out from here on

@@ -92,11 +92,14 @@ function reportFirstStart(rollcall: Rollcall, out: NodeJS.WritableStream): void 
   const lines: string[] = [];
   if ((out as { isTTY?: boolean }).isTTY === true) {
     if (adminPassword !== undefined) lines.push(`First start: created account "${BOOTSTRAP_ADMIN}" with password ${adminPassword}`);
-    if (ingestKey !== undefined) lines.push(`First start: generated ingest key ${ingestKey}  (applications send it as "Authorization: Bearer <key>")`);
+    if (ingestKey !== undefined)
+      lines.push(`First start: generated ingest key ${ingestKey}  (applications send it as "Authorization: Bearer <key>")`);
     lines.push(`  (shown only now${file ? `; also in ${file}, readable by you alone: delete it once noted` : ''})`);
   } else if (file) {
     const what = [...(adminPassword !== undefined ? ['admin password'] : []), ...(ingestKey !== undefined ? ['ingest key'] : [])];
-    lines.push(`First start: the generated secrets (${what.join(', ')}) are in ${file}, readable by this user alone; they are not written to this output`);
+    lines.push(
+      `First start: the generated secrets (${what.join(', ')}) are in ${file}, readable by this user alone; they are not written to this output`,
+    );
   }
   if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
 }

@@ -35,14 +35,21 @@ const EventsQuery = Type.Object(
     types: Type.Optional(Type.String({ maxLength: 256, description: `Comma list of ${PRESENCE_CHANGE_TYPES.join(', ')}; default all` })),
     userId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "Only this user's events" })),
     clientType: Type.Optional(
-      Type.String({ maxLength: 256, description: `Comma list of ${CLIENT_TYPES.join(', ')}: only session events of these client types (user events have none and are left out)` }),
+      Type.String({
+        maxLength: 256,
+        description: `Comma list of ${CLIENT_TYPES.join(', ')}: only session events of these client types (user events have none and are left out)`,
+      }),
     ),
-    lastEventId: Type.Optional(Type.String({ pattern: EVENT_ID_PATTERN, description: 'Like the Last-Event-ID header, for clients that cannot set headers' })),
+    lastEventId: Type.Optional(
+      Type.String({ pattern: EVENT_ID_PATTERN, description: 'Like the Last-Event-ID header, for clients that cannot set headers' }),
+    ),
   },
   { additionalProperties: false },
 );
 const EventsHeaders = Type.Object({
-  'last-event-id': Type.Optional(Type.String({ pattern: EVENT_ID_PATTERN, description: 'The id of the last event received: what came after it is replayed' })),
+  'last-event-id': Type.Optional(
+    Type.String({ pattern: EVENT_ID_PATTERN, description: 'The id of the last event received: what came after it is replayed' }),
+  ),
 });
 
 const STREAM_DESCRIPTION = `Server-Sent Events. Each event is \`id: <integer>\`, \`event: <type>\`, \`data: <JSON>\` (an EventJson:
@@ -51,7 +58,10 @@ type, at, and session, user, reason, endedBy or lastSeenAt as the type has them)
 says to reload state from the API: the events after Last-Event-ID are no longer kept (the stream then goes on
 live), or the client fell too far behind (it is then disconnected). Idle streams get \`: keep-alive\` comments.`;
 
-export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = async (app, { events, credentials, maxQueue, heartbeatMs, exposeOpenCount }) => {
+export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = async (
+  app,
+  { events, credentials, maxQueue, heartbeatMs, exposeOpenCount },
+) => {
   requireReader(app, credentials);
   const connections = new Set<SseConnection>();
   exposeOpenCount?.(() => connections.size);
@@ -141,7 +151,10 @@ function parseFilter(query: { types?: string; userId?: string; clientType?: stri
 }
 
 function commaList<T extends PresenceChangeType | ClientType>(list: string, allowed: readonly T[], name: string): T[] {
-  const items = list.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   const valid = (item: string): item is T => (allowed as readonly string[]).includes(item);
   if (items.length === 0 || !items.every(valid)) {
     throw new RollcallError('invalid_parameter', `${name}: must be a comma list of ${allowed.join(', ')}`);

@@ -25,7 +25,8 @@ export function matchesFilter(filter: EventFilter, event: StreamEvent): boolean 
 export type ResyncReason = 'too_old' | 'slow_consumer' | 'missed';
 
 const RESYNC_MESSAGES: Record<ResyncReason, string> = {
-  missed: 'this node could not hear some changes of the cluster (it was cut off, or the cluster store restarted): reload state from the API, then go on from this event id',
+  missed:
+    'this node could not hear some changes of the cluster (it was cut off, or the cluster store restarted): reload state from the API, then go on from this event id',
   too_old: 'events after your Last-Event-ID are no longer kept: reload state from the API, then go on from this event id',
   slow_consumer: 'you fell too far behind and are disconnected: reload state from the API and reconnect',
 };

@@ -68,8 +68,9 @@ function loadAssets(dir: string): { page: Asset; files: Record<AssetName, Asset>
     Object.entries(ASSET_FILES).map(([name, type]) => [name, asset(readFileSync(join(dir, name)), type)]),
   ) as Record<AssetName, Asset>;
   // index.html names its assets as {{app.js}} and {{app.css}}; each becomes its versioned URL.
-  const html = readFileSync(htmlPath, 'utf8').replace(/\{\{(app\.(?:js|css))\}\}/g, (_match, name: AssetName) =>
-    `/dashboard/${name}?v=${files[name].version}`,
+  const html = readFileSync(htmlPath, 'utf8').replace(
+    /\{\{(app\.(?:js|css))\}\}/g,
+    (_match, name: AssetName) => `/dashboard/${name}?v=${files[name].version}`,
   );
   return { page: asset(Buffer.from(html, 'utf8'), 'text/html; charset=utf-8'), files };
 }
@@ -108,22 +109,26 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { cre
         tags: TAGS,
         summary: 'The live dashboard (sign in with an admin or reader account)',
         security: OPEN_SECURITY,
-        response: { 200: file('The page', 'text/html'), 304: NOT_MODIFIED, 503: file('The page is not built: run npm run build:client', 'text/plain') },
+        response: {
+          200: file('The page', 'text/html'),
+          304: NOT_MODIFIED,
+          503: file('The page is not built: run npm run build:client', 'text/plain'),
+        },
       },
     },
     async (request, reply) => {
-    if (!built) {
-      return reply
-        .status(503)
-        .header('content-type', 'text/plain; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .send('The dashboard is not built: run `npm run build:client` (npm ci does it), then restart rollcall.\n');
-    }
-    void reply
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY');
-    return send(request, reply, built.page, 'no-cache');
+      if (!built) {
+        return reply
+          .status(503)
+          .header('content-type', 'text/plain; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send('The dashboard is not built: run `npm run build:client` (npm ci does it), then restart rollcall.\n');
+      }
+      void reply
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .header('referrer-policy', 'no-referrer')
+        .header('x-frame-options', 'DENY');
+      return send(request, reply, built.page, 'no-cache');
     },
   );
 
@@ -138,7 +143,10 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { cre
         params: Type.Object({ name: Type.String({ maxLength: 64, description: Object.keys(ASSET_FILES).join(' or ') }) }),
         querystring: Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: {
-          200: { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+          200: {
+            description: 'The file',
+            content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } },
+          },
           304: NOT_MODIFIED,
           ...errorResponses(400, 404),
         },

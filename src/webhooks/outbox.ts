@@ -84,7 +84,13 @@ export class WebhookOutbox {
     for (const subscription of this.active) {
       if (!subscription.events.includes(event.type)) continue;
       const id = deliveryId(this.options.origin, event.id, subscription.id);
-      this.unwritten.push({ id, subscriptionId: subscription.id, eventType: event.type, payload: deliveryBody(event, id), createdAt: this.now() });
+      this.unwritten.push({
+        id,
+        subscriptionId: subscription.id,
+        eventType: event.type,
+        payload: deliveryBody(event, id),
+        createdAt: this.now(),
+      });
     }
     if (this.unwritten.length > MAX_UNWRITTEN) {
       const dropped = this.unwritten.splice(0, this.unwritten.length - MAX_UNWRITTEN);

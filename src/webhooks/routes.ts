@@ -18,7 +18,11 @@ export interface WebhookRoutesOptions {
 }
 
 const WebhookParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false });
-const EventTypes = Type.Array(stringEnum(PRESENCE_CHANGE_TYPES), { minItems: 1, maxItems: PRESENCE_CHANGE_TYPES.length, uniqueItems: true });
+const EventTypes = Type.Array(stringEnum(PRESENCE_CHANGE_TYPES), {
+  minItems: 1,
+  maxItems: PRESENCE_CHANGE_TYPES.length,
+  uniqueItems: true,
+});
 const Url = Type.String({ minLength: 1, maxLength: WEBHOOK_LIMITS.url, description: 'http or https' });
 
 const NewWebhookBody = Type.Object(
@@ -57,7 +61,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
 
   app.get(
     '/v1/webhooks',
-    { schema: { ...common, summary: 'List webhook subscriptions', response: { 200: Type.Object({ webhooks: Type.Array(WebhookJsonSchema) }), ...errorResponses(401, 403) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'List webhook subscriptions',
+        response: { 200: Type.Object({ webhooks: Type.Array(WebhookJsonSchema) }), ...errorResponses(401, 403) },
+      },
+    },
     async () => ({ webhooks: (await subscriptions.list()).map(webhookJson) }),
   );
 
@@ -73,13 +83,23 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     },
     async (request, reply) => {
       const created = await subscriptions.add(request.body);
-      return reply.status(201).header('cache-control', NO_STORE).send({ ...webhookJson(created), secret: created.secret });
+      return reply
+        .status(201)
+        .header('cache-control', NO_STORE)
+        .send({ ...webhookJson(created), secret: created.secret });
     },
   );
 
   app.get(
     '/v1/webhooks/:id',
-    { schema: { ...common, summary: 'One webhook subscription', params: WebhookParams, response: { 200: WebhookJsonSchema, ...errorResponses(400, 401, 403, 404) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'One webhook subscription',
+        params: WebhookParams,
+        response: { 200: WebhookJsonSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => webhookJson(await subscriptions.get(request.params.id)),
   );
 

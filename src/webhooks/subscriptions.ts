@@ -59,7 +59,10 @@ export function checkWebhookEvents(events: readonly string[]): PresenceChangeTyp
 
 function checkSecret(secret: string): string {
   if (secret.length < WEBHOOK_LIMITS.secretMin || secret.length > WEBHOOK_LIMITS.secretMax || /\s/.test(secret)) {
-    throw new RollcallError('invalid_parameter', `secret: ${WEBHOOK_LIMITS.secretMin}-${WEBHOOK_LIMITS.secretMax} characters without spaces`);
+    throw new RollcallError(
+      'invalid_parameter',
+      `secret: ${WEBHOOK_LIMITS.secretMin}-${WEBHOOK_LIMITS.secretMax} characters without spaces`,
+    );
   }
   return secret;
 }

@@ -33,7 +33,9 @@ export const DeliveryJsonSchema = Type.Object(
   {
     id: Type.String({ description: 'The delivery id, sent as X-Rollcall-Delivery' }),
     eventType: stringEnum(PRESENCE_CHANGE_TYPES),
-    status: stringEnum(WEBHOOK_DELIVERY_STATUSES, { description: 'pending: waiting for its next attempt; delivered: a 2xx answer; failed: given up' }),
+    status: stringEnum(WEBHOOK_DELIVERY_STATUSES, {
+      description: 'pending: waiting for its next attempt; delivered: a 2xx answer; failed: given up',
+    }),
     attempts: Type.Integer({ minimum: 0, description: 'Attempts made so far' }),
     createdAt: UnixSeconds('When the event happened'),
     nextAttemptAt: Type.Optional(UnixSeconds('When a pending delivery is tried next')),

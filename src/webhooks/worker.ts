@@ -8,7 +8,13 @@
 // until the retry, while one failing now and then only retries what failed.
 // Claims are leases in the store: a delivery being attempted is due again if this process dies
 // before it records the outcome, so a restart resumes every pending delivery.
-import type { DueWebhookDelivery, WebhookAttemptOutcome, WebhookDelivery, WebhookDeliveryStatus, WebhookStore } from '../history/history-store.ts';
+import type {
+  DueWebhookDelivery,
+  WebhookAttemptOutcome,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookStore,
+} from '../history/history-store.ts';
 import { retryDelay } from './backoff.ts';
 import { Receivers } from './receivers.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.ts';
@@ -135,7 +141,9 @@ export class WebhookWorker {
       else surplus.push(due.delivery.id);
     }
     if (surplus.length > 0) {
-      await this.history.releaseWebhookClaims(surplus, now).catch((error: unknown) => this.options.onError(error, 'handing back webhook claims'));
+      await this.history
+        .releaseWebhookClaims(surplus, now)
+        .catch((error: unknown) => this.options.onError(error, 'handing back webhook claims'));
     }
     // A full claim may have left more due behind; a slot coming free kicks again anyway.
     if (claimed.length === free) {
@@ -202,11 +210,20 @@ export class WebhookWorker {
     await this.record(delivery, statusCode, error, retryAfter);
   }
 
-  private async record(delivery: WebhookDelivery, statusCode: number | undefined, error: string | undefined, retryAfter: string | null): Promise<void> {
+  private async record(
+    delivery: WebhookDelivery,
+    statusCode: number | undefined,
+    error: string | undefined,
+    retryAfter: string | null,
+  ): Promise<void> {
     const { id, subscriptionId, createdAt } = delivery;
     const attempts = delivery.attempts + 1;
     const at = this.now();
-    const facts = { at, ...(statusCode !== undefined && { statusCode }), ...(error !== undefined && { error: error.slice(0, MAX_ERROR_LENGTH) }) };
+    const facts = {
+      at,
+      ...(statusCode !== undefined && { statusCode }),
+      ...(error !== undefined && { error: error.slice(0, MAX_ERROR_LENGTH) }),
+    };
     let outcome: WebhookAttemptOutcome;
     if (error === undefined) {
       outcome = { ...facts, status: 'delivered' };
@@ -214,15 +231,27 @@ export class WebhookWorker {
     } else if (statusCode === 410) {
       outcome = { ...facts, status: 'failed' };
     } else {
-      const backoff = retryDelay(attempts, { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs, ...(this.options.random && { random: this.options.random }) });
+      const backoff = retryDelay(attempts, {
+        baseMs: this.options.retryBaseMs,
+        maxMs: this.options.retryMaxMs,
+        ...(this.options.random && { random: this.options.random }),
+      });
       // A receiver that says when to come back (429, 503 with Retry-After) is taken at its word, within the longest wait.
       const asked = statusCode === 429 || statusCode === 503 ? retryAfterMs(retryAfter, at) : undefined;
       const nextAttemptAt = at + Math.min(Math.max(backoff, asked ?? 0), this.options.retryMaxMs);
-      outcome = nextAttemptAt > createdAt + this.options.horizonMs ? { ...facts, status: 'failed' } : { ...facts, status: 'pending', nextAttemptAt };
+      outcome =
+        nextAttemptAt > createdAt + this.options.horizonMs
+          ? { ...facts, status: 'failed' }
+          : { ...facts, status: 'pending', nextAttemptAt };
       // A receiver that seems down rests as a whole until this retry: otherwise each of its other
       // deliveries would take a slot to find out again. One failure among answers that succeed says
       // nothing of the others, so only this delivery waits (a 4xx never says more than that).
-      if (this.receivers.failed(subscriptionId, statusCode === undefined ? 'no_answer' : statusCode === 429 || statusCode >= 500 ? 'unwell' : 'refused')) {
+      if (
+        this.receivers.failed(
+          subscriptionId,
+          statusCode === undefined ? 'no_answer' : statusCode === 429 || statusCode >= 500 ? 'unwell' : 'refused',
+        )
+      ) {
         await this.history.deferWebhookDeliveries(subscriptionId, nextAttemptAt);
       }
     }
@@ -240,10 +269,13 @@ export class WebhookWorker {
     if (!this.running || at >= this.wakeAt) return;
     clearTimeout(this.wakeTimer);
     this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeAt = Infinity;
-      this.kick();
-    }, Math.max(0, at - this.now()));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Infinity;
+        this.kick();
+      },
+      Math.max(0, at - this.now()),
+    );
     this.wakeTimer.unref();
   }
 
@@ -251,7 +283,11 @@ export class WebhookWorker {
   private async maintain(): Promise<void> {
     const now = this.now();
     try {
-      const expired = await this.history.expireWebhookDeliveries(now - this.options.horizonMs, now, 'gave up: not delivered within the retry horizon');
+      const expired = await this.history.expireWebhookDeliveries(
+        now - this.options.horizonMs,
+        now,
+        'gave up: not delivered within the retry horizon',
+      );
       if (expired > 0) this.options.onOutcome?.('failed', expired);
       await this.history.pruneWebhookDeliveries(now - FINISHED_RETENTION_MS);
     } catch (error) {

@@ -15,7 +15,9 @@ after(async () => {
   await server.close();
 });
 
-const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
+const basic = (username: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+});
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 function call(method: string, path: string, headers: Record<string, string> = server.admin, body?: unknown): Promise<Answer> {
@@ -64,7 +66,11 @@ describe('accounts', () => {
     const created = await createAccount('generated1', 'admin');
     const password = created.json.password as string;
     assert.match(password, /^[A-Za-z0-9_-]{24}$/);
-    assert.equal((await call('GET', '/v1/accounts', basic('generated1', password))).status, 200, 'the generated password works, as an admin');
+    assert.equal(
+      (await call('GET', '/v1/accounts', basic('generated1', password))).status,
+      200,
+      'the generated password works, as an admin',
+    );
     const again = await call('GET', '/v1/accounts/generated1');
     assert.equal(again.status, 200);
     assert.equal('password' in again.json, false);
@@ -72,7 +78,12 @@ describe('accounts', () => {
   });
 
   it('takes a command-API permission', async () => {
-    const created = await call('POST', '/v1/accounts', server.admin, { username: 'denied1', role: 'reader', password: 'denied1-password', commandPermission: 'deny' });
+    const created = await call('POST', '/v1/accounts', server.admin, {
+      username: 'denied1',
+      role: 'reader',
+      password: 'denied1-password',
+      commandPermission: 'deny',
+    });
     assert.equal(created.status, 201, created.text);
     assert.equal(created.json.commandPermission, 'deny');
   });
@@ -90,9 +101,14 @@ describe('accounts', () => {
       [{ username: 'extra1', role: 'reader', email: 'x@example.com' }, /unknown field "email"/],
       [{ role: 'reader' }, /username: required/],
     ];
-    for (const [body, message] of invalid) assertError(await call('POST', '/v1/accounts', server.admin, body), 400, 'invalid_body', message);
+    for (const [body, message] of invalid)
+      assertError(await call('POST', '/v1/accounts', server.admin, body), 400, 'invalid_body', message);
     assertError(await call('POST', '/v1/accounts', server.admin), 400, 'invalid_body');
-    assertError(await request(server.url, 'POST', '/v1/accounts', { headers: { ...server.admin, 'content-type': 'application/xml' }, body: '<x/>' }), 415, 'unsupported_media_type');
+    assertError(
+      await request(server.url, 'POST', '/v1/accounts', { headers: { ...server.admin, 'content-type': 'application/xml' }, body: '<x/>' }),
+      415,
+      'unsupported_media_type',
+    );
   });
 
   it('answers one account, and 404 for an unknown one', async () => {
@@ -183,7 +199,12 @@ describe('API keys', () => {
   });
 
   it('refuses a user for an ingest key, an unknown account, and invalid bodies', async () => {
-    assertError(await call('POST', '/v1/keys', server.admin, { kind: 'ingest', userId: '1' }), 400, 'invalid_parameter', /a user id applies to api keys only/);
+    assertError(
+      await call('POST', '/v1/keys', server.admin, { kind: 'ingest', userId: '1' }),
+      400,
+      'invalid_parameter',
+      /a user id applies to api keys only/,
+    );
     assertError(await call('POST', '/v1/keys', server.admin, { kind: 'api', account: 'ghost' }), 404, 'not_found', /ghost/);
     assertError(await call('POST', '/v1/keys', server.admin, { kind: 'root' }), 400, 'invalid_body', /kind: must be one of ingest, api/);
     assertError(await call('POST', '/v1/keys', server.admin, { kind: 'api', secret: 'x' }), 400, 'invalid_body', /unknown field/);
@@ -232,7 +253,7 @@ describe('who may administer', () => {
 });
 
 describe('DELETE /v1/sessions/:id as an admin', () => {
-  it('ends anyone\'s session with reason ended_by_admin and the admin\'s name; a reader gets 403', async () => {
+  it("ends anyone's session with reason ended_by_admin and the admin's name; a reader gets 403", async () => {
     const opened = await call('POST', '/v1/sessions', server.ingest, openBody({ user: { id: 'ended-user', name: 'Ended' } }));
     const id = opened.json.id as number;
     await createAccount('cannotend', 'reader', 'cannotend-password');

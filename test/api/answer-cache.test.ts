@@ -27,7 +27,8 @@ describe('/v1/sessions pages with the answer cache on', () => {
   const countQueries = (t: TestContext) => countCalls(t, server.rollcall.presence, 'listSessions');
   beforeEach(async () => {
     server = await startTestServer();
-    for (let i = 0; i < 5; i++) await openSession(server, openBody({ user: { id: `u${i}`, name: `User ${i}`, type: i % 2 ? 'staff' : 'customer' } }));
+    for (let i = 0; i < 5; i++)
+      await openSession(server, openBody({ user: { id: `u${i}`, name: `User ${i}`, type: i % 2 ? 'staff' : 'customer' } }));
   });
   afterEach(async () => {
     await mounted?.close();
@@ -70,7 +71,10 @@ describe('/v1/sessions pages with the answer cache on', () => {
     assert.notEqual(next.json.sessions[0].id, first.json.sessions[0].id);
     assert.ok(filtered.json.sessions.every((s: { user: { type: string } }) => s.user.type === 'staff'));
     assert.equal(bigger.json.sessions.length, 3);
-    for (const [answer, path] of [[next, `/v1/sessions?limit=2&cursor=${first.json.nextCursor}`], [filtered, '/v1/sessions?limit=2&userType=staff']] as const) {
+    for (const [answer, path] of [
+      [next, `/v1/sessions?limit=2&cursor=${first.json.nextCursor}`],
+      [filtered, '/v1/sessions?limit=2&userType=staff'],
+    ] as const) {
       assert.equal(answer.text, (await get(server, path)).text);
     }
   });

@@ -41,7 +41,14 @@ let document: OpenApiDocument;
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'rollcall-openapi-'));
   const config = loadConfig({
-    flags: { port: 0, dataDir, ingestKey: TEST_INGEST_KEY, adminPassword: TEST_ADMIN_PASSWORD, tokenSecret: TEST_TOKEN_SECRET, logLevel: 'silent' },
+    flags: {
+      port: 0,
+      dataDir,
+      ingestKey: TEST_INGEST_KEY,
+      adminPassword: TEST_ADMIN_PASSWORD,
+      tokenSecret: TEST_TOKEN_SECRET,
+      logLevel: 'silent',
+    },
   });
   rollcall = await createRollcall(config, {
     onRoute: (route: RouteOptions) => {
@@ -81,7 +88,10 @@ describe('the OpenAPI document', () => {
 
   it('says where it is served and under which licence', () => {
     // Relative to wherever the document was fetched from: right behind any proxy, on any port.
-    assert.deepEqual(document.servers?.map((s) => s.url), ['/']);
+    assert.deepEqual(
+      document.servers?.map((s) => s.url),
+      ['/'],
+    );
     assert.deepEqual(document.info.license, { name: packageJson.license, identifier: packageJson.license });
   });
 
@@ -105,7 +115,10 @@ describe('the OpenAPI document', () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const files = /(?<![\w/.:-])((?:[\w-]+\/)+[\w.-]+\.(?:md|ts|js|mjs|json|ya?ml)|[\w-]+\.md)\b/g;
     const named = [...JSON.stringify(document).matchAll(files)].map((m) => m[1]!);
-    assert.deepEqual([...new Set(named)].filter((file) => !existsSync(join(root, file))), []);
+    assert.deepEqual(
+      [...new Set(named)].filter((file) => !existsSync(join(root, file))),
+      [],
+    );
   });
 
   it('holds every route the app has, each with its answers declared', () => {

@@ -40,7 +40,13 @@ describe('places over HTTP', () => {
     assert.equal(place.json.name, 'ticket:105792');
     assert.equal(place.json.sessions, 3);
     const members = place.json.users as { user: { id: string }; sessions: { id: number; places: string[] }[] }[];
-    assert.deepEqual(members.map((m) => [m.user.id, m.sessions.map((s) => s.id)]), [['kim', [kimTab1, kimTab2]], ['lee', [lee]]]);
+    assert.deepEqual(
+      members.map((m) => [m.user.id, m.sessions.map((s) => s.id)]),
+      [
+        ['kim', [kimTab1, kimTab2]],
+        ['lee', [lee]],
+      ],
+    );
     assert.deepEqual(members[1]!.sessions[0]!.places, ['queue:billing', 'ticket:105792'], "a session's JSON lists its places");
 
     const empty = await read('/v1/places/doc:1');
@@ -58,20 +64,26 @@ describe('places over HTTP', () => {
     assert.deepEqual([paged.json.places.map((p: { name: string }) => p.name), paged.json.nextCursor], [['queue:billing'], 'queue:billing']);
     const next = await read('/v1/places?limit=1&cursor=queue:billing');
     assert.deepEqual([next.json.places.map((p: { name: string }) => p.name), next.json.nextCursor], [['ticket:105792'], null]);
-    assert.deepEqual((await read('/v1/places?prefix=ticket:')).json.places.map((p: { name: string }) => p.name), ['ticket:105792']);
+    assert.deepEqual(
+      (await read('/v1/places?prefix=ticket:')).json.places.map((p: { name: string }) => p.name),
+      ['ticket:105792'],
+    );
 
     const inQueue = await read('/v1/sessions?place=queue:billing');
     assert.deepEqual(inQueue.json.total, 2);
   });
 
-  it('PATCH replaces the joined places; a new view moves the session out of its old view\'s place', async () => {
+  it("PATCH replaces the joined places; a new view moves the session out of its old view's place", async () => {
     const id = await opened({ user: user('kim'), view: TICKET_VIEW, places: ['doc:42'] });
     const patched = await request(server.url, 'PATCH', `/v1/sessions/${id}`, {
       headers: server.ingest,
       body: { places: ['queue:billing'], view: { m: 'support', v: 'getticket', t: 'ticketid|7' } },
     });
     assert.equal(patched.status, 200, patched.text);
-    assert.deepEqual((await read('/v1/places')).json.places.map((p: { name: string }) => p.name), ['queue:billing', 'ticket:7']);
+    assert.deepEqual(
+      (await read('/v1/places')).json.places.map((p: { name: string }) => p.name),
+      ['queue:billing', 'ticket:7'],
+    );
   });
 
   it('a client token joins only the places its claim grants; refusals change nothing', async () => {
@@ -83,12 +95,21 @@ describe('places over HTTP', () => {
     const refused = await open({ user: { id: 'kim', name: 'Kim' }, places: ['queue:billing'] }, asKim);
     assert.equal(refused.status, 403, refused.text);
     assert.match(refused.json.error.message, /does not let its user join "queue:billing"/);
-    const noClaim = await open({ user: { id: 'lee', name: 'Lee' }, places: ['doc:42'] }, { 'content-type': 'application/json', authorization: `Bearer ${await server.token({ sub: 'lee', name: 'Lee' })}` });
+    const noClaim = await open(
+      { user: { id: 'lee', name: 'Lee' }, places: ['doc:42'] },
+      { 'content-type': 'application/json', authorization: `Bearer ${await server.token({ sub: 'lee', name: 'Lee' })}` },
+    );
     assert.equal(noClaim.status, 403, noClaim.text);
 
-    const patch = await request(server.url, 'PATCH', `/v1/sessions/${granted.json.id}`, { headers: asKim, body: { places: ['queue:billing'] } });
+    const patch = await request(server.url, 'PATCH', `/v1/sessions/${granted.json.id}`, {
+      headers: asKim,
+      body: { places: ['queue:billing'] },
+    });
     assert.equal(patch.status, 403, patch.text);
-    assert.deepEqual((await read('/v1/places')).json.places.map((p: { name: string }) => p.name), ['doc:42', 'ticket:9']);
+    assert.deepEqual(
+      (await read('/v1/places')).json.places.map((p: { name: string }) => p.name),
+      ['doc:42', 'ticket:9'],
+    );
     assert.equal(await server.rollcall.presence.countSessions(), 1);
   });
 

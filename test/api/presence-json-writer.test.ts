@@ -27,7 +27,9 @@ async function twoWays(data: { users: () => UserPresence[]; sessions: () => Sess
     const users = data.users();
     return { users: users.map(userJson), count: users.length };
   });
-  app.get('/schema/sessions', { schema: { response: { 200: SessionsAnswer } } }, async () => ({ sessions: data.sessions().map(sessionJson) }));
+  app.get('/schema/sessions', { schema: { response: { 200: SessionsAnswer } } }, async () => ({
+    sessions: data.sessions().map(sessionJson),
+  }));
   app.get('/fragments/users', { schema: { response: { 200: UsersAnswer } } }, async (_request, reply) => {
     const users = data.users();
     const out = new BodyWriter().ascii('{"users":');
@@ -70,8 +72,14 @@ describe('PresenceJsonWriter', () => {
     await app.same('sessions');
     const parsed = JSON.parse(first.toString('utf8'));
     assert.equal(parsed.count, users.length);
-    assert.ok(parsed.users.some((u: { online: boolean }) => !u.online), 'offline users are in the comparison');
-    assert.ok(parsed.users.some((u: { lastView?: unknown }) => u.lastView === undefined), 'and users without a last view');
+    assert.ok(
+      parsed.users.some((u: { online: boolean }) => !u.online),
+      'offline users are in the comparison',
+    );
+    assert.ok(
+      parsed.users.some((u: { lastView?: unknown }) => u.lastView === undefined),
+      'and users without a last view',
+    );
   });
 
   it('shows a heartbeat (lastActivityAt moved in place) and a change (a new snapshot) in the next answer', async (t) => {
@@ -113,7 +121,13 @@ describe('PresenceJsonWriter', () => {
     const index = users.findIndex((u) => u.online && u.lastView !== undefined);
     const noView = users.findIndex((u) => u.online && u.lastView === undefined);
     assert.ok(index >= 0 && noView >= 0);
-    users = users.map((u, i) => (i === index ? { ...u, lastView: { m: 'crm', v: 'contact', t: 'id|9' } } : i === noView ? { ...u, lastView: { m: 'kb', v: 'a', t: 'b|c' } } : u));
+    users = users.map((u, i) =>
+      i === index
+        ? { ...u, lastView: { m: 'crm', v: 'contact', t: 'id|9' } }
+        : i === noView
+          ? { ...u, lastView: { m: 'kb', v: 'a', t: 'b|c' } }
+          : u,
+    );
     const after = JSON.parse((await app.same('users')).toString('utf8'));
     assert.deepEqual(after.users[index].lastView, { m: 'crm', v: 'contact', t: 'id|9' });
     assert.deepEqual(after.users[noView].lastView, { m: 'kb', v: 'a', t: 'b|c' });

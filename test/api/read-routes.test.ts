@@ -20,7 +20,9 @@ function call(method: string, path: string, headers: Record<string, string>, bod
 }
 
 const read = (path: string, headers: Record<string, string> = server.admin) => call('GET', path, headers);
-const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
+const basic = (username: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+});
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 async function open(overrides: Partial<OpenSessionBody> = {}): Promise<number> {
@@ -92,7 +94,11 @@ describe('read API credentials', () => {
   });
 
   it('lets a reader account read', async () => {
-    await server.rollcall.history.createAccount({ username: 'viewer', role: 'reader', passwordHash: await hashPassword('viewer-password') });
+    await server.rollcall.history.createAccount({
+      username: 'viewer',
+      role: 'reader',
+      passwordHash: await hashPassword('viewer-password'),
+    });
     const id = await open();
     for (const path of ['/v1/sessions', `/v1/sessions/${id}`, '/v1/users', '/v1/users/4145']) {
       const answer = await read(path, basic('viewer', 'viewer-password'));
@@ -105,7 +111,13 @@ describe('read API credentials', () => {
     const admin = await server.rollcall.history.findAccount('admin');
     assert.ok(admin);
     const key = generateApiKey('api');
-    const record = await server.rollcall.history.createApiKey({ kind: 'api', accountId: admin.id, label: 'test', prefix: key.prefix, hash: key.hash });
+    const record = await server.rollcall.history.createApiKey({
+      kind: 'api',
+      accountId: admin.id,
+      label: 'test',
+      prefix: key.prefix,
+      hash: key.hash,
+    });
     const id = await open();
 
     const sessions = await read('/v1/sessions', bearer(key.key));
@@ -119,7 +131,11 @@ describe('read API credentials', () => {
   });
 
   it('refuses an API key whose account was removed', async () => {
-    const account = await server.rollcall.history.createAccount({ username: 'temp', role: 'reader', passwordHash: await hashPassword('temp-password') });
+    const account = await server.rollcall.history.createAccount({
+      username: 'temp',
+      role: 'reader',
+      passwordHash: await hashPassword('temp-password'),
+    });
     const key = generateApiKey('api');
     await server.rollcall.history.createApiKey({ kind: 'api', accountId: account.id, prefix: key.prefix, hash: key.hash });
     assert.equal((await read('/v1/sessions', bearer(key.key))).status, 200);
@@ -224,7 +240,10 @@ describe('GET /v1/sessions', () => {
     assert.deepEqual(pageSizes, [10, 10, 5]);
     assert.deepEqual(seen, opened);
     assert.equal(new Set(seen).size, 25);
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+    );
   });
 
   it('answers nextCursor null when the last page is exactly full, and never an empty extra page', async () => {
@@ -324,7 +343,10 @@ describe('GET /v1/users', () => {
       assert.ok(user.lastSeenAt >= before && user.lastSeenAt <= nowSeconds());
     }
     const lastSeen = answer.json.users.map((u: { lastSeenAt: number }) => u.lastSeenAt);
-    assert.deepEqual(lastSeen, [...lastSeen].sort((a: number, b: number) => b - a));
+    assert.deepEqual(
+      lastSeen,
+      [...lastSeen].sort((a: number, b: number) => b - a),
+    );
     const carol = answer.json.users.find((u: { id: string }) => u.id === 'carol');
     assert.equal(carol.email, 'carol@example.com');
     assert.deepEqual(carol.lastView, { m: 'c', v: 'v', t: 't' });

@@ -33,14 +33,33 @@ describe('GET /v1/sessions filters', () => {
   /** Four people on two kinds of client; one idle from the start, one idle by heartbeat. */
   async function population() {
     const jack = await open({
-      user: { id: 'jack', name: 'Jack Smith', type: 'staff', username: 'jsmith', publicDisplayName: 'Jack S.', privateDisplayName: 'Jackie' },
+      user: {
+        id: 'jack',
+        name: 'Jack Smith',
+        type: 'staff',
+        username: 'jsmith',
+        publicDisplayName: 'Jack S.',
+        privateDisplayName: 'Jackie',
+      },
       clientType: 'representative',
       hostname: 'JACK-PC',
     });
-    const jill = await open({ user: { id: 'jill', name: 'Jill Jones', type: 'customer' }, clientType: 'web', hostname: 'kiosk-7', idle: true });
+    const jill = await open({
+      user: { id: 'jill', name: 'Jill Jones', type: 'customer' },
+      clientType: 'web',
+      hostname: 'kiosk-7',
+      idle: true,
+    });
     const jackWeb = await open({ user: { id: 'jack', name: 'Jack Smith', type: 'staff' }, clientType: 'web', hostname: 'laptop' });
-    const bot = await open({ user: { id: 'bot', name: 'Robot', type: 'system', username: 'crawler' }, clientType: 'push_agent', hostname: 'rack-1' });
-    const heartbeat = await request(server.url, 'POST', `/v1/sessions/${jackWeb}/heartbeat`, { headers: server.ingest, body: { idle: true } });
+    const bot = await open({
+      user: { id: 'bot', name: 'Robot', type: 'system', username: 'crawler' },
+      clientType: 'push_agent',
+      hostname: 'rack-1',
+    });
+    const heartbeat = await request(server.url, 'POST', `/v1/sessions/${jackWeb}/heartbeat`, {
+      headers: server.ingest,
+      body: { idle: true },
+    });
     assert.equal(heartbeat.status, 204, heartbeat.text);
     return { jack, jill, jackWeb, bot };
   }
@@ -142,7 +161,11 @@ describe('GET /v1/sessions pages and total', () => {
     for (let i = 0; i < 6; i++) opened.push(await open({ user: { id: `t${i}`, name: `T ${i}` } }));
     const first = await read('/v1/sessions?limit=3');
     assert.equal(first.json.total, 6);
-    assert.equal((await request(server.url, 'DELETE', `/v1/sessions/${opened[4]}`, { headers: { authorization: server.ingest.authorization! } })).status, 204);
+    assert.equal(
+      (await request(server.url, 'DELETE', `/v1/sessions/${opened[4]}`, { headers: { authorization: server.ingest.authorization! } }))
+        .status,
+      204,
+    );
     const late = await open({ user: { id: 'late', name: 'Late' } });
     const late2 = await open({ user: { id: 'late2', name: 'Late 2' } });
     const second = await read(`/v1/sessions?limit=3&cursor=${first.json.nextCursor}`);

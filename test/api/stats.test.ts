@@ -20,7 +20,8 @@ after(async () => {
   await server.close();
 });
 
-const stats = async (headers: Record<string, string> = server.admin): Promise<Answer> => request(server.url, 'GET', '/v1/stats', { headers });
+const stats = async (headers: Record<string, string> = server.admin): Promise<Answer> =>
+  request(server.url, 'GET', '/v1/stats', { headers });
 
 async function open(overrides: Partial<OpenSessionBody>): Promise<number> {
   const answer = await request(server.url, 'POST', '/v1/sessions', { headers: server.ingest, body: openBody(overrides) });
@@ -38,7 +39,11 @@ describe('GET /v1/stats', () => {
     const refused = await stats({});
     assert.equal(refused.status, 401);
     assert.equal(refused.json.error.code, 'unauthorized');
-    await server.rollcall.history.createAccount({ username: 'stats-reader', role: 'reader', passwordHash: await hashPassword('reader-password') });
+    await server.rollcall.history.createAccount({
+      username: 'stats-reader',
+      role: 'reader',
+      passwordHash: await hashPassword('reader-password'),
+    });
     const basic = `Basic ${Buffer.from('stats-reader:reader-password').toString('base64')}`;
     assert.equal((await stats({ authorization: basic })).status, 200);
   });

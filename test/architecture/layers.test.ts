@@ -48,21 +48,40 @@ describe('layers', () => {
 
   it('the core imports no transport, no store driver, and of src/ only the core and the store interfaces', () => {
     const allowed = /^src\/(core\/|live\/live-store\.ts$|live\/session-filter\.ts$|history\/history-store\.ts$)/;
-    assert.deepEqual(violations('src/core/', (to) => TRANSPORTS.test(to) || (to.startsWith('src/') && !allowed.test(to))), []);
+    assert.deepEqual(
+      violations('src/core/', (to) => TRANSPORTS.test(to) || (to.startsWith('src/') && !allowed.test(to))),
+      [],
+    );
   });
 
   it('the dialects use no store implementation, only the interfaces', () => {
-    assert.deepEqual(violations('src/dialects/', (to) => STORE_IMPLEMENTATIONS.test(to) || /^(@redis\/client|pg$|better-sqlite3)/.test(to)), []);
+    assert.deepEqual(
+      violations('src/dialects/', (to) => STORE_IMPLEMENTATIONS.test(to) || /^(@redis\/client|pg$|better-sqlite3)/.test(to)),
+      [],
+    );
   });
 
   it('nothing imports the CLI, and only the CLI and the demo (which runs a server) import the server', () => {
-    assert.deepEqual(violations('src/', (to) => to.startsWith('src/cli/'), (imp) => imp.from.startsWith('src/cli/')), []);
+    assert.deepEqual(
+      violations(
+        'src/',
+        (to) => to.startsWith('src/cli/'),
+        (imp) => imp.from.startsWith('src/cli/'),
+      ),
+      [],
+    );
     const mayRunTheServer = (imp: Import) => /^src\/(server|cli|demo)\//.test(imp.from);
-    assert.deepEqual(violations('src/', (to) => to.startsWith('src/server/'), mayRunTheServer), []);
+    assert.deepEqual(
+      violations('src/', (to) => to.startsWith('src/server/'), mayRunTheServer),
+      [],
+    );
   });
 
   it('the SDK stays free of the server: it imports only itself, the ingest protocol and the model', () => {
     const allowed = /^src\/(sdk\/|ingest\/protocol\.ts$|core\/model\.ts$)/;
-    assert.deepEqual(violations('src/sdk/', (to) => to.startsWith('src/') && !allowed.test(to)), []);
+    assert.deepEqual(
+      violations('src/sdk/', (to) => to.startsWith('src/') && !allowed.test(to)),
+      [],
+    );
   });
 });

@@ -45,7 +45,9 @@ test('an unknown name takes as long to refuse as a known name with a wrong passw
     unknown.push(await timeRefusal(() => credentials.account(`nobody-${round}`, `wrong-${round}`)));
   }
   const ratio = median(known) / median(unknown);
-  console.log(`# median refusal: known name ${median(known).toFixed(1)} ms, unknown name ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`);
+  console.log(
+    `# median refusal: known name ${median(known).toFixed(1)} ms, unknown name ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
+  );
   // Before, the ratio was about 60; the same scrypt work either way puts it near 1.
   assert.ok(ratio > 1 / 3 && ratio < 3, `known/unknown = ${ratio.toFixed(2)}`);
 });

@@ -85,7 +85,13 @@ describe('Credentials', () => {
 
     it('is known at once from its usual header, and from nothing else', () => {
       assert.deepEqual(credentials.configuredIngestActor(bearer(CONFIGURED_KEY)), { kind: 'ingest' });
-      for (const other of [undefined, fresh(`bearer ${CONFIGURED_KEY}`), bearer(lastCharChanged(CONFIGURED_KEY)), bearer(`${CONFIGURED_KEY}x`), fresh(CONFIGURED_KEY)]) {
+      for (const other of [
+        undefined,
+        fresh(`bearer ${CONFIGURED_KEY}`),
+        bearer(lastCharChanged(CONFIGURED_KEY)),
+        bearer(`${CONFIGURED_KEY}x`),
+        fresh(CONFIGURED_KEY),
+      ]) {
         assert.equal(credentials.configuredIngestActor(other), undefined, String(other));
       }
       const unconfigured = new Credentials(store, { tokenSecret: TOKEN_SECRET });
@@ -101,7 +107,10 @@ describe('Credentials', () => {
 
     it('takes no shortcut for a configured key the header cannot carry (with a space)', async () => {
       const spaced = new Credentials(store, { configuredIngestKey: 'a key with spaces in it', tokenSecret: TOKEN_SECRET });
-      await refusedWith(spaced.ingestActor(bearer('a key with spaces in it')), 'missing credentials: send Authorization: Bearer <ingest key or client token>');
+      await refusedWith(
+        spaced.ingestActor(bearer('a key with spaces in it')),
+        'missing credentials: send Authorization: Bearer <ingest key or client token>',
+      );
     });
   });
 
@@ -162,7 +171,8 @@ describe('Credentials', () => {
   describe('passwords (Basic)', () => {
     it('refuse a wrong password after the right one, with the same message as an unknown name', async () => {
       await account('reader-1', 'reader-password-1');
-      for (let i = 0; i < 2; i++) assert.equal((await credentials.reader(basic('reader-1', 'reader-password-1'))).account.username, 'reader-1');
+      for (let i = 0; i < 2; i++)
+        assert.equal((await credentials.reader(basic('reader-1', 'reader-password-1'))).account.username, 'reader-1');
       await refusedWith(credentials.reader(basic('reader-1', lastCharChanged('reader-password-1'))), 'wrong user name or password');
       await refusedWith(credentials.account('reader-1', 'reader-password-'), 'wrong user name or password');
       await refusedWith(credentials.account('nobody', 'reader-password-1'), 'wrong user name or password');
@@ -195,7 +205,8 @@ describe('VerifiedSecrets', () => {
     assert.equal(secrets.recall('alice', 'secret-1'), undefined);
     secrets.remember('alice', 'secret-1', 'proof-1');
     assert.equal(secrets.recall('alice', fresh('secret-1')), 'proof-1');
-    for (const wrong of ['secret-2', 'secret-', 'secret-11', '', 'SECRET-1', 'secret-1\u0000']) assert.equal(secrets.recall('alice', wrong), undefined, wrong);
+    for (const wrong of ['secret-2', 'secret-', 'secret-11', '', 'SECRET-1', 'secret-1\u0000'])
+      assert.equal(secrets.recall('alice', wrong), undefined, wrong);
     assert.equal(secrets.recall('bob', 'secret-1'), undefined);
     // Remembering another secret under the same id replaces the first.
     secrets.remember('alice', 'secret-3', 'proof-3');
@@ -206,11 +217,17 @@ describe('VerifiedSecrets', () => {
   it('holds at most its limit, forgetting everything when full', () => {
     const secrets = new VerifiedSecrets(3);
     for (const id of ['a', 'b', 'c']) secrets.remember(id, `secret-${id}`, `proof-${id}`);
-    assert.deepEqual(['a', 'b', 'c'].map((id) => secrets.recall(id, `secret-${id}`)), ['proof-a', 'proof-b', 'proof-c']);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => secrets.recall(id, `secret-${id}`)),
+      ['proof-a', 'proof-b', 'proof-c'],
+    );
     secrets.remember('a', 'secret-a2', 'proof-a2');
     assert.equal(secrets.recall('b', 'secret-b'), 'proof-b', 'replacing an entry is no growth');
     secrets.remember('d', 'secret-d', 'proof-d');
-    assert.deepEqual(['a', 'b', 'c'].map((id) => secrets.recall(id, `secret-${id === 'a' ? 'a2' : id}`)), [undefined, undefined, undefined]);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => secrets.recall(id, `secret-${id === 'a' ? 'a2' : id}`)),
+      [undefined, undefined, undefined],
+    );
     assert.equal(secrets.recall('d', 'secret-d'), 'proof-d');
   });
 

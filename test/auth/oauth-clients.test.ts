@@ -50,7 +50,7 @@ describe('OAuthClients', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('generates hex client ids and prefixed secrets, storing only the secret\'s hash', async () => {
+  it("generates hex client ids and prefixed secrets, storing only the secret's hash", async () => {
     assert.match(client.id, /^[0-9a-f]{32}$/);
     assert.match(client.secret, /^rc_cs_[A-Za-z0-9_-]{43}$/);
     assert.equal((await store.findApiClient(client.id))?.secretHash, hashApiKey(client.secret));

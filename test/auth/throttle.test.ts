@@ -5,7 +5,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_THROTTLE_POLICY, MemoryThrottle, addressKey, type ThrottlePolicy } from '../../src/auth/throttle.ts';
 
-const policy: ThrottlePolicy = { ...DEFAULT_THROTTLE_POLICY, addressFreeFailures: 3, subjectFreeFailures: 5, baseLockoutMs: 1_000, maxLockoutMs: 60_000 };
+const policy: ThrottlePolicy = {
+  ...DEFAULT_THROTTLE_POLICY,
+  addressFreeFailures: 3,
+  subjectFreeFailures: 5,
+  baseLockoutMs: 1_000,
+  maxLockoutMs: 60_000,
+};
 
 function throttleWithClock(p = policy) {
   let now = 1_000_000;
@@ -28,20 +34,23 @@ describe('MemoryThrottle', () => {
 
   it('never locks for longer than the cap, whatever happens (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('fail', 'succeed', 'wait'), fc.integer({ min: 0, max: 120_000 })), { maxLength: 300 }), (steps) => {
-        const { throttle, advance } = throttleWithClock();
-        const attempt = { address: '192.0.2.7', subject: 'account:alice' };
-        for (const [step, ms] of steps) {
-          if (step === 'fail') throttle.failed(attempt);
-          else if (step === 'succeed') throttle.succeeded(attempt);
-          else advance(ms);
-          assert.ok(throttle.retryAfterMs(attempt) <= policy.maxLockoutMs);
-          assert.ok(throttle.retryAfterMs({ address: '192.0.2.8', subject: 'account:alice' }) <= policy.maxLockoutMs);
-        }
-        // However many failures: after the cap has passed, the next check may run.
-        advance(policy.maxLockoutMs);
-        assert.equal(throttle.retryAfterMs(attempt), 0);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('fail', 'succeed', 'wait'), fc.integer({ min: 0, max: 120_000 })), { maxLength: 300 }),
+        (steps) => {
+          const { throttle, advance } = throttleWithClock();
+          const attempt = { address: '192.0.2.7', subject: 'account:alice' };
+          for (const [step, ms] of steps) {
+            if (step === 'fail') throttle.failed(attempt);
+            else if (step === 'succeed') throttle.succeeded(attempt);
+            else advance(ms);
+            assert.ok(throttle.retryAfterMs(attempt) <= policy.maxLockoutMs);
+            assert.ok(throttle.retryAfterMs({ address: '192.0.2.8', subject: 'account:alice' }) <= policy.maxLockoutMs);
+          }
+          // However many failures: after the cap has passed, the next check may run.
+          advance(policy.maxLockoutMs);
+          assert.equal(throttle.retryAfterMs(attempt), 0);
+        },
+      ),
     );
   });
 
@@ -76,7 +85,10 @@ describe('MemoryThrottle', () => {
   it('lists and lifts lockouts', () => {
     const { throttle } = throttleWithClock();
     for (let i = 0; i < 4; i++) throttle.failed({ address: '192.0.2.4' });
-    assert.deepEqual(throttle.lockouts().map((l) => l.key), ['address:192.0.2.4']);
+    assert.deepEqual(
+      throttle.lockouts().map((l) => l.key),
+      ['address:192.0.2.4'],
+    );
     assert.equal(throttle.lift('address:192.0.2.4'), 1);
     assert.equal(throttle.retryAfterMs({ address: '192.0.2.4' }), 0);
     assert.equal(throttle.lift('address:192.0.2.4'), 0);

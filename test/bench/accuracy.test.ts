@@ -59,7 +59,14 @@ describe('user agent accuracy', () => {
     assert.deepEqual(result.mainstream.byFamily.get('edge'), { cases: 1, right: 0 });
 
     const oses = join(dir, 'test_os.yaml');
-    writeFileSync(oses, yaml([[MAC_CHROME, 'Mac OS X'], [WIN7_FIREFOX, 'Windows'], ['Yelp/8.0.0 CFNetwork/672.1.15 Darwin/14.0.0', 'iOS']]));
+    writeFileSync(
+      oses,
+      yaml([
+        [MAC_CHROME, 'Mac OS X'],
+        [WIN7_FIREFOX, 'Windows'],
+        ['Yelp/8.0.0 CFNetwork/672.1.15 Darwin/14.0.0', 'iOS'],
+      ]),
+    );
     const os = measureUapFile(oses, 'os');
     assert.deepEqual([os.all.right, os.all.cases, os.mainstream.cases], [2, 3, 3]);
     assert.deepEqual(countReduced(oses), { cases: 3, reduced: 1 });
@@ -94,7 +101,18 @@ describe('user agent accuracy', () => {
     assert.deepEqual([result.browser.right, result.os.right], [4, 4]);
     // Only Windows 7 names a version from the agent; bowser alone says "10" for both Windows and 10.15.7 for the Mac.
     assert.deepEqual(result.versionFromAgent, { right: 1, wrong: 0, none: 3, bowserRight: 2, bowserWrong: 2 });
-    assert.deepEqual(result.reduced, { agents: 3, rightWithoutHints: 0, wrongWithoutHints: 0, bowserWrong: 2, hintedAgents: 3, withHints: 4, rightWithHints: 4 });
-    assert.match(formatReal(result), /3 of them from a Chrome whose client hints are known, with each platformVersion it reports: 100\.0 % \(4 of 4\) named right/);
+    assert.deepEqual(result.reduced, {
+      agents: 3,
+      rightWithoutHints: 0,
+      wrongWithoutHints: 0,
+      bowserWrong: 2,
+      hintedAgents: 3,
+      withHints: 4,
+      rightWithHints: 4,
+    });
+    assert.match(
+      formatReal(result),
+      /3 of them from a Chrome whose client hints are known, with each platformVersion it reports: 100\.0 % \(4 of 4\) named right/,
+    );
   });
 });

@@ -49,7 +49,10 @@ function assertSane(result: WorkloadResult, workloads: string[]): void {
 }
 
 describe('bench harness', () => {
-  it('runs the cluster workload at a tiny size: three nodes, Socket.IO on Redis, a node killed', { timeout: 180_000, skip: skipUnlessCluster() }, async () => {
+  it('runs the cluster workload at a tiny size: three nodes, Socket.IO on Redis, a node killed', {
+    timeout: 180_000,
+    skip: skipUnlessCluster(),
+  }, async () => {
     const result = await runCluster(SIZES.tiny.cluster);
     assertSane(result, ['7']);
     // The ghost cleanup's exactness holds at any size: every session of the killed node ended once, no other.
@@ -58,8 +61,9 @@ describe('bench harness', () => {
     assert.equal(runningChildren(), 0, 'the workload left a child process running');
   });
 
-
-  it('runs the places workload at a tiny size: watchers on rollcall and on Socket.IO rooms, every event delivered', { timeout: 90_000 }, async () => {
+  it('runs the places workload at a tiny size: watchers on rollcall and on Socket.IO rooms, every event delivered', {
+    timeout: 90_000,
+  }, async () => {
     const tiny = SIZES.tiny.places;
     const result = await runPlaces(tiny);
     assertSane(result, ['8']);
@@ -69,8 +73,15 @@ describe('bench harness', () => {
     assert.equal(windows.length, 2 * 2 * tiny.rounds);
     for (const w of windows) {
       assert.equal(w.lastMs.length, w.events, `${w.system} ${w.scenario}`);
-      assert.equal(w.deliveries, w.events * (w.scenario === 'crowd' ? tiny.watchers : tiny.watchers / tiny.spread.places), `${w.system} ${w.scenario}`);
-      assert.ok(w.lastMs.every((ms) => ms > 0), `${w.system} ${w.scenario}: an event arrived before it was sent`);
+      assert.equal(
+        w.deliveries,
+        w.events * (w.scenario === 'crowd' ? tiny.watchers : tiny.watchers / tiny.spread.places),
+        `${w.system} ${w.scenario}`,
+      );
+      assert.ok(
+        w.lastMs.every((ms) => ms > 0),
+        `${w.system} ${w.scenario}: an event arrived before it was sent`,
+      );
     }
     assert.equal(runningChildren(), 0, 'the workload left a child process running');
     assert.equal(runningNodes(), 0, 'the workload left a rollcall node running');
@@ -165,7 +176,10 @@ describe('bench harness', () => {
     while (performance.now() < until) spin(18);
     const summary = await stopProfile();
     assert.ok(summary.samples > 0);
-    assert.ok(summary.topSelf.some((e) => e.fn.includes('test/bench/harness.test.ts')), JSON.stringify(summary.topSelf.slice(0, 5)));
+    assert.ok(
+      summary.topSelf.some((e) => e.fn.includes('test/bench/harness.test.ts')),
+      JSON.stringify(summary.topSelf.slice(0, 5)),
+    );
     const empty: CpuProfile = { nodes: [], samples: [], timeDeltas: [], startTime: 0, endTime: 0 };
     assert.equal(summariseProfile(empty).samples, 0);
   });

@@ -28,7 +28,10 @@ describe('soak', () => {
     // The server was checked all along, not only at the end.
     assert.ok(result.checks.count >= (options.minutes * 60_000) / options.checkMs, `${result.checks.count} checks`);
     assert.equal(result.checks.failed, 0);
-    assert.ok(result.checks.samples.some((c) => c.waiting > 0), 'no check saw a session waiting in its grace');
+    assert.ok(
+      result.checks.samples.some((c) => c.waiting > 0),
+      'no check saw a session waiting in its grace',
+    );
 
     // Figures: present and finite.
     assert.ok(result.windows.length >= 3, `${result.windows.length} windows`);

@@ -29,7 +29,11 @@ async function withAccount(dir: string, username: string, password: string): Pro
 test('passwd reads one line from stdin, echoes nothing of it, and the old password stops working', async (t) => {
   const dir = tempDataDir(t);
   await withAccount(dir, 'alice', 'old-password-1');
-  const changed = await runCli(['accounts', 'passwd', 'alice', '--password-stdin', '--data-dir', dir], {}, { input: 'new-password-2\nignored second line\n' });
+  const changed = await runCli(
+    ['accounts', 'passwd', 'alice', '--password-stdin', '--data-dir', dir],
+    {},
+    { input: 'new-password-2\nignored second line\n' },
+  );
   assert.equal(changed.code, 0, changed.stderr);
   assert.equal(changed.stdout, 'changed the password of alice\n');
   assert.doesNotMatch(changed.stdout + changed.stderr, /new-password-2/);
@@ -67,7 +71,11 @@ test('passwd refuses what it cannot use and changes nothing then', async (t) => 
     assert.equal(result.code, 1, `${options.join(' ')}: ${result.stdout}`);
     assert.match(result.stderr, message);
   }
-  const unknown = await runCli(['accounts', 'passwd', 'nobody', '--password-stdin', '--data-dir', dir], {}, { input: 'long-enough-password\n' });
+  const unknown = await runCli(
+    ['accounts', 'passwd', 'nobody', '--password-stdin', '--data-dir', dir],
+    {},
+    { input: 'long-enough-password\n' },
+  );
   assert.equal(unknown.code, 1);
   assert.equal(unknown.stderr, 'rollcall: no account "nobody"\n');
   assert.equal(await passwordIs(dir, 'carol', 'old-password-1'), true, 'unchanged');
@@ -79,7 +87,11 @@ test('a server running on the data dir takes the new password from the next requ
   const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` });
   const status = async (password: string) => (await fetch(`${server.url}/v1/users`, { headers: basic(password) })).status;
   assert.equal(await status(TEST_ADMIN_PASSWORD), 200);
-  const changed = await runCli(['accounts', 'passwd', 'admin', '--password-stdin', '--data-dir', server.dataDir], {}, { input: 'rotated-admin-password\n' });
+  const changed = await runCli(
+    ['accounts', 'passwd', 'admin', '--password-stdin', '--data-dir', server.dataDir],
+    {},
+    { input: 'rotated-admin-password\n' },
+  );
   assert.equal(changed.code, 0, changed.stderr);
   assert.equal(await status('rotated-admin-password'), 200);
   assert.equal(await status(TEST_ADMIN_PASSWORD), 401);

@@ -14,7 +14,9 @@ test('accounts add, list and remove round-trip through the data dir', async (t) 
   assert.ok(password, `a generated password is printed once:\n${added.stdout}`);
 
   // Options may also come before the command; the env variable keeps the password out of argv.
-  const reader = await runCli(['--data-dir', dir, 'accounts', 'add', 'bob', '--role', 'reader'], { ROLLCALL_NEW_PASSWORD: 'correct horse' });
+  const reader = await runCli(['--data-dir', dir, 'accounts', 'add', 'bob', '--role', 'reader'], {
+    ROLLCALL_NEW_PASSWORD: 'correct horse',
+  });
   assert.equal(reader.code, 0, reader.stderr);
   assert.doesNotMatch(reader.stdout, /password/, 'a given password is never echoed');
 
@@ -83,7 +85,9 @@ test('accounts remove refuses an unknown account and the last admin', async (t) 
 
 test('accounts command-api sets the command API permission, and add takes it too', async (t) => {
   const dir = tempDataDir(t);
-  const added = await runCli(['accounts', 'add', 'carol', '--role', 'reader', '--command-api', 'deny', '--data-dir', dir], { ROLLCALL_NEW_PASSWORD: 'carol-password' });
+  const added = await runCli(['accounts', 'add', 'carol', '--role', 'reader', '--command-api', 'deny', '--data-dir', dir], {
+    ROLLCALL_NEW_PASSWORD: 'carol-password',
+  });
   assert.equal(added.code, 0, added.stderr);
   assert.match(added.stdout, /command API deny/);
   const changed = await runCli(['accounts', 'command-api', 'carol', 'full', '--data-dir', dir]);

@@ -39,15 +39,24 @@ export interface CliRunOptions {
   cwd?: string;
 }
 
-export function runCli(args: readonly string[], extraEnv: Record<string, string> = {}, { input = '', cwd = CLI_CWD }: CliRunOptions = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+  { input = '', cwd = CLI_CWD }: CliRunOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: cliEnv(extraEnv), cwd, timeout: RUN_TIMEOUT_MS }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(new Error(`rollcall ${args.join(' ')} did not finish: ${error.message}\n${stderr}`));
-        return;
-      }
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: cliEnv(extraEnv), cwd, timeout: RUN_TIMEOUT_MS },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`rollcall ${args.join(' ')} did not finish: ${error.message}\n${stderr}`));
+          return;
+        }
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
     // A command that exits without reading its input (a refused argument) closes the pipe: no error of the test's.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);

@@ -76,7 +76,11 @@ test('a running server honours CLI changes at once: token, regenerated secret, r
   assert.equal(again.code, 1);
   assert.equal(again.stderr, `rollcall: no live API client with id ${id}\n`);
   const listed = await runCli(['clients', 'list', '--data-dir', dir]);
-  assert.match(listed.stdout, new RegExp(`^${id}\\s+read_only\\s+-\\s+\\S+ \\S+Z\\s+\\S+ \\S+Z\\s+\\S+ \\S+Z$`, 'm'), 'revoked clients stay listed');
+  assert.match(
+    listed.stdout,
+    new RegExp(`^${id}\\s+read_only\\s+-\\s+\\S+ \\S+Z\\s+\\S+ \\S+Z\\s+\\S+ \\S+Z$`, 'm'),
+    'revoked clients stay listed',
+  );
 });
 
 test('clients refuses an unknown permission or client', async (t) => {

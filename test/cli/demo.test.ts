@@ -10,11 +10,15 @@ import { waitForExit, waitForOutput } from '../helpers/rollcall-process.ts';
 
 /** Runs the demo in `cwd` until it listens; answers where it keeps its data, by its own start-up line. */
 async function demoDataDir(t: { after(fn: () => void): void }, cwd: string, args: string[], env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'demo', '--users', '1', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...args], {
-    env: cliEnv(env),
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'demo', '--users', '1', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...args],
+    {
+      env: cliEnv(env),
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -28,7 +32,7 @@ test('demo keeps its data in ./demo-data, not in the data dir the environment na
   const cwd = tempDataDir(t);
   const serverData = join(cwd, 'server-data');
   assert.equal(await demoDataDir(t, cwd, [], { ROLLCALL_DATA_DIR: serverData }), join(cwd, 'demo-data'));
-  assert.equal(existsSync(serverData), false, 'the server\'s data dir is untouched');
+  assert.equal(existsSync(serverData), false, "the server's data dir is untouched");
   assert.ok(existsSync(join(cwd, 'demo-data', 'rollcall.db')));
 });
 

@@ -14,7 +14,20 @@ test('keys create prints a key once whose hash is stored; list and revoke follow
   assert.equal(ingest.code, 0, ingest.stderr);
   assert.match(ingest.stdout, /created ingest key \d+ \(prefix rc_in_\S+\) for account admin/);
 
-  const created = await runCli(['keys', 'create', '--kind', 'api', '--account', 'status', '--user', 'u7', '--label', 'status page', '--data-dir', dir]);
+  const created = await runCli([
+    'keys',
+    'create',
+    '--kind',
+    'api',
+    '--account',
+    'status',
+    '--user',
+    'u7',
+    '--label',
+    'status page',
+    '--data-dir',
+    dir,
+  ]);
   assert.equal(created.code, 0, created.stderr);
   const key = /^key: (rc_api_\S+)$/m.exec(created.stdout)?.[1];
   const id = /created api key (\d+) \(prefix (\S+)\)/.exec(created.stdout);

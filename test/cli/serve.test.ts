@@ -33,7 +33,9 @@ test('serve listens, sees accounts and keys the CLI makes while it runs, and exi
   const users = (authorization: string) => fetch(`${url}/v1/users`, { headers: { authorization } }).then((r) => r.status);
   const carol = basic('carol', 'carol-password');
   assert.equal(await users(carol), 401, 'no such account yet');
-  const added = await runCli(['accounts', 'add', 'carol', '--role', 'reader', '--data-dir', dir], { ROLLCALL_NEW_PASSWORD: 'carol-password' });
+  const added = await runCli(['accounts', 'add', 'carol', '--role', 'reader', '--data-dir', dir], {
+    ROLLCALL_NEW_PASSWORD: 'carol-password',
+  });
   assert.equal(added.code, 0, added.stderr);
   assert.equal(await users(carol), 200, 'an account made by the CLI works at once');
 

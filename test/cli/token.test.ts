@@ -4,9 +4,25 @@ import { verifyClientToken } from '../../src/auth/client-tokens.ts';
 import { openDataDir } from '../../src/server/data-dir.ts';
 import { configFor, runCli, tempDataDir } from './cli-process.ts';
 
-test('token prints a client token signed with the data dir\'s secret', async (t) => {
+test("token prints a client token signed with the data dir's secret", async (t) => {
   const dir = tempDataDir(t);
-  const result = await runCli(['token', '--user', 'u42', '--name', 'Ada', '--email', 'ada@example.org', '--type', 'staff', '--client-types', 'web,representative', '--ttl', '600', '--data-dir', dir]);
+  const result = await runCli([
+    'token',
+    '--user',
+    'u42',
+    '--name',
+    'Ada',
+    '--email',
+    'ada@example.org',
+    '--type',
+    'staff',
+    '--client-types',
+    'web,representative',
+    '--ttl',
+    '600',
+    '--data-dir',
+    dir,
+  ]);
   assert.equal(result.code, 0, result.stderr);
 
   const verified = await verifyClientToken(openDataDir(configFor(dir)).tokenSecret, result.stdout.trim());

@@ -9,9 +9,19 @@ import { configFor, runCli, tempDataDir } from './cli-process.ts';
 
 test('webhooks add prints a generated secret once; list shows the subscription without it; remove deletes it', async (t) => {
   const dir = tempDataDir(t);
-  const added = await runCli(['webhooks', 'add', 'https://hooks.example.test/rollcall', '--events', 'user.online,user.offline', '--data-dir', dir]);
+  const added = await runCli([
+    'webhooks',
+    'add',
+    'https://hooks.example.test/rollcall',
+    '--events',
+    'user.online,user.offline',
+    '--data-dir',
+    dir,
+  ]);
   assert.equal(added.code, 0, added.stderr);
-  const id = /^created webhook (\d+) for https:\/\/hooks\.example\.test\/rollcall \(events user\.online, user\.offline\)$/m.exec(added.stdout)?.[1];
+  const id = /^created webhook (\d+) for https:\/\/hooks\.example\.test\/rollcall \(events user\.online, user\.offline\)$/m.exec(
+    added.stdout,
+  )?.[1];
   const secret = /^secret: (whsec_\S+)$/m.exec(added.stdout)?.[1];
   assert.ok(id && secret, added.stdout);
   assert.match(added.stdout, /shown only now/);
@@ -34,7 +44,10 @@ test('webhooks add prints a generated secret once; list shows the subscription w
   const listed = await runCli(['webhooks', 'list', '--data-dir', dir]);
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /^ID\s+URL\s+EVENTS\s+ACTIVE\s+CREATED\s+NOTE$/m);
-  assert.match(listed.stdout, new RegExp(`^${id}\\s+https://hooks\\.example\\.test/rollcall\\s+user\\.online,user\\.offline\\s+yes\\s+\\S+ \\S+Z\\s+-$`, 'm'));
+  assert.match(
+    listed.stdout,
+    new RegExp(`^${id}\\s+https://hooks\\.example\\.test/rollcall\\s+user\\.online,user\\.offline\\s+yes\\s+\\S+ \\S+Z\\s+-$`, 'm'),
+  );
   assert.doesNotMatch(listed.stdout, /whsec_|from-the-environment/, 'listings never show secrets');
 
   const deliveries = await runCli(['webhooks', 'deliveries', id!, '--data-dir', dir]);

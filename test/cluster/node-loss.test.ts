@@ -40,7 +40,10 @@ describe('a node killed with kill -9', { skip }, () => {
 
   it('ends its sockets’ sessions with node_lost once, cluster-wide, and keeps its HTTP sessions', async (t) => {
     const [a, b, c] = nodes as [RollcallProcess, RollcallProcess, RollcallProcess];
-    const watchers = [await SseClient.connect(`${a.url}/v1/events?types=session.ended`, admin), await SseClient.connect(`${b.url}/v1/events?types=session.ended`, admin)];
+    const watchers = [
+      await SseClient.connect(`${a.url}/v1/events?types=session.ended`, admin),
+      await SseClient.connect(`${b.url}/v1/events?types=session.ended`, admin),
+    ];
     const socketIds: number[] = [];
     for (let n = 0; n < SOCKETS; n++) {
       const client = new RawClient(`${c.url.replace('http', 'ws')}/v1/connect`, { headers: { authorization: ingest.authorization } });
@@ -49,7 +52,10 @@ describe('a node killed with kill -9', { skip }, () => {
       client.send({ type: 'hello', session: openBody({ user: { id: `socket-${n}`, name: `Socket ${n}`, type: 'staff' } }) });
       socketIds.push((await client.next('welcome')).sessionId as number);
     }
-    const http = await request(c.url, 'POST', '/v1/sessions', { headers: ingest, body: openBody({ user: { id: 'http-user', name: 'H', type: 'staff' } }) });
+    const http = await request(c.url, 'POST', '/v1/sessions', {
+      headers: ingest,
+      body: openBody({ user: { id: 'http-user', name: 'H', type: 'staff' } }),
+    });
     assert.equal(http.status, 201);
     const httpId = http.json.id as number;
     await waitFor(async () => (await request(a.url, 'GET', '/v1/stats', { headers: admin })).json.sessions?.total === SOCKETS + 1, {
@@ -62,7 +68,11 @@ describe('a node killed with kill -9', { skip }, () => {
     const tookMs = Date.now() - killedAt;
     for (const watcher of watchers) {
       const ends = watcher.events();
-      assert.deepEqual(ends.map((e) => e.json.session.id).sort((x: number, y: number) => x - y), [...socketIds].sort((x, y) => x - y), 'each socket session ended once');
+      assert.deepEqual(
+        ends.map((e) => e.json.session.id).sort((x: number, y: number) => x - y),
+        [...socketIds].sort((x, y) => x - y),
+        'each socket session ended once',
+      );
       assert.ok(ends.every((e) => e.json.reason === 'node_lost'));
       watcher.close();
     }

@@ -47,8 +47,10 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
   const b = () => nodes[1]!;
   const c = () => nodes[2]!;
   const sessionOn = async (node: TestServer, id: number) => request(node.url, 'GET', `/v1/sessions/${id}`, { headers: node.admin });
-  const visibleOn = (node: TestServer, id: number) => waitFor(async () => (await sessionOn(node, id)).status === 200, { what: `session ${id} on ${node.url}` });
-  const goneOn = (node: TestServer, id: number) => waitFor(async () => (await sessionOn(node, id)).status === 404, { what: `session ${id} gone on ${node.url}` });
+  const visibleOn = (node: TestServer, id: number) =>
+    waitFor(async () => (await sessionOn(node, id)).status === 200, { what: `session ${id} on ${node.url}` });
+  const goneOn = (node: TestServer, id: number) =>
+    waitFor(async () => (await sessionOn(node, id)).status === 404, { what: `session ${id} gone on ${node.url}` });
 
   it('answers a session opened on one node from every node, changed on a second, ended on the third', async () => {
     const id = await openSession(a(), openBody({ user: { id: 'kim', name: 'Kim', type: 'staff' }, hostname: 'kim-pc' }));
@@ -62,7 +64,10 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     assert.match((await request(b().url, 'GET', '/metrics')).text, /^rollcall_users_online 1$/m);
     const key = (await createApiKey(b())).key;
     const motadata = await request(c().url, 'GET', '/api/v1/settings/users/active-users', { headers: { authorization: `Bearer ${key}` } });
-    assert.deepEqual(motadata.json.result.map((entry: Record<string, unknown>) => entry['user.name']), ['Kim']);
+    assert.deepEqual(
+      motadata.json.result.map((entry: Record<string, unknown>) => entry['user.name']),
+      ['Kim'],
+    );
     const clientexec = await request(a().url, 'GET', '/api/users/usersonline', { headers: { 'x-api-key': key } });
     assert.equal(clientexec.json.count, 1);
 
@@ -80,22 +85,38 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
   it('hears every change on every node, with the same seqs in the same order', async () => {
     for (const log of heard) log.length = 0;
     const ids = [];
-    for (let n = 0; n < 6; n++) ids.push(await openSession(nodes[n % 3]!, openBody({ user: { id: `seq-${n % 2}`, name: 'S', type: 'staff' } })));
+    for (let n = 0; n < 6; n++)
+      ids.push(await openSession(nodes[n % 3]!, openBody({ user: { id: `seq-${n % 2}`, name: 'S', type: 'staff' } })));
     for (const [n, id] of ids.entries()) await closeSession(nodes[(n + 1) % 3]!, id);
     // 6 starts, 2 onlines, 6 ends, 2 offlines.
     for (const log of heard) await waitFor(() => log.length >= 16, { what: 'every change on every node' });
     assert.deepEqual(heard[1], heard[0]);
     assert.deepEqual(heard[2], heard[0]);
     const seqs = heard[0]!.map(([seq]) => seq);
-    assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'one seq per change, no gaps');
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => seqs[0]! + i),
+      'one seq per change, no gaps',
+    );
   });
 
   it('lists every node as an appliance, with its role, on any node', async () => {
-    const appliancesOn = async (node: TestServer) => (await command(node, `${adminQuery}&action=get_appliances`)).root.children.filter((e) => e.name === 'appliance');
-    const all = nodes.map((n) => n.rollcall.dataDir.nodeId).sort().join();
+    const appliancesOn = async (node: TestServer) =>
+      (await command(node, `${adminQuery}&action=get_appliances`)).root.children.filter((e) => e.name === 'appliance');
+    const all = nodes
+      .map((n) => n.rollcall.dataDir.nodeId)
+      .sort()
+      .join();
     // Each node refreshes its list of nodes with its beats: a node started before the others sees them within a beat.
     for (const node of nodes) {
-      await waitFor(async () => (await appliancesOn(node)).map((e) => e.attributes.get('id')).sort().join() === all, { what: 'every node listed on each node', timeoutMs: 5_000 });
+      await waitFor(
+        async () =>
+          (await appliancesOn(node))
+            .map((e) => e.attributes.get('id'))
+            .sort()
+            .join() === all,
+        { what: 'every node listed on each node', timeoutMs: 5_000 },
+      );
     }
     const appliances = await appliancesOn(b());
     const ids = appliances.map((e) => e.attributes.get('id')).sort();
@@ -113,7 +134,11 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     return client;
   };
   const hello = async (client: RawClient, node: TestServer, sub: string) => {
-    client.send({ type: 'hello', token: await node.token({ sub, name: sub, ctypes: ['web'] }), session: { clientType: 'web', hostname: `${sub}-pc` } });
+    client.send({
+      type: 'hello',
+      token: await node.token({ sub, name: sub, ctypes: ['web'] }),
+      session: { clientType: 'web', hostname: `${sub}-pc` },
+    });
     return client.next('welcome');
   };
 
@@ -124,22 +149,37 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     const welcome = await hello(first, a(), 'roamer');
     const id = welcome.sessionId as number;
     first.socket.terminate();
-    await waitFor(async () => (await b().rollcall.presence.getSession(id))?.detached === true, { what: 'the session detached, seen on node b' });
+    await waitFor(async () => (await b().rollcall.presence.getSession(id))?.detached === true, {
+      what: 'the session detached, seen on node b',
+    });
 
     const second = await connect(b());
     second.send({ type: 'resume', resumeToken: welcome.resumeToken });
     const again = await second.next('welcome');
     assert.equal(again.sessionId, id);
-    await waitFor(async () => (await c().rollcall.presence.getSession(id))?.nodeId === b().rollcall.dataDir.nodeId, { what: 'the move, seen on node c' });
+    await waitFor(async () => (await c().rollcall.presence.getSession(id))?.nodeId === b().rollcall.dataDir.nodeId, {
+      what: 'the move, seen on node c',
+    });
     const session = (await c().rollcall.presence.getSession(id))!;
     assert.equal(session.detached, false);
-    assert.deepEqual(sessionEvents(session).map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
+    assert.deepEqual(
+      sessionEvents(session).map((e) => e.kind),
+      ['connected', 'disconnected', 'resumed'],
+    );
     // The node it left stays listed; the one it resumed on is added, latest last.
-    assert.deepEqual(sessionConnections(session).map((conn) => conn.nodeId), [a().rollcall.dataDir.nodeId, b().rollcall.dataDir.nodeId]);
+    assert.deepEqual(
+      sessionConnections(session).map((conn) => conn.nodeId),
+      [a().rollcall.dataDir.nodeId, b().rollcall.dataDir.nodeId],
+    );
     stop();
     // The open's user.online, and nothing that says the user left or came back.
-    const presenceChanges = changes.filter((change) => change.type === 'session.ended' || change.type === 'user.offline' || change.type === 'user.online');
-    assert.deepEqual(presenceChanges.map((change) => [change.type, 'session' in change ? change.session.id : change.user.id]), [['user.online', 'roamer']]);
+    const presenceChanges = changes.filter(
+      (change) => change.type === 'session.ended' || change.type === 'user.offline' || change.type === 'user.online',
+    );
+    assert.deepEqual(
+      presenceChanges.map((change) => [change.type, 'session' in change ? change.session.id : change.user.id]),
+      [['user.online', 'roamer']],
+    );
 
     // Still attached on b after a's socket is long gone: nothing on a detaches it.
     second.send({ type: 'bye' });
@@ -171,7 +211,8 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     await watcher.next('welcome');
     watcher.send({ type: 'watch', place: 'room:7' });
     await watcher.next('members');
-    const events = () => watcher.frames.filter((f) => f.type === 'place').map((f) => `${String(f.event)} ${(f.member as { user: { id: string } }).user.id}`);
+    const events = () =>
+      watcher.frames.filter((f) => f.type === 'place').map((f) => `${String(f.event)} ${(f.member as { user: { id: string } }).user.id}`);
 
     const onB = await connect(b());
     onB.send({ type: 'hello', token: await token(b(), 'kim'), session: { clientType: 'web', places: ['room:7'] } });
@@ -200,7 +241,10 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     const onB = await SseClient.connect(`${b().url}/v1/events?userId=streamer`, { ...b().admin, 'last-event-id': started!.id! });
     const missed = await onB.waitForEvents(4);
     onB.close();
-    assert.deepEqual(missed.map((e) => e.json.type), ['user.online', 'session.updated', 'session.ended', 'user.offline']);
+    assert.deepEqual(
+      missed.map((e) => e.json.type),
+      ['user.online', 'session.updated', 'session.ended', 'user.offline'],
+    );
     assert.ok(!onB.blocks.some((block) => block.event === 'resync'));
   });
 
@@ -217,8 +261,15 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     const onLate = await SseClient.connect(`${late.url}/v1/events?userId=latecomer`, { ...late.admin, 'last-event-id': started!.id! });
     const missed = await onLate.waitForEvents(3);
     onLate.close();
-    assert.deepEqual(missed.map((e) => e.json.type), ['user.online', 'session.ended', 'user.offline']);
-    assert.deepEqual(missed.map((e) => Number(e.id)), [1, 2, 3].map((n) => Number(started!.id) + n), 'the ids they were announced with');
+    assert.deepEqual(
+      missed.map((e) => e.json.type),
+      ['user.online', 'session.ended', 'user.offline'],
+    );
+    assert.deepEqual(
+      missed.map((e) => Number(e.id)),
+      [1, 2, 3].map((n) => Number(started!.id) + n),
+      'the ids they were announced with',
+    );
     assert.ok(!onLate.blocks.some((block) => block.event === 'resync'));
   });
 });
@@ -243,7 +294,11 @@ describe('a node of a cluster stopped on purpose', { skip }, () => {
     staying.rollcall.presence.subscribe((change) => changes.push(change));
     const client = new RawClient(leaving.wsUrl);
     await client.opened();
-    client.send({ type: 'hello', token: await leaving.token({ sub: 'deployed', name: 'D', ctypes: ['web'] }), session: { clientType: 'web' } });
+    client.send({
+      type: 'hello',
+      token: await leaving.token({ sub: 'deployed', name: 'D', ctypes: ['web'] }),
+      session: { clientType: 'web' },
+    });
     const welcome = await client.next('welcome');
     const id = welcome.sessionId as number;
 
@@ -253,7 +308,8 @@ describe('a node of a cluster stopped on purpose', { skip }, () => {
     const session = await staying.rollcall.presence.getSession(id);
     assert.equal(session?.detached, true, 'the session waits for its client');
     // A node's list of nodes is refreshed with its beats (once a second): reads never wait for Redis.
-    const othersGone = async () => (await staying.rollcall.presence.nodes()).map((node) => node.id).join() === staying.rollcall.dataDir.nodeId;
+    const othersGone = async () =>
+      (await staying.rollcall.presence.nodes()).map((node) => node.id).join() === staying.rollcall.dataDir.nodeId;
     await waitFor(othersGone, { what: 'only the staying node listed', timeoutMs: 3_000 });
 
     const again = new RawClient(staying.wsUrl);

@@ -49,7 +49,12 @@ class Cluster {
       const log: Heard[] = [];
       cluster.heard.push(log);
       node.rollcall.presence.subscribe((change, seq) =>
-        log.push({ seq, type: change.type, subject: 'session' in change ? String(change.session.id) : change.user.id, ...('reason' in change && { reason: change.reason }) }),
+        log.push({
+          seq,
+          type: change.type,
+          subject: 'session' in change ? String(change.session.id) : change.user.id,
+          ...('reason' in change && { reason: change.reason }),
+        }),
       );
       cluster.streams.push(await SseClient.connect(`${node.url}/v1/events`, node.admin));
     }
@@ -94,12 +99,17 @@ class Cluster {
   }
 
   async converged(count: number): Promise<void> {
-    for (const node of this.nodes) await waitFor(async () => (await node.rollcall.live.count()) === count, { what: `${count} sessions on ${node.url}` });
+    for (const node of this.nodes)
+      await waitFor(async () => (await node.rollcall.live.count()) === count, { what: `${count} sessions on ${node.url}` });
   }
 
   /** What each node answers about the sessions: ids, users, owners, kinds. */
   async views(): Promise<string[][]> {
-    return Promise.all(this.nodes.map(async (node) => (await node.rollcall.live.list()).map((s) => `${s.id}:${s.user.id}:${s.nodeId}:${s.transport}:${s.detached}`)));
+    return Promise.all(
+      this.nodes.map(async (node) =>
+        (await node.rollcall.live.list()).map((s) => `${s.id}:${s.user.id}:${s.nodeId}:${s.transport}:${s.detached}`),
+      ),
+    );
   }
 
   /** Marks in every node's log and every stream client, to look at what came after. */
@@ -128,8 +138,15 @@ class Cluster {
       assert.deepEqual(since, [], `node ${n} announced no end, offline or online`);
     }
     for (const [n, stream] of this.streams.entries()) {
-      const since = stream.events().slice(mark.events[n]).filter((e) => flaps.has(e.json.type));
-      assert.deepEqual(since.map((e) => e.json.type), [], `stream client ${n} got no end, offline or online`);
+      const since = stream
+        .events()
+        .slice(mark.events[n])
+        .filter((e) => flaps.has(e.json.type));
+      assert.deepEqual(
+        since.map((e) => e.json.type),
+        [],
+        `stream client ${n} got no end, offline or online`,
+      );
     }
     for (const [id, socket] of this.sockets) assert.equal(socket.closed, undefined, `socket of session ${id} still open`);
   }
@@ -142,8 +159,16 @@ class Cluster {
    */
   async reaped(redisUrl: string): Promise<void> {
     // Redis may still be on its way back: a failed read is a "not yet".
-    const listed = () => this.nodes[0]!.rollcall.live.listNodes().then((nodes) => nodes.some((node) => node.id === 'ghost'), () => true);
-    await waitFor(async () => !(await listed()), { what: 'the ghost node claimed as lost', timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 100 });
+    const listed = () =>
+      this.nodes[0]!.rollcall.live.listNodes().then(
+        (nodes) => nodes.some((node) => node.id === 'ghost'),
+        () => true,
+      );
+    await waitFor(async () => !(await listed()), {
+      what: 'the ghost node claimed as lost',
+      timeoutMs: RECOVERY_TIMEOUT_MS,
+      intervalMs: 100,
+    });
     const admin = createClient({ url: redisUrl, RESP: 2 });
     admin.on('error', () => undefined);
     await admin.connect();
@@ -164,13 +189,25 @@ class Cluster {
   }
 
   async registerGhost(): Promise<void> {
-    await this.nodes[0]!.rollcall.live.registerNode({ id: 'ghost', role: 'traffic', hostname: 'ghost', publicHostname: 'ghost', version: '0', timezoneOffset: 0, startedAt: Date.now() });
+    await this.nodes[0]!.rollcall.live.registerNode({
+      id: 'ghost',
+      role: 'traffic',
+      hostname: 'ghost',
+      publicHostname: 'ghost',
+      version: '0',
+      timezoneOffset: 0,
+      startedAt: Date.now(),
+    });
   }
 
   /** No session ended as node_lost, on any node, since `mark`. */
   assertNoNodeLost(mark: ReturnType<Cluster['mark']>): void {
     for (const [n, log] of this.heard.entries()) {
-      assert.deepEqual(log.slice(mark.heard[n]).filter((h) => h.reason === 'node_lost'), [], `node ${n} ended nothing as node_lost`);
+      assert.deepEqual(
+        log.slice(mark.heard[n]).filter((h) => h.reason === 'node_lost'),
+        [],
+        `node ${n} ended nothing as node_lost`,
+      );
     }
   }
 
@@ -186,7 +223,9 @@ class Cluster {
     assert.ok(!used.has(fresh), `session id ${fresh} never used before`);
     assert.ok(fresh > Math.max(...used), 'ids keep increasing (history’s counter)');
     for (const stream of this.streams) {
-      await waitFor(() => stream.events().find((e) => e.json.type === 'session.started' && e.json.session.id === fresh), { what: 'the new session on every stream' });
+      await waitFor(() => stream.events().find((e) => e.json.type === 'session.started' && e.json.session.id === fresh), {
+        what: 'the new session on every stream',
+      });
       const started = stream.events().find((e) => e.json.type === 'session.started' && e.json.session.id === fresh)!;
       assert.ok(Number(started.id) > maxSeen, `stream id ${started.id} above every id seen before (${maxSeen})`);
     }
@@ -197,11 +236,22 @@ class Cluster {
     await socket.closedWith();
     this.sockets.delete(this.duo.socket);
     for (const [n, stream] of this.streams.entries()) {
-      await waitFor(() => stream.events().some((e) => e.json.type === 'user.offline' && e.json.user.id === 'duo'), { what: `duo offline on stream ${n}` });
-      const duo = stream.events().slice(mark.events[n]).filter((e) => e.json.user?.id === 'duo' || e.json.session?.user.id === 'duo');
-      assert.deepEqual(duo.map((e) => e.json.type), ['session.ended', 'session.ended', 'user.offline'], `stream ${n}: offline once, after the second end`);
+      await waitFor(() => stream.events().some((e) => e.json.type === 'user.offline' && e.json.user.id === 'duo'), {
+        what: `duo offline on stream ${n}`,
+      });
+      const duo = stream
+        .events()
+        .slice(mark.events[n])
+        .filter((e) => e.json.user?.id === 'duo' || e.json.session?.user.id === 'duo');
+      assert.deepEqual(
+        duo.map((e) => e.json.type),
+        ['session.ended', 'session.ended', 'user.offline'],
+        `stream ${n}: offline once, after the second end`,
+      );
     }
-    t.diagnostic(`after recovery: new session ${fresh}, stream ids above ${maxSeen}; b still answers ${(await b.rollcall.live.count())} sessions`);
+    t.diagnostic(
+      `after recovery: new session ${fresh}, stream ids above ${maxSeen}; b still answers ${await b.rollcall.live.count()} sessions`,
+    );
   }
 }
 
@@ -227,12 +277,16 @@ describe('a cluster of three nodes when Redis restarts without its data', { skip
     await backends.redis.restart();
     const restartedAt = Date.now();
     for (const [n, stream] of cluster.streams.entries()) {
-      await waitFor(() => cluster.resyncs(stream, mark.blocks[n]) >= 1, { what: `a resync on stream ${n}`, timeoutMs: RECOVERY_TIMEOUT_MS });
+      await waitFor(() => cluster.resyncs(stream, mark.blocks[n]) >= 1, {
+        what: `a resync on stream ${n}`,
+        timeoutMs: RECOVERY_TIMEOUT_MS,
+      });
     }
     const recoveredMs = Date.now() - restartedAt;
     assert.deepEqual(await cluster.views(), views, 'every node answers the same sessions, with the same ids');
     for (const node of cluster.nodes) {
-      for (const id of cluster.ids) assert.equal((await request(node.url, 'GET', `/v1/sessions/${id}`, { headers: node.admin })).status, 200);
+      for (const id of cluster.ids)
+        assert.equal((await request(node.url, 'GET', `/v1/sessions/${id}`, { headers: node.admin })).status, 200);
     }
     cluster.assertNoFlap(mark);
 
@@ -241,8 +295,11 @@ describe('a cluster of three nodes when Redis restarts without its data', { skip
     await cluster.reaped(backends.redis.url);
     cluster.assertNoNodeLost(mark);
     await cluster.assertFreshIdsAndLastOfUser(mark, t);
-    for (const [n, stream] of cluster.streams.entries()) assert.equal(cluster.resyncs(stream, mark.blocks[n]), 1, `stream client ${n} got exactly one resync`);
-    t.diagnostic(`Redis restarted empty under 3 nodes (${cluster.ids.length} sessions): every stream client had its resync ${recoveredMs} ms after the restart`);
+    for (const [n, stream] of cluster.streams.entries())
+      assert.equal(cluster.resyncs(stream, mark.blocks[n]), 1, `stream client ${n} got exactly one resync`);
+    t.diagnostic(
+      `Redis restarted empty under 3 nodes (${cluster.ids.length} sessions): every stream client had its resync ${recoveredMs} ms after the restart`,
+    );
   });
 });
 
@@ -281,8 +338,11 @@ describe('a cluster of three nodes when Redis restarts with its data', { skip },
     assert.ok(started);
     assert.equal(started.seq, lastSeq + 1, 'the seq goes on: nothing lost, nothing skipped');
     await cluster.assertFreshIdsAndLastOfUser(mark, t);
-    for (const [n, stream] of cluster.streams.entries()) assert.equal(cluster.resyncs(stream, mark.blocks[n]), 0, `stream client ${n}: no resync`);
-    t.diagnostic(`Redis down 4 s with its data: the ghost node claimed and every node beating again ${claimedMs} ms after the restart; no live node claimed`);
+    for (const [n, stream] of cluster.streams.entries())
+      assert.equal(cluster.resyncs(stream, mark.blocks[n]), 0, `stream client ${n}: no resync`);
+    t.diagnostic(
+      `Redis down 4 s with its data: the ghost node claimed and every node beating again ${claimedMs} ms after the restart; no live node claimed`,
+    );
   });
 });
 
@@ -321,7 +381,10 @@ describe('a cluster of three nodes on Redis Sentinel when the master dies', { sk
     const c = cluster.nodes[2]!;
     const probe = await waitFor(
       async () => {
-        const answer = await request(c.url, 'POST', '/v1/sessions', { headers: c.ingest, body: openBody({ user: { id: 'http-2-0', name: 'http-2-0', type: 'staff' } }) });
+        const answer = await request(c.url, 'POST', '/v1/sessions', {
+          headers: c.ingest,
+          body: openBody({ user: { id: 'http-2-0', name: 'http-2-0', type: 'staff' } }),
+        });
         return answer.status === 201 ? (answer.json.id as number) : undefined;
       },
       { what: 'node c writing to the new master', timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 100 },
@@ -334,10 +397,15 @@ describe('a cluster of three nodes on Redis Sentinel when the master dies', { sk
     await cluster.converged(cluster.ids.length);
     const after = await cluster.views();
     for (const [n, view] of after.entries()) {
-      assert.deepEqual(view.filter((line) => !line.startsWith(`${probe}:`)), views[n], `node ${n} answers the same sessions`);
+      assert.deepEqual(
+        view.filter((line) => !line.startsWith(`${probe}:`)),
+        views[n],
+        `node ${n} answers the same sessions`,
+      );
     }
     cluster.assertNoFlap(mark);
-    for (const [n, stream] of cluster.streams.entries()) assert.ok(cluster.resyncs(stream, mark.blocks[n]) <= 1, `stream client ${n}: one resync at most`);
+    for (const [n, stream] of cluster.streams.entries())
+      assert.ok(cluster.resyncs(stream, mark.blocks[n]) <= 1, `stream client ${n}: one resync at most`);
     await cluster.assertFreshIdsAndLastOfUser(mark, t);
     t.diagnostic(`master killed: Sentinel promoted the replica after ${promotedMs} ms; the nodes wrote again after ${writingMs} ms`);
   });

@@ -17,7 +17,10 @@ import { SseClient } from '../stream/sse-client.ts';
 import { startReceiver, type Receiver } from '../webhooks/receiver.ts';
 
 const skip = skipUnlessCluster();
-const admin = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' };
+const admin = {
+  authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}`,
+  'content-type': 'application/json',
+};
 const ingest = { authorization: `Bearer ${TEST_INGEST_KEY}`, 'content-type': 'application/json' };
 const TYPES = ['session.started', 'session.ended', 'user.online', 'user.offline'];
 
@@ -34,7 +37,8 @@ describe('webhooks in a Redis cluster with a node killed', { skip }, () => {
     pool = new pg.Pool({ connectionString: backends.databaseUrl, max: 2 });
     receiver = await startReceiver();
     dir = mkdtempSync(join(tmpdir(), 'rollcall-cluster-webhooks-'));
-    for (const name of ['a', 'b', 'c']) nodes.push(await startClusterProcess(backends, join(dir, name), { ROLLCALL_WEBHOOK_RETRY_BASE_MS: '50' }));
+    for (const name of ['a', 'b', 'c'])
+      nodes.push(await startClusterProcess(backends, join(dir, name), { ROLLCALL_WEBHOOK_RETRY_BASE_MS: '50' }));
   });
 
   after(async () => {
@@ -47,7 +51,10 @@ describe('webhooks in a Redis cluster with a node killed', { skip }, () => {
   });
 
   const open = async (node: RollcallProcess, userId: string) => {
-    const answer = await request(node.url, 'POST', '/v1/sessions', { headers: ingest, body: openBody({ user: { id: userId, name: userId, type: 'staff' } }) });
+    const answer = await request(node.url, 'POST', '/v1/sessions', {
+      headers: ingest,
+      body: openBody({ user: { id: userId, name: userId, type: 'staff' } }),
+    });
     assert.equal(answer.status, 201, answer.text);
     return answer.json.id as number;
   };
@@ -56,11 +63,16 @@ describe('webhooks in a Redis cluster with a node killed', { skip }, () => {
     assert.equal(answer.status, 204, answer.text);
   };
   const eventIdsInOutbox = async () =>
-    (await pool.query<{ payload: string }>('SELECT payload FROM webhook_deliveries')).rows.map((row) => (JSON.parse(row.payload) as { eventId: number }).eventId);
+    (await pool.query<{ payload: string }>('SELECT payload FROM webhook_deliveries')).rows.map(
+      (row) => (JSON.parse(row.payload) as { eventId: number }).eventId,
+    );
 
   it('enqueues every change once: 0 duplicates, 0 missing', async (t) => {
     const [a, b, c] = nodes as [RollcallProcess, RollcallProcess, RollcallProcess];
-    const created = await request(a.url, 'POST', '/v1/webhooks', { headers: admin, body: { url: receiver.url, events: TYPES, secret: 'cluster-webhook-secret' } });
+    const created = await request(a.url, 'POST', '/v1/webhooks', {
+      headers: admin,
+      body: { url: receiver.url, events: TYPES, secret: 'cluster-webhook-secret' },
+    });
     assert.equal(created.status, 201, created.text);
     // Node a, which survives, knows the subscription at once (the others within a second): every
     // change reaches a's outbox writer, so none can be missing, whichever node made it.
@@ -84,21 +96,30 @@ describe('webhooks in a Redis cluster with a node killed', { skip }, () => {
 
     const expected =
       10 * 2 + // the sockets' sessions started, their users online
-      15 + 5 + // the HTTP sessions started, their five users online
+      15 +
+      5 + // the HTTP sessions started, their five users online
       2 * 2 + // the last words, and their users
       10 * 2 + // the sockets' sessions ended (node_lost) once c was found silent, their users offline
-      15 + 5 + // the HTTP sessions ended, their users offline
+      15 +
+      5 + // the HTTP sessions ended, their users offline
       2; // after the kill
     await record.waitForEvents(expected, `${expected} changes on the record`);
     const recorded = record.events().map((event) => Number(event.id));
     assert.equal(record.events().filter((event) => event.json.reason === 'node_lost').length, 10);
     record.close();
-    await waitFor(async () => (await eventIdsInOutbox()).length >= recorded.length, { timeoutMs: 10_000, what: 'every change in the outbox' });
+    await waitFor(async () => (await eventIdsInOutbox()).length >= recorded.length, {
+      timeoutMs: 10_000,
+      what: 'every change in the outbox',
+    });
     // Whatever a slow node would still enqueue arrives within its flush interval.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const enqueued = await eventIdsInOutbox();
     assert.equal(new Set(enqueued).size, enqueued.length, '0 duplicates: one delivery per change');
-    assert.deepEqual([...enqueued].sort((x, y) => x - y), [...recorded].sort((x, y) => x - y), '0 missing: every change of the record, nothing else');
+    assert.deepEqual(
+      [...enqueued].sort((x, y) => x - y),
+      [...recorded].sort((x, y) => x - y),
+      '0 missing: every change of the record, nothing else',
+    );
     t.diagnostic(`changes ${recorded.length}, deliveries enqueued ${enqueued.length}, duplicates 0, missing 0`);
   });
 });

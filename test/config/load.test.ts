@@ -56,7 +56,10 @@ test('a bad value stops the start with a message naming the setting and where it
     () => loadConfig({ flags: { adminPassword: 'short' } }),
     (e: Error) => e instanceof ConfigError && /--admin-password: must be at least 8 characters/.test(e.message),
   );
-  assert.throws(() => loadConfig({ file: writeJson('unknown.json', { prot: 1 }) }), /prot in .*unknown\.json: unknown setting; did you mean port\?/);
+  assert.throws(
+    () => loadConfig({ file: writeJson('unknown.json', { prot: 1 }) }),
+    /prot in .*unknown\.json: unknown setting; did you mean port\?/,
+  );
   const notJson = join(dir, 'x.json');
   writeFileSync(notJson, '{ nope');
   assert.throws(() => loadConfig({ file: notJson }), /not valid JSON/);
@@ -72,9 +75,14 @@ test('historyStore postgres needs databaseUrl, and the refusal names the setting
   assert.equal(loadConfig().historyStore, 'sqlite');
   assert.throws(
     () => loadConfig({ env: { ROLLCALL_HISTORY_STORE: 'postgres' } }),
-    (e: Error) => e instanceof ConfigError && /databaseUrl: is required when historyStore is postgres/.test(e.message) && /ROLLCALL_DATABASE_URL/.test(e.message),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /databaseUrl: is required when historyStore is postgres/.test(e.message) &&
+      /ROLLCALL_DATABASE_URL/.test(e.message),
   );
-  const config = loadConfig({ env: { ROLLCALL_HISTORY_STORE: 'postgres', ROLLCALL_DATABASE_URL: 'postgresql:///rollcall?host=/var/run/postgresql' } });
+  const config = loadConfig({
+    env: { ROLLCALL_HISTORY_STORE: 'postgres', ROLLCALL_DATABASE_URL: 'postgresql:///rollcall?host=/var/run/postgresql' },
+  });
   assert.equal(config.historyStore, 'postgres');
   assert.equal(config.databaseUrl, 'postgresql:///rollcall?host=/var/run/postgresql');
   assert.throws(() => loadConfig({ env: { ROLLCALL_HISTORY_STORE: 'mysql' } }), /ROLLCALL_HISTORY_STORE/);
@@ -89,7 +97,10 @@ test('a malformed database URL is refused without showing its password', () => {
     `postgresql:///rollcall?password=${password}`, // neither host nor socket dir
   ];
   for (const url of refused) {
-    for (const sources of [{ env: { ROLLCALL_DATABASE_URL: url } }, { file: writeJson('db.json', { historyStore: 'postgres', databaseUrl: url }) }]) {
+    for (const sources of [
+      { env: { ROLLCALL_DATABASE_URL: url } },
+      { file: writeJson('db.json', { historyStore: 'postgres', databaseUrl: url }) },
+    ]) {
       assert.throws(
         () => loadConfig(sources),
         (e: Error) => {
@@ -113,17 +124,26 @@ test('a malformed database URL is refused without showing its password', () => {
 test('a config file cannot reach settings through __proto__ or constructor', () => {
   const viaProto = join(dir, 'proto.json');
   writeFileSync(viaProto, '{"__proto__": {"port": 1234, "metricsAccess": "open"}}');
-  assert.throws(() => loadConfig({ file: viaProto }), (e: Error) => e instanceof ConfigError && /__proto__ in .*proto\.json/.test(e.message));
+  assert.throws(
+    () => loadConfig({ file: viaProto }),
+    (e: Error) => e instanceof ConfigError && /__proto__ in .*proto\.json/.test(e.message),
+  );
   const viaConstructor = join(dir, 'constructor.json');
   writeFileSync(viaConstructor, '{"constructor": {"prototype": {"port": 1234}}}');
-  assert.throws(() => loadConfig({ file: viaConstructor }), (e: Error) => e instanceof ConfigError && /constructor in .*constructor\.json/.test(e.message));
+  assert.throws(
+    () => loadConfig({ file: viaConstructor }),
+    (e: Error) => e instanceof ConfigError && /constructor in .*constructor\.json/.test(e.message),
+  );
   // Nothing leaked into objects made afterwards.
   assert.equal(({} as Record<string, unknown>).port, undefined);
 });
 
 test('an unknown or misspelt ROLLCALL_* variable is warned about, naming the closest setting', () => {
   const warnings: string[] = [];
-  const config = loadConfig({ env: { ROLLCALL_SESION_TTL: '30', ROLLCALL_PORT: '1234', ROLLCALL_PROT: '1', ROLLCALL_ZZZZZZZZZZZZZ: 'x' }, warn: (m) => warnings.push(m) });
+  const config = loadConfig({
+    env: { ROLLCALL_SESION_TTL: '30', ROLLCALL_PORT: '1234', ROLLCALL_PROT: '1', ROLLCALL_ZZZZZZZZZZZZZ: 'x' },
+    warn: (m) => warnings.push(m),
+  });
   assert.equal(config.sessionTtl, 90, 'a misspelt variable sets nothing');
   assert.equal(config.port, 1234);
   assert.equal(warnings.length, 3, warnings.join('\n'));
@@ -132,13 +152,19 @@ test('an unknown or misspelt ROLLCALL_* variable is warned about, naming the clo
   assert.doesNotMatch(warnings[2]!, /did you mean/, 'nothing close: no guess');
   // Variables rollcall reads elsewhere (the CLI's, the test runner's) are not settings and are no mistake.
   const quiet: string[] = [];
-  loadConfig({ env: { ROLLCALL_NEW_PASSWORD: 'x', ROLLCALL_NEW_WEBHOOK_SECRET: 'y', ROLLCALL_REQUIRE_ALL: '1', OTHER: 'z' }, warn: (m) => quiet.push(m) });
+  loadConfig({
+    env: { ROLLCALL_NEW_PASSWORD: 'x', ROLLCALL_NEW_WEBHOOK_SECRET: 'y', ROLLCALL_REQUIRE_ALL: '1', OTHER: 'z' },
+    warn: (m) => quiet.push(m),
+  });
   assert.deepEqual(quiet, []);
 });
 
 test('every configuration error names the setting and where it came from', () => {
   const unknown = writeJson('unknown2.json', { prot: 1 });
-  assert.throws(() => loadConfig({ file: unknown }), (e: Error) => /prot in .*unknown2\.json/.test(e.message));
+  assert.throws(
+    () => loadConfig({ file: unknown }),
+    (e: Error) => /prot in .*unknown2\.json/.test(e.message),
+  );
   // trustProxy is handed to Fastify, whose own message ("invalid IP address") named no setting.
   assert.throws(
     () => loadConfig({ env: { ROLLCALL_TRUST_PROXY: '10.0.0.0/8,not an address' } }),
@@ -183,27 +209,45 @@ test('liveStore redis needs a Redis, PostgreSQL history and a shared token secre
     return () => loadConfig({ env });
   };
   assert.throws(without('ROLLCALL_REDIS_URL'), /redisUrl: is required when liveStore is redis: set ROLLCALL_REDIS_URL/);
-  assert.throws(without('ROLLCALL_HISTORY_STORE'), /ROLLCALL_LIVE_STORE: redis needs history shared by every node: set ROLLCALL_HISTORY_STORE=postgres/);
+  assert.throws(
+    without('ROLLCALL_HISTORY_STORE'),
+    /ROLLCALL_LIVE_STORE: redis needs history shared by every node: set ROLLCALL_HISTORY_STORE=postgres/,
+  );
   assert.throws(without('ROLLCALL_TOKEN_SECRET'), /tokenSecret: is required when liveStore is redis.*ROLLCALL_TOKEN_SECRET/);
   // Sentinels stand in for the URL.
   const { ROLLCALL_REDIS_URL: _, ...viaSentinels } = cluster;
-  const sentinel = loadConfig({ env: { ...viaSentinels, ROLLCALL_REDIS_SENTINELS: 'sentinel-1:26379, [::1]:26380', ROLLCALL_REDIS_MASTER_NAME: 'presence' } });
+  const sentinel = loadConfig({
+    env: { ...viaSentinels, ROLLCALL_REDIS_SENTINELS: 'sentinel-1:26379, [::1]:26380', ROLLCALL_REDIS_MASTER_NAME: 'presence' },
+  });
   assert.equal(sentinel.redisSentinels, 'sentinel-1:26379, [::1]:26380');
   assert.equal(sentinel.redisMasterName, 'presence');
-  assert.throws(() => loadConfig({ env: { ...viaSentinels, ROLLCALL_REDIS_SENTINELS: 'sentinel-1' } }), /ROLLCALL_REDIS_SENTINELS: must be a comma list of host:port/);
+  assert.throws(
+    () => loadConfig({ env: { ...viaSentinels, ROLLCALL_REDIS_SENTINELS: 'sentinel-1' } }),
+    /ROLLCALL_REDIS_SENTINELS: must be a comma list of host:port/,
+  );
   assert.throws(() => loadConfig({ env: { ...cluster, ROLLCALL_REDIS_KEY_PREFIX: 'a}b' } }), /ROLLCALL_REDIS_KEY_PREFIX/);
 });
 
 test('a malformed Redis URL is refused without showing its password', () => {
   const password = 'r3d1s-Pa55word';
-  for (const url of [`redis://:${password}@`, `http://:${password}@cache.example.test`, `:${password}@cache`, 'unix://', `redis://:${password}@cache.example.test/db`]) {
+  for (const url of [
+    `redis://:${password}@`,
+    `http://:${password}@cache.example.test`,
+    `:${password}@cache`,
+    'unix://',
+    `redis://:${password}@cache.example.test/db`,
+  ]) {
     assert.throws(
       () => loadConfig({ env: { ROLLCALL_REDIS_URL: url } }),
       (e: Error) => e instanceof ConfigError && /ROLLCALL_REDIS_URL/.test(e.message) && !e.message.includes(password),
       url,
     );
   }
-  for (const url of [`redis://:${password}@cache.example.test:6379/2`, `rediss://user:${password}@cache.example.test`, 'unix:///run/redis.sock']) {
+  for (const url of [
+    `redis://:${password}@cache.example.test:6379/2`,
+    `rediss://user:${password}@cache.example.test`,
+    'unix:///run/redis.sock',
+  ]) {
     assert.equal(loadConfig({ env: { ROLLCALL_REDIS_URL: url } }).redisUrl, url);
   }
 });

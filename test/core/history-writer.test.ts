@@ -22,7 +22,10 @@ test('plain activity waits for a checkpoint; opens, ends and views are written a
   writer.active(ann, 1_000);
   writer.seen(bob, 1_000, { m: 'support', v: 'queue', t: '' });
   await writer.flush({ checkpoint: false });
-  assert.deepEqual(written.map((batch) => batch.map((r) => r.user.id)), [['bob']]);
+  assert.deepEqual(
+    written.map((batch) => batch.map((r) => r.user.id)),
+    [['bob']],
+  );
   assert.equal(writer.pendingUser('ann')?.lastSeenAt, 1_000, 'queries still see pending activity');
   writer.active(ann, 2_000);
   await writer.flush({ checkpoint: true });
@@ -35,7 +38,11 @@ test('a user seen after plain activity is written at the next flush with the lat
   const writer = new HistoryWriter(history, { flushMs: 2_000, onError: (error) => assert.fail(String(error)) });
   writer.active(ann, 5_000);
   writer.seen(ann, 4_000);
-  assert.deepEqual([...writer.pendingUsers()].map((r) => r.user.id), ['ann'], 'one record per user');
+  assert.deepEqual(
+    [...writer.pendingUsers()].map((r) => r.user.id),
+    ['ann'],
+    'one record per user',
+  );
   await writer.flush({ checkpoint: false });
   assert.deepEqual(written, [[{ user: ann, lastSeenAt: 5_000 }]]);
 });

@@ -14,7 +14,10 @@ test('sessions opened with the same platform share one frozen platform object', 
   assert.equal(a.platform, b.platform, 'one object for equal platforms');
   assert.deepEqual(a.platform, { id: 'winNT-64', name: 'Windows 11 (x64)' });
   assert.ok(Object.isFrozen(a.platform));
-  const other = sessionFactsFromOpen(JSON.parse(JSON.stringify(openBody({ platform: { id: 'winNT-64', name: 'Windows 10' } }))), INGEST_ACTOR);
+  const other = sessionFactsFromOpen(
+    JSON.parse(JSON.stringify(openBody({ platform: { id: 'winNT-64', name: 'Windows 10' } }))),
+    INGEST_ACTOR,
+  );
   assert.notEqual(other.platform, a.platform);
   assert.equal(internPlatform(undefined), undefined);
 });

@@ -16,7 +16,11 @@ describe('PlaceWatch', () => {
   let watch: PlaceWatch;
   beforeEach(() => {
     store = new MemoryLiveStore();
-    watch = new PlaceWatch({ listSessions: (query) => store.list(query), subscribe: (listener) => store.subscribe(listener), onResync: () => () => {} });
+    watch = new PlaceWatch({
+      listSessions: (query) => store.list(query),
+      subscribe: (listener) => store.subscribe(listener),
+      onResync: () => () => {},
+    });
   });
 
   const watcher = () => {
@@ -24,8 +28,17 @@ describe('PlaceWatch', () => {
     return { frames, deliver: (text: string) => frames.push(JSON.parse(text) as PlaceFrame) };
   };
   const open = async (userId: string, extra: Partial<Session> = {}) =>
-    (await store.open(makeSession({ id: await store.allocateSessionId(), user: { id: userId, name: `User ${userId}`, type: 'staff', email: `${userId}@example.com` }, ...extra }))).session;
-  const events = (frames: PlaceFrame[]) => frames.filter((f) => f.type === 'place').map((f) => `${f.type === 'place' ? f.event : ''} ${f.member.user.id}`);
+    (
+      await store.open(
+        makeSession({
+          id: await store.allocateSessionId(),
+          user: { id: userId, name: `User ${userId}`, type: 'staff', email: `${userId}@example.com` },
+          ...extra,
+        }),
+      )
+    ).session;
+  const events = (frames: PlaceFrame[]) =>
+    frames.filter((f) => f.type === 'place').map((f) => `${f.type === 'place' ? f.event : ''} ${f.member.user.id}`);
 
   it('sends the members first: users in order of their first session there, each once, nothing private', async () => {
     const kim1 = await open('kim', { view: TICKET_VIEW });
@@ -37,9 +50,21 @@ describe('PlaceWatch', () => {
     assert.equal(w.frames.length, 1);
     const [first] = w.frames;
     assert.ok(first?.type === 'members');
-    assert.deepEqual(first.members.map((m) => [m.user.id, m.sessions.map((s) => s.id)]), [['kim', [kim1.id, kim2.id]], ['lee', [lee.id]]]);
+    assert.deepEqual(
+      first.members.map((m) => [m.user.id, m.sessions.map((s) => s.id)]),
+      [
+        ['kim', [kim1.id, kim2.id]],
+        ['lee', [lee.id]],
+      ],
+    );
     assert.deepEqual(first.members[0]!.user, { id: 'kim', name: 'User kim', type: 'staff' }, 'no e-mail');
-    assert.deepEqual(first.members[0]!.sessions[0], { id: kim1.id, clientType: 'web', idle: false, view: TICKET_VIEW, since: Math.floor(kim1.startedAt / 1000) });
+    assert.deepEqual(first.members[0]!.sessions[0], {
+      id: kim1.id,
+      clientType: 'web',
+      idle: false,
+      view: TICKET_VIEW,
+      since: Math.floor(kim1.startedAt / 1000),
+    });
   });
 
   it('a first session joins, a second tab changes only the sessions, the last one leaving leaves', async () => {

@@ -7,7 +7,8 @@ import { checkPlaceGrant, grantsPlace, isPlaceName, joinedPlaces, placeGrants, s
 describe('places', () => {
   it('names: 1 to 128 characters, no whitespace, control characters or *', () => {
     for (const good of ['ticket:105792', 'doc:42', 'queue:billing', 'a', 'ü/ß|€', 'x'.repeat(128)]) assert.ok(isPlaceName(good), good);
-    for (const bad of ['', 'x'.repeat(129), 'two words', 'tab\there', 'nl\n', 'ticket:*', '\u0000']) assert.ok(!isPlaceName(bad), JSON.stringify(bad));
+    for (const bad of ['', 'x'.repeat(129), 'two words', 'tab\there', 'nl\n', 'ticket:*', '\u0000'])
+      assert.ok(!isPlaceName(bad), JSON.stringify(bad));
   });
 
   it('a view names the place of its target: key without its trailing "id", lowercased, then the value', () => {
@@ -19,7 +20,7 @@ describe('places', () => {
     assert.equal(viewPlace(undefined), undefined);
   });
 
-  it('a session is in the places it joined and its view\'s, in name order, each once', () => {
+  it("a session is in the places it joined and its view's, in name order, each once", () => {
     const view = { m: 'support', v: 'getticket', t: 'ticketid|1' };
     assert.deepEqual(sessionPlaces({ places: undefined, view: undefined }), []);
     assert.deepEqual(sessionPlaces({ places: undefined, view }), ['ticket:1']);

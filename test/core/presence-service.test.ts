@@ -32,12 +32,16 @@ describe('PresenceService', () => {
     history = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'h.db')));
     live = new MemoryLiveStore();
     clock = 1_700_000_000_000;
-    presence = new PresenceService(live, history, coreOptions({
-      now: () => clock,
-      onError: (error) => {
-        throw error;
-      },
-    }));
+    presence = new PresenceService(
+      live,
+      history,
+      coreOptions({
+        now: () => clock,
+        onError: (error) => {
+          throw error;
+        },
+      }),
+    );
     changes = [];
     presence.subscribe((c) => changes.push(c));
   });
@@ -89,7 +93,10 @@ describe('PresenceService', () => {
     const resumed = await presence.resume(opened.resumeToken, WS);
     assert.equal(resumed.session.id, opened.session.id);
     assert.notEqual(resumed.resumeToken, opened.resumeToken, 'the token rotates on resume');
-    assert.deepEqual(sessionEvents(resumed.session).map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
+    assert.deepEqual(
+      sessionEvents(resumed.session).map((e) => e.kind),
+      ['connected', 'disconnected', 'resumed'],
+    );
     assert.ok(!types().includes('user.offline'));
     assert.equal(types().filter((t) => t === 'user.online').length, 1);
     await assert.rejects(presence.resume(opened.resumeToken, WS), (e: RollcallError) => e.code === 'not_found', 'an old token is spent');
@@ -165,12 +172,18 @@ describe('PresenceService', () => {
     assert.equal(after?.representative?.routingBusy, true);
     assert.deepEqual(after?.representative?.supportSessionLsids, ['a', 'b']);
     const web = await presence.open(openBody(), INGEST, HTTP);
-    await assert.rejects(presence.heartbeat(web.session.id, { representative: { routingBusy: true } }, INGEST), (e: RollcallError) => e.code === 'invalid_body');
+    await assert.rejects(
+      presence.heartbeat(web.session.id, { representative: { routingBusy: true } }, INGEST),
+      (e: RollcallError) => e.code === 'invalid_body',
+    );
   });
 
-  test('only admins end other people\'s sessions, and the log says who', async () => {
+  test("only admins end other people's sessions, and the log says who", async () => {
     const { session } = await presence.open(openBody(), INGEST, HTTP);
-    await assert.rejects(presence.end(session.id, { kind: 'account', username: 'r', role: 'reader' }), (e: RollcallError) => e.code === 'forbidden');
+    await assert.rejects(
+      presence.end(session.id, { kind: 'account', username: 'r', role: 'reader' }),
+      (e: RollcallError) => e.code === 'forbidden',
+    );
     const ended = await presence.end(session.id, { kind: 'account', username: 'alice', role: 'admin' });
     assert.match(sessionEvents(ended).at(-1)!.text, /ended by admin by alice/);
     await presence.flushHistory();
@@ -216,10 +229,16 @@ describe('PresenceService', () => {
     const { session } = await presence.open(openBody(), INGEST, HTTP);
     await presence.end(session.id, INGEST);
     await presence.flushHistory();
-    assert.deepEqual((await presence.users('offline')).map((u) => u.user.id), ['4145']);
+    assert.deepEqual(
+      (await presence.users('offline')).map((u) => u.user.id),
+      ['4145'],
+    );
     // Another node writes a user to the shared history: not read again at once…
     await history.recordUsers([{ user: { id: 'n2', name: 'Seen Elsewhere', type: 'staff' }, lastSeenAt: clock }]);
-    assert.deepEqual((await presence.users('offline')).map((u) => u.user.id), ['4145']);
+    assert.deepEqual(
+      (await presence.users('offline')).map((u) => u.user.id),
+      ['4145'],
+    );
     // …but once a flush interval (60 s here) has passed.
     clock += 60_000;
     assert.deepEqual((await presence.users('offline')).map((u) => u.user.id).sort(), ['4145', 'n2']);

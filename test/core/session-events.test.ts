@@ -5,14 +5,29 @@ import { CONNECTION_LIMIT, EVENT_LOG_LIMIT, sessionEvents, type NodeConnection }
 import { appendConnection, endedSession, expiryReason } from '../../src/core/session-events.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
-const on = (nodeId: string, connectedSince: number): NodeConnection => ({ nodeId, purpose: 'traffic', receiveTrafficNode: true, connectedSince });
+const on = (nodeId: string, connectedSince: number): NodeConnection => ({
+  nodeId,
+  purpose: 'traffic',
+  receiveTrafficNode: true,
+  connectedSince,
+});
 
 test('a resume on another node adds it; a node returned to moves last; the oldest fall out beyond the limit', () => {
   const session = makeSession({ nodeId: 'a', startedAt: 1, connections: undefined });
   const onB = appendConnection(session, on('b', 2));
-  assert.deepEqual(onB.map((c) => c.nodeId), ['a', 'b'], 'the first connection is listed though the session kept none');
+  assert.deepEqual(
+    onB.map((c) => c.nodeId),
+    ['a', 'b'],
+    'the first connection is listed though the session kept none',
+  );
   const backOnA = appendConnection({ ...session, connections: onB }, on('a', 3));
-  assert.deepEqual(backOnA.map((c) => [c.nodeId, c.connectedSince]), [['b', 2], ['a', 3]]);
+  assert.deepEqual(
+    backOnA.map((c) => [c.nodeId, c.connectedSince]),
+    [
+      ['b', 2],
+      ['a', 3],
+    ],
+  );
   let connections = backOnA;
   for (let n = 0; n < CONNECTION_LIMIT + 3; n++) connections = appendConnection({ ...session, connections }, on(`n${n}`, 10 + n));
   assert.equal(connections.length, CONNECTION_LIMIT);

@@ -95,7 +95,9 @@ describe('PresenceStats sampler', () => {
     const f = fixture(Date.UTC(2025, 0, 1, 12, 0, 40));
     f.setTally({ onlineUsers: 3, sessions: 5 });
     await f.stats.sample();
-    assert.deepEqual(f.written, [{ sample: { at: Date.UTC(2025, 0, 1, 12), onlineUsers: 3, sessions: 5 }, keepSince: f.at() - DAY_MS - DAY_STEP_MS }]);
+    assert.deepEqual(f.written, [
+      { sample: { at: Date.UTC(2025, 0, 1, 12), onlineUsers: 3, sessions: 5 }, keepSince: f.at() - DAY_MS - DAY_STEP_MS },
+    ]);
     f.advance(20_000);
     f.setTally({ onlineUsers: 4, sessions: 6 });
     await f.stats.sample();
@@ -113,7 +115,7 @@ describe('PresenceStats sampler', () => {
   it('the hour series holds the last hour; the day series one peak per 10 minutes', async () => {
     const f = fixture(Date.UTC(2025, 0, 1, 0, 0, 0));
     for (let minute = 0; minute < 24 * 60; minute++) {
-      f.setTally({ onlineUsers: minute % 10, sessions: minute % 10 + 1 });
+      f.setTally({ onlineUsers: minute % 10, sessions: (minute % 10) + 1 });
       await f.stats.sample();
       f.advance(MINUTE);
     }
@@ -122,7 +124,10 @@ describe('PresenceStats sampler', () => {
     assert.ok(hour.every((s) => s.at >= f.at() - HOUR));
     assert.equal(day.length, 144);
     assert.ok(day.every((s) => s.at % DAY_STEP_MS === 0));
-    assert.ok(day.every((s) => s.onlineUsers === 9 && s.sessions === 10), 'each step answers its peak');
+    assert.ok(
+      day.every((s) => s.onlineUsers === 9 && s.sessions === 10),
+      'each step answers its peak',
+    );
   });
 
   it('reports a failed sample to onError and carries on', async () => {

@@ -34,14 +34,24 @@ describe('describeAgent', () => {
       undefined,
       ['Safari', '17.4', 17, 'iOS', '17.4'],
     ],
-    ['Firefox on Linux', 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0', undefined, ['Firefox', '130.0', 130, 'Linux']],
+    [
+      'Firefox on Linux',
+      'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0',
+      undefined,
+      ['Firefox', '130.0', 130, 'Linux'],
+    ],
     [
       'Chrome on Android',
       'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
       'ignored when the agent names an OS',
       ['Chrome', '124.0.0.0', 124, 'Android', '14'],
     ],
-    ['a known bot', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', undefined, ['Googlebot', '2.1', 2, 'Unknown']],
+    [
+      'a known bot',
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      undefined,
+      ['Googlebot', '2.1', 2, 'Unknown'],
+    ],
     ['an unknown bot: its product token', 'AcmeCrawler/3.7 (+https://acme.example/bot)', 'Linux', ['AcmeCrawler', '3.7', 3, 'Linux']],
     ['an HTTP tool', 'curl/8.5.0', undefined, ['curl', '8.5.0', 8, 'Unknown']],
     ['python-requests', 'python-requests/2.31.0', 'Ubuntu 24.04', ['python-requests', '2.31.0', 2, 'Ubuntu 24.04']],
@@ -116,15 +126,44 @@ describe('describeAgent with client hints', () => {
       { platform: 'Windows', platformVersion: '19.0.0', fullVersionList: chromeBrands('138.0.7204.50') },
       { browser: 'Chrome', version: '138.0.7204.50', majorVersion: 138, os: 'Windows', osVersion: '11' },
     ],
-    ['Windows 11 from its first platformVersion', WINDOWS_CHROME, { platform: 'Windows', platformVersion: '13.0.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '11' }],
-    ['Windows 10: platformVersion 1 to 10', WINDOWS_CHROME, { platform: 'Windows', platformVersion: '10.0.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '10' }],
-    ['Windows 10 up to 12 (below 13 is never 11)', WINDOWS_CHROME, { platform: 'Windows', platformVersion: '12.0.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '10' }],
-    ['Windows 7: platformVersion 0.1.0', WINDOWS_CHROME, { platform: 'Windows', platformVersion: '0.1.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '7' }],
-    ['Windows 8.1: platformVersion 0.3.0', WINDOWS_CHROME, { platform: 'Windows', platformVersion: '0.3.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '8.1' }],
+    [
+      'Windows 11 from its first platformVersion',
+      WINDOWS_CHROME,
+      { platform: 'Windows', platformVersion: '13.0.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '11' },
+    ],
+    [
+      'Windows 10: platformVersion 1 to 10',
+      WINDOWS_CHROME,
+      { platform: 'Windows', platformVersion: '10.0.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '10' },
+    ],
+    [
+      'Windows 10 up to 12 (below 13 is never 11)',
+      WINDOWS_CHROME,
+      { platform: 'Windows', platformVersion: '12.0.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '10' },
+    ],
+    [
+      'Windows 7: platformVersion 0.1.0',
+      WINDOWS_CHROME,
+      { platform: 'Windows', platformVersion: '0.1.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '7' },
+    ],
+    [
+      'Windows 8.1: platformVersion 0.3.0',
+      WINDOWS_CHROME,
+      { platform: 'Windows', platformVersion: '0.3.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '8.1' },
+    ],
     [
       'Edge: its own brand, not the engine’s',
       `${WINDOWS_CHROME} Edg/138.0.0.0`,
-      { platform: 'Windows', platformVersion: '15.0.0', fullVersionList: [{ brand: 'Microsoft Edge', version: '138.0.3351.55' }, GREASE, { brand: 'Chromium', version: '138.0.7204.50' }] },
+      {
+        platform: 'Windows',
+        platformVersion: '15.0.0',
+        fullVersionList: [{ brand: 'Microsoft Edge', version: '138.0.3351.55' }, GREASE, { brand: 'Chromium', version: '138.0.7204.50' }],
+      },
       { browser: 'Microsoft Edge', version: '138.0.3351.55', majorVersion: 138, os: 'Windows', osVersion: '11' },
     ],
     [
@@ -133,7 +172,12 @@ describe('describeAgent with client hints', () => {
       { platform: 'macOS', platformVersion: '15.5.0', fullVersionList: chromeBrands('138.0.7204.93') },
       { browser: 'Chrome', version: '138.0.7204.93', majorVersion: 138, os: 'macOS', osVersion: '15.5' },
     ],
-    ['macOS 26: a whole version is written whole', MAC_CHROME, { platform: 'macOS', platformVersion: '26.0.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'macOS', osVersion: '26' }],
+    [
+      'macOS 26: a whole version is written whole',
+      MAC_CHROME,
+      { platform: 'macOS', platformVersion: '26.0.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'macOS', osVersion: '26' },
+    ],
     [
       'Android 14 and the model behind "Android 10; K"',
       ANDROID_CHROME,
@@ -143,7 +187,12 @@ describe('describeAgent with client hints', () => {
     [
       'Samsung Internet, spelt as bowser spells it',
       ANDROID_CHROME,
-      { platform: 'Android', platformVersion: '15.0.0', model: 'SM-S921B', fullVersionList: [{ brand: 'Samsung Internet', version: '28.0.1.4' }, { brand: 'Chromium', version: '130.0.6723.86' }, GREASE] },
+      {
+        platform: 'Android',
+        platformVersion: '15.0.0',
+        model: 'SM-S921B',
+        fullVersionList: [{ brand: 'Samsung Internet', version: '28.0.1.4' }, { brand: 'Chromium', version: '130.0.6723.86' }, GREASE],
+      },
       { browser: 'Samsung Internet for Android', version: '28.0.1.4', majorVersion: 28, os: 'Android', osVersion: '15', model: 'SM-S921B' },
     ],
     [
@@ -173,17 +222,38 @@ describe('describeAgent with client hints', () => {
     [
       'Brave, whose agent is Chrome’s',
       WINDOWS_CHROME,
-      { platform: 'Windows', platformVersion: '19.0.0', fullVersionList: [{ brand: 'Brave', version: '138.1.80.113' }, { brand: 'Chromium', version: '138.0.7204.50' }, GREASE] },
+      {
+        platform: 'Windows',
+        platformVersion: '19.0.0',
+        fullVersionList: [{ brand: 'Brave', version: '138.1.80.113' }, { brand: 'Chromium', version: '138.0.7204.50' }, GREASE],
+      },
       { browser: 'Brave', version: '138.1.80.113', majorVersion: 138, os: 'Windows', osVersion: '11' },
     ],
     [
       'GREASE brands of every spelling name nothing',
       WINDOWS_CHROME,
-      { fullVersionList: [{ brand: 'Not A(Brand', version: '99.0.0.0' }, { brand: ' Not;A Brand', version: '99' }, { brand: 'Not_A Brand', version: '8' }, { brand: 'Placeholder;Browser Brand', version: '99' }] },
+      {
+        fullVersionList: [
+          { brand: 'Not A(Brand', version: '99.0.0.0' },
+          { brand: ' Not;A Brand', version: '99' },
+          { brand: 'Not_A Brand', version: '8' },
+          { brand: 'Placeholder;Browser Brand', version: '99' },
+        ],
+      },
       { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows' },
     ],
-    ['"Unknown" platform: the agent’s OS', MAC_CHROME, { platform: 'Unknown', platformVersion: '1.0.0' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'macOS' }],
-    ['a platformVersion that is no version', WINDOWS_CHROME, { platform: 'Windows', platformVersion: 'eleven' }, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows' }],
+    [
+      '"Unknown" platform: the agent’s OS',
+      MAC_CHROME,
+      { platform: 'Unknown', platformVersion: '1.0.0' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'macOS' },
+    ],
+    [
+      'a platformVersion that is no version',
+      WINDOWS_CHROME,
+      { platform: 'Windows', platformVersion: 'eleven' },
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows' },
+    ],
     [
       'hints and no agent at all',
       undefined,
@@ -193,7 +263,12 @@ describe('describeAgent with client hints', () => {
     [
       'control characters in hints, cleaned as in agents',
       WINDOWS_CHROME,
-      { platform: 'Windows\u0000', platformVersion: '19.0.0', model: '\u001b[31mX', fullVersionList: [{ brand: 'Google\u0007 Chrome', version: '138.0.7204.50\n' }] },
+      {
+        platform: 'Windows\u0000',
+        platformVersion: '19.0.0',
+        model: '\u001b[31mX',
+        fullVersionList: [{ brand: 'Google\u0007 Chrome', version: '138.0.7204.50\n' }],
+      },
       { browser: 'Chrome', version: '138.0.7204.50', majorVersion: 138, os: 'Windows', osVersion: '11', model: '[31mX' },
     ],
   ];
@@ -210,7 +285,13 @@ describe('describeAgent with client hints', () => {
     const a = describeAgent(WINDOWS_CHROME, undefined, hints);
     assert.equal(describeAgent(WINDOWS_CHROME, undefined, structuredClone(hints)), a);
     // Another GREASE brand (each Chrome major picks one) is the same browser.
-    assert.equal(describeAgent(WINDOWS_CHROME, undefined, { ...hints, fullVersionList: [{ brand: 'Not-A.Brand', version: '24' }, ...hints.fullVersionList.slice(1)] }), a);
+    assert.equal(
+      describeAgent(WINDOWS_CHROME, undefined, {
+        ...hints,
+        fullVersionList: [{ brand: 'Not-A.Brand', version: '24' }, ...hints.fullVersionList.slice(1)],
+      }),
+      a,
+    );
     assert.notEqual(describeAgent(WINDOWS_CHROME, undefined, { ...hints, platformVersion: '10.0.0' }), a);
     assert.equal(describeAgent(WINDOWS_CHROME, undefined, {}), describeAgent(WINDOWS_CHROME));
     assert.equal(describeAgent(WINDOWS_CHROME, undefined, { platform: '', fullVersionList: [GREASE] }), describeAgent(WINDOWS_CHROME));
@@ -235,13 +316,33 @@ describe('reduced user agents without hints', () => {
   // The OS version a reduced agent shows is every version's: none is named rather than a wrong one.
   const cases: [string, string, string, string | undefined][] = [
     ['"Windows NT 10.0" is Windows 10 or 11', WINDOWS_CHROME, 'Windows', undefined],
-    ['"Windows NT 6.1" is Windows 7', 'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36', 'Windows', '7'],
+    [
+      '"Windows NT 6.1" is Windows 7',
+      'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36',
+      'Windows',
+      '7',
+    ],
     ['"Mac OS X 10_15_7" is any macOS since 2020', MAC_CHROME, 'macOS', undefined],
-    ['Firefox\'s "Mac OS X 10.15" likewise', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:140.0) Gecko/20100101 Firefox/140.0', 'macOS', undefined],
+    [
+      'Firefox\'s "Mac OS X 10.15" likewise',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:140.0) Gecko/20100101 Firefox/140.0',
+      'macOS',
+      undefined,
+    ],
     ['"Mac OS X 10_16_0" (Chrome 87 on Big Sur) is macOS 11 or later', MAC_CHROME.replace('10_15_7', '10_16_0'), 'macOS', undefined],
-    ['"Mac OS X 10_14_6" is what it says', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.2 Safari/605.1.15', 'macOS', '10.14.6'],
+    [
+      '"Mac OS X 10_14_6" is what it says',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.1.2 Safari/605.1.15',
+      'macOS',
+      '10.14.6',
+    ],
     ['"Android 10; K" is any Android', ANDROID_CHROME, 'Android', undefined],
-    ['"Android 14; Pixel 8" is Android 14', 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36', 'Android', '14'],
+    [
+      '"Android 14; Pixel 8" is Android 14',
+      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
+      'Android',
+      '14',
+    ],
     [
       'Safari on iOS 26 says "iPhone OS 18_6"; its Version/ is the OS',
       'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Mobile/15E148 Safari/604.1',
@@ -254,7 +355,12 @@ describe('reduced user agents without hints', () => {
       'iOS',
       '18.6',
     ],
-    ['"iPhone OS 18_7" without Version/ is 18.7 or 26', 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/139.0.7258.76 Mobile/15E148 Safari/604.1', 'iOS', undefined],
+    [
+      '"iPhone OS 18_7" without Version/ is 18.7 or 26',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/139.0.7258.76 Mobile/15E148 Safari/604.1',
+      'iOS',
+      undefined,
+    ],
   ];
   for (const [name, agent, os, osVersion] of cases) {
     it(name, () => {

@@ -25,7 +25,10 @@ describe('demo population', () => {
     const first = mulberry32(7);
     const second = mulberry32(7);
     const values = Array.from({ length: 1000 }, () => first());
-    assert.deepEqual(values, Array.from({ length: 1000 }, () => second()));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 1000 }, () => second()),
+    );
     assert.ok(values.every((v) => v >= 0 && v < 1));
     assert.ok(new Set(values).size > 990);
     const used = new Rng(9);
@@ -39,7 +42,10 @@ describe('demo population', () => {
       const population = generatePopulation({ users: 5, seed });
       assert.deepEqual([...typesOf(population)].sort(), [...CLIENT_TYPES].sort(), `seed ${seed}`);
       assert.equal(population.supportSessions.length, 1, `seed ${seed}`);
-      assert.ok(population.clients.every((c) => c.online), 'the first users are there from the start');
+      assert.ok(
+        population.clients.every((c) => c.online),
+        'the first users are there from the start',
+      );
     }
   });
 
@@ -59,15 +65,26 @@ describe('demo population', () => {
         const customer = customerByLsid.get(lsid);
         assert.ok(customer, `lsid ${lsid} of ${rep.key} has a customer`);
         assert.ok(customer.online && rep.online, 'both sides are there from the start');
-        assert.ok(population.supportSessions.some((s) => s.lsid === lsid && s.representativeKey === rep.key && s.customerKey === customer.key));
-        assert.deepEqual(customer.session.view, { m: 'support', v: 'session', t: `lsid|${lsid}` }, 'interactive or not, the customer view names the session');
+        assert.ok(
+          population.supportSessions.some((s) => s.lsid === lsid && s.representativeKey === rep.key && s.customerKey === customer.key),
+        );
+        assert.deepEqual(
+          customer.session.view,
+          { m: 'support', v: 'session', t: `lsid|${lsid}` },
+          'interactive or not, the customer view names the session',
+        );
       }
       for (const rep of reps) {
         const info = rep.session.representative!;
         const sessions = info.supportSessionLsids?.length ?? 0;
         assert.ok(sessions <= rep.representative!.maxSessions);
         assert.deepEqual(
-          { routingEnabled: info.routingEnabled, routingIdle: info.routingIdle, routingBusy: info.routingBusy, routingAvailable: info.routingAvailable },
+          {
+            routingEnabled: info.routingEnabled,
+            routingIdle: info.routingIdle,
+            routingBusy: info.routingBusy,
+            routingAvailable: info.routingAvailable,
+          },
           routingFlags({ enabled: info.routingEnabled!, idle: info.routingIdle!, sessions, maxSessions: rep.representative!.maxSessions }),
         );
       }
@@ -86,10 +103,21 @@ describe('demo population', () => {
       assert.deepEqual(new Set(reps.map((r) => r.session.representative?.[flag])), new Set([true, false]), flag);
     }
     assert.deepEqual(new Set(reps.map((r) => r.session.representative?.presentationCount)), new Set([0, 1]));
-    assert.ok(reps.some((r) => r.session.representative?.supportLicense && r.session.representative.startSessionUrl?.startsWith('https://') && r.session.representative.directLink));
+    assert.ok(
+      reps.some(
+        (r) =>
+          r.session.representative?.supportLicense &&
+          r.session.representative.startSessionUrl?.startsWith('https://') &&
+          r.session.representative.directLink,
+      ),
+    );
     assert.ok(reps.every((r) => r.session.user.publicDisplayName && r.session.user.privateDisplayName && r.session.user.username));
     assert.deepEqual(new Set(customers.map((c) => c.session.customer?.nonInteractive)), new Set([undefined, 'rdp', 'shelljump']));
-    assert.ok(clients.filter((c) => c.session.clientType === 'push_agent').every((c) => /^jp-[a-z]{3}-\d\d\.corp\.example\.com$/.test(c.session.hostname ?? '')));
+    assert.ok(
+      clients
+        .filter((c) => c.session.clientType === 'push_agent')
+        .every((c) => /^jp-[a-z]{3}-\d\d\.corp\.example\.com$/.test(c.session.hostname ?? '')),
+    );
 
     const agents = web.map((c) => c.session.userAgent ?? '');
     for (const [label, pattern] of [
@@ -103,21 +131,44 @@ describe('demo population', () => {
       ['iOS', /iPhone|iPad/],
       ['Android', /Android/],
     ] as const) {
-      assert.ok(agents.some((a) => pattern.test(a)), `${label} user agents`);
+      assert.ok(
+        agents.some((a) => pattern.test(a)),
+        `${label} user agents`,
+      );
     }
     assert.ok(new Set(clients.map((c) => c.session.timezoneOffset)).size >= 10, 'varied timezones');
-    assert.ok(clients.some((c) => (c.session.timezoneOffset ?? 0) % 3600 !== 0), 'half-hour timezones');
-    assert.ok(clients.some((c) => isIP(c.session.privateIp ?? '') === 6), 'IPv6 private addresses');
+    assert.ok(
+      clients.some((c) => (c.session.timezoneOffset ?? 0) % 3600 !== 0),
+      'half-hour timezones',
+    );
+    assert.ok(
+      clients.some((c) => isIP(c.session.privateIp ?? '') === 6),
+      'IPv6 private addresses',
+    );
     assert.ok(clients.every((c) => c.session.privateIp === undefined || isIP(c.session.privateIp) !== 0));
-    assert.ok(web.some((c) => c.session.view?.m === 'support' && c.session.view.v === 'getticket' && /^ticketid\|\d+$/.test(c.session.view.t)));
+    assert.ok(
+      web.some((c) => c.session.view?.m === 'support' && c.session.view.v === 'getticket' && /^ticketid\|\d+$/.test(c.session.view.t)),
+    );
     assert.ok(clients.some((c) => c.session.idle === true));
-    assert.ok(clients.some((c) => !c.online), 'some arrive later');
+    assert.ok(
+      clients.some((c) => !c.online),
+      'some arrive later',
+    );
     assert.deepEqual(new Set(users.map((u) => u.type)), new Set(['staff', 'customer', 'system']));
-    assert.ok(users.some((u) => Number(u.id) > 2 ** 31), 'a user id beyond 32 bits (Motadata)');
-    assert.ok(users.some((u) => /[&<"]/.test(u.name)), 'names that need escaping in XML');
+    assert.ok(
+      users.some((u) => Number(u.id) > 2 ** 31),
+      'a user id beyond 32 bits (Motadata)',
+    );
+    assert.ok(
+      users.some((u) => /[&<"]/.test(u.name)),
+      'names that need escaping in XML',
+    );
     const sessionsPerUser = new Map<string, number>();
     for (const c of clients) sessionsPerUser.set(c.userId, (sessionsPerUser.get(c.userId) ?? 0) + 1);
-    assert.ok([...sessionsPerUser.values()].some((n) => n > 1), 'some users have two sessions');
+    assert.ok(
+      [...sessionsPerUser.values()].some((n) => n > 1),
+      'some users have two sessions',
+    );
   });
 
   test('every body is one the server accepts, for a user whose token allows its client type', () => {

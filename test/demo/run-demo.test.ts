@@ -86,7 +86,9 @@ describe('runDemo', () => {
         assert.equal(session.user.name, user.name);
         assert.equal(session.user.type, user.type);
       }
-      const web = sessions.find((s) => s.clientType === 'web' && s.userAgent && s.view && s.privateIp && s.timezoneOffset !== undefined && s.platform);
+      const web = sessions.find(
+        (s) => s.clientType === 'web' && s.userAgent && s.view && s.privateIp && s.timezoneOffset !== undefined && s.platform,
+      );
       assert.ok(web, 'a web session with user agent, view, private address, timezone and platform');
       const rep = sessions.find((s) => s.clientType === 'representative');
       assert.ok(rep?.representative && rep.user.publicDisplayName && rep.hostname);
@@ -126,7 +128,8 @@ describe('runDemo', () => {
     // shutdown or to its resume grace period.
     assert.ok(ended.some((e) => e.reason === 'closed'));
     for (const { reason, session } of ended) {
-      if (reason !== 'closed') assert.ok(session.detached && ['server_shutdown', 'connection_lost'].includes(reason), `session ${session.id} ended ${reason}`);
+      if (reason !== 'closed')
+        assert.ok(session.detached && ['server_shutdown', 'connection_lost'].includes(reason), `session ${session.id} ended ${reason}`);
     }
     assert.ok(simulation.actors.every((a) => !a.online));
     assert.equal(simulation.clock.pending, 0);
@@ -167,7 +170,12 @@ describe('runDemo', () => {
       const demo = await waitFor(() => ready, { what: 'onReady' });
       const listening = new URL(demo.url).port;
       assert.notEqual(listening, String(port));
-      assert.match(out.text, new RegExp(`Port ${port} is taken; listening on a free port instead\\nrollcall is listening on http://127\\.0\\.0\\.1:${listening} `));
+      assert.match(
+        out.text,
+        new RegExp(
+          `Port ${port} is taken; listening on a free port instead\\nrollcall is listening on http://127\\.0\\.0\\.1:${listening} `,
+        ),
+      );
     } finally {
       controller.abort();
       await running;

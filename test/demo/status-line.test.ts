@@ -8,7 +8,10 @@ import { waitFor } from '../helpers/server.ts';
 
 class Capture extends Writable {
   text = '';
-  constructor(readonly isTTY: boolean, readonly columns = 80) {
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 80,
+  ) {
     super();
   }
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
@@ -38,7 +41,10 @@ describe('demo status line', () => {
     assert.match(line, /^09:05:07 16 sessions \(2 rep, 3 customer, 1 attendee, 1 jumpoint, 9 web; 1 detached\)/);
     assert.match(line, /support: 2 in session, 1 waiting/);
     assert.match(line, /last 5s: 3 joined, 1 left, 2 resumed, 7 view changes$/);
-    assert.match(formatStatus({ ...snapshot(), counts: { ...snapshot().counts, errors: 2 }, lastError: 'web_staff-1: refused' }, 1_000), /2 errors \(web_staff-1: refused\)$/);
+    assert.match(
+      formatStatus({ ...snapshot(), counts: { ...snapshot().counts, errors: 2 }, lastError: 'web_staff-1: refused' }, 1_000),
+      /2 errors \(web_staff-1: refused\)$/,
+    );
     assert.match(formatStatus({ ...snapshot(), counts: new DemoStats().takeInterval() }, 1_000), /last 1s: quiet$/);
   });
 

@@ -33,7 +33,13 @@ test('customers wait in order, Jump sessions first; finishing and leaving free t
   assert.equal(desk.pickUp('rep-1'), jump);
   assert.equal(desk.pickUp('rep-1'), a);
   assert.deepEqual(a.events, ['started:rep-1']);
-  assert.deepEqual([...desk.cases()], [['lsid-jump', 'rep-1'], ['lsid-a', 'rep-1']]);
+  assert.deepEqual(
+    [...desk.cases()],
+    [
+      ['lsid-jump', 'rep-1'],
+      ['lsid-a', 'rep-1'],
+    ],
+  );
   assert.ok(desk.isWaiting(b));
 
   assert.equal(desk.finish('lsid-jump'), jump);

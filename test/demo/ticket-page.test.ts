@@ -35,9 +35,19 @@ describe('the demo’s ticket page', { skip: skipWithoutChromium() }, () => {
   before(async () => {
     buildBrowserCode('client', 'demo');
     // A closed page's session ends soon after its socket closes, so a leave shows without a long wait.
-    const config = loadConfig({ flags: { port: 0, host: '127.0.0.1', dataDir: dir, logLevel: 'silent', wsResumeGraceMs: 500, sweepIntervalMs: 50 } });
+    const config = loadConfig({
+      flags: { port: 0, host: '127.0.0.1', dataDir: dir, logLevel: 'silent', wsResumeGraceMs: 500, sweepIntervalMs: 50 },
+    });
     let ready: RunningDemo | undefined;
-    running = runDemo(config, { users: 30, seed: 105_792, speed: 20, out, signal: controller.signal, statusIntervalMs: 60_000, onReady: (d) => (ready = d) });
+    running = runDemo(config, {
+      users: 30,
+      seed: 105_792,
+      speed: 20,
+      out,
+      signal: controller.signal,
+      statusIntervalMs: 60_000,
+      onReady: (d) => (ready = d),
+    });
     running.catch(() => {});
     demo = await waitFor(() => ready, { what: 'the demo to start', timeoutMs: DEADLINE_MS });
     browser = await launch();
@@ -62,7 +72,10 @@ describe('the demo’s ticket page', { skip: skipWithoutChromium() }, () => {
   const shown = (page: Page) => page.$$eval(MEMBERS, (items) => items.map((item) => (item as HTMLElement).dataset.user!));
   /** The page's own user: the member it marks "(you)". */
   const ownId = (page: Page) =>
-    page.$$eval(MEMBERS, (items) => items.find((item) => item.querySelector('.name')?.textContent?.endsWith('(you)'))?.getAttribute('data-user') ?? undefined);
+    page.$$eval(
+      MEMBERS,
+      (items) => items.find((item) => item.querySelector('.name')?.textContent?.endsWith('(you)'))?.getAttribute('data-user') ?? undefined,
+    );
   /** Who the server has in the place, by user id. */
   const inPlace = async () => [...new Set((await demo.rollcall.presence.listSessions({ place: PLACE })).map((s) => s.user.id))].sort();
   const isVisitor = (id: string) => id.startsWith('visitor-');
@@ -112,8 +125,14 @@ describe('the demo’s ticket page', { skip: skipWithoutChromium() }, () => {
       const firstId = await waitFor(() => ownId(first.page), { timeoutMs: DEADLINE_MS, what: 'the first page to list itself' });
       const secondId = await waitFor(() => ownId(second.page), { timeoutMs: DEADLINE_MS, what: 'the second page to list itself' });
       assert.notEqual(firstId, secondId, 'each tab is a guest of its own');
-      await waitFor(async () => (await shown(second.page)).includes(firstId), { timeoutMs: DEADLINE_MS, what: 'the second page to list the first' });
-      await waitFor(async () => (await shown(first.page)).includes(secondId), { timeoutMs: DEADLINE_MS, what: 'the first page to list the second' });
+      await waitFor(async () => (await shown(second.page)).includes(firstId), {
+        timeoutMs: DEADLINE_MS,
+        what: 'the second page to list the first',
+      });
+      await waitFor(async () => (await shown(first.page)).includes(secondId), {
+        timeoutMs: DEADLINE_MS,
+        what: 'the first page to list the second',
+      });
 
       // Kim in two tabs (one browser): one member with two sessions, one join in the log.
       const kimContext = await browser.newContext();
@@ -121,15 +140,24 @@ describe('the demo’s ticket page', { skip: skipWithoutChromium() }, () => {
       const kimId = await waitFor(() => ownId(kim.page), { timeoutMs: DEADLINE_MS, what: 'kim’s page to list her' });
       const kim2 = await open(`${demo.ticketPage}?as=Kim%20Lee`, kimContext);
       const kimItem = first.page.locator(`${MEMBERS}[data-user="${kimId}"]`);
-      await waitFor(async () => /Kim Lee.*2 sessions/.test((await kimItem.textContent()) ?? ''), { timeoutMs: DEADLINE_MS, what: 'kim’s two tabs as one member' });
+      await waitFor(async () => /Kim Lee.*2 sessions/.test((await kimItem.textContent()) ?? ''), {
+        timeoutMs: DEADLINE_MS,
+        what: 'kim’s two tabs as one member',
+      });
       assert.equal(await first.page.locator('#log li', { hasText: /Kim Lee opened the ticket$/ }).count(), 1, 'one join for two tabs');
       assert.equal(await kim2.page.locator(`${MEMBERS}[data-user="${kimId}"]`).count(), 1);
 
       // The second page closes: its socket closes, its session ends after the grace, and it leaves.
       await second.page.context().close();
-      await waitFor(async () => !(await shown(first.page)).includes(secondId), { timeoutMs: DEADLINE_MS, what: 'the first page to see the second go' });
+      await waitFor(async () => !(await shown(first.page)).includes(secondId), {
+        timeoutMs: DEADLINE_MS,
+        what: 'the first page to see the second go',
+      });
       await kimContext.close();
-      await waitFor(async () => !(await shown(first.page)).includes(kimId), { timeoutMs: DEADLINE_MS, what: 'kim to go with her last tab' });
+      await waitFor(async () => !(await shown(first.page)).includes(kimId), {
+        timeoutMs: DEADLINE_MS,
+        what: 'kim to go with her last tab',
+      });
       assert.deepEqual([...first.errors, ...second.errors, ...kim.errors, ...kim2.errors], []);
     } finally {
       await first.page.context().close();
@@ -152,8 +180,16 @@ describe('the demo’s ticket page', { skip: skipWithoutChromium() }, () => {
     assert.deepEqual(verified.clientTypes, ['web']);
     assert.ok(grantsPlace(verified.places, PLACE));
     assert.ok(!grantsPlace(verified.places, 'doc:42'));
-    for (const body of [{ id: 'a b', name: 'x' }, { id: 'ok', name: '' }, { id: 'ok', name: 'x', sub: 'admin' }]) {
-      const refused = await fetch(`${demo.url}/demo/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const body of [
+      { id: 'a b', name: 'x' },
+      { id: 'ok', name: '' },
+      { id: 'ok', name: 'x', sub: 'admin' },
+    ]) {
+      const refused = await fetch(`${demo.url}/demo/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(refused.status, 400, JSON.stringify(body));
     }
     const start = await fetch(`${demo.url}/demo`, { redirect: 'manual' });
@@ -164,8 +200,16 @@ describe('the demo’s ticket page', { skip: skipWithoutChromium() }, () => {
 
     const server = await startTestServer();
     try {
-      for (const [method, path] of [['GET', `/demo/ticket/${DEMO_TICKET}`], ['POST', '/demo/token'], ['GET', '/demo/assets/ticket.js']] as const) {
-        const answer = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{"id":"a","name":"b"}' }) });
+      for (const [method, path] of [
+        ['GET', `/demo/ticket/${DEMO_TICKET}`],
+        ['POST', '/demo/token'],
+        ['GET', '/demo/assets/ticket.js'],
+      ] as const) {
+        const answer = await fetch(`${server.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          ...(method === 'POST' && { body: '{"id":"a","name":"b"}' }),
+        });
         assert.equal(answer.status, 404, `${method} ${path}`);
       }
     } finally {

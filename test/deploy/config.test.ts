@@ -80,7 +80,10 @@ test('the compose file: three nodes, each a valid cluster member with the same s
     assert.equal(config.host, '0.0.0.0');
   }
   const shared = (pick: (config: Config) => unknown) => new Set(configs.map(pick)).size === 1;
-  assert.ok(shared((config) => config.tokenSecret), 'one token secret on every node');
+  assert.ok(
+    shared((config) => config.tokenSecret),
+    'one token secret on every node',
+  );
   assert.ok(shared((config) => config.databaseUrl) && shared((config) => config.redisUrl), 'one PostgreSQL and one Redis');
   assert.deepEqual(configs.map((config) => config.nodeRole).sort(), ['master', 'traffic', 'traffic']);
 
@@ -115,7 +118,9 @@ test('the systemd unit: its settings are valid and systemd accepts the unit', as
   const copy = join(dir, 'rollcall.service');
   writeFileSync(copy, unit.replace(/^ExecStart=\S+/m, `ExecStart=${process.execPath}`));
   const output = await new Promise<string>((resolve) => {
-    execFile('/usr/bin/systemd-analyze', ['verify', copy], { timeout: 30_000 }, (error, stdout, stderr) => resolve(error ? `${error.message}\n${stdout}${stderr}` : `${stdout}${stderr}`));
+    execFile('/usr/bin/systemd-analyze', ['verify', copy], { timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve(error ? `${error.message}\n${stdout}${stderr}` : `${stdout}${stderr}`),
+    );
   });
   assert.equal(output.trim(), '', 'systemd-analyze verify has nothing to say');
 });

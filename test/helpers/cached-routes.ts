@@ -19,9 +19,15 @@ export interface Mounted {
   close(): Promise<void>;
 }
 
-export async function mountBeside(server: TestServer, register: (app: FastifyInstance, deps: MountedDeps) => PromiseLike<unknown>): Promise<Mounted> {
+export async function mountBeside(
+  server: TestServer,
+  register: (app: FastifyInstance, deps: MountedDeps) => PromiseLike<unknown>,
+): Promise<Mounted> {
   const { rollcall } = server;
-  const credentials = new Credentials(rollcall.history, { tokenSecret: rollcall.dataDir.tokenSecret, configuredIngestKey: TEST_INGEST_KEY });
+  const credentials = new Credentials(rollcall.history, {
+    tokenSecret: rollcall.dataDir.tokenSecret,
+    configuredIngestKey: TEST_INGEST_KEY,
+  });
   const app = Fastify();
   await register(app, { presence: rollcall.presence, credentials, stats: rollcall.stats });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -61,6 +61,10 @@ export function startClusterNode(backends: ClusterBackends, overrides: Partial<C
 }
 
 /** A node in its own process, with these extra ROLLCALL_* variables. */
-export function startClusterProcess(backends: ClusterBackends, dataDir: string, env: Record<string, string> = {}): Promise<RollcallProcess> {
+export function startClusterProcess(
+  backends: ClusterBackends,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RollcallProcess> {
   return startRollcallProcess(['--data-dir', dataDir], { ...backends.env, ...env });
 }

@@ -5,9 +5,13 @@ import type { TestContext } from 'node:test';
 export function countCalls<T extends object, K extends keyof T & string>(t: TestContext, target: T, method: K): { calls: number } {
   const state = { calls: 0 };
   const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
-  t.mock.method(target, method as never, ((...args: unknown[]) => {
-    state.calls++;
-    return original(...args);
-  }) as never);
+  t.mock.method(
+    target,
+    method as never,
+    ((...args: unknown[]) => {
+      state.calls++;
+      return original(...args);
+    }) as never,
+  );
   return state;
 }

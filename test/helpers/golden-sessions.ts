@@ -49,7 +49,9 @@ export function goldenSessions(): Session[] {
       clientType,
       transport: i % 2 === 0 ? 'http' : 'websocket',
       ...(i % 5 !== 4 && { hostname: hostile ? `host ${HOSTILE}` : `host-${i}.corp.example.com` }),
-      ...(i % 3 !== 2 && { platform: { id: hostile ? `id ${HOSTILE}` : 'winNT-64', name: i % 2 ? 'Windows 11 (x64)' : `Linux ${HOSTILE}` } }),
+      ...(i % 3 !== 2 && {
+        platform: { id: hostile ? `id ${HOSTILE}` : 'winNT-64', name: i % 2 ? 'Windows 11 (x64)' : `Linux ${HOSTILE}` },
+      }),
       ...(i % 4 !== 0 && { timezoneOffset: (i - 12) * 1_800 }),
       ...(i % 3 === 0 && { userAgent: hostile ? `${AGENTS[i % 3]} ${HOSTILE}` : AGENTS[i % 3]! }),
       ...(i % 3 === 0 && { agent: { browser: i % 2 ? 'Firefox' : 'Chrome', version: '123.0', majorVersion: 123, os: 'Windows' } }),
@@ -74,7 +76,9 @@ export function goldenSessions(): Session[] {
           supportSessionLsids: Array.from({ length: i % 3 }, (_, n) => `lsid-${i}-${n}`),
         },
       }),
-      ...(clientType === 'support_customer' && { customer: { lsid: `lsid-${i}${hostile ? HOSTILE : ''}`, ...(i % 2 === 1 && { nonInteractive: 'rdp' as const }) } }),
+      ...(clientType === 'support_customer' && {
+        customer: { lsid: `lsid-${i}${hostile ? HOSTILE : ''}`, ...(i % 2 === 1 && { nonInteractive: 'rdp' as const }) },
+      }),
       startedAt,
       lastActivityAt: startedAt + 600_000 + i * 999,
       expiresAt: startedAt + 900_000,
@@ -101,11 +105,22 @@ export function goldenUsers(): UserPresence[] {
   const online = [...byUser.values()].map((sessions): UserPresence => {
     const latest = sessions.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
     const withView = sessions.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
-    return { user: latest.user, lastSeenAt: latest.lastActivityAt, ...(withView?.view && { lastView: withView.view }), online: true, sessions };
+    return {
+      user: latest.user,
+      lastSeenAt: latest.lastActivityAt,
+      ...(withView?.view && { lastView: withView.view }),
+      online: true,
+      sessions,
+    };
   });
   const offline = [0, 1, 2].map(
     (n): UserPresence => ({
-      user: { id: `gone-${n}`, name: `Gone ${n} ${n === 1 ? HOSTILE : ''}`, type: n === 2 ? 'staff' : 'customer', ...(n === 0 && { email: 'gone@example.com' }) },
+      user: {
+        id: `gone-${n}`,
+        name: `Gone ${n} ${n === 1 ? HOSTILE : ''}`,
+        type: n === 2 ? 'staff' : 'customer',
+        ...(n === 0 && { email: 'gone@example.com' }),
+      },
       lastSeenAt: GOLDEN_NOW - (n + 1) * 3_700_000,
       ...(n !== 2 && { lastView: { m: 'kb', v: 'article', t: `id|${n}` } }),
       online: false,

@@ -30,4 +30,3 @@ export async function closeSession(server: IngestServer, id: number): Promise<vo
   const answer = await request(server.url, 'DELETE', `/v1/sessions/${id}`, { headers: ingestAuth(server) });
   assert.equal(answer.status, 204, answer.text);
 }
-

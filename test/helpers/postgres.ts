@@ -123,8 +123,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     throw error;
   }
 
-  const urlOf = (database: string) =>
-    `postgresql:///${encodeURIComponent(database)}?host=${encodeURIComponent(dir)}&user=${SUPERUSER}`;
+  const urlOf = (database: string) => `postgresql:///${encodeURIComponent(database)}?host=${encodeURIComponent(dir)}&user=${SUPERUSER}`;
   let databases = 0;
   return {
     socketDir: dir,
@@ -167,7 +166,8 @@ async function connectWhenReady(server: ChildProcess, dir: string, log: () => st
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within ${READY_TIMEOUT_MS} ms: ${String(error)}\n${log()}`);
+      if (Date.now() > deadline)
+        throw new Error(`postgres did not accept connections within ${READY_TIMEOUT_MS} ms: ${String(error)}\n${log()}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

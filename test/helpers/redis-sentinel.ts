@@ -55,7 +55,11 @@ export interface RedisSentinels {
 
 /** A server's or sentinel's answer to one command over a short-lived connection. */
 async function ask<T>(node: RedisNode, args: string[], password?: string): Promise<T> {
-  const client = createClient({ socket: { host: node.host, port: node.port, reconnectStrategy: false }, RESP: 2, ...(password !== undefined && { password }) });
+  const client = createClient({
+    socket: { host: node.host, port: node.port, reconnectStrategy: false },
+    RESP: 2,
+    ...(password !== undefined && { password }),
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -133,7 +137,10 @@ export async function startSentinels(options: SentinelOptions = {}): Promise<Red
       await waitFor(
         () => {
           if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sentinel ${n + 1} exited before answering:\n${log}`);
-          return ask<string>(address, ['PING']).then((pong) => pong === 'PONG', () => false);
+          return ask<string>(address, ['PING']).then(
+            (pong) => pong === 'PONG',
+            () => false,
+          );
         },
         { what: `sentinel ${n + 1} answering`, timeoutMs: READY_TIMEOUT_MS },
       );

@@ -88,16 +88,23 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const master = options.replicaOf && new URL(options.replicaOf.url);
   if (master && master.protocol !== 'redis:') throw new Error('a replica follows its master over TCP: start the master with { tcp: true }');
   const args = [
-    '--port', String(port),
+    '--port',
+    String(port),
     ...(port !== 0 ? ['--bind', '127.0.0.1'] : []),
-    '--unixsocket', socket,
-    '--unixsocketperm', '700',
-    '--save', '',
-    '--appendonly', options.persist ? 'yes' : 'no',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+    '--save',
+    '',
+    '--appendonly',
+    options.persist ? 'yes' : 'no',
     ...(options.persist ? ['--appendfsync', 'always'] : []),
-    '--dir', dir,
+    '--dir',
+    dir,
     // A new replica's first sync starts at once (Redis waits 5 s by default for more replicas to join).
-    '--repl-diskless-sync-delay', '0',
+    '--repl-diskless-sync-delay',
+    '0',
     ...(master ? ['--replicaof', master.hostname, master.port] : []),
     ...(options.password !== undefined ? ['--requirepass', options.password, '--masterauth', options.password] : []),
   ];

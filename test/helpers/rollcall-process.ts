@@ -24,7 +24,10 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<str
     };
     const onError = (chunk: Buffer) => (errors += chunk.toString('utf8'));
     const onExit = (code: number | null) => done(() => reject(new Error(`server exited (${code}) before ${pattern}:\n${seen}${errors}`)));
-    const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${PROCESS_DEADLINE_MS} ms:\n${seen}${errors}`))), PROCESS_DEADLINE_MS);
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`no ${pattern} within ${PROCESS_DEADLINE_MS} ms:\n${seen}${errors}`))),
+      PROCESS_DEADLINE_MS,
+    );
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onError);
     child.once('exit', onExit);
@@ -34,7 +37,10 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<str
 export function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`still running ${PROCESS_DEADLINE_MS} ms after it was told to stop`)), PROCESS_DEADLINE_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`still running ${PROCESS_DEADLINE_MS} ms after it was told to stop`)),
+      PROCESS_DEADLINE_MS,
+    );
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal });

@@ -43,7 +43,8 @@ export function serverPerFile(): () => TestServer {
     await server?.close();
   });
   beforeEach(async () => {
-    for (const session of await server!.rollcall.presence.listSessions()) await server!.rollcall.presence.end(session.id, { kind: 'ingest' });
+    for (const session of await server!.rollcall.presence.listSessions())
+      await server!.rollcall.presence.end(session.id, { kind: 'ingest' });
   });
   return () => server!;
 }
@@ -99,7 +100,10 @@ export async function startTestServer(
 }
 
 /** Polls `condition` until it holds or the deadline passes; never a fixed sleep. */
-export async function waitFor<T>(condition: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();

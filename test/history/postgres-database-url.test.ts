@@ -3,12 +3,19 @@ import assert from 'node:assert/strict';
 import { databaseUrlProblem, redactDatabaseUrl, scrubPassword } from '../../src/history/postgres/database-url.ts';
 
 test('redactDatabaseUrl hides the password part and password parameters, and shows the rest', () => {
-  assert.equal(redactDatabaseUrl('postgres://rollcall:s3cret@db.example.test:5432/rollcall'), 'postgres://rollcall:***@db.example.test:5432/rollcall');
+  assert.equal(
+    redactDatabaseUrl('postgres://rollcall:s3cret@db.example.test:5432/rollcall'),
+    'postgres://rollcall:***@db.example.test:5432/rollcall',
+  );
   assert.equal(
     redactDatabaseUrl('postgresql:///rollcall?host=/run/postgresql&password=s3cret&sslpassword=k3y'),
     'postgresql:///rollcall?host=%2Frun%2Fpostgresql&password=***&sslpassword=***',
   );
-  assert.equal(redactDatabaseUrl('postgres://rollcall@db.example.test/rollcall'), 'postgres://rollcall@db.example.test/rollcall', 'nothing to hide');
+  assert.equal(
+    redactDatabaseUrl('postgres://rollcall@db.example.test/rollcall'),
+    'postgres://rollcall@db.example.test/rollcall',
+    'nothing to hide',
+  );
   for (const unusable of ['rollcall:s3cret@nowhere', 'postgres:s3cret@nowhere', 'not a url s3cret']) {
     assert.equal(redactDatabaseUrl(unusable), '(an unusable database URL)', `${unusable} is not shown at all`);
   }

@@ -77,7 +77,9 @@ if (skip) {
     const versions = async (pool: pg.Pool) =>
       (await pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
     const tables = async (pool: pg.Pool) =>
-      (await pool.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.name);
+      (await pool.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map(
+        (r) => r.name,
+      );
 
     it('migrates an empty database to the current version, and a second run changes nothing', async () => {
       const { pool, url } = await emptyDatabasePool();
@@ -111,7 +113,10 @@ if (skip) {
         pools.map(() => 'fulfilled'),
         JSON.stringify(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))),
       );
-      assert.deepEqual(await versions(pools[0]!), Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1));
+      assert.deepEqual(
+        await versions(pools[0]!),
+        Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1),
+      );
     });
 
     it('refuses a database migrated by newer code, and leaves it as it is', async () => {
@@ -155,12 +160,18 @@ if (skip) {
         { user: { id: 'a', name: 'A2', type: 'staff' }, lastSeenAt: 4_000, lastView: view('a-stale') },
         { user: { id: 'a', name: 'A3', type: 'staff' }, lastSeenAt: 6_000 },
       ]);
-      assert.deepEqual(await store.getUser('a'), { user: { id: 'a', name: 'A3', type: 'staff' }, lastSeenAt: 6_000, lastView: view('a-first') });
+      assert.deepEqual(await store.getUser('a'), {
+        user: { id: 'a', name: 'A3', type: 'staff' },
+        lastSeenAt: 6_000,
+        lastView: view('a-first'),
+      });
 
       // The third round fails on NOT NULL after two rounds went through: the transaction undoes them.
       const broken = { user: { id: 'c', type: 'staff' }, lastSeenAt: 3 } as unknown as UserRecord;
       const c = (name: string, lastSeenAt: number): UserRecord => ({ user: { id: 'c', name, type: 'staff' }, lastSeenAt });
-      await assert.rejects(store.recordUsers([c('C1', 1), { user: { id: 'd', name: 'D', type: 'staff' }, lastSeenAt: 1 }, c('C2', 2), broken]));
+      await assert.rejects(
+        store.recordUsers([c('C1', 1), { user: { id: 'd', name: 'D', type: 'staff' }, lastSeenAt: 1 }, c('C2', 2), broken]),
+      );
       assert.equal(await store.getUser('c'), undefined);
       assert.equal(await store.getUser('d'), undefined);
     });
@@ -168,9 +179,16 @@ if (skip) {
     it('writes a session-log batch of several runs as one transaction', async () => {
       const store = openStore(url);
       const start = (sessionId: number, userId: string | undefined): SessionLogWrite =>
-        ({ op: 'start', entry: { sessionId, userId, clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 10 } }) as SessionLogWrite;
+        ({
+          op: 'start',
+          entry: { sessionId, userId, clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 10 },
+        }) as SessionLogWrite;
       await assert.rejects(
-        store.appendSessionLog([start(1, 'u1'), { op: 'end', sessionId: 1, startedAt: 10, endedAt: 20, endReason: 'closed' }, start(2, undefined)]),
+        store.appendSessionLog([
+          start(1, 'u1'),
+          { op: 'end', sessionId: 1, startedAt: 10, endedAt: 20, endReason: 'closed' },
+          start(2, undefined),
+        ]),
       );
       assert.deepEqual(await store.listSessionLog(), []);
       // Two ends of one session in one run: the first is kept, as written one after the other.
@@ -228,11 +246,17 @@ if (skip) {
       const hook = await nodeA.createWebhook({ url: 'http://127.0.0.1:9/hook', events: ['session.started'], secret: 'secret-secret' });
       await nodeA.enqueueWebhookDeliveries([delivery('d1', hook.id, 1_000)]);
       const first = await nodeA.claimDueWebhookDeliveries(1_000, 10, 5_000);
-      assert.deepEqual(first.map((c) => [c.delivery.id, c.url, c.secret, c.delivery.nextAttemptAt]), [['d1', 'http://127.0.0.1:9/hook', 'secret-secret', 5_000]]);
+      assert.deepEqual(
+        first.map((c) => [c.delivery.id, c.url, c.secret, c.delivery.nextAttemptAt]),
+        [['d1', 'http://127.0.0.1:9/hook', 'secret-secret', 5_000]],
+      );
       assert.deepEqual(await nodeB.claimDueWebhookDeliveries(4_999, 10, 9_000), [], 'held until its lease lapses');
       // Node A "died" without recording an outcome: at 5,000 the delivery is due again.
       const again = await nodeB.claimDueWebhookDeliveries(5_000, 10, 9_000);
-      assert.deepEqual(again.map((c) => [c.delivery.id, c.delivery.attempts, c.delivery.nextAttemptAt]), [['d1', 0, 9_000]]);
+      assert.deepEqual(
+        again.map((c) => [c.delivery.id, c.delivery.attempts, c.delivery.nextAttemptAt]),
+        [['d1', 0, 9_000]],
+      );
       assert.equal(await nodeB.recordWebhookAttempt('d1', { status: 'delivered', at: 5_100, statusCode: 204 }), true);
       assert.deepEqual(await nodeA.claimDueWebhookDeliveries(100_000, 10, 200_000), []);
     });
@@ -241,9 +265,15 @@ if (skip) {
       const nodes = [openStore(url), openStore(url)];
       const step = 5;
       const calls = 100;
-      const starts = await Promise.all(nodes.flatMap((node) => Array.from({ length: calls }, () => node.advanceCounter('session_ids', step))));
+      const starts = await Promise.all(
+        nodes.flatMap((node) => Array.from({ length: calls }, () => node.advanceCounter('session_ids', step))),
+      );
       const sorted = [...starts].sort((a, b) => a - b);
-      assert.deepEqual(sorted, Array.from({ length: 2 * calls }, (_, i) => i * step), 'every range [start, start + 5) once');
+      assert.deepEqual(
+        sorted,
+        Array.from({ length: 2 * calls }, (_, i) => i * step),
+        'every range [start, start + 5) once',
+      );
       assert.equal(await nodes[0]!.advanceCounter('session_ids', 0), 2 * calls * step);
     });
 

@@ -80,7 +80,7 @@ describe('SqliteHistoryStore on a file', () => {
     assert.equal(await server.advanceCounter('ids', 1), 2);
   });
 
-  it('waits for another connection\'s write lock without blocking the event loop, then writes', async () => {
+  it("waits for another connection's write lock without blocking the event loop, then writes", async () => {
     const { store } = open();
     const other = open().db;
     other.prepare('BEGIN IMMEDIATE').run();
@@ -175,7 +175,9 @@ describe('SqliteHistoryStore on a file', () => {
     const db = new Database(v1Path);
     db.exec(MIGRATIONS[0]!);
     db.pragma('user_version = 1');
-    db.prepare("INSERT INTO accounts (username, role, password_hash, created_at) VALUES ('boss', 'admin', 'x', 1), ('eye', 'reader', 'y', 2)").run();
+    db.prepare(
+      "INSERT INTO accounts (username, role, password_hash, created_at) VALUES ('boss', 'admin', 'x', 1), ('eye', 'reader', 'y', 2)",
+    ).run();
     db.close();
     const reopened = openSqliteDatabase(v1Path);
     handles.push(reopened);
@@ -211,7 +213,11 @@ describe('SqliteHistoryStore on a file', () => {
     await first.close();
     const second = open().store;
     assert.deepEqual(await second.claimDueWebhookDeliveries(999, 5, 2_000), [], 'still claimed');
-    assert.deepEqual((await second.claimDueWebhookDeliveries(1_000, 5, 2_000)).map((d) => d.delivery.id), ['d1'], 'due again once the claim lapsed');
+    assert.deepEqual(
+      (await second.claimDueWebhookDeliveries(1_000, 5, 2_000)).map((d) => d.delivery.id),
+      ['d1'],
+      'due again once the claim lapsed',
+    );
   });
 
   it('refuses a file written by a newer schema', () => {

@@ -24,7 +24,13 @@ async function fillHistory(store: HistoryStore): Promise<void> {
   const ops = await store.createAccount({ username: 'ops', role: 'admin', passwordHash: 'scrypt$ops' });
   const gone = await store.createAccount({ username: 'gone', role: 'reader', passwordHash: 'scrypt$gone' });
   await store.createAccount({ username: 'eye', role: 'reader', passwordHash: 'scrypt$eye', commandPermission: 'deny' });
-  await store.createApiKey({ kind: 'ingest', accountId: ops.id, prefix: 'rc_in_aaaa', hash: 'a'.repeat(64), label: 'generated on first start' });
+  await store.createApiKey({
+    kind: 'ingest',
+    accountId: ops.id,
+    prefix: 'rc_in_aaaa',
+    hash: 'a'.repeat(64),
+    label: 'generated on first start',
+  });
   await store.createApiKey({ kind: 'api', accountId: gone.id, userId: 'u7', prefix: 'rc_api_bbbb', hash: 'b'.repeat(64) });
   const revoked = await store.createApiKey({ kind: 'api', accountId: ops.id, prefix: 'rc_api_cccc', hash: 'c'.repeat(64) });
   await store.revokeApiKey(revoked.id);
@@ -34,7 +40,10 @@ async function fillHistory(store: HistoryStore): Promise<void> {
   await store.createApiClient({ id: 'old', permission: 'full', secretHash: 'secret-old' });
   const now = Date.now();
   for (const n of [1, 2]) {
-    await store.issueOAuthToken({ clientId: 'monitor', secretHash: 'secret-monitor', tokenHash: `token-${n}`, issuedAt: now + n, expiresAt: now + 3_600_000 }, 30);
+    await store.issueOAuthToken(
+      { clientId: 'monitor', secretHash: 'secret-monitor', tokenHash: `token-${n}`, issuedAt: now + n, expiresAt: now + 3_600_000 },
+      30,
+    );
   }
   await store.revokeApiClient('old');
 
@@ -48,21 +57,40 @@ async function fillHistory(store: HistoryStore): Promise<void> {
   await store.appendSessionLog(
     Array.from({ length: 700 }, (_, i) => ({
       op: 'start' as const,
-      entry: { sessionId: i + 1, userId: `u${i % 50}`, clientType: 'web' as const, nodeId: i % 2 ? 'node-a' : 'node-b', remoteAddress: '192.0.2.1', startedAt: now - 100_000 + i },
+      entry: {
+        sessionId: i + 1,
+        userId: `u${i % 50}`,
+        clientType: 'web' as const,
+        nodeId: i % 2 ? 'node-a' : 'node-b',
+        remoteAddress: '192.0.2.1',
+        startedAt: now - 100_000 + i,
+      },
     })),
   );
-  await store.appendSessionLog([{ op: 'end', sessionId: 1, startedAt: now - 100_000, endedAt: now - 50_000, endReason: 'ended_by_admin', endedBy: 'ops' }]);
+  await store.appendSessionLog([
+    { op: 'end', sessionId: 1, startedAt: now - 100_000, endedAt: now - 50_000, endReason: 'ended_by_admin', endedBy: 'ops' },
+  ]);
 
   await store.setSetting('first-start.ingest-key', '2026-12-03T09:00:00.000Z');
   await store.advanceCounter('session_ids', 20_000);
   await store.recordPresenceSample({ at: now - 60_000, onlineUsers: 3, sessions: 5 }, 0);
   await store.recordPresenceSample({ at: now, onlineUsers: 4, sessions: 6 }, 0);
 
-  const hook = await store.createWebhook({ url: 'https://hooks.example.test/a', events: ['user.online', 'session.ended'], secret: 'whsec_a' });
+  const hook = await store.createWebhook({
+    url: 'https://hooks.example.test/a',
+    events: ['user.online', 'session.ended'],
+    secret: 'whsec_a',
+  });
   const parked = await store.createWebhook({ url: 'https://hooks.example.test/b', events: ['user.offline'], secret: 'whsec_b' });
   await store.updateWebhook(parked.id, { active: false, disabledReason: 'receiver answered 410 Gone' });
   await store.enqueueWebhookDeliveries(
-    Array.from({ length: 6 }, (_, i) => ({ id: `d${i}`, subscriptionId: i < 4 ? hook.id : parked.id, eventType: 'user.online' as const, payload: `{"n":${i}}`, createdAt: now + i })),
+    Array.from({ length: 6 }, (_, i) => ({
+      id: `d${i}`,
+      subscriptionId: i < 4 ? hook.id : parked.id,
+      eventType: 'user.online' as const,
+      payload: `{"n":${i}}`,
+      createdAt: now + i,
+    })),
   );
   await store.recordWebhookAttempt('d0', { status: 'delivered', at: now + 10, statusCode: 204 });
   await store.recordWebhookAttempt('d1', { status: 'failed', at: now + 10, statusCode: 500, error: 'HTTP 500' });
@@ -138,7 +166,12 @@ describe('copying SQLite history into PostgreSQL', { skip }, () => {
     assert.ok(account.id > Math.max(...before.accounts.map((a) => a.id), 2), `new account id ${account.id}`);
     const hook = await postgres.createWebhook({ url: 'https://hooks.example.test/c', events: ['user.online'], secret: 'whsec_c' });
     assert.ok(hook.id > Math.max(...before.webhooks.map((w) => w.id)));
-    await postgres.appendSessionLog([{ op: 'start', entry: { sessionId: 5_000, userId: 'u1', clientType: 'web', nodeId: 'node-c', remoteAddress: '192.0.2.9', startedAt: Date.now() } }]);
+    await postgres.appendSessionLog([
+      {
+        op: 'start',
+        entry: { sessionId: 5_000, userId: 'u1', clientType: 'web', nodeId: 'node-c', remoteAddress: '192.0.2.9', startedAt: Date.now() },
+      },
+    ]);
     assert.equal((await postgres.listSessionLog({ limit: 1 }))[0]?.sessionId, 5_000);
   });
 
@@ -156,7 +189,10 @@ describe('copying SQLite history into PostgreSQL', { skip }, () => {
     } finally {
       db.close();
     }
-    assert.deepEqual((await postgres.listAccounts()).map((a) => a.username), ['already']);
+    assert.deepEqual(
+      (await postgres.listAccounts()).map((a) => a.username),
+      ['already'],
+    );
     assert.deepEqual(await postgres.listUsersSeenSince(0), []);
   });
 });

@@ -12,7 +12,18 @@ describe('Accept-Encoding: gzip or not', () => {
   });
 
   it('gives the plain bytes to clients that refuse gzip, prefer identity, or say nothing', () => {
-    for (const field of [undefined, '', 'identity', 'gzip;q=0', 'gzip;q=0, *', 'gzip; q=0.000', '*;q=0', 'deflate, br', 'gzip;q=0.5, identity', 'x-compress']) {
+    for (const field of [
+      undefined,
+      '',
+      'identity',
+      'gzip;q=0',
+      'gzip;q=0, *',
+      'gzip; q=0.000',
+      '*;q=0',
+      'deflate, br',
+      'gzip;q=0.5, identity',
+      'x-compress',
+    ]) {
       assert.equal(decide(field), false, String(field));
     }
   });

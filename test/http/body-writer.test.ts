@@ -7,7 +7,12 @@ import { BodyWriter, joinPieces } from '../../src/http/body-writer.ts';
 describe('BodyWriter', () => {
   it('writes ASCII, UTF-8 and bytes in order, short and long', () => {
     const long = 'x'.repeat(100);
-    const out = new BodyWriter().ascii('{"n":').ascii('12').utf8('ünïcödé – 漢字 😀').bytes(Buffer.from([0x7d])).ascii(long);
+    const out = new BodyWriter()
+      .ascii('{"n":')
+      .ascii('12')
+      .utf8('ünïcödé – 漢字 😀')
+      .bytes(Buffer.from([0x7d]))
+      .ascii(long);
     assert.equal(out.whole().toString('utf8'), `{"n":12ünïcödé – 漢字 😀}${long}`);
     assert.equal(out.byteLength, out.whole().length);
   });
@@ -34,7 +39,10 @@ describe('BodyWriter', () => {
     out.bytes(Buffer.alloc(50_000, 0x62)); // forces a move to a larger Buffer after two cuts
     out.ascii('|tail');
     const pieces = out.finish();
-    assert.deepEqual(pieces.map((p) => p.length), [5, 6, 50_005]);
+    assert.deepEqual(
+      pieces.map((p) => p.length),
+      [5, 6, 50_005],
+    );
     assert.equal(pieces[0]!.toString(), 'head|');
     assert.equal(pieces[1]!.toString(), 'ménu|');
     for (const piece of pieces) assert.equal(piece.buffer, pieces[0]!.buffer, 'every piece is a view of the final Buffer');
@@ -44,7 +52,10 @@ describe('BodyWriter', () => {
   });
 
   it('hands out one empty piece when nothing was written', () => {
-    assert.deepEqual(new BodyWriter().finish().map((p) => p.length), [0]);
+    assert.deepEqual(
+      new BodyWriter().finish().map((p) => p.length),
+      [0],
+    );
   });
 });
 

@@ -76,7 +76,10 @@ describe('ResponseCache', () => {
 
   it('forgets failures, so the next caller computes again', async () => {
     const cache = new ResponseCache<string>({ windowMs: 1_000 });
-    await assert.rejects(cache.get('k', async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      cache.get('k', async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await cache.get('k', async () => 'ok'), 'ok');
     assert.equal(cache.size, 1);
     cache.clear();

@@ -47,7 +47,10 @@ describe('shared answers: entity tags, 304 and gzip', () => {
     server = await startBtServer({ btCacheMs: 60_000, pollCacheMs: 60_000 });
     // Enough users that every answer is well above the size below which nothing is compressed.
     for (let i = 1; i <= 12; i++) {
-      await openSession(server, representative({ user: { id: `${100 + i}`, name: `Représentant ${i}`, username: `rep${i}`, type: 'staff' } }));
+      await openSession(
+        server,
+        representative({ user: { id: `${100 + i}`, name: `Représentant ${i}`, username: `rep${i}`, type: 'staff' } }),
+      );
     }
     adminKey = (await createApiKey(server)).key;
     readerKey = (await createApiKey(server, { role: 'reader', userId: '77' })).key;
@@ -109,7 +112,7 @@ describe('shared answers: entity tags, 304 and gzip', () => {
     assert.equal((await get(server, CLIENTS, { 'accept-encoding': 'deflate;q=0.5, *;q=0.8' })).headers['content-encoding'], 'gzip');
   });
 
-  it("gives Clientexec callers a weak tag of their own part: never a 304 meant for another caller", async () => {
+  it('gives Clientexec callers a weak tag of their own part: never a 304 meant for another caller', async () => {
     const admin = await get(server, USERS_ONLINE, { 'x-api-key': adminKey });
     const reader = await get(server, USERS_ONLINE, { 'x-api-key': readerKey });
     assert.match(admin.headers.etag!, /^W\//, '`elapsed` differs between requests');
@@ -117,7 +120,10 @@ describe('shared answers: entity tags, 304 and gzip', () => {
 
     const readerWithAdminsTag = await get(server, USERS_ONLINE, { 'x-api-key': readerKey, 'if-none-match': admin.headers.etag! });
     assert.equal(readerWithAdminsTag.status, 200);
-    assert.deepEqual([JSON.parse(readerWithAdminsTag.body.toString()).self, JSON.parse(readerWithAdminsTag.body.toString()).superadmin], [77, 0]);
+    assert.deepEqual(
+      [JSON.parse(readerWithAdminsTag.body.toString()).self, JSON.parse(readerWithAdminsTag.body.toString()).superadmin],
+      [77, 0],
+    );
     assert.equal((await get(server, USERS_ONLINE, { 'x-api-key': readerKey, 'if-none-match': reader.headers.etag! })).status, 304);
     assert.equal((await get(server, USERS_ONLINE, { 'x-api-key': adminKey, 'if-none-match': admin.headers.etag! })).status, 304);
   });

@@ -15,7 +15,8 @@ const accepts = (text: string) => {
 };
 
 test('the listed spellings of 1 are not 1', () => {
-  for (const odd of ['0x1', '1e0', '+1', '01', '1 ', ' 1', '1.0', '0b1', '0o1', '1n', '']) assert.equal(accepts(odd), undefined, JSON.stringify(odd));
+  for (const odd of ['0x1', '1e0', '+1', '01', '1 ', ' 1', '1.0', '0b1', '0o1', '1n', ''])
+    assert.equal(accepts(odd), undefined, JSON.stringify(odd));
   assert.equal(accepts('1'), 1);
 });
 
@@ -31,7 +32,9 @@ test('a session id in a path is accepted exactly when it matches /^[1-9][0-9]*$/
 });
 
 test('the refusal names the parameter and says what is wanted', () => {
-  const validate = compileValidator({ schema: Type.Object({ id: SessionIdSchema }), httpPart: 'params' }) as ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] };
+  const validate = compileValidator({ schema: Type.Object({ id: SessionIdSchema }), httpPart: 'params' }) as ((
+    data: unknown,
+  ) => boolean) & { errors?: { instancePath: string; message?: string }[] };
   assert.equal(validate({ id: '0x1' }), false);
   assert.equal(validate.errors?.[0]?.instancePath, '/id');
   assert.match(validate.errors?.[0]?.message ?? '', /decimal/);

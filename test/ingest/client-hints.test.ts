@@ -40,20 +40,33 @@ describe('client hints over ingest', () => {
     const id = await openSession(server, openBody({ userAgent: AGENT, clientHints: WINDOWS_11 }));
     const opened = await readSession(id);
     assert.deepStrictEqual(opened.clientHints, WINDOWS_11);
-    assert.deepStrictEqual(opened.agent, { browser: 'Chrome', version: '138.0.7204.50', majorVersion: 138, os: 'Windows', osVersion: '11' });
+    assert.deepStrictEqual(opened.agent, {
+      browser: 'Chrome',
+      version: '138.0.7204.50',
+      majorVersion: 138,
+      os: 'Windows',
+      osVersion: '11',
+    });
 
     await updateSession(server, id, { clientHints: { platform: 'Windows', platformVersion: '10.0.0' } });
     const patched = await readSession(id);
     assert.deepStrictEqual(patched.clientHints, { platform: 'Windows', platformVersion: '10.0.0' });
     assert.deepStrictEqual(patched.agent, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows', osVersion: '10' });
 
-    const without = await readSession(await openSession(server, openBody({ user: { id: 'no-hints', name: 'No Hints' }, userAgent: AGENT })));
+    const without = await readSession(
+      await openSession(server, openBody({ user: { id: 'no-hints', name: 'No Hints' }, userAgent: AGENT })),
+    );
     assert.equal('clientHints' in without, false);
-    assert.deepStrictEqual(without.agent, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows' }, 'Windows 10 or 11: no version named');
+    assert.deepStrictEqual(
+      without.agent,
+      { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'Windows' },
+      'Windows 10 or 11: no version named',
+    );
   });
 
   it('refuses unknown, overlong, too many and mistyped hints, naming the field, and opens nothing', async () => {
-    const sessions = async () => (await request(server.url, 'GET', '/v1/sessions?limit=1000', { headers: server.admin })).json.sessions.length as number;
+    const sessions = async () =>
+      (await request(server.url, 'GET', '/v1/sessions?limit=1000', { headers: server.admin })).json.sessions.length as number;
     const before = await sessions();
     const long = 'x'.repeat(LIMITS.clientHintField + 1);
     const bad: [unknown, RegExp][] = [
@@ -61,26 +74,48 @@ describe('client hints over ingest', () => {
       [{ mobile: true }, /^clientHints: unknown field "mobile"/],
       [{ platformVersion: long }, /^clientHints\.platformVersion: must NOT have more than 128 characters/],
       [{ fullVersionList: [{ brand: long, version: '1' }] }, /^clientHints\.fullVersionList\[0\]\.brand: must NOT have more than 128/],
-      [{ fullVersionList: Array.from({ length: LIMITS.brandsPerClientHints + 1 }, () => BRANDS[1]) }, /^clientHints\.fullVersionList: at most 16 items/],
+      [
+        { fullVersionList: Array.from({ length: LIMITS.brandsPerClientHints + 1 }, () => BRANDS[1]) },
+        /^clientHints\.fullVersionList: at most 16 items/,
+      ],
       [{ fullVersionList: [{ brand: 'Chromium' }] }, /^clientHints\.fullVersionList\[0\]\.version: required/],
       [{ model: 7 }, /^clientHints\.model: must be string/],
       ['Windows', /^clientHints: must be object/],
     ];
     for (const [clientHints, message] of bad) {
-      const answer = await request(server.url, 'POST', '/v1/sessions', { headers: server.ingest, body: { ...openBody({ userAgent: AGENT }), clientHints } });
+      const answer = await request(server.url, 'POST', '/v1/sessions', {
+        headers: server.ingest,
+        body: { ...openBody({ userAgent: AGENT }), clientHints },
+      });
       assert.equal(answer.status, 400, answer.text);
       assert.equal(answer.json.error.code, 'invalid_body');
       assert.match(answer.json.error.message, message, JSON.stringify(clientHints));
     }
     assert.equal(await sessions(), before);
     const atLimit = 'x'.repeat(LIMITS.clientHintField);
-    const id = await openSession(server, openBody({ user: { id: 'limits', name: 'Limits' }, clientHints: { platform: atLimit, platformVersion: atLimit, model: atLimit, fullVersionList: Array.from({ length: LIMITS.brandsPerClientHints }, () => ({ brand: atLimit, version: atLimit })) } }));
+    const id = await openSession(
+      server,
+      openBody({
+        user: { id: 'limits', name: 'Limits' },
+        clientHints: {
+          platform: atLimit,
+          platformVersion: atLimit,
+          model: atLimit,
+          fullVersionList: Array.from({ length: LIMITS.brandsPerClientHints }, () => ({ brand: atLimit, version: atLimit })),
+        },
+      }),
+    );
     assert.equal((await readSession(id)).clientHints.fullVersionList.length, LIMITS.brandsPerClientHints);
   });
 
   it('a WebSocket hello and update frame carry them', async () => {
     const token = await server.token({ sub: 'ws-hints', name: 'WS Hints', utype: 'staff' });
-    const client = new RollcallClient({ url: server.url, token, WebSocket: WsWebSocket, session: { userAgent: AGENT, clientHints: WINDOWS_11 } });
+    const client = new RollcallClient({
+      url: server.url,
+      token,
+      WebSocket: WsWebSocket,
+      session: { userAgent: AGENT, clientHints: WINDOWS_11 },
+    });
     try {
       await client.connect();
       const id = client.sessionId!;
@@ -88,11 +123,17 @@ describe('client hints over ingest', () => {
       assert.deepStrictEqual(session?.clientHints, WINDOWS_11);
       assert.equal(session?.agent?.osVersion, '11');
 
-      client.update({ clientHints: { platform: 'macOS', platformVersion: '15.5.0' }, userAgent: AGENT.replace('Windows NT 10.0; Win64; x64', 'Macintosh; Intel Mac OS X 10_15_7') });
-      const moved = await waitFor(async () => {
-        const s = await server.rollcall.presence.getSession(id);
-        return s?.agent?.os === 'macOS' ? s : undefined;
-      }, { what: 'the update to arrive' });
+      client.update({
+        clientHints: { platform: 'macOS', platformVersion: '15.5.0' },
+        userAgent: AGENT.replace('Windows NT 10.0; Win64; x64', 'Macintosh; Intel Mac OS X 10_15_7'),
+      });
+      const moved = await waitFor(
+        async () => {
+          const s = await server.rollcall.presence.getSession(id);
+          return s?.agent?.os === 'macOS' ? s : undefined;
+        },
+        { what: 'the update to arrive' },
+      );
       assert.deepStrictEqual(moved.agent, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'macOS', osVersion: '15.5' });
     } finally {
       await client.close();

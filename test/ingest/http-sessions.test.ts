@@ -74,7 +74,10 @@ describe('HTTP ingest: opening sessions', () => {
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push((await open(server, openBody({ user: { id: `u${i}`, name: `U ${i}` } }))).id);
     assert.equal(new Set(ids).size, 5);
-    assert.deepEqual([...ids].sort((a, b) => a - b), ids);
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      ids,
+    );
   });
 
   it('lists the session with every field sent, the remote address from the socket, and no internals', async () => {
@@ -143,7 +146,11 @@ describe('HTTP ingest: opening sessions', () => {
   it('fills representative defaults; supportSessionCount follows supportSessionLsids unless given', async () => {
     const { id } = await open(
       server,
-      openBody({ user: { id: 'rep', name: 'Rep' }, clientType: 'representative', representative: { supportSessionLsids: ['aa', 'bb', 'cc'] } }),
+      openBody({
+        user: { id: 'rep', name: 'Rep' },
+        clientType: 'representative',
+        representative: { supportSessionLsids: ['aa', 'bb', 'cc'] },
+      }),
     );
     const { json } = await getSession(server, id);
     assert.deepEqual(json.representative, {
@@ -193,7 +200,11 @@ describe('HTTP ingest: opening sessions', () => {
   it('keeps a support customer’s lsid and non-interactive kind', async () => {
     const { id } = await open(
       server,
-      openBody({ user: { id: 'cust', name: 'Customer' }, clientType: 'support_customer', customer: { lsid: 'abc123', nonInteractive: 'rdp' } }),
+      openBody({
+        user: { id: 'cust', name: 'Customer' },
+        clientType: 'support_customer',
+        customer: { lsid: 'abc123', nonInteractive: 'rdp' },
+      }),
     );
     const { json } = await getSession(server, id);
     assert.deepEqual(json.customer, { lsid: 'abc123', nonInteractive: 'rdp' });
@@ -321,7 +332,11 @@ describe('HTTP ingest: heartbeats, updates and closing', () => {
 
     // A representative block on a web session is refused.
     const web = await open(server, openBody({ user: { id: 'w', name: 'W' } }));
-    assertError(await call(server, 'POST', `/v1/sessions/${web.id}/heartbeat`, { body: { representative: { routingBusy: true } } }), 400, 'invalid_body');
+    assertError(
+      await call(server, 'POST', `/v1/sessions/${web.id}/heartbeat`, { body: { representative: { routingBusy: true } } }),
+      400,
+      'invalid_body',
+    );
   });
 
   it('answers 404 not_found to a heartbeat for an unknown or ended session', async () => {
@@ -429,7 +444,11 @@ describe('HTTP ingest: heartbeats, updates and closing', () => {
   });
 
   it('DELETE with a reader account is refused (403) and with a wrong admin password (401); the session stays', async () => {
-    await server.rollcall.history.createAccount({ username: 'viewer', role: 'reader', passwordHash: await hashPassword('viewer-password') });
+    await server.rollcall.history.createAccount({
+      username: 'viewer',
+      role: 'reader',
+      passwordHash: await hashPassword('viewer-password'),
+    });
     const { id } = await open(server);
     const reader = { authorization: `Basic ${Buffer.from('viewer:viewer-password').toString('base64')}` };
     assertError(await call(server, 'DELETE', `/v1/sessions/${id}`, { headers: reader }), 403, 'forbidden');
@@ -452,7 +471,10 @@ describe('HTTP ingest: heartbeats, updates and closing', () => {
 
     const online = await getUser(server, 'multi');
     assert.equal(online.json.online, true);
-    assert.deepEqual(online.json.sessions.map((s: { id: number }) => s.id), [a.id, b.id, c.id]);
+    assert.deepEqual(
+      online.json.sessions.map((s: { id: number }) => s.id),
+      [a.id, b.id, c.id],
+    );
 
     const users = await call(server, 'GET', '/v1/users?status=online', { headers: server.admin });
     assert.equal(users.json.count, 1, 'one user, however many sessions');
@@ -464,7 +486,10 @@ describe('HTTP ingest: heartbeats, updates and closing', () => {
       assert.equal((await call(server, 'DELETE', `/v1/sessions/${ended.id}`)).status, 204);
       const now = await getUser(server, 'multi');
       assert.equal(now.json.online, true);
-      assert.deepEqual(now.json.sessions.map((s: { id: number }) => s.id), left);
+      assert.deepEqual(
+        now.json.sessions.map((s: { id: number }) => s.id),
+        left,
+      );
       const offline = await call(server, 'GET', '/v1/users?status=offline', { headers: server.admin });
       assert.equal(offline.json.count, 0);
     }
@@ -474,7 +499,10 @@ describe('HTTP ingest: heartbeats, updates and closing', () => {
     assert.equal(gone.json.online, false);
     assert.deepEqual(gone.json.sessions, []);
     const offline = await call(server, 'GET', '/v1/users?status=offline', { headers: server.admin });
-    assert.deepEqual(offline.json.users.map((u: { id: string }) => u.id), ['multi']);
+    assert.deepEqual(
+      offline.json.users.map((u: { id: string }) => u.id),
+      ['multi'],
+    );
   });
 });
 
@@ -539,7 +567,11 @@ describe('HTTP ingest: batch heartbeats', () => {
   });
 
   it('refuses batch heartbeats without the ingest key', async () => {
-    assertError(await call(server, 'POST', '/v1/heartbeats', { body: { heartbeats: [] }, headers: { 'content-type': 'application/json' } }), 401, 'unauthorized');
+    assertError(
+      await call(server, 'POST', '/v1/heartbeats', { body: { heartbeats: [] }, headers: { 'content-type': 'application/json' } }),
+      401,
+      'unauthorized',
+    );
     const token = await server.token({ sub: 'someone' });
     assertError(
       await call(server, 'POST', '/v1/heartbeats', {
@@ -568,7 +600,11 @@ describe('HTTP ingest: expiry', () => {
     assert.equal(ttl, 2);
     assert.equal((await listSessions(server)).length, 1);
 
-    await waitFor(async () => (await listSessions(server)).length === 0, { what: 'the quiet session to expire', intervalMs: 25, timeoutMs: 10_000 });
+    await waitFor(async () => (await listSessions(server)).length === 0, {
+      what: 'the quiet session to expire',
+      intervalMs: 25,
+      timeoutMs: 10_000,
+    });
     assertError(await getSession(server, id), 404, 'not_found');
     assertError(await call(server, 'POST', `/v1/sessions/${id}/heartbeat`, { body: {} }), 404, 'not_found');
 
@@ -577,7 +613,10 @@ describe('HTTP ingest: expiry', () => {
     assert.equal(user.json.online, false);
     assert.deepEqual(user.json.lastView, view);
     const offline = await call(server, 'GET', '/v1/users?status=offline', { headers: server.admin });
-    assert.deepEqual(offline.json.users.map((u: { id: string }) => u.id), ['quiet']);
+    assert.deepEqual(
+      offline.json.users.map((u: { id: string }) => u.id),
+      ['quiet'],
+    );
 
     await server.rollcall.presence.flushHistory();
     const [entry] = await server.rollcall.history.listSessionLog({ userId: 'quiet' });

@@ -77,7 +77,12 @@ describe('HTTP ingest validation', () => {
       const text = await refused({ ...openBody(), user: { id: 'u', name: 'U', foo: 1 } }, 400, 'invalid_body', /unknown field "foo"/);
       assert.match(text, /^user\b/);
       await refused({ ...openBody(), view: { m: 'a', v: 'b', t: 'c', extra: 'x' } }, 400, 'invalid_body', /view.*unknown field "extra"/);
-      await refused({ ...openBody(), platform: { id: 'a', name: 'b', arch: 'x64' } }, 400, 'invalid_body', /platform.*unknown field "arch"/);
+      await refused(
+        { ...openBody(), platform: { id: 'a', name: 'b', arch: 'x64' } },
+        400,
+        'invalid_body',
+        /platform.*unknown field "arch"/,
+      );
       await refused(
         { ...openBody(), clientType: 'representative', representative: { routingBusy: true, colour: 'red' } },
         400,
@@ -94,8 +99,18 @@ describe('HTTP ingest validation', () => {
 
     it('refuses unknown fields in heartbeats, PATCH and batches', async () => {
       const id = await accepted(openBody());
-      assertCleanError(await call('POST', `/v1/sessions/${id}/heartbeat`, { body: { idle: true, mood: 'happy' } }), 400, 'invalid_body', /unknown field "mood"/);
-      assertCleanError(await call('PATCH', `/v1/sessions/${id}`, { body: { hostnme: 'typo' } }), 400, 'invalid_body', /unknown field "hostnme"/);
+      assertCleanError(
+        await call('POST', `/v1/sessions/${id}/heartbeat`, { body: { idle: true, mood: 'happy' } }),
+        400,
+        'invalid_body',
+        /unknown field "mood"/,
+      );
+      assertCleanError(
+        await call('PATCH', `/v1/sessions/${id}`, { body: { hostnme: 'typo' } }),
+        400,
+        'invalid_body',
+        /unknown field "hostnme"/,
+      );
       assertCleanError(
         await call('POST', '/v1/heartbeats', { body: { heartbeats: [{ id, idel: true }] } }),
         400,
@@ -133,7 +148,12 @@ describe('HTTP ingest validation', () => {
     it('refuses support_customer without a customer block, and a customer block on other types', async () => {
       await refused({ ...openBody(), clientType: 'support_customer' }, 400, 'invalid_body', /customer/);
       await refused({ ...openBody(), clientType: 'web', customer: { lsid: 'abc' } }, 400, 'invalid_body', /customer/);
-      await refused({ ...openBody(), clientType: 'support_customer', customer: { lsid: 'abc', nonInteractive: 'vnc' } }, 400, 'invalid_body', /nonInteractive.*rdp, shelljump/);
+      await refused(
+        { ...openBody(), clientType: 'support_customer', customer: { lsid: 'abc', nonInteractive: 'vnc' } },
+        400,
+        'invalid_body',
+        /nonInteractive.*rdp, shelljump/,
+      );
     });
 
     it('refuses a privateIp that is not an IP address', async () => {
@@ -152,7 +172,12 @@ describe('HTTP ingest validation', () => {
       { field: 'userAgent', limit: 512, body: (v) => ({ ...openBody(), userAgent: v }), path: /^userAgent:/ },
       { field: 'user.name', limit: 256, body: (v) => ({ ...openBody(), user: { id: 'len', name: v } }), path: /^user\.name:/ },
       { field: 'user.id', limit: 128, body: (v) => ({ ...openBody(), user: { id: v, name: 'N' } }), path: /^user\.id:/ },
-      { field: 'user.email', limit: 256, body: (v) => ({ ...openBody(), user: { id: 'len', name: 'N', email: v } }), path: /^user\.email:/ },
+      {
+        field: 'user.email',
+        limit: 256,
+        body: (v) => ({ ...openBody(), user: { id: 'len', name: 'N', email: v } }),
+        path: /^user\.email:/,
+      },
       { field: 'user.type', limit: 32, body: (v) => ({ ...openBody(), user: { id: 'len', name: 'N', type: v } }), path: /^user\.type:/ },
       { field: 'view.m', limit: 128, body: (v) => ({ ...openBody(), view: { m: v, v: 'v', t: 't' } }), path: /^view\.m:/ },
       { field: 'view.v', limit: 128, body: (v) => ({ ...openBody(), view: { m: 'm', v, t: 't' } }), path: /^view\.v:/ },
@@ -235,9 +260,18 @@ describe('HTTP ingest validation', () => {
       await refused({ ...openBody(), idle: 1 }, 400, 'invalid_body', /^idle:/);
       await refused({ ...openBody(), user: { id: 4145, name: 'Number Id' } }, 400, 'invalid_body', /^user\.id:/);
       await refused({ ...openBody(), view: 'support' }, 400, 'invalid_body', /^view:/);
-      await refused({ ...openBody(), clientType: 'representative', representative: { supportSessionLsids: 'abc' } }, 400, 'invalid_body', /supportSessionLsids/);
       await refused(
-        { ...openBody(), clientType: 'representative', representative: { supportSessionLsids: Array.from({ length: 101 }, (_, i) => `l${i}`) } },
+        { ...openBody(), clientType: 'representative', representative: { supportSessionLsids: 'abc' } },
+        400,
+        'invalid_body',
+        /supportSessionLsids/,
+      );
+      await refused(
+        {
+          ...openBody(),
+          clientType: 'representative',
+          representative: { supportSessionLsids: Array.from({ length: 101 }, (_, i) => `l${i}`) },
+        },
         400,
         'invalid_body',
         /supportSessionLsids: at most 100 items/,
@@ -259,7 +293,10 @@ describe('HTTP ingest validation', () => {
 
     it('refuses a body that is not JSON', async () => {
       const before = await counts();
-      const answer = await post('user=1&clientType=web', { authorization: server.ingest.authorization!, 'content-type': 'application/x-www-form-urlencoded' });
+      const answer = await post('user=1&clientType=web', {
+        authorization: server.ingest.authorization!,
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       assertCleanError(answer, 415, 'unsupported_media_type');
       assert.deepEqual(await counts(), before);
     });
@@ -295,8 +332,16 @@ describe('HTTP ingest validation', () => {
         401,
         'unauthorized',
       );
-      assertCleanError(await call('PATCH', `/v1/sessions/${id}`, { body: { hostname: 'x' }, headers: bearer('wrong-key-0123456789abcdef') }), 401, 'unauthorized');
-      assertCleanError(await call('DELETE', `/v1/sessions/${id}`, { headers: { authorization: 'Bearer wrong-key-0123456789abcdef' } }), 401, 'unauthorized');
+      assertCleanError(
+        await call('PATCH', `/v1/sessions/${id}`, { body: { hostname: 'x' }, headers: bearer('wrong-key-0123456789abcdef') }),
+        401,
+        'unauthorized',
+      );
+      assertCleanError(
+        await call('DELETE', `/v1/sessions/${id}`, { headers: { authorization: 'Bearer wrong-key-0123456789abcdef' } }),
+        401,
+        'unauthorized',
+      );
       const session = await call('GET', `/v1/sessions/${id}`, { headers: server.admin });
       assert.equal(session.json.idle, false);
       assert.equal(session.json.hostname, 'jack-pc');
@@ -358,7 +403,11 @@ describe('HTTP ingest with client tokens', () => {
   });
 
   it('refuses a forged token signed with another secret (401)', async () => {
-    const forged = await signClientToken('another-secret-that-is-long-enough-0123456789', { sub: 'eve', name: 'Eve', ctypes: ['representative'] }, 600);
+    const forged = await signClientToken(
+      'another-secret-that-is-long-enough-0123456789',
+      { sub: 'eve', name: 'Eve', ctypes: ['representative'] },
+      600,
+    );
     await refused({ user: { id: 'eve', name: 'Eve' }, clientType: 'web' }, 401, 'unauthorized', /invalid/, bearer(forged));
   });
 
@@ -366,7 +415,13 @@ describe('HTTP ingest with client tokens', () => {
     const token = await server.token({ sub: 'frank', name: 'Frank' });
     const [header, , signature] = token.split('.');
     const payload = Buffer.from(JSON.stringify({ sub: 'admin', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
-    await refused({ user: { id: 'admin', name: 'Admin' }, clientType: 'web' }, 401, 'unauthorized', undefined, bearer(`${header}.${payload}.${signature}`));
+    await refused(
+      { user: { id: 'admin', name: 'Admin' }, clientType: 'web' },
+      401,
+      'unauthorized',
+      undefined,
+      bearer(`${header}.${payload}.${signature}`),
+    );
   });
 
   it('cannot heartbeat, update or close another user’s session (404), and can its own', async () => {
@@ -374,8 +429,16 @@ describe('HTTP ingest with client tokens', () => {
     const alice = await server.token({ sub: 'alice', name: 'Alice' });
     const asAlice = bearer(alice);
 
-    assertCleanError(await call('POST', `/v1/sessions/${bobs}/heartbeat`, { body: { idle: true, view: { m: 'x', v: 'y', t: 'z' } }, headers: asAlice }), 404, 'not_found');
-    assertCleanError(await call('POST', `/v1/sessions/${bobs}/heartbeat`, { headers: { authorization: asAlice.authorization } }), 404, 'not_found');
+    assertCleanError(
+      await call('POST', `/v1/sessions/${bobs}/heartbeat`, { body: { idle: true, view: { m: 'x', v: 'y', t: 'z' } }, headers: asAlice }),
+      404,
+      'not_found',
+    );
+    assertCleanError(
+      await call('POST', `/v1/sessions/${bobs}/heartbeat`, { headers: { authorization: asAlice.authorization } }),
+      404,
+      'not_found',
+    );
     assertCleanError(await call('PATCH', `/v1/sessions/${bobs}`, { body: { hostname: 'hijacked' }, headers: asAlice }), 404, 'not_found');
     assertCleanError(await call('DELETE', `/v1/sessions/${bobs}`, { headers: { authorization: asAlice.authorization } }), 404, 'not_found');
 
@@ -390,7 +453,11 @@ describe('HTTP ingest with client tokens', () => {
     const patched = await call('PATCH', `/v1/sessions/${own}`, { body: { hostname: 'alice-pc' }, headers: asAlice });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json.hostname, 'alice-pc');
-    assertCleanError(await call('PATCH', `/v1/sessions/${own}`, { body: { user: { name: 'Mallory' } }, headers: asAlice }), 403, 'forbidden');
+    assertCleanError(
+      await call('PATCH', `/v1/sessions/${own}`, { body: { user: { name: 'Mallory' } }, headers: asAlice }),
+      403,
+      'forbidden',
+    );
     assert.equal((await call('DELETE', `/v1/sessions/${own}`, { headers: { authorization: asAlice.authorization } })).status, 204);
   });
 });

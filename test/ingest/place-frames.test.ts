@@ -68,10 +68,13 @@ describe('join and leave frames', () => {
 
     const lee = await connect('lee', ['ticket:*'], { view: { m: 'support', v: 'getticket', t: 'ticketid|5' } });
     const events = async (count: number) => {
-      const frames = await waitFor(() => {
-        const placeFrames = watcher.client.frames.filter((f) => f.type === 'place');
-        return placeFrames.length >= count ? placeFrames : undefined;
-      }, { what: `${count} place frames` });
+      const frames = await waitFor(
+        () => {
+          const placeFrames = watcher.client.frames.filter((f) => f.type === 'place');
+          return placeFrames.length >= count ? placeFrames : undefined;
+        },
+        { what: `${count} place frames` },
+      );
       return frames.map((f) => `${String(f.event)} ${(f.member as { user: { id: string } }).user.id}`);
     };
     assert.deepEqual(await events(1), ['join lee']);
@@ -81,10 +84,9 @@ describe('join and leave frames', () => {
     kimTab2.client.send({ type: 'bye' });
     assert.deepEqual(await events(4), ['join lee', 'sessions kim', 'sessions kim', 'leave kim']);
 
-
     watcher.client.send({ type: 'watch', place: 'doc:1' });
     assert.equal((await watcher.client.next('error')).code, WsErrorCode.forbidden);
-    for (const c of [watcher, lee]) c.client.send({ type: "bye" });
+    for (const c of [watcher, lee]) c.client.send({ type: 'bye' });
   });
 
   it('a resume keeps the grants only with the client token sent along', async () => {

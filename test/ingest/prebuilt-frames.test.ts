@@ -26,7 +26,15 @@ async function pair(perMessageDeflate: boolean) {
   return { socket, received, close };
 }
 
-const texts = ['', 'x'.repeat(125), 'y'.repeat(126), 'é'.repeat(40_000), 'z'.repeat(65_535), 'w'.repeat(65_536), '{"type":"place","member":"Zoë Nguyễn 🙂"}'];
+const texts = [
+  '',
+  'x'.repeat(125),
+  'y'.repeat(126),
+  'é'.repeat(40_000),
+  'z'.repeat(65_535),
+  'w'.repeat(65_536),
+  '{"type":"place","member":"Zoë Nguyễn 🙂"}',
+];
 
 describe('prebuilt frames', () => {
   for (const deflate of [false, true]) {
@@ -42,7 +50,10 @@ describe('prebuilt frames', () => {
           sendPrebuilt(socket, frame);
         }
         await waitFor(() => received.length === 2 * texts.length, { what: 'every frame' });
-        assert.deepEqual(received, texts.flatMap((t) => [t, t]));
+        assert.deepEqual(
+          received,
+          texts.flatMap((t) => [t, t]),
+        );
       } finally {
         await close();
       }

@@ -42,9 +42,13 @@ describe('SocketSessions', () => {
     history = new SqliteHistoryStore(openSqliteDatabase(join(dir, 'h.db')));
     errors = [];
     live = new MemoryLiveStore();
-    presence = new PresenceService(live, history, coreOptions({
-      onError: (error) => errors.push(error),
-    }));
+    presence = new PresenceService(
+      live,
+      history,
+      coreOptions({
+        onError: (error) => errors.push(error),
+      }),
+    );
     changes = [];
     presence.subscribe((change) => changes.push(change));
     sessions = new SocketSessions({
@@ -171,7 +175,11 @@ describe('SocketSessions', () => {
     second.send({ type: 'resume', resumeToken: welcome.resumeToken });
     assert.equal((await second.next('welcome')).sessionId, first.id, 'the same session id');
     assert.equal((await presence.getSession(first.id))?.detached, false);
-    assert.deepEqual(changes.filter((c) => c.type === 'user.offline' || c.type === 'session.ended'), [], 'no leave, no end');
+    assert.deepEqual(
+      changes.filter((c) => c.type === 'user.offline' || c.type === 'session.ended'),
+      [],
+      'no leave, no end',
+    );
   });
 
   test('a session ended elsewhere is told why and its socket closed', async () => {

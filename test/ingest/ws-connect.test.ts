@@ -90,7 +90,9 @@ describe('WebSocket ingest /v1/connect', () => {
     const first = await connect();
     const welcome = await hello(first);
     first.socket.terminate();
-    await waitFor(async () => !(await server.rollcall.presence.getSession(welcome.sessionId as number)), { what: 'the grace period to end the session' });
+    await waitFor(async () => !(await server.rollcall.presence.getSession(welcome.sessionId as number)), {
+      what: 'the grace period to end the session',
+    });
     const second = await connect();
     second.send({ type: 'resume', resumeToken: welcome.resumeToken });
     assert.equal((await second.next('error')).code, 'unknown_session');

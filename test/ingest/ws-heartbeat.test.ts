@@ -63,7 +63,11 @@ describe('WebSocket heartbeats', () => {
     await waitFor(async () => (await session(id))!.lastActivityAt > before, { what: 'the hb to touch the session' });
     assert.equal(accepted(), 1);
     assert.equal(reportedFrames, 1);
-    assert.deepEqual(client.frames.map((f) => f.type), ['welcome'], 'a heartbeat is not answered');
+    assert.deepEqual(
+      client.frames.map((f) => f.type),
+      ['welcome'],
+      'a heartbeat is not answered',
+    );
   });
 
   test('every frame of a burst from several sockets is touched and counted, none twice', async () => {
@@ -82,7 +86,10 @@ describe('WebSocket heartbeats', () => {
     client.send(PLAIN_HB);
     await client.next('welcome');
     await waitFor(() => accepted() === 1, { what: 'the hb to be accepted' });
-    assert.deepEqual(client.frames.map((f) => f.type), ['welcome']);
+    assert.deepEqual(
+      client.frames.map((f) => f.type),
+      ['welcome'],
+    );
   });
 
   test('an hb before hello still gets "send hello or resume first"', async () => {
@@ -146,10 +153,16 @@ describe('WebSocket heartbeats', () => {
     for (const { client, id } of [first, second]) {
       assert.equal((await client.closedWith()).code, CloseCode.normal);
       assert.equal(await session(id), undefined);
-      assert.deepEqual(client.frames.map((f) => f.type), ['welcome']);
+      assert.deepEqual(
+        client.frames.map((f) => f.type),
+        ['welcome'],
+      );
     }
     await waitFor(() => ended.length === 2, { what: 'both sessions to end' });
-    assert.deepEqual(ended.map((c) => c.type === 'session.ended' && c.reason), ['closed', 'closed']);
+    assert.deepEqual(
+      ended.map((c) => c.type === 'session.ended' && c.reason),
+      ['closed', 'closed'],
+    );
   });
 
   test('a session that ended unannounced: a plain hb gets what an hb with fields gets, ended/expired and 4000', async () => {

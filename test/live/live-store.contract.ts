@@ -51,7 +51,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       const openedA = await store.open(a);
       assert.equal(openedA.firstOfUser, true);
       // A mutation settles after its own changes reached this node's listeners.
-      assert.deepEqual(heard.map((h) => h.type), ['session.started', 'user.online']);
+      assert.deepEqual(
+        heard.map((h) => h.type),
+        ['session.started', 'user.online'],
+      );
       assert.equal(openedA.session.version, heard[0]!.seq, "a session's version is the seq of its last change");
       assert.equal(heard[1]!.seq, heard[0]!.seq + 1, 'seqs follow one another');
       assert.equal(store.appliedSeq(), heard[1]!.seq);
@@ -68,9 +71,16 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.equal(second?.lastOfUser, true);
       assert.deepEqual(await store.onlineUserIds(), []);
       stop();
-      assert.deepEqual(heard.map((h) => h.type), ['session.started', 'user.online', 'session.started', 'session.ended', 'session.ended', 'user.offline']);
+      assert.deepEqual(
+        heard.map((h) => h.type),
+        ['session.started', 'user.online', 'session.started', 'session.ended', 'session.ended', 'user.offline'],
+      );
       const seqs = heard.map((h) => h.seq);
-      assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'one seq per change, in order');
+      assert.deepEqual(
+        seqs,
+        seqs.map((_, i) => seqs[0]! + i),
+        'one seq per change, in order',
+      );
       const ended = heard[3]!.change;
       assert.ok(ended.type === 'session.ended' && ended.reason === 'ended_by_admin' && ended.endedBy === 'root' && ended.at === 5_000);
       assert.equal(ended.session.version, heard[3]!.seq);
@@ -115,7 +125,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.equal(await store.update(s.id, () => undefined, 8_000).then((x) => x?.version), updated!.version, 'declining changes nothing');
       assert.equal(await store.update(987_654_321, (c) => c, 8_000), undefined);
       stop();
-      assert.deepEqual(heard.map((h) => [h.type, h.change.at, h.seq]), [['session.updated', 7_000, updated!.version]]);
+      assert.deepEqual(
+        heard.map((h) => [h.type, h.change.at, h.seq]),
+        [['session.updated', 7_000, updated!.version]],
+      );
     });
 
     test('concurrent updates of one session all apply', async () => {
@@ -123,11 +136,18 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       await store.open(s);
       await Promise.all(
         Array.from({ length: 10 }, (_, n) =>
-          store.update(s.id, (c) => ({ ...c, events: [...(c.events ?? []), { at: n, kind: 'resumed' as const, text: `r${n}` }] }), Date.now()),
+          store.update(
+            s.id,
+            (c) => ({ ...c, events: [...(c.events ?? []), { at: n, kind: 'resumed' as const, text: `r${n}` }] }),
+            Date.now(),
+          ),
         ),
       );
       const stored = await store.get(s.id);
-      assert.deepEqual(stored?.events?.map((e) => e.at).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        stored?.events?.map((e) => e.at).sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      );
     });
 
     test('touch extends expiry by the session lifetime, reports changes and unknown ids', async () => {
@@ -142,7 +162,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
         later,
       );
       assert.deepEqual(result.unknown.sort(), [424_242, detached.id].sort());
-      assert.deepEqual(result.touched.map((t) => t.id), [s.id]);
+      assert.deepEqual(
+        result.touched.map((t) => t.id),
+        [s.id],
+      );
       assert.equal(result.changed.length, 1);
       const stored = await store.get(s.id);
       assert.equal(stored?.expiresAt, later + 5_000);
@@ -204,7 +227,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.ok(await store.get(future.id));
       assert.deepEqual(await store.claimExpired(now, 100), []);
       const much = await store.claimExpired(now + 120_000, 100);
-      assert.deepEqual(much.map((r) => r.session.id).sort((a, b) => a - b), [extended.id, future.id].sort((a, b) => a - b));
+      assert.deepEqual(
+        much.map((r) => r.session.id).sort((a, b) => a - b),
+        [extended.id, future.id].sort((a, b) => a - b),
+      );
     });
 
     test('an expiry moved earlier by update is honoured', async () => {
@@ -213,7 +239,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       await store.open(s);
       await store.update(s.id, (c) => ({ ...c, detached: true, expiresAt: now - 1 }), now);
       const claimed = await store.claimExpired(now, 10);
-      assert.deepEqual(claimed.map((r) => r.session.id), [s.id]);
+      assert.deepEqual(
+        claimed.map((r) => r.session.id),
+        [s.id],
+      );
     });
 
     test('list filters by type, user and ids, pages by cursor in id order', async () => {
@@ -230,15 +259,24 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
         );
       }
       ids.sort((a, b) => a - b);
-      assert.deepEqual((await store.list()).map((s) => s.id), ids);
+      assert.deepEqual(
+        (await store.list()).map((s) => s.id),
+        ids,
+      );
       assert.equal(await store.count(), 6);
       assert.equal((await store.list({ clientTypes: ['representative'] })).length, 3);
       assert.equal((await store.list({ userId: 'bob' })).length, 3);
       assert.equal((await store.list({ userId: 'bob', clientTypes: ['web'] })).length, 1);
-      assert.deepEqual((await store.list({ ids: [ids[1]!, ids[4]!, 999_999_999] })).map((s) => s.id), [ids[1], ids[4]]);
+      assert.deepEqual(
+        (await store.list({ ids: [ids[1]!, ids[4]!, 999_999_999] })).map((s) => s.id),
+        [ids[1], ids[4]],
+      );
       const page1 = await store.list({ limit: 4 });
       const page2 = await store.list({ afterId: page1.at(-1)!.id, limit: 4 });
-      assert.deepEqual([...page1, ...page2].map((s) => s.id), ids);
+      assert.deepEqual(
+        [...page1, ...page2].map((s) => s.id),
+        ids,
+      );
     });
 
     test('list and count filter by user type, node, idle state and text, alone and together', async () => {
@@ -248,13 +286,34 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
         return session.id;
       };
       const jack = await add({
-        user: { id: 'jack', name: 'Jack Smith', type: 'staff', username: 'jsmith', publicDisplayName: 'Jack S.', privateDisplayName: 'Jackie' },
+        user: {
+          id: 'jack',
+          name: 'Jack Smith',
+          type: 'staff',
+          username: 'jsmith',
+          publicDisplayName: 'Jack S.',
+          privateDisplayName: 'Jackie',
+        },
         hostname: 'JACK-PC',
         nodeId: 'node-a',
       });
-      const jill = await add({ user: { id: 'jill', name: 'Jill Jones', type: 'customer' }, hostname: 'kiosk-7', nodeId: 'node-b', idle: true });
-      const bot = await add({ user: { id: 'bot', name: 'Robot', type: 'system', username: 'crawler' }, nodeId: 'node-b', clientType: 'push_agent' });
-      const jackIdle = await add({ user: { id: 'jack', name: 'Jack Smith', type: 'staff' }, hostname: 'laptop', nodeId: 'node-b', idle: true });
+      const jill = await add({
+        user: { id: 'jill', name: 'Jill Jones', type: 'customer' },
+        hostname: 'kiosk-7',
+        nodeId: 'node-b',
+        idle: true,
+      });
+      const bot = await add({
+        user: { id: 'bot', name: 'Robot', type: 'system', username: 'crawler' },
+        nodeId: 'node-b',
+        clientType: 'push_agent',
+      });
+      const jackIdle = await add({
+        user: { id: 'jack', name: 'Jack Smith', type: 'staff' },
+        hostname: 'laptop',
+        nodeId: 'node-b',
+        idle: true,
+      });
 
       const cases: [Parameters<LiveStore['list']>[0], number[]][] = [
         [{ userType: 'staff' }, [jack, jackIdle]],
@@ -286,7 +345,11 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
         [{ nodeId: 'node-b', idle: true, q: 'j' }, [jill, jackIdle]],
       ];
       for (const [query, expected] of cases) {
-        assert.deepEqual((await store.list(query)).map((s) => s.id), expected, JSON.stringify(query));
+        assert.deepEqual(
+          (await store.list(query)).map((s) => s.id),
+          expected,
+          JSON.stringify(query),
+        );
         assert.equal(await store.count(query), expected.length, `count ${JSON.stringify(query)}`);
       }
       assert.equal(await store.count(), 4);
@@ -296,7 +359,12 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
     test('text search ignores case beyond ASCII', async () => {
       const id = await nextId();
       await store.open(makeSession({ id, user: { id: 'jurgen', name: 'Jürgen Øster', type: 'staff' }, hostname: 'ΣΙΣΥΦΟΣ' }));
-      for (const q of ['JÜRGEN', 'øster', 'σισυφος']) assert.deepEqual((await store.list({ q })).map((s) => s.id), [id], q);
+      for (const q of ['JÜRGEN', 'øster', 'σισυφος'])
+        assert.deepEqual(
+          (await store.list({ q })).map((s) => s.id),
+          [id],
+          q,
+        );
     });
 
     test('a filtered page stops at the limit and the next one starts after the cursor', async () => {
@@ -321,16 +389,28 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       // A cursor past every id, and one between ids, answer what comes after it.
       assert.deepEqual(await store.list({ afterId: webs.at(-1)! + 1_000_000 }), []);
       const middle = await store.list({ afterId: webs[4]! - 1, clientTypes: ['web'], limit: 2 });
-      assert.deepEqual(middle.map((s) => s.id), [webs[4], webs[5]]);
+      assert.deepEqual(
+        middle.map((s) => s.id),
+        [webs[4], webs[5]],
+      );
     });
 
     test('a page stays in ascending id order when sessions were added out of order', async () => {
       const ids = [await nextId(), await nextId(), await nextId(), await nextId()];
       for (const id of [ids[2]!, ids[0]!, ids[3]!, ids[1]!]) await store.open(makeSession({ id }));
-      assert.deepEqual((await store.list()).map((s) => s.id), ids);
-      assert.deepEqual((await store.list({ afterId: ids[0], limit: 2 })).map((s) => s.id), [ids[1], ids[2]]);
+      assert.deepEqual(
+        (await store.list()).map((s) => s.id),
+        ids,
+      );
+      assert.deepEqual(
+        (await store.list({ afterId: ids[0], limit: 2 })).map((s) => s.id),
+        [ids[1], ids[2]],
+      );
       await store.end(ids[1]!, { reason: 'closed', at: Date.now() });
-      assert.deepEqual((await store.list({ afterId: ids[0] })).map((s) => s.id), [ids[2], ids[3]]);
+      assert.deepEqual(
+        (await store.list({ afterId: ids[0] })).map((s) => s.id),
+        [ids[2], ids[3]],
+      );
     });
 
     test('places: sessions are in the places they joined and their view names; list, count and tally by place', async () => {
@@ -352,8 +432,15 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
         { name: 'queue:billing', sessions: 1, users: 1 },
         { name: 'ticket:105792', sessions: 2, users: 2 },
       ]);
-      assert.deepEqual((await store.places({ prefix: 'q', limit: 10 })).map((p) => p.name), ['queue:billing']);
-      assert.deepEqual((await store.places({ prefix: '', after: 'doc:42', limit: 1 })).map((p) => p.name), ['queue:billing'], 'a page after a cursor');
+      assert.deepEqual(
+        (await store.places({ prefix: 'q', limit: 10 })).map((p) => p.name),
+        ['queue:billing'],
+      );
+      assert.deepEqual(
+        (await store.places({ prefix: '', after: 'doc:42', limit: 1 })).map((p) => p.name),
+        ['queue:billing'],
+        'a page after a cursor',
+      );
 
       // A change of view or of joined places moves the session; an end takes it out.
       await store.update(b.id, (s) => ({ ...s, view: { m: 'support', v: 'getticket', t: 'ticketid|7' } }), Date.now());
@@ -362,7 +449,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.deepEqual(await ids('ticket:7'), [b.id]);
       assert.deepEqual(await ids('queue:billing'), []);
       await close(c.id);
-      assert.deepEqual((await store.places({ prefix: 'ticket:', limit: 10 })).map((p) => p.name), ['ticket:7']);
+      assert.deepEqual(
+        (await store.places({ prefix: 'ticket:', limit: 10 })).map((p) => p.name),
+        ['ticket:7'],
+      );
     });
 
     test('tally counts sessions by client type, user type and node, and online users', async () => {
@@ -401,7 +491,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       assert.deepEqual(await mine(), [node('a'), node('b', { role: 'traffic', timezoneOffset: -18_000 })]);
 
       await store.registerNode(node('a', { version: '1.1.0', startedAt: 2_000 }));
-      assert.deepEqual(await mine(), [node('a', { version: '1.1.0', startedAt: 2_000 }), node('b', { role: 'traffic', timezoneOffset: -18_000 })]);
+      assert.deepEqual(await mine(), [
+        node('a', { version: '1.1.0', startedAt: 2_000 }),
+        node('b', { role: 'traffic', timezoneOffset: -18_000 }),
+      ]);
 
       const [listed] = await mine();
       listed!.hostname = 'changed by a caller';
@@ -418,7 +511,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       ];
       const before = store.appliedSeq();
       await store.announce(changes);
-      assert.deepEqual(seen, [['user.online', before + 1], ['user.offline', before + 2]]);
+      assert.deepEqual(seen, [
+        ['user.online', before + 1],
+        ['user.offline', before + 2],
+      ]);
       stop();
       await store.announce([changes[0]!]);
       assert.equal(seen.length, 2);
@@ -446,7 +542,10 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       const result = await store.touch([{ id: s.id, idle: true }], Date.now());
       await store.touch([{ id: s.id, idle: true }], Date.now());
       stop();
-      assert.deepEqual(heard.map((h) => h.type), ['session.updated']);
+      assert.deepEqual(
+        heard.map((h) => h.type),
+        ['session.updated'],
+      );
       assert.equal(result.changed[0]?.version, heard[0]?.seq);
     });
   });

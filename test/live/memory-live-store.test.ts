@@ -102,7 +102,10 @@ test('pages stay exact through heavy churn, and an id live again after its end i
     }
   }
   const expected = [...live].sort((a, b) => a - b);
-  assert.deepEqual((await store.list()).map((s) => s.id), expected);
+  assert.deepEqual(
+    (await store.list()).map((s) => s.id),
+    expected,
+  );
   const paged: number[] = [];
   let afterId: number | undefined;
   for (;;) {
@@ -116,10 +119,17 @@ test('pages stay exact through heavy churn, and an id live again after its end i
   for (const type of TYPES) {
     const sessions = await store.list();
     const ofType = sessions.filter((s) => s.clientType === type).map((s) => s.id);
-    assert.deepEqual((await store.list({ clientTypes: [type] })).map((s) => s.id), ofType, type);
+    assert.deepEqual(
+      (await store.list({ clientTypes: [type] })).map((s) => s.id),
+      ofType,
+      type,
+    );
     assert.equal(await store.count({ clientTypes: [type] }), ofType.length);
     const middle = ofType[Math.floor(ofType.length / 2)]!;
     const page = await store.list({ clientTypes: [type], afterId: middle, limit: 10 });
-    assert.deepEqual(page.map((s) => s.id), ofType.filter((id) => id > middle).slice(0, 10));
+    assert.deepEqual(
+      page.map((s) => s.id),
+      ofType.filter((id) => id > middle).slice(0, 10),
+    );
   }
 });

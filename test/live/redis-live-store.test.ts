@@ -116,7 +116,11 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
       platform: { id: 'winNT-64', name: 'Windows 11 (x64)' },
       timezoneOffset: undefined,
       userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36',
-      clientHints: { platform: 'Windows', platformVersion: '19.0.0', fullVersionList: [{ brand: 'Google Chrome', version: '134.0.6998.88' }] },
+      clientHints: {
+        platform: 'Windows',
+        platformVersion: '19.0.0',
+        fullVersionList: [{ brand: 'Google Chrome', version: '134.0.6998.88' }],
+      },
       agent: { browser: 'Chrome', version: '134.0.6998.88', majorVersion: 134, os: 'Windows', osVersion: '11' },
       privateIp: undefined,
       remoteAddress: '10.0.0.7',
@@ -186,7 +190,10 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     };
     await waitFor(() => raced === 2, { what: 'two idle checks with a change answered meanwhile', timeoutMs: 10_000 });
     await Promise.all(opened);
-    assert.deepEqual(faults.map((f) => f.context), []);
+    assert.deepEqual(
+      faults.map((f) => f.context),
+      [],
+    );
     assert.equal(await node.count(), 2);
   });
 
@@ -197,7 +204,11 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36';
     const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
     const opened = async (userAgent: string) =>
-      (await a.open(makeSession({ id: await a.allocateSessionId(), userAgent, nodeId: 'node-1', platform: { id: 'linux', name: 'Linux' } }))).session;
+      (
+        await a.open(
+          makeSession({ id: await a.allocateSessionId(), userAgent, nodeId: 'node-1', platform: { id: 'linux', name: 'Linux' } }),
+        )
+      ).session;
     const counts = () =>
       withRedisAdmin(redis.url, async (admin) => {
         const profiles = await admin.hGetAll(keys.profiles);
@@ -241,7 +252,10 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
           await node.open(makeSession({ id, user: user(i + n), nodeId: `node-${n + 1}` }));
         }
         await Promise.all(ids.slice(0, 4).map((id, i) => node.update(id, (s) => ({ ...s, hostname: `host-${n}-${i}` }), Date.now())));
-        await node.touch(ids.slice(4, 8).map((id) => ({ id, view: { m: 'm', v: `v${n}`, t: 't' } })), Date.now());
+        await node.touch(
+          ids.slice(4, 8).map((id) => ({ id, view: { m: 'm', v: `v${n}`, t: 't' } })),
+          Date.now(),
+        );
         await Promise.all(ids.slice(8).map((id) => node.end(id, { reason: 'closed', at: Date.now() })));
         await node.announce([{ type: 'user.online', at: 1, user: { id: `ghost-${n}`, name: 'Ghost', type: 'staff' } }]);
       }),
@@ -249,11 +263,17 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     await converged(nodes);
     const [first, ...others] = heard as [(typeof heard)[number], ...typeof heard];
     assert.ok(first.length >= 3 * (12 + 4 + 4 + 4 + 1), `heard ${first.length} changes`);
-    for (const other of others) assert.equal(JSON.stringify(other), JSON.stringify(first), 'the same changes, seqs and order on every node');
+    for (const other of others)
+      assert.equal(JSON.stringify(other), JSON.stringify(first), 'the same changes, seqs and order on every node');
     const seqs = first.map((h) => h.seq);
-    assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'one seq per change, no gaps');
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => seqs[0]! + i),
+      'one seq per change, no gaps',
+    );
     for (const { seq, change } of first) {
-      if (change.type !== 'user.online' && change.type !== 'user.offline') assert.equal(change.session.version, seq, 'a session version is the seq of its change');
+      if (change.type !== 'user.online' && change.type !== 'user.offline')
+        assert.equal(change.session.version, seq, 'a session version is the seq of its change');
     }
     const lists = await Promise.all(nodes.map((node) => node.list()));
     for (const list of lists.slice(1)) assert.deepEqual(list, lists[0], 'the same sessions on every node');
@@ -267,7 +287,10 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     await waitFor(() => b.get(id), { what: 'the session on node b' });
     const appendEvent = (node: RedisLiveStore, at: number) =>
       node.update(id, (s) => ({ ...s, events: [...(s.events ?? []), { at, kind: 'resumed' as const, text: `r${at}` }] }), Date.now());
-    await Promise.all([...Array.from({ length: 10 }, (_, i) => appendEvent(a, i)), ...Array.from({ length: 10 }, (_, i) => appendEvent(b, 100 + i))]);
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => appendEvent(a, i)),
+      ...Array.from({ length: 10 }, (_, i) => appendEvent(b, 100 + i)),
+    ]);
     await converged([a, b]);
     const expected = [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 100 + i)];
     for (const node of [a, b]) {
@@ -335,7 +358,9 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     const heard = hear(late);
     const id = await a.allocateSessionId();
     await a.open(makeSession({ id }));
-    await waitFor(() => heard.some((h) => h.change.type === 'session.started' && h.change.session.id === id), { what: 'the late node hearing a new session' });
+    await waitFor(() => heard.some((h) => h.change.type === 'session.started' && h.change.session.id === id), {
+      what: 'the late node hearing a new session',
+    });
   });
 
   it('shows one node’s heartbeats on the others after a flush, and they keep the session from being claimed', async () => {
@@ -351,7 +376,10 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     assert.equal((await b.get(id))?.expiresAt, t1 + 60_000);
     assert.deepEqual(await b.claimExpired(t0 + 70_000, 10), [], 'the heartbeat moved the deadline in Redis too');
     const claimed = await b.claimExpired(t1 + 60_000, 10);
-    assert.deepEqual(claimed.map((c) => [c.session.id, c.reason, c.session.lastActivityAt]), [[id, 'expired', t1]]);
+    assert.deepEqual(
+      claimed.map((c) => [c.session.id, c.reason, c.session.lastActivityAt]),
+      [[id, 'expired', t1]],
+    );
   });
 
   it('flushes its own heartbeats before it claims, and lets a detached session keep its grace deadline', async () => {
@@ -360,7 +388,9 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     const t0 = Date.now();
     const [kept, detached] = [await a.allocateSessionId(), await a.allocateSessionId()];
     for (const id of [kept, detached]) {
-      await a.open(makeSession({ id, transport: 'websocket', startedAt: t0, lastActivityAt: t0, expiresAt: t0 + 60_000, lifetimeMs: 60_000 }));
+      await a.open(
+        makeSession({ id, transport: 'websocket', startedAt: t0, lastActivityAt: t0, expiresAt: t0 + 60_000, lifetimeMs: 60_000 }),
+      );
     }
     await a.keepAlive([kept, detached], t0 + 30_000);
     // The socket of `detached` closes before the heartbeat was flushed: its deadline is now the grace's.
@@ -371,7 +401,10 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     assert.equal((await b.get(kept))?.lastActivityAt, t0 + 30_000);
     assert.equal((await b.get(detached))?.expiresAt, grace, 'a heartbeat from before the detach does not extend the grace');
     const claimed = await b.claimExpired(t0 + 70_000, 10);
-    assert.deepEqual(claimed.map((c) => [c.session.id, c.reason]), [[detached, 'connection_lost']]);
+    assert.deepEqual(
+      claimed.map((c) => [c.session.id, c.reason]),
+      [[detached, 'connection_lost']],
+    );
   });
 
   it('brings every node to Redis’s clock when a heartbeat is flushed after another node changed the session', async () => {
@@ -447,7 +480,15 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
 
   it('ends a lost node’s attached sockets once, and claims each silent node for one caller', async () => {
     const [a, b] = (await openCluster(2)).nodes as [RedisLiveStore, RedisLiveStore];
-    const node = (id: string) => ({ id, role: 'master' as const, hostname: id, publicHostname: id, version: '1', timezoneOffset: 0, startedAt: 1 });
+    const node = (id: string) => ({
+      id,
+      role: 'master' as const,
+      hostname: id,
+      publicHostname: id,
+      version: '1',
+      timezoneOffset: 0,
+      startedAt: 1,
+    });
     await a.registerNode(node('lost'));
     await a.registerNode(node('leaving'));
     assert.equal(await b.beat('lost'), true);
@@ -478,7 +519,10 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     await open({ nodeId: 'alive' });
     await converged([a, b]);
     const ended = (await Promise.all([a, b].map((n) => n.endSocketsOf('lost', { reason: 'node_lost', at: Date.now() }, 10)))).flat();
-    assert.deepEqual(ended.map((e) => [e.session.id, e.reason]), [[attached, 'node_lost']]);
+    assert.deepEqual(
+      ended.map((e) => [e.session.id, e.reason]),
+      [[attached, 'node_lost']],
+    );
     assert.equal(await a.count(), 3);
   });
 
@@ -529,9 +573,15 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
       heard.map(({ seq, change }) => [seq, change.type]),
       'the same changes, with the seqs they were announced with',
     );
-    assert.deepEqual(replay?.map(({ change }) => change.type), ['session.started', 'user.online', 'session.started', 'session.ended']);
+    assert.deepEqual(
+      replay?.map(({ change }) => change.type),
+      ['session.started', 'user.online', 'session.started', 'session.ended'],
+    );
     // From the middle of the sequence, and at most `limit`.
-    assert.deepEqual((await a.changesSince(start + 1, 2))?.map(({ seq }) => seq), [start + 2, start + 3]);
+    assert.deepEqual(
+      (await a.changesSince(start + 1, 2))?.map(({ seq }) => seq),
+      [start + 2, start + 3],
+    );
     assert.deepEqual(await a.changesSince(a.appliedSeq(), 10), [], 'nothing after the newest');
     // Before the stream's first entry: it cannot say what came after.
     assert.equal(await a.changesSince(1, 10), undefined);
@@ -575,7 +625,11 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
     const admin = redisAdmin(redis.url);
     await admin.connect();
     const bytes = async (key: string) => Number(await admin.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0']));
-    const [sessionBytes, changeBytes, activityBytes] = [await bytes(keys.sessions), await bytes(keys.stream), await bytes(keys.activityStream)];
+    const [sessionBytes, changeBytes, activityBytes] = [
+      await bytes(keys.sessions),
+      await bytes(keys.stream),
+      await bytes(keys.activityStream),
+    ];
     admin.destroy();
     t.diagnostic(
       `Redis memory: sessions ${(sessionBytes / count).toFixed(0)} B per session, change stream ${(changeBytes / count).toFixed(0)} B per open entry, ` +
@@ -591,7 +645,9 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
 
     latencies.sort((x, y) => x - y);
     const percentile = (p: number) => latencies[Math.floor((latencies.length - 1) * p)]!.toFixed(2);
-    t.diagnostic(`open: ${count} one after another in ${openMs.toFixed(0)} ms; settled (own entry applied) p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms`);
+    t.diagnostic(
+      `open: ${count} one after another in ${openMs.toFixed(0)} ms; settled (own entry applied) p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms`,
+    );
     t.diagnostic(`keepAlive: ${keepAliveUs.toFixed(2)} µs per id (local; ${rounds} rounds of ${count})`);
     t.diagnostic(`flush of ${count} sessions' activity: ${flushMs.toFixed(1)} ms; claim of all of them: ${claimMs.toFixed(1)} ms`);
     assert.equal(startedOnB.size, count, 'node b heard every open');

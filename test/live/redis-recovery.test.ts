@@ -52,7 +52,9 @@ async function redisState(url: string, nodeIds: readonly string[]) {
     const nodeSets: Record<string, string[]> = {};
     for (const node of nodeIds) nodeSets[node] = (await admin.sMembers(nodeSessionsKey(keys, node))).sort();
     const profiles = await admin.hGetAll(keys.profiles);
-    const stored = Object.entries(await admin.hGetAll(keys.sessions)).map(([id, value]) => [id, decodeStored(value, profiles[storedProfileRef(value)] ?? '')] as const);
+    const stored = Object.entries(await admin.hGetAll(keys.sessions)).map(
+      ([id, value]) => [id, decodeStored(value, profiles[storedProfileRef(value)] ?? '')] as const,
+    );
     return {
       sessions: Object.fromEntries(stored.map(([id, session]) => [id, withoutStoredClock(session)])),
       userSessions: await admin.hGetAll(keys.userSessions),
@@ -83,7 +85,12 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
   }
 
   /** `count` nodes node-1… on one Redis, sharing an id counter (as they share history). */
-  async function openNodes(redis: RedisServer, count: number, options: Partial<RedisLiveStoreOptions> = {}, idSource = new InMemoryIdBlockSource()) {
+  async function openNodes(
+    redis: RedisServer,
+    count: number,
+    options: Partial<RedisLiveStoreOptions> = {},
+    idSource = new InMemoryIdBlockSource(),
+  ) {
     const nodes: Node[] = [];
     for (let n = 1; n <= count; n++) {
       const id = `node-${n}`;
@@ -150,8 +157,15 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const recoveredMs = Date.now() - flushedAt;
 
     for (const node of live) {
-      assert.deepEqual(withoutClocks(await node.store.list()), withoutClocks(before), `${node.id} answers the same sessions, ids and versions`);
-      assert.ok(node.faults.some((f) => f.startsWith('redis epoch')), `${node.id} reported the loss`);
+      assert.deepEqual(
+        withoutClocks(await node.store.list()),
+        withoutClocks(before),
+        `${node.id} answers the same sessions, ids and versions`,
+      );
+      assert.ok(
+        node.faults.some((f) => f.startsWith('redis epoch')),
+        `${node.id} reported the loss`,
+      );
     }
     const stateAfter = await redisState(redis.url, nodeIds);
     assert.deepEqual(stateAfter.sessions, stateBefore.sessions, 'every session stored again as it was (version and JSON)');
@@ -165,9 +179,15 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     assert.deepEqual(stateAfter.deadlines, { ...stateBefore.deadlines, [duoHttp.id]: t0 + 5_000 + 60_000 });
     assert.deepEqual(stateAfter.activity, { ...stateBefore.activity, [duoHttp.id]: t0 + 5_000 });
     for (const node of live) {
-      await waitFor(async () => (await node.store.get(duoHttp.id))?.lastActivityAt === t0 + 5_000, { what: `the later clock on ${node.id}` });
+      await waitFor(async () => (await node.store.get(duoHttp.id))?.lastActivityAt === t0 + 5_000, {
+        what: `the later clock on ${node.id}`,
+      });
     }
-    assert.deepEqual(live.map((n, i) => n.heard.length - heardBefore[i]!), [0, 0, 0], 'nothing announced: nobody went offline or came back');
+    assert.deepEqual(
+      live.map((n, i) => n.heard.length - heardBefore[i]!),
+      [0, 0, 0],
+      'nothing announced: nobody went offline or came back',
+    );
     assert.equal((await two.store.get(detached.id))?.detached, true);
     for (const orphan of orphans) assert.ok(await three.store.get(orphan.id), 'a gone node’s session is kept');
 
@@ -202,7 +222,11 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const epochBefore = await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch));
 
     await redis.crash();
-    await assert.rejects(a.store.update(sessions[0]!.id, (s) => ({ ...s, idle: true }), Date.now()), unavailable, 'Redis down: unavailable, never "unknown session"');
+    await assert.rejects(
+      a.store.update(sessions[0]!.id, (s) => ({ ...s, idle: true }), Date.now()),
+      unavailable,
+      'Redis down: unavailable, never "unknown session"',
+    );
     const restartedAt = Date.now();
     await redis.restart();
     // Node b's reader finds the empty Redis within about a second; a change b makes from then on waits.
@@ -216,7 +240,9 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     assert.ok(changed!.version > seqBefore);
     await waitFor(() => a.resyncs === 1, { what: 'node a recovered', timeoutMs: 10_000 });
     const recoveredMs = Date.now() - restartedAt;
-    await waitFor(async () => (await a.store.get(sessions[1]!.id))?.hostname === 'changed-while-recovering', { what: 'the change on node a' });
+    await waitFor(async () => (await a.store.get(sessions[1]!.id))?.hostname === 'changed-while-recovering', {
+      what: 'the change on node a',
+    });
     for (const session of sessions) assert.ok(await a.store.get(session.id));
     const epochAfter = await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch));
     assert.notEqual(epochAfter, epochBefore, 'a new epoch');
@@ -226,7 +252,9 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const sinceLoss = (node: Node) => node.heard.filter((h) => h.seq > seqBefore).map((h) => h.change.type);
     assert.deepEqual(sinceLoss(b), ['session.updated'], 'only the change made meanwhile was announced');
     assert.ok(['', 'session.updated'].includes(sinceLoss(a).join()), `node a heard ${sinceLoss(a).join() || 'nothing'}`);
-    t.diagnostic(`crash + restart without data: both nodes recovered ${recoveredMs} ms after the restart (grace 1,000 ms); a change made meanwhile waited ${waitedMs} ms`);
+    t.diagnostic(
+      `crash + restart without data: both nodes recovered ${recoveredMs} ms after the restart (grace 1,000 ms); a change made meanwhile waited ${waitedMs} ms`,
+    );
   });
 
   it('recovers when Redis lost its newest writes: what it lost comes back, the seq jumps above all, one resync', async (t) => {
@@ -259,7 +287,11 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     });
     await waitFor(() => a.resyncs === 1 && b.resyncs === 1, { what: 'both nodes recovered', timeoutMs: 10_000 });
     const recoveredMs = Date.now() - rolledBackAt;
-    assert.notEqual(await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch)), epochBefore, 'the node that found the loss replaced the epoch: every node recovers');
+    assert.notEqual(
+      await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch)),
+      epochBefore,
+      'the node that found the loss replaced the epoch: every node recovers',
+    );
     for (const node of nodes) {
       assert.ok(await node.store.get(kept.id));
       assert.ok(await node.store.get(lost.id), 'the session the server lost is back, with its id');
@@ -295,9 +327,13 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const epoch = (await withRedisAdmin(redis.url, (admin) => admin.get(keys.epoch)))!;
     const heard = b.heard.length;
 
-    const connection = await RedisConnection.connect({ url: redis.url }, 'late-node', { report: () => undefined, interrupted: () => undefined });
+    const connection = await RedisConnection.connect({ url: redis.url }, 'late-node', {
+      report: () => undefined,
+      interrupted: () => undefined,
+    });
     try {
-      const run = <T>(script: LuaScript, args: readonly string[]) => connection.run<T>(script, keyList(keys), [epoch, '0', '1000', 'late-node', ...args]);
+      const run = <T>(script: LuaScript, args: readonly string[]) =>
+        connection.run<T>(script, keyList(keys), [epoch, '0', '1000', 'late-node', ...args]);
       const result = await reassertSessions(stale, { run });
       assert.deepEqual(result, { open: true, checked: 2, sent: 1 }, 'only the session Redis lacks is sent in full; the ended one is not');
     } finally {
@@ -321,7 +357,15 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const silenceMs = 800;
     const nodes = await openNodes(redis, 2);
     const [a, b] = nodes as [Node, Node];
-    const node = (id: string) => ({ id, role: 'master' as const, hostname: id, publicHostname: id, version: '1', timezoneOffset: 0, startedAt: 1 });
+    const node = (id: string) => ({
+      id,
+      role: 'master' as const,
+      hostname: id,
+      publicHostname: id,
+      version: '1',
+      timezoneOffset: 0,
+      startedAt: 1,
+    });
     await a.store.registerNode(node('node-1'));
     await b.store.registerNode(node('node-2'));
     await a.store.registerNode(node('ghost')); // registered once, never beats: really lost
@@ -355,7 +399,9 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
       assert.equal(a.resyncs + b.resyncs, 0, 'Redis kept everything: no resync');
       const fresh = await open(a);
       assert.equal(fresh.version, a.store.appliedSeq() - 1, 'the seq went on (a new user: started and online)');
-      t.diagnostic(`Redis down ${silenceMs + 400} ms with its data: the first claim came ${firstClaimAt! - backAt} ms after it was back (silence ${silenceMs} ms)`);
+      t.diagnostic(
+        `Redis down ${silenceMs + 400} ms with its data: the first claim came ${firstClaimAt! - backAt} ms after it was back (silence ${silenceMs} ms)`,
+      );
     } finally {
       clearInterval(beating);
     }
@@ -367,7 +413,10 @@ describe('PendingMutations', () => {
     const pending = new PendingMutations();
     const mine = pending.begin();
     const entry = pending.entryOf(mine, 42, 40);
-    const other = decodeEntry(['42-0', ['k', 'announce', 'o', 'someone-else', 'd', JSON.stringify({ type: 'user.online', at: 1, user: user('x') })]]);
+    const other = decodeEntry([
+      '42-0',
+      ['k', 'announce', 'o', 'someone-else', 'd', JSON.stringify({ type: 'user.online', at: 1, user: user('x') })],
+    ]);
     if (other.kind === 'activity' || other.kind === 'reassert') throw new Error('a change entry');
     pending.applied(other);
     await assert.rejects(entry, unavailable);

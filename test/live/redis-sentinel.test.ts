@@ -108,7 +108,12 @@ describe('RedisLiveStore through Sentinel', { skip }, () => {
   it('is made by the factory from redisSentinels and redisMasterName, with the password of redisUrl for the master', async () => {
     const sentinels = await startSentinels({ password: 'open sesame' });
     setups.push(sentinels);
-    const config = { liveStore: 'redis' as const, redisKeyPrefix: 'factory', redisSentinels: sentinels.list, redisMasterName: sentinels.masterName };
+    const config = {
+      liveStore: 'redis' as const,
+      redisKeyPrefix: 'factory',
+      redisSentinels: sentinels.list,
+      redisMasterName: sentinels.masterName,
+    };
     const deps = { nodeId: 'node-1', idSource: new InMemoryIdBlockSource(), onError: () => undefined };
     // The URL's host is not asked: Sentinel names the master; only its password counts.
     const store = await createLiveStore({ ...config, redisUrl: 'redis://:open%20sesame@nowhere.invalid:6379' }, deps);
@@ -155,7 +160,11 @@ describe('RedisLiveStore through Sentinel', { skip }, () => {
     }
     assert.equal(a.resyncs + b.resyncs, 0, 'the replica held everything: no resync');
     const after = a.heard.slice(heardBefore).map((h) => h.change.type);
-    assert.deepEqual(after.filter((type) => type !== 'session.started' && type !== 'user.online'), [], 'nothing ended, nobody left');
+    assert.deepEqual(
+      after.filter((type) => type !== 'session.started' && type !== 'user.online'),
+      [],
+      'nothing ended, nobody left',
+    );
     t.diagnostic(`master killed: promoted after ${promotedMs} ms; the nodes wrote again ${writingMs} ms after the kill`);
   });
 
@@ -175,7 +184,9 @@ describe('RedisLiveStore through Sentinel', { skip }, () => {
       await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'replica']);
       admin.destroy();
       lost = [await openOne(a, 'lost-a'), await openOne(b, 'lost-b')];
-      await waitFor(async () => (await a.store.count()) === ids.length + 2 && (await b.store.count()) === ids.length + 2, { what: 'the lost writes seen by both nodes' });
+      await waitFor(async () => (await a.store.count()) === ids.length + 2 && (await b.store.count()) === ids.length + 2, {
+        what: 'the lost writes seen by both nodes',
+      });
       const before = await sentinels.currentMaster();
       await sentinels.master.crash();
       process.kill(replicaPid, 'SIGCONT');
@@ -187,10 +198,15 @@ describe('RedisLiveStore through Sentinel', { skip }, () => {
     const heard = nodes.map((node) => node.heard.length);
     await waitFor(() => a.resyncs === 1 && b.resyncs === 1, { what: 'both nodes recovered', timeoutMs: 20_000 });
     for (const { store } of nodes) {
-      for (const session of lost) assert.equal((await store.get(session.id))?.version, session.version, `lost session ${session.id} is back as it was`);
+      for (const session of lost)
+        assert.equal((await store.get(session.id))?.version, session.version, `lost session ${session.id} is back as it was`);
       for (const id of ids) assert.ok(await store.get(id));
     }
-    assert.deepEqual(nodes.map((node, i) => node.heard.length - heard[i]!), [0, 0], 'nothing announced');
+    assert.deepEqual(
+      nodes.map((node, i) => node.heard.length - heard[i]!),
+      [0, 0],
+      'nothing announced',
+    );
     const next = await openWhenWritable(b.store, 'node b writing after the recovery');
     assert.ok(next > seen, `seq ${next} above every seq seen (${seen})`);
     t.diagnostic(`failover that lost writes: both nodes recovered (one resync each), the lost sessions back with their ids`);

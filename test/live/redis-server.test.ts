@@ -37,9 +37,12 @@ describe('a real Redis for the cluster tests', { skip }, () => {
       await redis.restart();
       assert.notEqual(redis.pid, pid);
       // The client reconnects by itself and finds an empty server: the epoch check exists for this.
-      const after = await waitFor(async () => (await client.ping().catch(() => undefined)) === 'PONG' && (await client.exists('{rc}epoch')) === 0, {
-        what: 'the client back on the restarted server',
-      });
+      const after = await waitFor(
+        async () => (await client.ping().catch(() => undefined)) === 'PONG' && (await client.exists('{rc}epoch')) === 0,
+        {
+          what: 'the client back on the restarted server',
+        },
+      );
       assert.equal(after, true);
     } finally {
       client.destroy();

@@ -19,9 +19,34 @@ import { goldenSessions } from '../helpers/golden-sessions.ts';
 
 /** The keys of a session, in the order the core creates them (presence-service.ts). */
 const SESSION_KEYS = [
-  'id', 'user', 'clientType', 'transport', 'hostname', 'platform', 'timezoneOffset', 'userAgent', 'clientHints', 'agent', 'privateIp',
-  'remoteAddress', 'idle', 'view', 'places', 'representative', 'customer', 'startedAt', 'lastActivityAt', 'expiresAt', 'lifetimeMs',
-  'nodeId', 'nodeRole', 'connections', 'events', 'resumeSecretHash', 'detached', 'version',
+  'id',
+  'user',
+  'clientType',
+  'transport',
+  'hostname',
+  'platform',
+  'timezoneOffset',
+  'userAgent',
+  'clientHints',
+  'agent',
+  'privateIp',
+  'remoteAddress',
+  'idle',
+  'view',
+  'places',
+  'representative',
+  'customer',
+  'startedAt',
+  'lastActivityAt',
+  'expiresAt',
+  'lifetimeMs',
+  'nodeId',
+  'nodeRole',
+  'connections',
+  'events',
+  'resumeSecretHash',
+  'detached',
+  'version',
 ] as const;
 
 /** Encodes and decodes, as a stream entry carries a session (profile and array). */
@@ -84,7 +109,12 @@ describe('Redis session codec', () => {
     const base = sessions[0]!;
     const other = { ...base, id: base.id + 1, user: { ...base.user, id: 'someone else' }, view: { m: 'x', v: 'y', t: 'z|1' } };
     assert.equal(encodeSession(other).profileRef, encodeSession(base).profileRef);
-    for (const changed of [{ userAgent: 'curl/8.5.0' }, { platform: { id: 'mac', name: 'macOS' } }, { nodeId: 'node-x' }, { nodeRole: 'traffic' as const }]) {
+    for (const changed of [
+      { userAgent: 'curl/8.5.0' },
+      { platform: { id: 'mac', name: 'macOS' } },
+      { nodeId: 'node-x' },
+      { nodeRole: 'traffic' as const },
+    ]) {
       assert.notEqual(encodeSession({ ...base, ...changed }).profileRef, encodeSession(base).profileRef, JSON.stringify(changed));
     }
   });
@@ -102,10 +132,18 @@ describe('Redis session codec', () => {
       const { profile, array } = encodeSession(session);
       const hints = session.clientHints!;
       // The profile's last position: [platform, platformVersion, [[brand, version], …], model], trailing absences left out.
-      const expected: unknown[] = [hints.platform ?? null, hints.platformVersion ?? null, hints.fullVersionList?.map((b) => [b.brand, b.version]) ?? null, hints.model ?? null];
+      const expected: unknown[] = [
+        hints.platform ?? null,
+        hints.platformVersion ?? null,
+        hints.fullVersionList?.map((b) => [b.brand, b.version]) ?? null,
+        hints.model ?? null,
+      ];
       while (expected.at(-1) === null) expected.pop();
       assert.deepStrictEqual((JSON.parse(profile) as unknown[])[4], expected);
-      assert.ok(!array.includes(JSON.stringify(hints.platformVersion ?? hints.fullVersionList?.[0]?.version ?? hints.platform)), 'not in the array');
+      assert.ok(
+        !array.includes(JSON.stringify(hints.platformVersion ?? hints.fullVersionList?.[0]?.version ?? hints.platform)),
+        'not in the array',
+      );
       const read = roundTrip(session, 3);
       assert.equal(read.clientHints, session.clientHints, 'the one interned hints object');
       assert.ok(Object.isFrozen(read.clientHints));
@@ -119,16 +157,29 @@ describe('Redis session codec', () => {
       assert.equal(profile.length, 4, 'user agent, platform, node, role: a profile Redis already holds keeps its ref');
     }
     const session = withoutHints.find((s) => s.userAgent && s.platform && s.nodeRole === 'master')!;
-    assert.equal(encodeSession(session).profile, JSON.stringify([session.userAgent, [session.platform!.id, session.platform!.name], session.nodeId, 0]));
+    assert.equal(
+      encodeSession(session).profile,
+      JSON.stringify([session.userAgent, [session.platform!.id, session.platform!.name], session.nodeId, 0]),
+    );
   });
 
   it('gives sessions of one agent and the same hints one profile, and other hints another', () => {
     const base = { ...sessions[0]!, clientHints: internClientHints(HINTS[0]) };
     // The same hints in another key order, as another body may carry them: interned to the same object.
-    const reordered = internClientHints({ model: '', fullVersionList: HINTS[0]!.fullVersionList, platformVersion: '19.0.0', platform: 'Windows' });
+    const reordered = internClientHints({
+      model: '',
+      fullVersionList: HINTS[0]!.fullVersionList,
+      platformVersion: '19.0.0',
+      platform: 'Windows',
+    });
     assert.equal(reordered, base.clientHints);
     assert.equal(encodeSession({ ...base, id: base.id + 1, clientHints: reordered }).profileRef, encodeSession(base).profileRef);
-    const others: ClientHints[] = [{ ...HINTS[0], platformVersion: '10.0.0' }, { ...HINTS[0], model: 'x' }, { ...HINTS[0], fullVersionList: [] }, {}];
+    const others: ClientHints[] = [
+      { ...HINTS[0], platformVersion: '10.0.0' },
+      { ...HINTS[0], model: 'x' },
+      { ...HINTS[0], fullVersionList: [] },
+      {},
+    ];
     for (const hints of [...others.map(internClientHints), undefined]) {
       assert.notEqual(encodeSession({ ...base, clientHints: hints }).profileRef, encodeSession(base).profileRef, JSON.stringify(hints));
     }
@@ -137,7 +188,13 @@ describe('Redis session codec', () => {
   it('gives a session read back the agent its hints name, not only its user agent', () => {
     const windows11 = roundTrip({ ...sessions[0]!, clientHints: internClientHints(HINTS[0]) }, 1);
     assert.equal(sessions[0]!.userAgent?.includes('Windows NT 10.0'), true);
-    assert.deepStrictEqual(windows11.agent, { browser: 'Chrome', version: '138.0.7204.50', majorVersion: 138, os: 'Windows', osVersion: '11' });
+    assert.deepStrictEqual(windows11.agent, {
+      browser: 'Chrome',
+      version: '138.0.7204.50',
+      majorVersion: 138,
+      os: 'Windows',
+      osVersion: '11',
+    });
     assert.equal(roundTrip(sessions[0]!, 1).agent?.osVersion, undefined, 'without hints: Windows 10 or 11');
   });
 
@@ -164,7 +221,13 @@ describe('Redis session codec', () => {
   });
 
   it('streams announced changes of any shape (a session a crash left open has fewer keys)', () => {
-    const lost = { id: 7, user: { id: 'u', name: 'u', type: '' }, clientType: 'web', transport: 'http', hostname: undefined } as unknown as Session;
+    const lost = {
+      id: 7,
+      user: { id: 'u', name: 'u', type: '' },
+      clientType: 'web',
+      transport: 'http',
+      hostname: undefined,
+    } as unknown as Session;
     const change = { type: 'session.ended' as const, at: 5, session: lost, reason: 'node_lost' as const };
     assert.deepStrictEqual(decodeChange(encodeChange(change)), change);
   });

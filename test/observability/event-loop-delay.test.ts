@@ -33,18 +33,29 @@ test('a 150 ms stall lands above the 0.1 s bound and below 0.25 s; reads reset n
   const before = await read(delay);
   const until = Date.now() + 150;
   while (Date.now() < until); // the stall
-  const after = await waitFor(async () => {
-    const now = await read(delay);
-    return now.count - now.buckets.get('0.1')! > before.count - before.buckets.get('0.1')! ? now : undefined;
-  }, { what: 'the stall' });
-  assert.equal(after.buckets.get('0.25')! - before.buckets.get('0.25')!, after.count - before.count, 'under 0.25 s beyond its interval, like every other sample');
+  const after = await waitFor(
+    async () => {
+      const now = await read(delay);
+      return now.count - now.buckets.get('0.1')! > before.count - before.buckets.get('0.1')! ? now : undefined;
+    },
+    { what: 'the stall' },
+  );
+  assert.equal(
+    after.buckets.get('0.25')! - before.buckets.get('0.25')!,
+    after.count - before.count,
+    'under 0.25 s beyond its interval, like every other sample',
+  );
   assert.ok(after.sum - before.sum >= 0.13, `the stall's delay is in the sum (${after.sum - before.sum} s)`);
 
   // Buckets are cumulative and never shrink, and concurrent reads agree with a later one.
   const [one, two] = await Promise.all([read(delay), read(delay)]);
   for (const taken of [one, two, await read(delay)]) {
     const values = [...taken.buckets.values()];
-    assert.deepEqual(values, [...values].sort((a, b) => a - b), 'cumulative');
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+      'cumulative',
+    );
     assert.equal(values.at(-1), taken.count, '+Inf is the count');
     for (const [le, n] of after.buckets) assert.ok(taken.buckets.get(le)! >= n, `le=${le} never goes down`);
   }

@@ -10,7 +10,17 @@ import { startTestServer } from '../helpers/server.ts';
 const TIME = /^\d\d:\d\d:\d\d\.\d{3} /;
 
 test('a line: time, level, request id, message, then the other fields; pid and hostname left out', () => {
-  const line = JSON.stringify({ level: 30, time: 1_754_300_000_123, pid: 7, hostname: 'h', reqId: 'r-1', msg: 'request completed', res: { statusCode: 200 }, note: 'two words', word: 'plain' });
+  const line = JSON.stringify({
+    level: 30,
+    time: 1_754_300_000_123,
+    pid: 7,
+    hostname: 'h',
+    reqId: 'r-1',
+    msg: 'request completed',
+    res: { statusCode: 200 },
+    note: 'two words',
+    word: 'plain',
+  });
   const shown = formatLogLine(line, { colors: false });
   assert.match(shown, TIME);
   assert.equal(shown.replace(TIME, ''), 'INFO  [r-1] request completed res={"statusCode":200} note="two words" word=plain');
@@ -20,7 +30,10 @@ test('a line: time, level, request id, message, then the other fields; pid and h
 
 test('an error: its message on the line, its stack frames below it, the message not twice', () => {
   const err = new Error('the database is gone');
-  const shown = formatLogLine(JSON.stringify({ level: 50, time: 0, msg: 'history flush failed', err: { type: 'Error', message: err.message, stack: err.stack } }), { colors: false });
+  const shown = formatLogLine(
+    JSON.stringify({ level: 50, time: 0, msg: 'history flush failed', err: { type: 'Error', message: err.message, stack: err.stack } }),
+    { colors: false },
+  );
   const [first, ...frames] = shown.split('\n');
   assert.equal(first!.replace(TIME, ''), 'ERROR history flush failed the database is gone');
   assert.ok(frames.length > 0 && frames.every((frame) => frame.startsWith('    at ')), shown);
@@ -57,8 +70,16 @@ test('a server with logFormat pretty writes readable lines, with the same redact
   await request(server.url, 'GET', '/healthz', { headers: { authorization: `Bearer ${secret}`, 'x-request-id': 'pretty-2' } });
   lines.push(...server.log().split('\n').filter(Boolean));
   assert.ok(lines.length > 0);
-  assert.ok(lines.every((line) => !line.startsWith('{')), 'no JSON line');
-  assert.ok(lines.some((line) => /INFO +\[pretty-1\] incoming request req=\{"method":"GET","url":"\/api\/users\/usersonline\?apikey=\[Redacted\]"/.test(line)), lines.join('\n'));
+  assert.ok(
+    lines.every((line) => !line.startsWith('{')),
+    'no JSON line',
+  );
+  assert.ok(
+    lines.some((line) =>
+      /INFO +\[pretty-1\] incoming request req=\{"method":"GET","url":"\/api\/users\/usersonline\?apikey=\[Redacted\]"/.test(line),
+    ),
+    lines.join('\n'),
+  );
   assert.ok(lines.some((line) => /\[pretty-2\] request completed/.test(line)));
   assert.ok(!server.log().includes(secret), 'no secret in the readable log');
 });

@@ -47,16 +47,22 @@ describe('request ids', () => {
     assert.equal(seen.size, 5, 'a fresh id per request');
   });
 
-  it('passes a caller\'s id through, and its log lines carry it', async () => {
+  it("passes a caller's id through, and its log lines carry it", async () => {
     const mine = 'lb-7f3a.2025:req/42';
     const answer = await request(server.url, 'GET', '/v1/users', { headers: { ...server.admin, 'x-request-id': mine } });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-request-id'), mine);
-    const lines = await waitFor(() => {
-      const found = logLines(server).filter((line) => line.reqId === mine);
-      return found.length >= 2 ? found : undefined;
-    }, { what: 'the request lines' });
-    assert.deepEqual(lines.map((line) => line.msg), ['incoming request', 'request completed']);
+    const lines = await waitFor(
+      () => {
+        const found = logLines(server).filter((line) => line.reqId === mine);
+        return found.length >= 2 ? found : undefined;
+      },
+      { what: 'the request lines' },
+    );
+    assert.deepEqual(
+      lines.map((line) => line.msg),
+      ['incoming request', 'request completed'],
+    );
     assert.equal((lines[1]!.res as { statusCode: number }).statusCode, 200);
   });
 
@@ -90,7 +96,9 @@ describe('request ids at the default level (info)', () => {
     assert.equal(failed.reqId, id);
     assert.equal((failed.err as { message: string }).message, 'a fault for the log');
     assert.deepEqual(
-      logLines(server).filter((line) => line.reqId !== undefined).map((line) => line.msg),
+      logLines(server)
+        .filter((line) => line.reqId !== undefined)
+        .map((line) => line.msg),
       ['request failed'],
       'only the failed request wrote a line',
     );
@@ -131,12 +139,20 @@ describe('secrets never logged', () => {
     await call('GET', '/v1/users', { authorization: `Basic ${Buffer.from(`admin:${wrongPassword}`).toString('base64')}` });
     const chosen = 'chosen-password-0815';
     secrets.push(chosen);
-    assert.equal((await call('POST', '/v1/accounts', { ...server.admin, ...json }, { username: 'logged1', role: 'reader', password: chosen })).status, 201);
+    assert.equal(
+      (await call('POST', '/v1/accounts', { ...server.admin, ...json }, { username: 'logged1', role: 'reader', password: chosen })).status,
+      201,
+    );
     const generated = await call('POST', '/v1/accounts', { ...server.admin, ...json }, { username: 'logged2', role: 'admin' });
     secrets.push(generated.json.password);
     // A body that fails validation is not echoed either.
     const refusedPassword = 'short';
-    await call('POST', '/v1/accounts', { ...server.admin, ...json }, { username: 'logged3', role: 'reader', password: refusedPassword, x: 1 });
+    await call(
+      'POST',
+      '/v1/accounts',
+      { ...server.admin, ...json },
+      { username: 'logged3', role: 'reader', password: refusedPassword, x: 1 },
+    );
 
     // Keys made over HTTP, then used.
     const created = await call('POST', '/v1/keys', { ...server.admin, ...json }, { kind: 'ingest' });
@@ -147,7 +163,12 @@ describe('secrets never logged', () => {
 
     // The BeyondTrust command API: username and password in the query and in a form body.
     await call('GET', `/api/command?username=admin&password=${TEST_ADMIN_PASSWORD}&action=get_api_info`, {});
-    await call('POST', '/api/command.ns', { 'content-type': 'application/x-www-form-urlencoded' }, `action=get_api_info&username=admin&password=${TEST_ADMIN_PASSWORD}`);
+    await call(
+      'POST',
+      '/api/command.ns',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      `action=get_api_info&username=admin&password=${TEST_ADMIN_PASSWORD}`,
+    );
 
     // OAuth2: the client secret in Basic, the token it buys in Bearer and in the query.
     const secret = generateClientSecret();
@@ -156,7 +177,10 @@ describe('secrets never logged', () => {
     const token = await call(
       'POST',
       '/oauth2/token',
-      { authorization: `Basic ${Buffer.from(`logclient:${secret.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      {
+        authorization: `Basic ${Buffer.from(`logclient:${secret.secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       'grant_type=client_credentials',
     );
     assert.equal(token.status, 200, token.text);

@@ -31,7 +31,9 @@ function samples(text: string): [string, Record<string, string>, number][] {
 
 /** The value of one series, 0 when it is absent (a counter not yet incremented). */
 function value(text: string, name: string, labels: Record<string, string> = {}): number {
-  const found = samples(text).find(([n, l]) => n === name && Object.entries(labels).every(([k, v]) => l[k] === v) && Object.keys(l).length === Object.keys(labels).length);
+  const found = samples(text).find(
+    ([n, l]) => n === name && Object.entries(labels).every(([k, v]) => l[k] === v) && Object.keys(l).length === Object.keys(labels).length,
+  );
   return found?.[2] ?? 0;
 }
 
@@ -77,7 +79,10 @@ describe('GET /metrics', () => {
       assert.equal(text.match(new RegExp(`^# TYPE ${family} `, 'gm'))?.length, 1, `${family}, once`);
     }
     for (const type of ['representative', 'support_customer', 'presentation_attendee', 'push_agent', 'web']) {
-      assert.ok(samples(text).some(([n, l]) => n === 'rollcall_sessions' && l.client_type === type), type);
+      assert.ok(
+        samples(text).some(([n, l]) => n === 'rollcall_sessions' && l.client_type === type),
+        type,
+      );
     }
     assert.ok(value(text, 'process_resident_memory_bytes') > 0);
     assert.equal(value(text, 'rollcall_webhook_deliveries_total', { outcome: 'delivered' }), 0, 'listed before the first delivery');
@@ -114,7 +119,8 @@ describe('GET /metrics', () => {
 
   it('measures event-loop delay continuously: two scrapers see the same stall, and no scrape resets it', async () => {
     // Samples taken over more than 100 ms beyond their 10 ms interval: the ones above the 0.1 s bucket.
-    const stalls = (text: string) => value(text, 'rollcall_event_loop_delay_seconds_count') - value(text, 'rollcall_event_loop_delay_seconds_bucket', { le: '0.1' });
+    const stalls = (text: string) =>
+      value(text, 'rollcall_event_loop_delay_seconds_count') - value(text, 'rollcall_event_loop_delay_seconds_bucket', { le: '0.1' });
     const before = stalls(await scrape(server));
     const until = Date.now() + 250;
     while (Date.now() < until); // this process's loop, the server's too, stalls for 250 ms
@@ -124,13 +130,16 @@ describe('GET /metrics', () => {
     assert.ok(stalls(first) >= before + 1);
     assert.ok(stalls(second) >= before + 1, 'a concurrent scraper sees it too');
     assert.ok(stalls(await scrape(server)) >= before + 1, 'and so does a later one');
-    assert.ok(value(second, 'rollcall_event_loop_delay_seconds_sum') >= 0.2, 'the sum holds the stall\'s 240 ms or so');
+    assert.ok(value(second, 'rollcall_event_loop_delay_seconds_sum') >= 0.2, "the sum holds the stall's 240 ms or so");
   });
 
   it('follows HTTP ingest: sessions by type, users online, opened, ended and heartbeats', async () => {
     const before = await scrape(server);
     const open = async (id: string, clientType: 'web' | 'representative') => {
-      const answer = await request(server.url, 'POST', '/v1/sessions', { headers: server.ingest, body: openBody({ user: { id, name: id }, clientType }) });
+      const answer = await request(server.url, 'POST', '/v1/sessions', {
+        headers: server.ingest,
+        body: openBody({ user: { id, name: id }, clientType }),
+      });
       assert.equal(answer.status, 201, answer.text);
       return answer.json.id as number;
     };
@@ -140,9 +149,15 @@ describe('GET /metrics', () => {
     for (let i = 0; i < 3; i++) {
       assert.equal((await request(server.url, 'POST', `/v1/sessions/${a}/heartbeat`, { headers: server.ingest })).status, 204);
     }
-    const batch = await request(server.url, 'POST', '/v1/heartbeats', { headers: server.ingest, body: { heartbeats: [{ id: a }, { id: b }, { id: 999_999 }] } });
+    const batch = await request(server.url, 'POST', '/v1/heartbeats', {
+      headers: server.ingest,
+      body: { heartbeats: [{ id: a }, { id: b }, { id: 999_999 }] },
+    });
     assert.equal(batch.status, 200, batch.text);
-    assert.equal((await request(server.url, 'DELETE', `/v1/sessions/${b}`, { headers: { authorization: server.ingest.authorization! } })).status, 204);
+    assert.equal(
+      (await request(server.url, 'DELETE', `/v1/sessions/${b}`, { headers: { authorization: server.ingest.authorization! } })).status,
+      204,
+    );
 
     const after = await scrape(server);
     const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
@@ -171,11 +186,21 @@ describe('GET /metrics', () => {
     await welcomed;
     socket.send(JSON.stringify({ type: 'hb', idle: true }));
     // The hb frame counts at once; pongs to the 200 ms pings are reported once per interval.
-    await waitFor(async () => value(await scrape(server), 'rollcall_heartbeats_total', { transport: 'websocket' }) - value(before, 'rollcall_heartbeats_total', { transport: 'websocket' }) >= 2, {
-      what: 'WebSocket heartbeats in the metrics',
-    });
+    await waitFor(
+      async () =>
+        value(await scrape(server), 'rollcall_heartbeats_total', { transport: 'websocket' }) -
+          value(before, 'rollcall_heartbeats_total', { transport: 'websocket' }) >=
+        2,
+      {
+        what: 'WebSocket heartbeats in the metrics',
+      },
+    );
     const after = await scrape(server);
-    assert.equal(value(after, 'rollcall_sessions_opened_total', { transport: 'websocket', client_type: 'web' }) - value(before, 'rollcall_sessions_opened_total', { transport: 'websocket', client_type: 'web' }), 1);
+    assert.equal(
+      value(after, 'rollcall_sessions_opened_total', { transport: 'websocket', client_type: 'web' }) -
+        value(before, 'rollcall_sessions_opened_total', { transport: 'websocket', client_type: 'web' }),
+      1,
+    );
     socket.send(JSON.stringify({ type: 'bye' }));
     await new Promise((resolve) => socket.once('close', resolve));
   });
@@ -191,7 +216,14 @@ describe('GET /metrics', () => {
     assert.equal(count('/v1/users/:id', '404'), 1);
     assert.equal(count('unmatched', '404'), 1);
     assert.doesNotMatch(text, /123456|654321|secret-user-id|\/no\/such/);
-    assert.ok(value(text, 'rollcall_http_request_duration_seconds_bucket', { method: 'GET', route: '/v1/sessions/:id', status_code: '404', le: '+Inf' }) === 2);
+    assert.ok(
+      value(text, 'rollcall_http_request_duration_seconds_bucket', {
+        method: 'GET',
+        route: '/v1/sessions/:id',
+        status_code: '404',
+        le: '+Inf',
+      }) === 2,
+    );
   });
 });
 
@@ -209,7 +241,10 @@ describe('who may scrape (metricsAccess)', () => {
     const remote = await request(server.url, 'GET', '/metrics', { headers: { 'x-forwarded-for': '203.0.113.9' } });
     assert.equal(remote.status, 401, remote.text);
     assert.equal(remote.json.error.code, 'unauthorized');
-    assert.equal((await request(server.url, 'GET', '/metrics', { headers: { 'x-forwarded-for': '203.0.113.9', ...server.admin } })).status, 200);
+    assert.equal(
+      (await request(server.url, 'GET', '/metrics', { headers: { 'x-forwarded-for': '203.0.113.9', ...server.admin } })).status,
+      200,
+    );
   });
 
   it('credentials: always a reader credential, an account or an API key; never the ingest key', async () => {
@@ -280,11 +315,15 @@ describe('the Metrics object', () => {
     metrics.close();
   });
 
-  it('counts only this node\'s sessions, and heartbeats as the core counted them', async () => {
+  it("counts only this node's sessions, and heartbeats as the core counted them", async () => {
     const { source, listeners, heartbeatsAccepted } = fakeSource();
     const metrics = new Metrics(source);
     const emit = (change: PresenceChange) => listeners.forEach((listener) => listener(change));
-    emit({ type: 'session.started', at: 1, session: makeSession({ nodeId: 'this-node', transport: 'websocket', clientType: 'representative' }) });
+    emit({
+      type: 'session.started',
+      at: 1,
+      session: makeSession({ nodeId: 'this-node', transport: 'websocket', clientType: 'representative' }),
+    });
     emit({ type: 'session.started', at: 1, session: makeSession({ nodeId: 'other-node' }) });
     emit({ type: 'session.ended', at: 2, session: makeSession({ nodeId: 'this-node' }), reason: 'expired' });
     emit({ type: 'session.ended', at: 2, session: makeSession({ nodeId: 'other-node' }), reason: 'expired' });
@@ -296,7 +335,11 @@ describe('the Metrics object', () => {
     assert.equal(value(text, 'rollcall_heartbeats_total', { transport: 'http' }), 5);
     heartbeatsAccepted.http = 9;
     text = await metrics.render();
-    assert.equal(value(text, 'rollcall_heartbeats_total', { transport: 'http' }), 9, 'a counter that follows the core, never double-counting');
+    assert.equal(
+      value(text, 'rollcall_heartbeats_total', { transport: 'http' }),
+      9,
+      'a counter that follows the core, never double-counting',
+    );
     assert.equal(value(text, 'rollcall_users_online'), 1);
     metrics.close();
     assert.equal(listeners.size, 0, 'close stops listening');

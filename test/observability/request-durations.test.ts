@@ -27,7 +27,13 @@ const ANSWERS: [string, string, number, number][] = [
 function both() {
   const expected = new Registry();
   const actual = new Registry();
-  const histogram = new Histogram({ name: NAME, help: HELP, labelNames: ['method', 'route', 'status_code'], buckets: BUCKETS, registers: [expected] });
+  const histogram = new Histogram({
+    name: NAME,
+    help: HELP,
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: BUCKETS,
+    registers: [expected],
+  });
   const durations = new RequestDurations({ name: NAME, help: HELP, buckets: BUCKETS, registers: [actual] });
   const answer = (method: string, route: string, status: number, seconds: number) => {
     histogram.observe({ method, route, status_code: String(status) }, seconds);
@@ -43,7 +49,10 @@ describe('RequestDurations', () => {
     for (const args of ANSWERS) answer(...args);
     const text = await actual.metrics();
     assert.equal(text, await expected.metrics());
-    assert.match(text, /^rollcall_http_request_duration_seconds_bucket\{le="0\.001",method="POST",route="\/v1\/sessions\/:id\/heartbeat",status_code="204"\} 3$/m);
+    assert.match(
+      text,
+      /^rollcall_http_request_duration_seconds_bucket\{le="0\.001",method="POST",route="\/v1\/sessions\/:id\/heartbeat",status_code="204"\} 3$/m,
+    );
     assert.match(text, /^rollcall_http_request_duration_seconds_count\{method="GET",route="\/v1\/users",status_code="200"\} 2$/m);
     // And again after more answers to series that exist.
     for (let i = 0; i < 1_000; i++) answer(...ANSWERS[i % ANSWERS.length]!);
@@ -54,7 +63,17 @@ describe('RequestDurations', () => {
     const { expected, actual, answer } = both();
     for (const args of ANSWERS) answer(...args);
     const strip = (metrics: Awaited<ReturnType<Registry['getMetricsAsJSON']>>) =>
-      metrics.map(({ name, help, type, aggregator, values }) => ({ name, help, type, aggregator, values: values.map(({ labels, value, metricName }: { labels: object; value: number; metricName?: string }) => ({ labels, value, metricName })) }));
+      metrics.map(({ name, help, type, aggregator, values }) => ({
+        name,
+        help,
+        type,
+        aggregator,
+        values: values.map(({ labels, value, metricName }: { labels: object; value: number; metricName?: string }) => ({
+          labels,
+          value,
+          metricName,
+        })),
+      }));
     assert.deepEqual(strip(await actual.getMetricsAsJSON()), strip(await expected.getMetricsAsJSON()));
   });
 

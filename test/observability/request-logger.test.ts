@@ -66,7 +66,10 @@ describe('lazyRequestLogger', () => {
     quiet.info('not written');
     assert.equal(quiet.level, 'error');
     assert.equal(parent.level, 'info');
-    assert.deepEqual(lines.map((line) => [line.reqId, line.msg]), [['req-2', 'written at debug']]);
+    assert.deepEqual(
+      lines.map((line) => [line.reqId, line.msg]),
+      [['req-2', 'written at debug']],
+    );
   });
 
   it('writes nothing when the app is silent', () => {

@@ -10,10 +10,16 @@ import { request } from '../helpers/http.ts';
 /** One spelling of `name` as a client may write it: each character as itself, or %XX in either case. */
 const spelling = (name: string) =>
   fc
-    .tuple(...[...name].map((char) => fc.constantFrom(char, `%${char.charCodeAt(0).toString(16)}`, `%${char.charCodeAt(0).toString(16).toUpperCase()}`)))
+    .tuple(
+      ...[...name].map((char) =>
+        fc.constantFrom(char, `%${char.charCodeAt(0).toString(16)}`, `%${char.charCodeAt(0).toString(16).toUpperCase()}`),
+      ),
+    )
     .map((parts) => parts.join(''));
 const secretValue = fc.stringMatching(/^[A-Za-z0-9_-]{8,40}$/);
-const otherParameter = fc.tuple(fc.constantFrom('a', 'page', 'x y', 'other'), fc.stringMatching(/^[a-z0-9]{0,6}$/)).map(([n, v]) => `${encodeURIComponent(n)}=${v}`);
+const otherParameter = fc
+  .tuple(fc.constantFrom('a', 'page', 'x y', 'other'), fc.stringMatching(/^[a-z0-9]{0,6}$/))
+  .map(([n, v]) => `${encodeURIComponent(n)}=${v}`);
 
 test('a secret query parameter never reaches the log, however its name is escaped', () => {
   const names = ['apikey', 'key', 'password', 'access_token', 'client_secret'];
@@ -45,7 +51,10 @@ before(async () => {
 after(() => server.close());
 
 test('a Clientexec key sent as ?ap%69key= is answered as before and kept out of the log', async () => {
-  const created = await request(server.url, 'POST', '/v1/keys', { headers: { ...server.admin, 'content-type': 'application/json' }, body: { kind: 'api' } });
+  const created = await request(server.url, 'POST', '/v1/keys', {
+    headers: { ...server.admin, 'content-type': 'application/json' },
+    body: { kind: 'api' },
+  });
   const key = created.json.key as string;
   const answer = await request(server.url, 'GET', `/api/users/usersonline?ap%69key=${key}`);
   assert.equal(answer.status, 200, answer.text);

@@ -46,7 +46,17 @@ export function readImageRecipe(dockerfilePath: string): ImageRecipe {
   const runtimeStart = froms[froms.length - 1]!.getRange().start.line;
   const buildStart = froms[0]!.getRange().start.line;
 
-  const recipe: ImageRecipe = { stages: froms.length, buildArgs: {}, buildRuns: [], env: {}, user: undefined, workdir: undefined, volumes: [], healthcheck: [], cmd: [] };
+  const recipe: ImageRecipe = {
+    stages: froms.length,
+    buildArgs: {},
+    buildRuns: [],
+    env: {},
+    user: undefined,
+    workdir: undefined,
+    volumes: [],
+    healthcheck: [],
+    cmd: [],
+  };
   for (const instruction of dockerfile.getInstructions()) {
     const line = instruction.getRange().start.line;
     const keyword = instruction.getKeyword();
@@ -54,7 +64,8 @@ export function readImageRecipe(dockerfilePath: string): ImageRecipe {
     const runtime = line >= runtimeStart;
     const known = runtime ? RUNTIME_STAGE : BUILD_STAGE;
     // A new kind of step would silently not be mirrored: make the test learn it first.
-    if (!known.has(keyword)) throw new Error(`the packaging test does not mirror ${keyword} in the ${runtime ? 'runtime' : 'build'} stage (line ${line + 1})`);
+    if (!known.has(keyword))
+      throw new Error(`the packaging test does not mirror ${keyword} in the ${runtime ? 'runtime' : 'build'} stage (line ${line + 1})`);
     if (!runtime) {
       if (instruction instanceof Arg) {
         for (const property of instruction.getProperties()) recipe.buildArgs[property.getName()] = property.getValue() ?? '';
@@ -88,7 +99,9 @@ export function readImageRecipe(dockerfilePath: string): ImageRecipe {
 
 /** Every file of `root` that a `docker build root` would send as its context (paths relative to root). */
 export function buildContextFiles(root: string): string[] {
-  const filter = dockerignore().add(readFileSync(join(root, '.dockerignore'), 'utf8')).createFilter();
+  const filter = dockerignore()
+    .add(readFileSync(join(root, '.dockerignore'), 'utf8'))
+    .createFilter();
   const files = readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() || entry.isSymbolicLink())
     // parentPath since Node 21, path before (deprecated, still there on 24).

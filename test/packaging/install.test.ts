@@ -76,7 +76,9 @@ test('the Dockerfile: multi-stage, non-root, a data volume, a health check', () 
   assert.ok(image.healthcheck.length > 0 && image.cmd.length > 0);
 });
 
-test('packed, installed globally in a fresh prefix and started as the image starts it, rollcall serves the dashboard and the API', { timeout: 4 * STEP_TIMEOUT_MS }, async (t) => {
+test('packed, installed globally in a fresh prefix and started as the image starts it, rollcall serves the dashboard and the API', {
+  timeout: 4 * STEP_TIMEOUT_MS,
+}, async (t) => {
   const image = readImageRecipe(join(ROOT, 'Dockerfile'));
   const work = mkdtempSync(join(tmpdir(), 'rollcall-packaging-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
@@ -85,7 +87,10 @@ test('packed, installed globally in a fresh prefix and started as the image star
   const context = join(work, 'context');
   const files = buildContextFiles(ROOT);
   assert.ok(files.includes('package.json') && files.some((file) => file.startsWith('src/')), `a build context of ${files.length} files`);
-  assert.ok(!files.some((file) => /^(node_modules|dist|data|test|bench)\//.test(file) || file === '.env'), 'no build output, data, tests or secrets in the context');
+  assert.ok(
+    !files.some((file) => /^(node_modules|dist|data|test|bench)\//.test(file) || file === '.env'),
+    'no build output, data, tests or secrets in the context',
+  );
   for (const file of files) cpSync(join(ROOT, file), join(context, file));
 
   const prefix = join(work, 'prefix');
@@ -108,7 +113,13 @@ test('packed, installed globally in a fresh prefix and started as the image star
   const tarballs = readdirSync(packDir).filter((name) => name.endsWith('.tgz'));
   assert.equal(tarballs.length, 1, `one tarball in ${packDir}: ${tarballs.join(', ')}`);
   const packed = (await sh(`tar -tzf '${join(packDir, tarballs[0]!)}'`, work, buildEnv)).split('\n').filter(Boolean);
-  for (const needed of ['package/bin/rollcall.mjs', 'package/dist/web/index.html', 'package/dist/web/app.js', 'package/dist/web/app.css', 'package/src/server/serve.ts']) {
+  for (const needed of [
+    'package/bin/rollcall.mjs',
+    'package/dist/web/index.html',
+    'package/dist/web/app.js',
+    'package/dist/web/app.css',
+    'package/src/server/serve.ts',
+  ]) {
     assert.ok(packed.includes(needed), `the package holds ${needed}`);
   }
   const unwanted = packed.filter((path) => /^package\/(test|bench|scripts|node_modules|data)\/|^package\/\.npmrc$/.test(path));
@@ -162,7 +173,10 @@ test('packed, installed globally in a fresh prefix and started as the image star
   const online = await fetch(`${url}/v1/users?status=online`, { headers: { authorization: admin } });
   assert.equal(online.status, 200, 'the bootstrap account, kept in SQLite, signs in');
   const users = (await online.json()) as { users: { id: string }[] };
-  assert.deepEqual(users.users.map((user) => user.id), ['pkg-1']);
+  assert.deepEqual(
+    users.users.map((user) => user.id),
+    ['pkg-1'],
+  );
 
   const port = new URL(url).port;
   const healthcheckEnv = { ...runtimeEnv, ROLLCALL_PORT: port };

@@ -84,7 +84,8 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
         });
         const watch = client.watch(place);
         const state: PageState = { client, watch, events: [], resumed: 0 };
-        for (const event of ['join', 'update', 'leave'] as const) watch.on(event, (member) => state.events.push(`${event} ${member.user.id}`));
+        for (const event of ['join', 'update', 'leave'] as const)
+          watch.on(event, (member) => state.events.push(`${event} ${member.user.id}`));
         client.on('resumed', () => state.resumed++);
         (window as unknown as WithState).presence = state;
         await client.connect();
@@ -216,7 +217,11 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
       const after = await members(max, ['kim(idle)', 'max', 'nat'], 'max to catch up');
       assert.equal(after.sessionId, before.sessionId, 'the session resumed');
       assert.equal(after.resumed, 1);
-      assert.deepEqual(after.events.slice(before.events.length), ['leave lee', 'update kim', 'join nat'], 'no join for kim, nor for max himself');
+      assert.deepEqual(
+        after.events.slice(before.events.length),
+        ['leave lee', 'update kim', 'join nat'],
+        'no join for kim, nor for max himself',
+      );
       // Nobody saw max go: his session waited for him.
       assert.deepEqual((await seen(kim)).events, ['join kim', 'join lee', 'join max', 'leave lee', 'join nat', 'update kim']);
       await run(max, 'close');

@@ -27,7 +27,15 @@ describe('SDK in a real browser', { skip }, () => {
     server = await startTestServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage();
     await page.goto(`${server.url}/healthz`);
@@ -60,7 +68,8 @@ describe('SDK in a real browser', { skip }, () => {
       await hinted.goto(`${server.url}/healthz`);
       // What this Chromium says of itself, asked the way the SDK asks.
       const own = await hinted.evaluate(async () => {
-        const data = (navigator as unknown as { userAgentData: { getHighEntropyValues(h: string[]): Promise<Record<string, unknown>> } }).userAgentData;
+        const data = (navigator as unknown as { userAgentData: { getHighEntropyValues(h: string[]): Promise<Record<string, unknown>> } })
+          .userAgentData;
         return data.getHighEntropyValues(['platformVersion', 'fullVersionList', 'model']);
       });
       const id = await connectFrom(hinted, 'hinted-user');
@@ -112,7 +121,13 @@ describe('SDK in a real browser', { skip }, () => {
       const id = await connectFrom(windows, 'windows-user');
       const session = await server.rollcall.presence.getSession(id);
       assert.match(session?.userAgent ?? '', /Windows NT 10\.0/);
-      assert.deepStrictEqual(session?.agent, { browser: 'Chrome', version: '138.0.7204.50', majorVersion: 138, os: 'Windows', osVersion: '11' });
+      assert.deepStrictEqual(session?.agent, {
+        browser: 'Chrome',
+        version: '138.0.7204.50',
+        majorVersion: 138,
+        os: 'Windows',
+        osVersion: '11',
+      });
       const answer = await fetch(`${server.url}/v1/sessions/${id}`, { headers: server.admin });
       const json = (await answer.json()) as { agent: unknown; clientHints: unknown };
       assert.deepStrictEqual(json.agent, session?.agent, 'the API shows it');
@@ -138,10 +153,13 @@ describe('SDK in a real browser', { skip }, () => {
       { bundle, url: server.url, token },
     );
     const live = () => server.rollcall.presence.getSession(sessionId);
-    const session = await waitFor(async () => {
-      const s = await live();
-      return s?.view?.t === 'ticketid|42' ? s : undefined;
-    }, { timeoutMs: BROWSER_DEADLINE_MS, what: 'the view to arrive' });
+    const session = await waitFor(
+      async () => {
+        const s = await live();
+        return s?.view?.t === 'ticketid|42' ? s : undefined;
+      },
+      { timeoutMs: BROWSER_DEADLINE_MS, what: 'the view to arrive' },
+    );
     assert.equal(session.user.name, 'Bea Browser');
     assert.match(session.userAgent ?? '', /Chrome\//, 'the SDK reports the browser user agent');
     assert.equal(session.transport, 'websocket');

@@ -37,26 +37,48 @@ describe('toClientHints', () => {
 
   test('cuts values to the contract’s limits rather than get the whole hello refused', () => {
     const long = 'x'.repeat(1_000);
-    const hints = toClientHints({ platform: long, platformVersion: long, model: long, fullVersionList: Array.from({ length: 40 }, () => ({ brand: long, version: long })) })!;
-    for (const text of [hints.platform!, hints.platformVersion!, hints.model!, hints.fullVersionList![0]!.brand, hints.fullVersionList![0]!.version]) {
+    const hints = toClientHints({
+      platform: long,
+      platformVersion: long,
+      model: long,
+      fullVersionList: Array.from({ length: 40 }, () => ({ brand: long, version: long })),
+    })!;
+    for (const text of [
+      hints.platform!,
+      hints.platformVersion!,
+      hints.model!,
+      hints.fullVersionList![0]!.brand,
+      hints.fullVersionList![0]!.version,
+    ]) {
       assert.equal(text.length, LIMITS.clientHintField);
     }
     assert.equal(hints.fullVersionList!.length, LIMITS.brandsPerClientHints);
   });
 
   test('drops values of the wrong type, and answers nothing for nothing usable', () => {
-    assert.deepStrictEqual(toClientHints({ platform: 7, platformVersion: '14.0.0', fullVersionList: [null, 'x', { brand: 'A' }, { brand: 'B', version: '1' }], model: null }), {
-      platformVersion: '14.0.0',
-      fullVersionList: [{ brand: 'B', version: '1' }],
-    });
-    for (const nothing of [undefined, null, 'Windows', [], {}, { brands: BRANDS, mobile: true }]) assert.equal(toClientHints(nothing), undefined);
+    assert.deepStrictEqual(
+      toClientHints({
+        platform: 7,
+        platformVersion: '14.0.0',
+        fullVersionList: [null, 'x', { brand: 'A' }, { brand: 'B', version: '1' }],
+        model: null,
+      }),
+      {
+        platformVersion: '14.0.0',
+        fullVersionList: [{ brand: 'B', version: '1' }],
+      },
+    );
+    for (const nothing of [undefined, null, 'Windows', [], {}, { brands: BRANDS, mobile: true }])
+      assert.equal(toClientHints(nothing), undefined);
   });
 });
 
 describe('requestClientHints', () => {
   test('asks for the high-entropy values rollcall reads', async () => {
     const asked: string[][] = [];
-    const hints = await requestClientHints({ userAgentData: { getHighEntropyValues: async (names: string[]) => (asked.push(names), ANSWER) } });
+    const hints = await requestClientHints({
+      userAgentData: { getHighEntropyValues: async (names: string[]) => (asked.push(names), ANSWER) },
+    });
     assert.deepStrictEqual(asked, [[...HIGH_ENTROPY_HINTS]]);
     assert.deepStrictEqual(hints, HINTS);
   });
@@ -64,7 +86,10 @@ describe('requestClientHints', () => {
   test('answers nothing where there are no hints, and undefined when the browser refuses', async () => {
     assert.equal(requestClientHints(undefined), undefined, 'Node');
     assert.equal(requestClientHints({ userAgent: 'Firefox' }), undefined, 'Firefox, Safari');
-    assert.equal(await requestClientHints({ userAgentData: { getHighEntropyValues: () => Promise.reject(new Error('NotAllowedError')) } }), undefined);
+    assert.equal(
+      await requestClientHints({ userAgentData: { getHighEntropyValues: () => Promise.reject(new Error('NotAllowedError')) } }),
+      undefined,
+    );
     const throwing = {
       getHighEntropyValues: () => {
         throw new TypeError('Illegal invocation');
@@ -93,7 +118,14 @@ describe('a hello with client hints', () => {
   }
 
   function connect(options: Partial<RollcallClientOptions> = {}): RollcallClient {
-    client = new RollcallClient({ url: server.url, token: 'token-1', WebSocket: WsWebSocket, idleDetection: false, clock: new TrackingClock(), ...options });
+    client = new RollcallClient({
+      url: server.url,
+      token: 'token-1',
+      WebSocket: WsWebSocket,
+      idleDetection: false,
+      clock: new TrackingClock(),
+      ...options,
+    });
     void client.connect();
     return client;
   }
@@ -149,7 +181,10 @@ describe('a hello with client hints', () => {
     browser(async () => ANSWER);
     connect({ session: { userAgent: 'MyApp/1.0' } });
     const hello = await (await server.nextConnection()).next('hello');
-    assert.deepStrictEqual([(hello.session as { userAgent?: string }).userAgent, (hello.session as { clientHints?: unknown }).clientHints], ['MyApp/1.0', undefined]);
+    assert.deepStrictEqual(
+      [(hello.session as { userAgent?: string }).userAgent, (hello.session as { clientHints?: unknown }).clientHints],
+      ['MyApp/1.0', undefined],
+    );
     await client!.close();
 
     const own = { platform: 'macOS', platformVersion: '15.5.0' };

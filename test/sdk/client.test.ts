@@ -133,7 +133,7 @@ test('takes the token from a function and the WebSocket from the options', async
   assert.deepEqual(urls, [`${server.url.replace('http:', 'ws:')}/v1/connect`]);
 });
 
-test('a refused connection that fires error and no close (Node 22\'s WebSocket) is retried as closed (1006)', async () => {
+test("a refused connection that fires error and no close (Node 22's WebSocket) is retried as closed (1006)", async () => {
   // The first socket fails as Node 22's built-in WebSocket does when nobody listens: 'error', then nothing.
   let sockets = 0;
   class ErrorOnlyFirst {
@@ -232,7 +232,11 @@ test('close() before the welcome rejects connect()', async () => {
   await conn.next('hello');
   await client.close();
   await assert.rejects(connected, { code: ClientErrorCode.closed });
-  assert.equal(conn.log.some(({ frame }) => frame.type === 'bye'), false, 'no bye without a session');
+  assert.equal(
+    conn.log.some(({ frame }) => frame.type === 'bye'),
+    false,
+    'no bye without a session',
+  );
   assertStopped(client, clock, 1);
 });
 

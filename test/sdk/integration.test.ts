@@ -6,13 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ClientTokenClaims } from '../../src/auth/client-tokens.ts';
 import { sessionConnections, sessionEvents, type PresenceChange, type Session } from '../../src/core/model.ts';
-import {
-  CloseCode,
-  RollcallClient,
-  type RollcallClientEvents,
-  type RollcallClientOptions,
-  type SessionInit,
-} from '../../src/sdk/index.ts';
+import { CloseCode, RollcallClient, type RollcallClientEvents, type RollcallClientOptions, type SessionInit } from '../../src/sdk/index.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 
 const WAIT_MS = 5_000;
@@ -153,7 +147,10 @@ describe('SDK against the real server', () => {
       supportSessionLsids: [],
     });
     assert.equal(sessionConnections(session)[0]?.privateIp, '10.20.41.105');
-    assert.deepEqual(sessionEvents(session).map((e) => e.kind), ['connected']);
+    assert.deepEqual(
+      sessionEvents(session).map((e) => e.kind),
+      ['connected'],
+    );
     assert.ok(changes.some((c) => c.type === 'session.started' && c.session.id === session.id));
     assert.ok(changes.some((c) => c.type === 'user.online' && c.user.id === '23243'));
   });
@@ -214,10 +211,19 @@ describe('SDK against the real server', () => {
     assert.equal(client.sessionId, id);
     assert.equal(client.state, 'open');
 
-    const session = await sessionWhere(id, (s) => s.hostname === 'reconnected-pc' && s.view?.v === 'chat', 'the changes made while disconnected');
+    const session = await sessionWhere(
+      id,
+      (s) => s.hostname === 'reconnected-pc' && s.view?.v === 'chat',
+      'the changes made while disconnected',
+    );
     assert.equal(session.detached, false);
-    assert.deepEqual(sessionEvents(session).map((e) => e.kind), ['connected', 'disconnected', 'resumed']);
-    assert.ok(changes.some((c) => c.type === 'session.updated' && c.session.id === id && sessionEvents(c.session).at(-1)?.kind === 'resumed'));
+    assert.deepEqual(
+      sessionEvents(session).map((e) => e.kind),
+      ['connected', 'disconnected', 'resumed'],
+    );
+    assert.ok(
+      changes.some((c) => c.type === 'session.updated' && c.session.id === id && sessionEvents(c.session).at(-1)?.kind === 'resumed'),
+    );
     // A resume is neither a leave nor a join.
     assert.ok(!changes.some((c) => c.type === 'session.ended' || c.type === 'user.offline'));
     assert.equal(changes.filter((c) => c.type === 'session.started').length, 1);
@@ -247,7 +253,12 @@ describe('SDK against the real server', () => {
   test('close() ends the session as closed', async () => {
     // A web session with a token that allows the default client type only.
     const client = makeClient(
-      { session: { view: { m: 'billing', v: 'invoice', t: 'invoiceid|20931' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0' } },
+      {
+        session: {
+          view: { m: 'billing', v: 'invoice', t: 'invoiceid|20931' },
+          userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0',
+        },
+      },
       { sub: '4145', name: 'Jack Smith', utype: 'customer' },
     );
     await client.connect();

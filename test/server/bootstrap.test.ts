@@ -20,7 +20,10 @@ test('three nodes bootstrapping one history at once make one admin and one inges
   assert.equal(secrets.filter((s) => s.adminPassword !== undefined).length, 1, 'one node prints the admin password');
   assert.equal(secrets.filter((s) => s.ingestKey !== undefined).length, 1, 'one node prints the ingest key');
   const [store] = stores;
-  assert.deepEqual((await store!.listAccounts()).map((a) => a.username), ['admin']);
+  assert.deepEqual(
+    (await store!.listAccounts()).map((a) => a.username),
+    ['admin'],
+  );
   assert.equal((await store!.listApiKeys()).filter((k) => k.kind === 'ingest').length, 1);
 
   // A later start finds both and creates nothing.

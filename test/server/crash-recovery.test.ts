@@ -70,7 +70,11 @@ describe('a node killed with kill -9', () => {
 
     const ids: number[] = [];
     for (const userId of ['ann', 'ann']) {
-      const answer: Response = await fetch(`${node.url}/v1/sessions`, { method: 'POST', headers: ingest, body: JSON.stringify(openBody({ user: { id: userId, name: 'Ann', type: 'staff' } })) });
+      const answer: Response = await fetch(`${node.url}/v1/sessions`, {
+        method: 'POST',
+        headers: ingest,
+        body: JSON.stringify(openBody({ user: { id: userId, name: 'Ann', type: 'staff' } })),
+      });
       assert.equal(answer.status, 201);
       ids.push(((await answer.json()) as { id: number }).id);
     }
@@ -78,7 +82,10 @@ describe('a node killed with kill -9', () => {
     sockets.push(socket);
     await socket.opened();
     socket.send({ type: 'hello', session: { user: { id: 'bob', name: 'Bob', type: 'customer' }, clientType: 'web' } });
-    ids.push((await socket.next('welcome').catch((error: unknown) => assert.fail(`${String(error)}: ${JSON.stringify(socket.frames)}`))).sessionId as number);
+    ids.push(
+      (await socket.next('welcome').catch((error: unknown) => assert.fail(`${String(error)}: ${JSON.stringify(socket.frames)}`)))
+        .sessionId as number,
+    );
     await waitFor(() => openLog() === 3, { what: 'three open rows in the session log' });
 
     await node.crash();
@@ -87,12 +94,23 @@ describe('a node killed with kill -9', () => {
     node = await start();
     await waitFor(() => delivered().length >= 5, { timeoutMs: 10_000, what: 'the announcements after the restart' });
     const ended = delivered().filter((d) => d.type === 'session.ended');
-    assert.deepEqual(ended.map((d) => d.session!.id).sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'each lost session once');
+    assert.deepEqual(
+      ended.map((d) => d.session!.id).sort((a, b) => a - b),
+      [...ids].sort((a, b) => a - b),
+      'each lost session once',
+    );
     assert.ok(ended.every((d) => d.reason === 'node_lost'));
     const bob = ended.find((d) => d.session!.user.id === 'bob')!;
     assert.equal(bob.session!.transport, 'websocket');
     assert.equal(bob.session!.user.name, 'Bob', 'the user as history knew them');
-    assert.deepEqual(delivered().filter((d) => d.type === 'user.offline').map((d) => d.user!.id).sort(), ['ann', 'bob'], 'each user offline once');
+    assert.deepEqual(
+      delivered()
+        .filter((d) => d.type === 'user.offline')
+        .map((d) => d.user!.id)
+        .sort(),
+      ['ann', 'bob'],
+      'each user offline once',
+    );
     assert.equal(openLog(), 0);
 
     // A clean stop and start: nothing was left open, nothing more is announced.
@@ -100,11 +118,25 @@ describe('a node killed with kill -9', () => {
     assert.deepEqual(await node.stop(), { code: 0, signal: null });
     node = await start();
     // A probe session ended now: its delivery comes after anything a wrong announcement would have queued.
-    const probe = await fetch(`${node.url}/v1/sessions`, { method: 'POST', headers: ingest, body: JSON.stringify(openBody({ user: { id: 'probe', name: 'Probe', type: 'staff' } })) });
+    const probe = await fetch(`${node.url}/v1/sessions`, {
+      method: 'POST',
+      headers: ingest,
+      body: JSON.stringify(openBody({ user: { id: 'probe', name: 'Probe', type: 'staff' } })),
+    });
     const probeId = ((await probe.json()) as { id: number }).id;
-    assert.equal((await fetch(`${node.url}/v1/sessions/${probeId}`, { method: 'DELETE', headers: { authorization: ingest.authorization } })).status, 204);
-    await waitFor(() => delivered().some((d) => d.type === 'user.offline' && d.user?.id === 'probe'), { what: 'the probe\'s deliveries' });
-    assert.deepEqual(delivered().slice(count).map((d) => d.session?.id ?? d.user?.id).sort(), [probeId, 'probe'].sort(), 'nothing but the probe after the clean restart');
+    assert.equal(
+      (await fetch(`${node.url}/v1/sessions/${probeId}`, { method: 'DELETE', headers: { authorization: ingest.authorization } })).status,
+      204,
+    );
+    await waitFor(() => delivered().some((d) => d.type === 'user.offline' && d.user?.id === 'probe'), { what: "the probe's deliveries" });
+    assert.deepEqual(
+      delivered()
+        .slice(count)
+        .map((d) => d.session?.id ?? d.user?.id)
+        .sort(),
+      [probeId, 'probe'].sort(),
+      'nothing but the probe after the clean restart',
+    );
     t.diagnostic(`announced after the restart: ${ended.length} session.ended, ${count - ended.length} user.offline`);
   });
 });

@@ -16,7 +16,10 @@ after(() => rmSync(root, { recursive: true, force: true }));
 function openInChild(dataDir: string): { status: number | null; stderr: string; signal: NodeJS.Signals | null } {
   const script = `import { openDataDir } from ${JSON.stringify(join(import.meta.dirname, '../../src/server/data-dir.ts'))};
 try { openDataDir({ dataDir: ${JSON.stringify(dataDir)} }); } catch (e) { process.stderr.write(e.message); process.exit(3); }`;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    timeout: 20_000,
+    encoding: 'utf8',
+  });
   return { status: child.status, stderr: child.stderr, signal: child.signal };
 }
 

@@ -11,7 +11,9 @@ import { skipUnlessTerminal, spawnOnTerminal } from '../helpers/terminal.ts';
 
 /** The `name=value` lines of a first-start file. */
 function secretsIn(file: string): Record<string, string> {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'));
   return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 }
 
@@ -44,7 +46,10 @@ test('serve to a pipe: the secrets are in the file, which the output names, and 
   const server = await startRollcallProcess(['--data-dir', dir]);
   t.after(() => server.crash());
   const file = join(dir, FIRST_START_FILE);
-  assert.match(server.startOutput, new RegExp(`the generated secrets \\(admin password, ingest key\\) are in ${file}, readable by this user alone`));
+  assert.match(
+    server.startOutput,
+    new RegExp(`the generated secrets \\(admin password, ingest key\\) are in ${file}, readable by this user alone`),
+  );
   const { admin_password: password, ingest_key: key } = secretsIn(file);
   assert.ok(password && key);
   assert.ok(!server.startOutput.includes(password) && !server.startOutput.includes(key), server.startOutput);

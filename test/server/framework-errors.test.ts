@@ -19,7 +19,9 @@ const get = async (path: string) => {
 test('rollcall v1 paths answer {error:{code,message}}', async () => {
   const { status, text } = await get(`/v1/users/${BAD}`);
   assert.equal(status, 400);
-  assert.deepEqual(JSON.parse(text), { error: { code: 'invalid_parameter', message: 'the path is not a valid URL (bad percent-encoding)' } });
+  assert.deepEqual(JSON.parse(text), {
+    error: { code: 'invalid_parameter', message: 'the path is not a valid URL (bad percent-encoding)' },
+  });
 });
 
 test('Motadata paths answer in the Motadata envelope', async () => {

@@ -77,7 +77,11 @@ describe('a history lock held by another process', () => {
         assert.equal(probe.status, 200);
         health.push(probe.ms);
         const session = await timed(() =>
-          fetch(`${server.url}/v1/sessions`, { method: 'POST', headers: server.ingest, body: JSON.stringify(openBody({ user: { id: `u${i}`, name: 'U', type: 'staff' } })) }),
+          fetch(`${server.url}/v1/sessions`, {
+            method: 'POST',
+            headers: server.ingest,
+            body: JSON.stringify(openBody({ user: { id: `u${i}`, name: 'U', type: 'staff' } })),
+          }),
         );
         assert.equal(session.status, 201);
         ingest.push(session.ms);

@@ -84,7 +84,8 @@ describe('headers', () => {
       request(server.url, 'GET', '/api/users/usersonline'),
       request(server.url, 'GET', '/openapi.json'),
     ]);
-    for (const answer of answers) assert.equal(answer.headers.get('x-content-type-options'), 'nosniff', `${answer.status} ${answer.text.slice(0, 80)}`);
+    for (const answer of answers)
+      assert.equal(answer.headers.get('x-content-type-options'), 'nosniff', `${answer.status} ${answer.text.slice(0, 80)}`);
   });
 
   it('answers that carry a new secret say Cache-Control: no-store', async () => {
@@ -94,7 +95,10 @@ describe('headers', () => {
     assert.ok(account.json.password, 'a generated password');
     const key = await request(server.url, 'POST', '/v1/keys', { headers: json, body: { kind: 'api' } });
     assert.equal(key.status, 201);
-    const webhook = await request(server.url, 'POST', '/v1/webhooks', { headers: json, body: { url: 'http://127.0.0.1:9/hook', events: ['user.online'] } });
+    const webhook = await request(server.url, 'POST', '/v1/webhooks', {
+      headers: json,
+      body: { url: 'http://127.0.0.1:9/hook', events: ['user.online'] },
+    });
     assert.equal(webhook.status, 201, webhook.text);
     for (const answer of [account, key, webhook]) assert.equal(answer.headers.get('cache-control'), 'no-store', answer.text);
   });

@@ -69,7 +69,10 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     });
     assert.equal(opened.status, 201, await opened.clone().text());
     const { id } = (await opened.json()) as { id: number };
-    const ended = await fetch(`${first.url}/v1/sessions/${id}`, { method: 'DELETE', headers: { authorization: first.ingest.authorization! } });
+    const ended = await fetch(`${first.url}/v1/sessions/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: first.ingest.authorization! },
+    });
     assert.equal(ended.status, 204);
     const before = await getJson(first, '/v1/users/pg-user');
     assert.equal(before.status, 200);
@@ -93,7 +96,10 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     assert.equal(after.json.lastSeenAt, before.json.lastSeenAt);
     assert.deepEqual(after.json.lastView, view);
     const log = await second.rollcall.history.listSessionLog({ userId: 'pg-user' });
-    assert.deepEqual(log.map((entry) => [entry.sessionId, entry.endReason]), [[id, 'closed']]);
+    assert.deepEqual(
+      log.map((entry) => [entry.sessionId, entry.endReason]),
+      [[id, 'closed']],
+    );
     assert.ok(second.rollcall.history instanceof PostgresHistoryStore);
   });
 
@@ -123,7 +129,10 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     t.after(() => rmSync(cliDir, { recursive: true, force: true }));
     const env = { ROLLCALL_HISTORY_STORE: 'postgres', ROLLCALL_DATABASE_URL: url };
 
-    const key = await runCli(['keys', 'create', '--kind', 'api', '--account', 'admin', '--label', 'status page', '--data-dir', cliDir], env);
+    const key = await runCli(
+      ['keys', 'create', '--kind', 'api', '--account', 'admin', '--label', 'status page', '--data-dir', cliDir],
+      env,
+    );
     assert.equal(key.code, 0, key.stderr);
     const secretKey = /^key: (\S+)$/m.exec(key.stdout)?.[1];
     assert.ok(secretKey);
@@ -141,10 +150,14 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     assert.equal(hook.code, 0, hook.stderr);
     const listed = await fetch(`${server.url}/v1/webhooks`, { headers: server.admin });
     const { webhooks } = (await listed.json()) as { webhooks: { url: string }[] };
-    assert.deepEqual(webhooks.map((w) => w.url), ['https://hooks.example.test/pg'], 'the server lists the CLI\'s subscription');
+    assert.deepEqual(
+      webhooks.map((w) => w.url),
+      ['https://hooks.example.test/pg'],
+      "the server lists the CLI's subscription",
+    );
   });
 
-  it('moves a single node\'s SQLite data dir into PostgreSQL with `rollcall history migrate`, and the node serves from it', async (t) => {
+  it("moves a single node's SQLite data dir into PostgreSQL with `rollcall history migrate`, and the node serves from it", async (t) => {
     // A node on SQLite with a session in its log, an account and a key made with the CLI.
     const single = await startTestServer();
     const dataDir = single.dataDir;
@@ -158,19 +171,27 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     await single.close({ keepData: true }); // stop the server first, as the command asks
     const sqliteEnv = { ROLLCALL_NEW_PASSWORD: 'a-long-enough-password' };
     assert.equal((await runCli(['accounts', 'add', 'eye', '--role', 'reader', '--data-dir', dataDir], sqliteEnv)).code, 0);
-    const key = /^key: (\S+)$/m.exec((await runCli(['keys', 'create', '--kind', 'api', '--account', 'eye', '--data-dir', dataDir])).stdout)?.[1];
+    const key = /^key: (\S+)$/m.exec(
+      (await runCli(['keys', 'create', '--kind', 'api', '--account', 'eye', '--data-dir', dataDir])).stdout,
+    )?.[1];
     assert.ok(key);
 
     const { url } = await postgres.createDatabase();
-    const refused = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', join(dataDir, 'nowhere')], { ROLLCALL_DATABASE_URL: url });
+    const refused = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', join(dataDir, 'nowhere')], {
+      ROLLCALL_DATABASE_URL: url,
+    });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /there is no SQLite history at/);
 
-    const moved = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', dataDir], { ROLLCALL_DATABASE_URL: url });
+    const moved = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', dataDir], {
+      ROLLCALL_DATABASE_URL: url,
+    });
     assert.equal(moved.code, 0, moved.stderr);
     assert.match(moved.stdout, /^accounts\s+2$/m);
     assert.match(moved.stdout, /^session_log\s+1$/m);
-    const again = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', dataDir], { ROLLCALL_DATABASE_URL: url });
+    const again = await runCli(['history', 'migrate', '--from', 'sqlite', '--to', 'postgres', '--data-dir', dataDir], {
+      ROLLCALL_DATABASE_URL: url,
+    });
     assert.equal(again.code, 1, 'a second run finds the database filled');
     assert.match(again.stderr, /not empty/);
 
@@ -179,6 +200,10 @@ describe('rollcall on PostgreSQL history', { skip }, () => {
     assert.equal(asEye.status, 200, 'the key made on SQLite opens the API on PostgreSQL');
     assert.equal(((await asEye.json()) as { name: string }).name, 'Moe Ved');
     const log = await server.rollcall.history.listSessionLog({ userId: 'moved-user' });
-    assert.deepEqual(log.map((entry) => entry.endReason), ['server_shutdown'], 'the session log came along');
+    assert.deepEqual(
+      log.map((entry) => entry.endReason),
+      ['server_shutdown'],
+      'the session log came along',
+    );
   });
 });

@@ -46,7 +46,10 @@ async function offlineById(server: TestServer) {
   const answer = await read(server, '/v1/users?status=offline');
   assert.equal(answer.status, 200, answer.text);
   return new Map<string, { name: string; email?: string; type: string; lastSeenAt: number; lastView?: unknown }>(
-    answer.json.users.map((u: any) => [u.id, { name: u.name, email: u.email, type: u.type, lastSeenAt: u.lastSeenAt, lastView: u.lastView }]),
+    answer.json.users.map((u: any) => [
+      u.id,
+      { name: u.name, email: u.email, type: u.type, lastSeenAt: u.lastSeenAt, lastView: u.lastView },
+    ]),
   );
 }
 
@@ -102,7 +105,11 @@ describe('restart on the same data dir', () => {
     assert.equal((await read(second, '/v1/sessions')).json.sessions.length, 0, 'no live sessions survive a memory store');
 
     const offlineAfter = await offlineById(second);
-    assert.deepEqual([...offlineAfter.keys()].sort(), ['amy', 'ben', 'carl', 'dana'], 'sessions live at shutdown ended: their users are offline');
+    assert.deepEqual(
+      [...offlineAfter.keys()].sort(),
+      ['amy', 'ben', 'carl', 'dana'],
+      'sessions live at shutdown ended: their users are offline',
+    );
     for (const id of ['amy', 'ben']) assert.deepEqual(offlineAfter.get(id), offlineBefore.get(id), id);
     assert.deepEqual(offlineAfter.get('amy')!.lastView, amyView);
     assert.deepEqual(offlineAfter.get('ben')!.lastView, benView);
@@ -213,7 +220,10 @@ describe('first start without configured secrets', () => {
     assert.deepEqual(second.rollcall.firstStart, {}, 'a later start creates and prints nothing');
     await check(second.url);
     const accounts = await second.rollcall.history.listAccounts();
-    assert.deepEqual(accounts.map((a) => [a.username, a.role]), [['admin', 'admin']]);
+    assert.deepEqual(
+      accounts.map((a) => [a.username, a.role]),
+      [['admin', 'admin']],
+    );
     const keys = await second.rollcall.history.listApiKeys();
     assert.equal(keys.filter((k) => k.kind === 'ingest').length, 1, 'one generated ingest key, not one per start');
     await stop(second.rollcall);
@@ -228,7 +238,12 @@ describe('first start without configured secrets', () => {
     assert.notEqual(one.rollcall.firstStart.adminPassword, two.rollcall.firstStart.adminPassword);
     assert.notEqual(one.rollcall.firstStart.ingestKey, two.rollcall.firstStart.ingestKey);
     // One server's ingest key means nothing to the other.
-    const answer = await call(`${two.url}/v1/sessions`, 'POST', { authorization: `Bearer ${one.rollcall.firstStart.ingestKey}` }, openBody());
+    const answer = await call(
+      `${two.url}/v1/sessions`,
+      'POST',
+      { authorization: `Bearer ${one.rollcall.firstStart.ingestKey}` },
+      openBody(),
+    );
     assert.equal(answer.status, 401);
   });
 });

@@ -47,7 +47,13 @@ describe('slow clients', () => {
 
   it('cuts off a client that trickles its body, with 408', async () => {
     const connection = await rawConnect(server.url);
-    await connection.write(requestHead('POST', '/v1/heartbeats', { authorization: server.ingest.authorization!, 'content-type': 'application/json', 'content-length': 10_000 }));
+    await connection.write(
+      requestHead('POST', '/v1/heartbeats', {
+        authorization: server.ingest.authorization!,
+        'content-type': 'application/json',
+        'content-length': 10_000,
+      }),
+    );
     const stop = trickle(connection, ' ');
     try {
       await waitFor(() => connection.closed(), { ...DEADLINE, what: 'the server to cut off a trickled body' });
@@ -90,7 +96,13 @@ describe('slow clients', () => {
     await trickledHeadersCutOff();
     await trickledHeadersCutOff();
     const body = await rawConnect(server.url);
-    await body.write(requestHead('POST', '/v1/heartbeats', { authorization: server.ingest.authorization!, 'content-type': 'application/json', 'content-length': 10 }));
+    await body.write(
+      requestHead('POST', '/v1/heartbeats', {
+        authorization: server.ingest.authorization!,
+        'content-type': 'application/json',
+        'content-length': 10,
+      }),
+    );
     await waitFor(() => body.closed(), { ...DEADLINE, what: 'a trickled body to be cut off' });
 
     assert.equal(socket.closed, undefined, 'the WebSocket was closed');
@@ -139,6 +151,9 @@ describe('connection cap', () => {
 describe('settings', () => {
   it('refuses a headers timeout longer than the request timeout, naming both', async () => {
     const { loadConfig } = await import('../../src/config/load.ts');
-    assert.throws(() => loadConfig({ flags: { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 } }), /--headers-timeout-ms: must not exceed requestTimeoutMs/);
+    assert.throws(
+      () => loadConfig({ flags: { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 } }),
+      /--headers-timeout-ms: must not exceed requestTimeoutMs/,
+    );
   });
 });

@@ -37,31 +37,49 @@ function assertRetryAfter(answer: AnswerFrom) {
   assert.ok(Number.isInteger(value) && value >= 1 && value <= 300, `Retry-After: ${String(answer.headers['retry-after'])}`);
 }
 
-const get = (address: string, path: string, headers: Record<string, string> = {}) => requestFrom(address, server.url, 'GET', path, { headers });
+const get = (address: string, path: string, headers: Record<string, string> = {}) =>
+  requestFrom(address, server.url, 'GET', path, { headers });
 
 describe('throttling', () => {
   it('passwords: 429 after the free failures, the right password waits too; another address gets in; an admin lifts it', async () => {
     const guesser = '127.0.0.2';
-    const { refused, throttled } = await guessUntilThrottled(guesser, (n) => get(guesser, '/v1/users', { authorization: basic('admin', `guess-${n}`) }), 401);
+    const { refused, throttled } = await guessUntilThrottled(
+      guesser,
+      (n) => get(guesser, '/v1/users', { authorization: basic('admin', `guess-${n}`) }),
+      401,
+    );
     assert.equal(refused.length, FREE_PER_ADDRESS + 1, 'the free failures, and the one that set the first lock');
     assert.deepEqual(throttled.json, { error: { code: 'rate_limited', message: throttled.json.error.message } });
     assertRetryAfter(throttled);
     assert.equal((await get(guesser, '/v1/users', { authorization: basic('admin', TEST_ADMIN_PASSWORD) })).status, 429, 'locked is locked');
 
     const elsewhere = '127.0.0.3';
-    assert.equal((await get(elsewhere, '/v1/users', { authorization: basic('admin', TEST_ADMIN_PASSWORD) })).status, 200, 'the real user from elsewhere');
+    assert.equal(
+      (await get(elsewhere, '/v1/users', { authorization: basic('admin', TEST_ADMIN_PASSWORD) })).status,
+      200,
+      'the real user from elsewhere',
+    );
 
     const listed = await get(elsewhere, '/v1/lockouts', { authorization: basic('admin', TEST_ADMIN_PASSWORD) });
     assert.equal(listed.status, 200, listed.text);
-    assert.ok(listed.json.lockouts.some((l: { key: string }) => l.key === `address:${guesser}`), listed.text);
-    const lifted = await requestFrom(elsewhere, server.url, 'DELETE', `/v1/lockouts?key=${encodeURIComponent(`address:${guesser}`)}`, { headers: { authorization: basic('admin', TEST_ADMIN_PASSWORD) } });
+    assert.ok(
+      listed.json.lockouts.some((l: { key: string }) => l.key === `address:${guesser}`),
+      listed.text,
+    );
+    const lifted = await requestFrom(elsewhere, server.url, 'DELETE', `/v1/lockouts?key=${encodeURIComponent(`address:${guesser}`)}`, {
+      headers: { authorization: basic('admin', TEST_ADMIN_PASSWORD) },
+    });
     assert.deepEqual(lifted.json, { lifted: 1 });
     assert.equal((await get(guesser, '/v1/users', { authorization: basic('admin', TEST_ADMIN_PASSWORD) })).status, 200, 'lifted');
   });
 
   it('unknown user names are throttled like wrong passwords, and a throttled refusal costs no scrypt', async () => {
     const guesser = '127.0.0.4';
-    const { refused } = await guessUntilThrottled(guesser, (n) => get(guesser, '/v1/users', { authorization: basic(`nobody-${n}`, 'pw') }), 401);
+    const { refused } = await guessUntilThrottled(
+      guesser,
+      (n) => get(guesser, '/v1/users', { authorization: basic(`nobody-${n}`, 'pw') }),
+      401,
+    );
     assert.equal(refused.length, FREE_PER_ADDRESS + 1);
     // Refusals that hashed (a wrong password from a fresh address) against throttled ones, interleaved.
     const hashed: number[] = [];
@@ -75,7 +93,10 @@ describe('throttling', () => {
       throttledTimes.push(performance.now() - started);
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[2]!;
-    assert.ok(median(throttledTimes) * 4 < median(hashed), `throttled ${median(throttledTimes).toFixed(1)} ms vs hashed ${median(hashed).toFixed(1)} ms`);
+    assert.ok(
+      median(throttledTimes) * 4 < median(hashed),
+      `throttled ${median(throttledTimes).toFixed(1)} ms vs hashed ${median(hashed).toFixed(1)} ms`,
+    );
   });
 
   it('API keys: v1, Clientexec and Motadata each answer 429 in their own shape, with Retry-After', async () => {
@@ -119,19 +140,30 @@ describe('throttling', () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const { throttled } = await guessUntilThrottled(
       guesser,
-      (n) => requestFrom(guesser, server.url, 'POST', '/oauth2/token', { headers: { ...form, authorization: basic(client.id, `rc_cs_wrong${n}`) }, body: 'grant_type=client_credentials' }),
+      (n) =>
+        requestFrom(guesser, server.url, 'POST', '/oauth2/token', {
+          headers: { ...form, authorization: basic(client.id, `rc_cs_wrong${n}`) },
+          body: 'grant_type=client_credentials',
+        }),
       401,
     );
     assert.equal(throttled.json.error, 'temporarily_unavailable');
     assertRetryAfter(throttled);
-    const real = await requestFrom('127.0.0.8', server.url, 'POST', '/oauth2/token', { headers: { ...form, authorization: client.basic }, body: 'grant_type=client_credentials' });
+    const real = await requestFrom('127.0.0.8', server.url, 'POST', '/oauth2/token', {
+      headers: { ...form, authorization: client.basic },
+      body: 'grant_type=client_credentials',
+    });
     assert.equal(real.status, 200, real.text);
     // Access tokens are guessed per address as well.
     const tokenGuesser = '127.0.0.9';
-    await guessUntilThrottled(tokenGuesser, async (n) => {
-      const answer = await get(tokenGuesser, `/api/command?action=get_api_info`, { authorization: `Bearer rc_at_guess${n}` });
-      return answer.status === 200 ? { ...answer, status: /<error[ >]/.test(answer.text) ? 401 : 200 } : answer;
-    }, 401);
+    await guessUntilThrottled(
+      tokenGuesser,
+      async (n) => {
+        const answer = await get(tokenGuesser, `/api/command?action=get_api_info`, { authorization: `Bearer rc_at_guess${n}` });
+        return answer.status === 200 ? { ...answer, status: /<error[ >]/.test(answer.text) ? 401 : 200 } : answer;
+      },
+      401,
+    );
   });
 
   it('ingest keys and client tokens: 429 on the ingest routes', async () => {
@@ -139,12 +171,21 @@ describe('throttling', () => {
     const json = { 'content-type': 'application/json' };
     const { throttled } = await guessUntilThrottled(
       guesser,
-      (n) => requestFrom(guesser, server.url, 'POST', '/v1/sessions', { headers: { ...json, authorization: `Bearer ${n % 2 ? `rc_in_guess${n}` : `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ${n}In0.c2lnbmF0dXJl`}` }, body: '{}' }),
+      (n) =>
+        requestFrom(guesser, server.url, 'POST', '/v1/sessions', {
+          headers: {
+            ...json,
+            authorization: `Bearer ${n % 2 ? `rc_in_guess${n}` : `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ${n}In0.c2lnbmF0dXJl`}`,
+          },
+          body: '{}',
+        }),
       401,
     );
     assert.equal(throttled.json.error.code, 'rate_limited');
     // The ingest key itself, from the same application server, is never slowed (its check is a comparison).
-    const real = await requestFrom('127.0.0.11', server.url, 'POST', '/v1/sessions/1/heartbeat', { headers: { authorization: server.ingest.authorization! } });
+    const real = await requestFrom('127.0.0.11', server.url, 'POST', '/v1/sessions/1/heartbeat', {
+      headers: { authorization: server.ingest.authorization! },
+    });
     assert.equal(real.status, 404, real.text);
   });
 
@@ -177,7 +218,9 @@ describe('throttling', () => {
     assert.equal(stranger.status, 429, 'a new address waits, minutes at most');
     assertRetryAfter(stranger);
     assert.equal((await get(owner, '/v1/users', { authorization: basic('admin', TEST_ADMIN_PASSWORD) })).status, 200, 'the owner does not');
-    const lifted = await requestFrom(owner, server.url, 'DELETE', '/v1/lockouts', { headers: { authorization: basic('admin', TEST_ADMIN_PASSWORD) } });
+    const lifted = await requestFrom(owner, server.url, 'DELETE', '/v1/lockouts', {
+      headers: { authorization: basic('admin', TEST_ADMIN_PASSWORD) },
+    });
     assert.ok(lifted.json.lifted >= 1, lifted.text);
   });
 });

@@ -23,7 +23,13 @@ async function fill(backlog: EventBacklog, count: number): Promise<StreamEvent[]
 }
 
 /** What a reader of an event sees (an implementation may compute `data` on first read). */
-const fields = (event: StreamEvent) => ({ id: event.id, type: event.type, userId: event.userId, clientType: event.clientType, data: event.data });
+const fields = (event: StreamEvent) => ({
+  id: event.id,
+  type: event.type,
+  userId: event.userId,
+  clientType: event.clientType,
+  data: event.data,
+});
 
 const ids = (replay: Awaited<ReturnType<EventBacklog['since']>>) => (replay.kind === 'events' ? replay.events.map((e) => e.id) : 'gap');
 
@@ -33,7 +39,10 @@ export function describeEventBacklogContract(name: string, open: OpenBacklog): v
       const backlog = await open({ capacity: 10, firstIdAfter: 500 });
       assert.equal(await backlog.latestId(), 500, 'before any event');
       const events = await fill(backlog, 3);
-      assert.deepEqual(events.map((e) => e.id), [501, 502, 503]);
+      assert.deepEqual(
+        events.map((e) => e.id),
+        [501, 502, 503],
+      );
       assert.deepEqual(fields(events[0]!), { ...change(1), id: 501 });
       assert.deepEqual(fields(events[1]!), { ...change(2), id: 502, clientType: undefined });
       assert.equal(await backlog.latestId(), 503);

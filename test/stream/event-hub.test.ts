@@ -76,11 +76,14 @@ test('the hub serializes each change once, numbers changes in feed order and han
   changes.publish({ type: 'user.offline', at: 1_700_000_001_000, user: session.user, lastSeenAt: 1_700_000_000_900 });
   await hub.settled();
 
-  assert.deepEqual(seen.map((e) => [e.id, e.type, e.userId, e.clientType]), [
-    [1, 'session.started', 'hub-user', 'representative'],
-    [2, 'user.online', 'hub-user', undefined],
-    [3, 'user.offline', 'hub-user', undefined],
-  ]);
+  assert.deepEqual(
+    seen.map((e) => [e.id, e.type, e.userId, e.clientType]),
+    [
+      [1, 'session.started', 'hub-user', 'representative'],
+      [2, 'user.online', 'hub-user', undefined],
+      [3, 'user.offline', 'hub-user', undefined],
+    ],
+  );
   assert.equal(seenToo.length, 2, 'a listener that stopped hears nothing more');
   assert.deepEqual(JSON.parse(seen[2]!.data), { type: 'user.offline', at: 1_700_000_001, user: session.user, lastSeenAt: 1_700_000_000 });
   assert.equal(JSON.parse(seen[0]!.data).session.id, session.id);

@@ -42,13 +42,19 @@ describe('change stream', () => {
     const none = await SseClient.connect(`${server.url}/v1/events`);
     assert.equal(none.status, 401);
     assert.equal(JSON.parse(await none.body).error.code, 'unauthorized');
-    const wrong = await SseClient.connect(`${server.url}/v1/events`, { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` });
+    const wrong = await SseClient.connect(`${server.url}/v1/events`, {
+      authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}`,
+    });
     assert.equal(wrong.status, 401);
     const ingest = await SseClient.connect(`${server.url}/v1/events`, { authorization: server.ingest.authorization! });
     assert.equal(ingest.status, 401);
 
     const { history } = server.rollcall;
-    const reader = await history.createAccount({ username: 'watcher', role: 'reader', passwordHash: await hashPassword('watcher-password') });
+    const reader = await history.createAccount({
+      username: 'watcher',
+      role: 'reader',
+      passwordHash: await hashPassword('watcher-password'),
+    });
     const key = generateApiKey('api');
     await history.createApiKey({ kind: 'api', accountId: reader.id, prefix: key.prefix, hash: key.hash });
     track(await stream(server, '', { authorization: `Bearer ${key.key}` }));
@@ -73,7 +79,10 @@ describe('change stream', () => {
     const events = await client.waitForEvents(5);
     assert.deepEqual(types(events), ['session.started', 'user.online', 'session.updated', 'session.ended', 'user.offline']);
     const ids = events.map((event) => Number(event.id));
-    assert.ok(ids.every((value, i) => i === 0 || value === ids[i - 1]! + 1), `consecutive ids: ${ids.join(', ')}`);
+    assert.ok(
+      ids.every((value, i) => i === 0 || value === ids[i - 1]! + 1),
+      `consecutive ids: ${ids.join(', ')}`,
+    );
     assert.ok(ids[0]! > Number(client.blocks[1]?.id), 'after the position the stream started at');
 
     const [started, online, updated, ended, offline] = events.map((event) => event.json);
@@ -123,19 +132,25 @@ describe('change stream', () => {
     await closeSession(server, b);
 
     const seen = await byType.waitForEvents(4);
-    assert.deepEqual(seen.map((e) => [e.event, e.json.user.id]), [
-      ['user.online', 'filter-a'],
-      ['user.online', 'filter-b'],
-      ['user.offline', 'filter-a'],
-      ['user.offline', 'filter-b'],
-    ]);
+    assert.deepEqual(
+      seen.map((e) => [e.event, e.json.user.id]),
+      [
+        ['user.online', 'filter-a'],
+        ['user.online', 'filter-b'],
+        ['user.offline', 'filter-a'],
+        ['user.offline', 'filter-b'],
+      ],
+    );
     assert.deepEqual(types(await byUser.waitForEvents(4)), ['session.started', 'user.online', 'session.ended', 'user.offline']);
     assert.ok(byUser.events().every((e) => (e.json.session ?? e.json).user?.id === 'filter-b' || e.json.user?.id === 'filter-b'));
     const representative = await byClient.waitForEvents(2);
-    assert.deepEqual(representative.map((e) => [e.event, e.json.session.id]), [
-      ['session.started', b],
-      ['session.ended', b],
-    ]);
+    assert.deepEqual(
+      representative.map((e) => [e.event, e.json.session.id]),
+      [
+        ['session.started', b],
+        ['session.ended', b],
+      ],
+    );
     // Everything above arrived; nothing else may follow for these three.
     assert.equal(byType.events().length, 4);
     assert.equal(byUser.events().length, 4);

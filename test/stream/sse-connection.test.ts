@@ -91,7 +91,10 @@ describe('SseConnection', () => {
   it('applies its filter to replays and live events alike', () => {
     const sink = new FakeSink();
     const connection = new SseConnection(sink, { types: new Set(['user.online'] as const), userId: 'u2' }, { maxQueue: 10 });
-    connection.begin(0, [event(1, { type: 'user.online', userId: 'u1', clientType: undefined }), event(2, { type: 'user.online', userId: 'u2', clientType: undefined })]);
+    connection.begin(0, [
+      event(1, { type: 'user.online', userId: 'u1', clientType: undefined }),
+      event(2, { type: 'user.online', userId: 'u2', clientType: undefined }),
+    ]);
     connection.push(event(3, { userId: 'u2' }));
     connection.push(event(4, { type: 'user.online', userId: 'u2', clientType: undefined }));
     assert.deepEqual(sentIds(sink), [2, 4]);

@@ -10,7 +10,15 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** node:test's `skip` option: a loud skip without Chromium (a failure with ROLLCALL_REQUIRE_ALL=1). */
 export const skipWithoutChromium = () => skipUnlessInstalled(CHROMIUM, 'chromium');
 export const ROOT = join(import.meta.dirname, '../..');
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const WAIT_MS = 5_000;
 /** The sessions table's rows that hold a session (not spacers, not placeholders). */
 export const ROWS = '.sessions-panel .vtable tbody tr[data-id]';

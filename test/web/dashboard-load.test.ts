@@ -74,7 +74,11 @@ describe('dashboard with 20,000 live sessions', { skip }, () => {
     assert.equal(batch.status, 200, batch.text);
     assert.equal(batch.json.accepted, idle.length);
 
-    await page.waitForFunction((n) => document.querySelector<HTMLElement>('.sessions-panel .vtable')?.dataset.total === String(n), LOAD_SESSIONS, { timeout: 30_000 });
+    await page.waitForFunction(
+      (n) => document.querySelector<HTMLElement>('.sessions-panel .vtable')?.dataset.total === String(n),
+      LOAD_SESSIONS,
+      { timeout: 30_000 },
+    );
     const worstFrameMs = await page.evaluate(() => {
       const w = window as unknown as { __frames: { worst: number; running: boolean } };
       w.__frames.running = false;
@@ -83,7 +87,9 @@ describe('dashboard with 20,000 live sessions', { skip }, () => {
     const loaded = Number(await page.locator('.sessions-panel .vtable').getAttribute('data-loaded'));
     assert.ok(loaded <= 1_000, `the live tail stops growing (${loaded} rows held)`);
     assert.ok(worstFrameMs < 1_500, `the longest frame while 20,000 sessions joined was ${worstFrameMs} ms`);
-    console.log(`# load: opened ${LOAD_SESSIONS} sessions in ${openMs} ms; worst frame while they streamed in ${worstFrameMs} ms; rows held ${loaded}`);
+    console.log(
+      `# load: opened ${LOAD_SESSIONS} sessions in ${openMs} ms; worst frame while they streamed in ${worstFrameMs} ms; rows held ${loaded}`,
+    );
   });
 
   test('a fresh page shows the first rows quickly and fetches more only as it scrolls', async () => {
@@ -96,7 +102,9 @@ describe('dashboard with 20,000 live sessions', { skip }, () => {
     await page.waitForSelector(ROWS, { timeout: WAIT_MS });
     const firstRowsMs = Date.now() - started;
     const table = page.locator('.sessions-panel .vtable');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('.sessions-panel .vtable')?.dataset.total === '20000', undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('.sessions-panel .vtable')?.dataset.total === '20000', undefined, {
+      timeout: WAIT_MS,
+    });
     assert.ok(Number(await table.getAttribute('data-loaded')) <= 100, 'the first page is small');
     assert.equal(await table.locator('table').getAttribute('aria-rowcount'), String(LOAD_SESSIONS + 1));
     const domRows = await page.locator(ROWS).count();
@@ -109,7 +117,10 @@ describe('dashboard with 20,000 live sessions', { skip }, () => {
       el.scrollTop = 5_000 * 36;
     });
     await page.waitForFunction(
-      () => Array.from(document.querySelectorAll<HTMLElement>('.sessions-panel .vtable tbody tr[data-id]')).some((tr) => tr.getAttribute('aria-rowindex') === '5002'),
+      () =>
+        Array.from(document.querySelectorAll<HTMLElement>('.sessions-panel .vtable tbody tr[data-id]')).some(
+          (tr) => tr.getAttribute('aria-rowindex') === '5002',
+        ),
       undefined,
       { timeout: 10_000 },
     );
@@ -118,15 +129,22 @@ describe('dashboard with 20,000 live sessions', { skip }, () => {
     assert.equal(Number(rowAt5000), [...ids].sort((a, b) => a - b)[5_000], 'row 5,000 is the 5,001st session by id');
     const held = Number(await table.getAttribute('data-loaded'));
     assert.ok(held >= 5_000 && held < LOAD_SESSIONS, `rows held after scrolling: ${held}`);
-    assert.ok(sessionRequests.length >= 2 && sessionRequests.every((url) => !/limit=(\d{5,}|[2-9]\d{3})/.test(url)), 'pages of at most 1,000');
+    assert.ok(
+      sessionRequests.length >= 2 && sessionRequests.every((url) => !/limit=(\d{5,}|[2-9]\d{3})/.test(url)),
+      'pages of at most 1,000',
+    );
     assert.ok((await page.locator(ROWS).count()) < 80, 'still only the visible rows in the DOM');
 
     // A filter is answered by the server: a quarter are idle.
     await page.getByLabel('State', { exact: true }).selectOption('idle');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('.sessions-panel .vtable')?.dataset.total === '5000', undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('.sessions-panel .vtable')?.dataset.total === '5000', undefined, {
+      timeout: WAIT_MS,
+    });
     await page.getByLabel('Search', { exact: true }).fill('load-host-19996');
     await waitForRows(page, [ids[19_996]!]);
     assert.deepEqual(errors, []);
-    console.log(`# load: first rows ${firstRowsMs} ms after reload at ${LOAD_SESSIONS} sessions; row 5,000 shown ${scrollMs} ms after the jump; ${sessionRequests.length} page requests`);
+    console.log(
+      `# load: first rows ${firstRowsMs} ms after reload at ${LOAD_SESSIONS} sessions; row 5,000 shown ${scrollMs} ms after the jump; ${sessionRequests.length} page requests`,
+    );
   });
 });

@@ -114,7 +114,8 @@ describe('dashboard in a real browser', { skip }, () => {
     // When the server opened and ended each session, by its own clock.
     const changedAt = new Map<string, number>();
     const unsubscribe = server.rollcall.presence.subscribe((change) => {
-      if (change.type === 'session.started' || change.type === 'session.ended') changedAt.set(`${change.type} ${change.session.id}`, change.at);
+      if (change.type === 'session.started' || change.type === 'session.ended')
+        changedAt.set(`${change.type} ${change.session.id}`, change.at);
     });
     const latency = async (id: number, change: 'session.started' | 'session.ended') =>
       (await rowTime(page, id, change === 'session.started' ? 'shown' : 'gone')) - changedAt.get(`${change} ${id}`)!;
@@ -138,8 +139,15 @@ describe('dashboard in a real browser', { skip }, () => {
       const gone = { http: await latency(httpId, 'session.ended'), ws: await latency(wsId, 'session.ended') };
       await page.waitForSelector('.sessions-panel .vtable tr.empty', { timeout: WAIT_MS });
 
-      console.log(`# live rows: HTTP open→row ${shown.http} ms, end→gone ${gone.http} ms; WebSocket open→row ${shown.ws} ms, close→gone ${gone.ws} ms`);
-      for (const [what, ms] of Object.entries({ 'HTTP shown': shown.http, 'WebSocket shown': shown.ws, 'HTTP gone': gone.http, 'WebSocket gone': gone.ws })) {
+      console.log(
+        `# live rows: HTTP open→row ${shown.http} ms, end→gone ${gone.http} ms; WebSocket open→row ${shown.ws} ms, close→gone ${gone.ws} ms`,
+      );
+      for (const [what, ms] of Object.entries({
+        'HTTP shown': shown.http,
+        'WebSocket shown': shown.ws,
+        'HTTP gone': gone.http,
+        'WebSocket gone': gone.ws,
+      })) {
         assert.ok(ms >= 0 && ms <= LIVE_MS, `${what} ${ms} ms after the change`);
       }
     } finally {
@@ -150,11 +158,35 @@ describe('dashboard in a real browser', { skip }, () => {
   // Sessions the remaining tests look at: every client type, three user types, one idle.
   const people: Record<string, number> = {};
   test('filters (client type, user type, state) and search narrow the table, live', async () => {
-    people.rita = await openSession(server, body({ user: { id: 'rita', name: 'Rita Rep', type: 'staff', username: 'rrep' }, clientType: 'representative', hostname: 'rep-desk-1' }));
-    people.carl = await openSession(server, body({ user: { id: 'carl', name: 'Carl Customer', type: 'customer' }, clientType: 'support_customer', customer: { lsid: 'lsid-77' }, hostname: 'carl-laptop' }));
-    people.wendy = await openSession(server, body({ user: { id: 'wendy', name: 'Wendy Web', type: 'staff' }, clientType: 'web', idle: true, hostname: 'wendy-mac' }));
-    people.jump = await openSession(server, body({ user: { id: 'jump', name: 'Jumpoint One', type: 'system' }, clientType: 'push_agent', hostname: 'jump-01' }));
-    people.pat = await openSession(server, body({ user: { id: 'pat', name: 'Pat Attendee', type: 'customer' }, clientType: 'presentation_attendee', hostname: 'pat-tablet' }));
+    people.rita = await openSession(
+      server,
+      body({
+        user: { id: 'rita', name: 'Rita Rep', type: 'staff', username: 'rrep' },
+        clientType: 'representative',
+        hostname: 'rep-desk-1',
+      }),
+    );
+    people.carl = await openSession(
+      server,
+      body({
+        user: { id: 'carl', name: 'Carl Customer', type: 'customer' },
+        clientType: 'support_customer',
+        customer: { lsid: 'lsid-77' },
+        hostname: 'carl-laptop',
+      }),
+    );
+    people.wendy = await openSession(
+      server,
+      body({ user: { id: 'wendy', name: 'Wendy Web', type: 'staff' }, clientType: 'web', idle: true, hostname: 'wendy-mac' }),
+    );
+    people.jump = await openSession(
+      server,
+      body({ user: { id: 'jump', name: 'Jumpoint One', type: 'system' }, clientType: 'push_agent', hostname: 'jump-01' }),
+    );
+    people.pat = await openSession(
+      server,
+      body({ user: { id: 'pat', name: 'Pat Attendee', type: 'customer' }, clientType: 'presentation_attendee', hostname: 'pat-tablet' }),
+    );
     const all = Object.values(people);
     await waitForRows(page, all);
 
@@ -162,10 +194,15 @@ describe('dashboard in a real browser', { skip }, () => {
     await waitForRows(page, [people.rita!]);
     assert.match(page.url(), /#\/sessions\?type=representative$/, 'the filter is in the address');
     // Live under a filter: a matching session appears, another type does not.
-    const rita2 = await openSession(server, body({ user: { id: 'rita', name: 'Rita Rep', type: 'staff' }, clientType: 'representative', hostname: 'rep-desk-2' }));
+    const rita2 = await openSession(
+      server,
+      body({ user: { id: 'rita', name: 'Rita Rep', type: 'staff' }, clientType: 'representative', hostname: 'rep-desk-2' }),
+    );
     const stranger = await openSession(server, body({ user: { id: 'sam', name: 'Sam Stranger', type: 'staff' }, clientType: 'web' }));
     await waitForRows(page, [people.rita!, rita2]);
-    await page.waitForFunction(() => document.querySelector('#sessions-count')?.textContent?.startsWith('2 sessions match'), undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('#sessions-count')?.textContent?.startsWith('2 sessions match'), undefined, {
+      timeout: WAIT_MS,
+    });
     await closeSession(server, rita2);
     await closeSession(server, stranger);
     await waitForRows(page, [people.rita!]);
@@ -180,7 +217,10 @@ describe('dashboard in a real browser', { skip }, () => {
     await page.getByLabel('User type', { exact: true }).selectOption('');
     await waitForRows(page, [people.wendy!]);
     await page.getByLabel('State', { exact: true }).selectOption('active');
-    await waitForRows(page, all.filter((id) => id !== people.wendy));
+    await waitForRows(
+      page,
+      all.filter((id) => id !== people.wendy),
+    );
     await page.getByRole('button', { name: 'Clear filters' }).click();
 
     // Search: by name (any case), by host name, by username.
@@ -203,7 +243,9 @@ describe('dashboard in a real browser', { skip }, () => {
     }
     const node = server.rollcall.presence.nodeId;
     await waitFor(async () => (await countOf(node).innerText()) === '5', { what: 'the node count', timeoutMs: WAIT_MS });
-    await page.waitForFunction(() => document.querySelector('[data-stat="sessions"] .card-value')?.textContent === '5', undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('[data-stat="sessions"] .card-value')?.textContent === '5', undefined, {
+      timeout: WAIT_MS,
+    });
     await page.locator('.bar-button[data-key="web"]').click();
     await waitForRows(page, [people.wendy!]);
     assert.equal(await page.locator('.bar-button[data-key="web"]').getAttribute('aria-pressed'), 'true');
@@ -216,7 +258,11 @@ describe('dashboard in a real browser', { skip }, () => {
     await chart.waitFor({ timeout: WAIT_MS });
     assert.match((await chart.getAttribute('aria-label')) ?? '', /^(Users online over the last hour: now \d+|No samples)/);
     await page.getByRole('button', { name: 'Last day' }).click();
-    await page.waitForFunction(() => /last day/.test(document.querySelector('.chart-panel svg.chart')?.getAttribute('aria-label') ?? ''), undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(
+      () => /last day/.test(document.querySelector('.chart-panel svg.chart')?.getAttribute('aria-label') ?? ''),
+      undefined,
+      { timeout: WAIT_MS },
+    );
     await page.getByRole('button', { name: 'Last hour' }).click();
   });
 
@@ -273,7 +319,7 @@ describe('dashboard in a real browser', { skip }, () => {
     await page.getByText('1 live session', { exact: true }).waitFor({ timeout: WAIT_MS });
   });
 
-  test("an admin ends a session from its detail; the table loses the row", async () => {
+  test('an admin ends a session from its detail; the table loses the row', async () => {
     await page.goto(`${server.url}/#/sessions/${people.pat}`);
     await page.getByRole('heading', { name: `Session ${people.pat}` }).waitFor({ timeout: WAIT_MS });
     await page.getByRole('heading', { name: 'Event log' }).waitFor({ timeout: WAIT_MS });
@@ -321,7 +367,10 @@ describe('dashboard in a real browser', { skip }, () => {
       if (new URL(r.url()).pathname === '/v1/sessions') pageRequests.push(r.url());
     };
     page.on('request', onRequest);
-    const reconnected = page.waitForRequest((r) => new URL(r.url()).pathname === '/v1/events' && /^\d+$/.test(r.headers()['last-event-id'] ?? ''), { timeout: 20_000 });
+    const reconnected = page.waitForRequest(
+      (r) => new URL(r.url()).pathname === '/v1/events' && /^\d+$/.test(r.headers()['last-event-id'] ?? ''),
+      { timeout: 20_000 },
+    );
     // Every connection the server has is cut, the page's stream among them.
     server.rollcall.app.server.closeAllConnections();
     await page.waitForSelector('.stream-status[data-status="reconnecting"]', { timeout: WAIT_MS });
@@ -342,7 +391,10 @@ describe('dashboard in a real browser', { skip }, () => {
 
   test('a reader signs in with an API key and is offered no admin action', async () => {
     const headers = { ...server.admin, 'content-type': 'application/json' };
-    const account = await request(server.url, 'POST', '/v1/accounts', { headers, body: { username: 'viewer', role: 'reader', password: 'viewer-password-0123' } });
+    const account = await request(server.url, 'POST', '/v1/accounts', {
+      headers,
+      body: { username: 'viewer', role: 'reader', password: 'viewer-password-0123' },
+    });
     assert.equal(account.status, 201, account.text);
     const key = await request(server.url, 'POST', '/v1/keys', { headers, body: { kind: 'api', account: 'viewer' } });
     assert.equal(key.status, 201, key.text);

@@ -58,7 +58,10 @@ describe('dashboard plugin', () => {
     assert.equal(page.headers['cache-control'], 'no-cache');
     assert.equal(page.headers['x-content-type-options'], 'nosniff');
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'self'; style-src 'self'/);
-    assert.equal(page.body, `<link rel="stylesheet" href="/dashboard/app.css?v=${version(css)}"><script type="module" src="/dashboard/app.js?v=${version(js)}"></script>`);
+    assert.equal(
+      page.body,
+      `<link rel="stylesheet" href="/dashboard/app.css?v=${version(css)}"><script type="module" src="/dashboard/app.js?v=${version(js)}"></script>`,
+    );
     const again = await app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': String(page.headers.etag) } });
     assert.equal(again.statusCode, 304);
     assert.equal(again.body, '');

@@ -79,7 +79,11 @@ describe('SessionList', () => {
     assert.ok(!ids(list).includes(10), 'an ended one disappears');
     assert.ok(!ids(list).includes(9001), 'a new id beyond the loaded rows comes with its page');
     assert.equal(list.total, 300 + 1 - 1 + 1 - 1);
-    assert.deepEqual(ids(list), [...ids(list)].sort((a, b) => a - b), 'rows stay in id order');
+    assert.deepEqual(
+      ids(list),
+      [...ids(list)].sort((a, b) => a - b),
+      'rows stay in id order',
+    );
     list.apply([updated(session(20, { idle: true }))]);
     assert.equal(list.rows.find((s) => s.id === 20)!.idle, true);
     assert.equal(list.total, 300, 'an update moves no count');

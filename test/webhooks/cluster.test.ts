@@ -81,7 +81,11 @@ describe('webhooks across three nodes on one PostgreSQL history', { skip }, () =
 
   it('enqueues each change once, and delivers every delivery even after a node holding claims is killed', async (t) => {
     assert.equal(new Set(nodes.map((node) => node.nodeId)).size, 3, 'three distinct nodes');
-    assert.equal(nodes.filter((node) => /^First start/m.test(node.startOutput)).length, 0, 'the password was configured: no first start generated one');
+    assert.equal(
+      nodes.filter((node) => /^First start/m.test(node.startOutput)).length,
+      0,
+      'the password was configured: no first start generated one',
+    );
 
     const created = await fetch(`${nodes[0]!.url}/v1/webhooks`, {
       method: 'POST',

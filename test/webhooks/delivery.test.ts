@@ -66,8 +66,15 @@ describe('webhook delivery', () => {
       stream.close();
 
       assert.deepEqual(receiver.received.map((r) => r.json.type).sort(), ['session.ended', 'user.online']);
-      assert.deepEqual(other.received.map((r) => r.json.type), ['session.started'], 'each subscription gets its own types only');
-      for (const [received, secret] of [...receiver.received.map((r) => [r, SECRET] as const), [other.received[0]!, 'another-secret-0123456789'] as const]) {
+      assert.deepEqual(
+        other.received.map((r) => r.json.type),
+        ['session.started'],
+        'each subscription gets its own types only',
+      );
+      for (const [received, secret] of [
+        ...receiver.received.map((r) => [r, SECRET] as const),
+        [other.received[0]!, 'another-secret-0123456789'] as const,
+      ]) {
         const { headers, json } = received;
         assert.equal(headers['content-type'], 'application/json');
         assert.match(String(headers['user-agent']), /^rollcall-webhooks\//);
@@ -121,10 +128,13 @@ describe('webhook delivery', () => {
     assert.ok(Number.isInteger(pending.nextAttemptAt));
 
     receiver.behave({ status: 200 });
-    const [delivered] = await waitFor(async () => {
-      const list = await deliveries(server, subscription);
-      return list[0]?.status === 'delivered' ? list : undefined;
-    }, { what: 'the delivery to succeed' });
+    const [delivered] = await waitFor(
+      async () => {
+        const list = await deliveries(server, subscription);
+        return list[0]?.status === 'delivered' ? list : undefined;
+      },
+      { what: 'the delivery to succeed' },
+    );
     assert.equal(delivered.lastStatusCode, 200);
     assert.equal(delivered.lastError, undefined);
     assert.equal(delivered.attempts, receiver.received.length);
@@ -143,10 +153,13 @@ describe('webhook delivery', () => {
     subscriptions.push(subscription);
     const id = await openSession(server, openBody(user('gone')));
 
-    const [failed] = await waitFor(async () => {
-      const list = await deliveries(server, subscription);
-      return list[0]?.status === 'failed' ? list : undefined;
-    }, { what: 'the 410 to be recorded' });
+    const [failed] = await waitFor(
+      async () => {
+        const list = await deliveries(server, subscription);
+        return list[0]?.status === 'failed' ? list : undefined;
+      },
+      { what: 'the 410 to be recorded' },
+    );
     assert.equal(failed.lastStatusCode, 410);
     assert.equal(failed.attempts, 1);
     const disabled = await request(server.url, 'GET', `/v1/webhooks/${subscription}`, { headers: server.admin });
@@ -178,10 +191,13 @@ describe('a receiver that never answers', () => {
       const subscription = await subscribe(server, receiver.url, ['user.online']);
       await openSession(server, openBody(user('hung')));
 
-      const [timedOut] = await waitFor(async () => {
-        const list = await deliveries(server, subscription);
-        return list[0]?.attempts >= 1 ? list : undefined;
-      }, { what: 'a timed-out attempt' });
+      const [timedOut] = await waitFor(
+        async () => {
+          const list = await deliveries(server, subscription);
+          return list[0]?.attempts >= 1 ? list : undefined;
+        },
+        { what: 'a timed-out attempt' },
+      );
       assert.equal(timedOut.status, 'pending');
       assert.equal(timedOut.lastError, 'timed out after 300 ms');
       assert.equal(timedOut.lastStatusCode, undefined);
@@ -205,10 +221,13 @@ describe('webhook retry horizon', () => {
       receiver.behave({ status: 503 });
       const subscription = await subscribe(server, receiver.url, ['user.online']);
       await openSession(server, openBody(user('hopeless')));
-      const [failed] = await waitFor(async () => {
-        const list = await deliveries(server, subscription);
-        return list[0]?.status === 'failed' ? list : undefined;
-      }, { what: 'the delivery to be given up' });
+      const [failed] = await waitFor(
+        async () => {
+          const list = await deliveries(server, subscription);
+          return list[0]?.status === 'failed' ? list : undefined;
+        },
+        { what: 'the delivery to be given up' },
+      );
       assert.ok(failed.attempts >= 1);
       assert.equal(failed.lastStatusCode, 503);
       assert.equal(failed.lastError, 'HTTP 503');
@@ -261,17 +280,25 @@ describe('webhooks and ingest', () => {
 
 describe('a receiver that is down', () => {
   it('rests as a whole: after a timed-out attempt its other deliveries wait for the retry', async () => {
-    const server = await startTestServer({ webhookConcurrency: 2, webhookTimeoutMs: 200, webhookRetryBaseMs: 4_000, webhookRetryMaxMs: 4_000 });
+    const server = await startTestServer({
+      webhookConcurrency: 2,
+      webhookTimeoutMs: 200,
+      webhookRetryBaseMs: 4_000,
+      webhookRetryMaxMs: 4_000,
+    });
     const receiver = await startReceiver();
     try {
       receiver.behave('hang');
       const subscription = await subscribe(server, receiver.url, ['session.started']);
       for (let n = 0; n < 10; n++) await openSession(server, openBody(user(`down-${n}`)));
       const { history } = server.rollcall;
-      const failed = await waitFor(async () => {
-        const list = await history.listWebhookDeliveries(subscription);
-        return list.length === 10 && list.some((d) => d.attempts > 0) ? list : undefined;
-      }, { what: 'a timed-out attempt' });
+      const failed = await waitFor(
+        async () => {
+          const list = await history.listWebhookDeliveries(subscription);
+          return list.length === 10 && list.some((d) => d.attempts > 0) ? list : undefined;
+        },
+        { what: 'a timed-out attempt' },
+      );
       const now = Date.now();
       const waiting = failed.filter((d) => d.status === 'pending' && d.attempts === 0);
       assert.ok(waiting.length >= 8, `${waiting.length} never tried`);
@@ -305,9 +332,14 @@ describe('webhooks across a restart', () => {
 
       receiver.behave({ status: 204 });
       server = await startTestServer(RESTARTING, dir);
-      await waitFor(async () => (await deliveries(server, subscription))[0]?.status === 'delivered', { what: 'delivery after the restart' });
+      await waitFor(async () => (await deliveries(server, subscription))[0]?.status === 'delivered', {
+        what: 'delivery after the restart',
+      });
       assert.ok(receiver.received.length > failedAttempts);
-      assert.ok(receiver.received.every((r) => r.headers['x-rollcall-delivery'] === deliveryId), 'the same delivery, resumed');
+      assert.ok(
+        receiver.received.every((r) => r.headers['x-rollcall-delivery'] === deliveryId),
+        'the same delivery, resumed',
+      );
     } finally {
       await server.close();
       await receiver.close();

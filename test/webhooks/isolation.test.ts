@@ -52,5 +52,7 @@ test('a hanging and a flaky receiver leave a healthy one unaffected', async (t) 
   assert.ok(failures >= 1, 'it did fail now and then');
   assert.equal(hanging.received.length, hanging.open, 'no hanging attempt was given up yet');
   const latencies = healthy.received.map((r) => r.at - started).sort((a, b) => a - b);
-  t.diagnostic(`healthy: ${CHANGES} delivered in ${healthyDoneMs} ms (p50 ${latencies[Math.floor(latencies.length / 2)]} ms after the first change); hanging held ${hanging.mostOpen} slots; flaky: ${failures} failed attempts, all ${CHANGES} tried in ${Date.now() - started} ms`);
+  t.diagnostic(
+    `healthy: ${CHANGES} delivered in ${healthyDoneMs} ms (p50 ${latencies[Math.floor(latencies.length / 2)]} ms after the first change); hanging held ${hanging.mostOpen} slots; flaky: ${failures} failed attempts, all ${CHANGES} tried in ${Date.now() - started} ms`,
+  );
 });

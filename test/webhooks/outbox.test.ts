@@ -40,10 +40,19 @@ test('a delivery body is the event JSON with the delivery id and the event id in
 });
 
 test('the outbox matches events to active subscriptions and keeps a batch whose write failed', async () => {
-  const history = fakeHistory([subscription(1, ['user.online']), subscription(2, ['user.online', 'user.offline']), subscription(3, ['user.online'], false)]);
+  const history = fakeHistory([
+    subscription(1, ['user.online']),
+    subscription(2, ['user.online', 'user.offline']),
+    subscription(3, ['user.online'], false),
+  ]);
   const errors: unknown[] = [];
   let written = 0;
-  const outbox = new WebhookOutbox(history, { origin: 'node-a', onError: (error) => errors.push(error), onWritten: () => written++, now: () => 5_000 });
+  const outbox = new WebhookOutbox(history, {
+    origin: 'node-a',
+    onError: (error) => errors.push(error),
+    onWritten: () => written++,
+    now: () => 5_000,
+  });
   await outbox.refresh();
 
   outbox.accept(event(1, 'user.online'));
@@ -74,13 +83,18 @@ test('a delivery id follows from the change and the subscription: the same on ev
   const id = deliveryId('node-a', 1_754_300_000_000_001, 7);
   assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a version 8 UUID');
   assert.equal(deliveryId('node-a', 1_754_300_000_000_001, 7), id);
-  const others = [deliveryId('node-b', 1_754_300_000_000_001, 7), deliveryId('node-a', 1_754_300_000_000_002, 7), deliveryId('node-a', 1_754_300_000_000_001, 8)];
+  const others = [
+    deliveryId('node-b', 1_754_300_000_000_001, 7),
+    deliveryId('node-a', 1_754_300_000_000_002, 7),
+    deliveryId('node-a', 1_754_300_000_000_001, 8),
+  ];
   assert.equal(new Set([id, ...others]).size, 4);
 });
 
 test('the same change accepted twice (a retry, another node) makes the same deliveries', async () => {
   const history = fakeHistory([subscription(1, ['user.online'])]);
-  const outbox = (origin: string) => new WebhookOutbox(history, { origin, onError: (error) => assert.fail(String(error)), now: () => 5_000 });
+  const outbox = (origin: string) =>
+    new WebhookOutbox(history, { origin, onError: (error) => assert.fail(String(error)), now: () => 5_000 });
   const first = outbox('node-a');
   const second = outbox('node-a');
   await first.refresh();

@@ -37,7 +37,12 @@ describe('webhook subscriptions API', () => {
     const { id, secret, ...rest } = created.json;
     assert.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/);
     assert.ok(Number.isInteger(id));
-    assert.deepEqual(rest, { url: 'http://127.0.0.1:9/hook', events: ['user.online', 'user.offline'], active: true, createdAt: rest.createdAt });
+    assert.deepEqual(rest, {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['user.online', 'user.offline'],
+      active: true,
+      createdAt: rest.createdAt,
+    });
     assert.ok(rest.createdAt >= before && rest.createdAt <= Date.now() / 1000);
 
     const one = await request(server.url, 'GET', `/v1/webhooks/${id}`, { headers: server.admin });
@@ -45,7 +50,10 @@ describe('webhook subscriptions API', () => {
     assert.deepEqual(one.json, { id, ...rest });
     const listed = await request(server.url, 'GET', '/v1/webhooks', { headers: adminKey });
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.json.webhooks.find((w: { id: number }) => w.id === id), { id, ...rest });
+    assert.deepEqual(
+      listed.json.webhooks.find((w: { id: number }) => w.id === id),
+      { id, ...rest },
+    );
     assert.ok(!listed.text.includes(secret), 'the secret is never listed');
   });
 
@@ -81,16 +89,25 @@ describe('webhook subscriptions API', () => {
   });
 
   it('changes, lists deliveries of, and removes a subscription; unknown ids are 404', async () => {
-    const created = await request(server.url, 'POST', '/v1/webhooks', { headers: json, body: { url: 'http://127.0.0.1:9/a', events: ['user.online'] } });
+    const created = await request(server.url, 'POST', '/v1/webhooks', {
+      headers: json,
+      body: { url: 'http://127.0.0.1:9/a', events: ['user.online'] },
+    });
     const { id } = created.json;
     const changed = await request(server.url, 'PATCH', `/v1/webhooks/${id}`, {
       headers: json,
       body: { url: 'http://127.0.0.1:9/b', events: ['session.started', 'session.ended'], active: false },
     });
     assert.equal(changed.status, 200, changed.text);
-    assert.deepEqual([changed.json.url, changed.json.events, changed.json.active], ['http://127.0.0.1:9/b', ['session.started', 'session.ended'], false]);
+    assert.deepEqual(
+      [changed.json.url, changed.json.events, changed.json.active],
+      ['http://127.0.0.1:9/b', ['session.started', 'session.ended'], false],
+    );
     assert.equal((await request(server.url, 'PATCH', `/v1/webhooks/${id}`, { headers: json, body: {} })).status, 400, 'an empty change');
-    assert.equal((await request(server.url, 'PATCH', `/v1/webhooks/${id}`, { headers: json, body: { url: 'file:///etc/passwd' } })).status, 400);
+    assert.equal(
+      (await request(server.url, 'PATCH', `/v1/webhooks/${id}`, { headers: json, body: { url: 'file:///etc/passwd' } })).status,
+      400,
+    );
 
     const none = await request(server.url, 'GET', `/v1/webhooks/${id}/deliveries?status=pending&limit=5`, { headers: server.admin });
     assert.equal(none.status, 200, none.text);

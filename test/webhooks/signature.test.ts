@@ -28,7 +28,11 @@ test("the README's verification sample accepts a signed delivery and refuses any
   assert.equal(verify(secret, { ...headers, 'x-rollcall-timestamp': String(timestamp + 1) }, body), false, 'another timestamp');
   assert.equal(verify(secret, { ...headers, 'x-rollcall-signature': 'sha256=00' }, body), false, 'another length');
   const old = timestamp - 600;
-  assert.equal(verify(secret, { 'x-rollcall-timestamp': String(old), 'x-rollcall-signature': signWebhook(secret, old, body) }, body), false, 'too old');
+  assert.equal(
+    verify(secret, { 'x-rollcall-timestamp': String(old), 'x-rollcall-signature': signWebhook(secret, old, body) }, body),
+    false,
+    'too old',
+  );
 });
 
 test('generated secrets are long, random and recognisable', () => {

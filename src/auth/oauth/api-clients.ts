@@ -114,7 +114,8 @@ export class OAuthClients {
   async verifyAccessToken(token: string, from?: string): Promise<ApiClientRecord> {
     return throttled(this.throttle, { address: from }, async () => {
       const grant = await this.history.findOAuthToken(hashSecret(token), this.now());
-      if (!grant) throw new RollcallError('unauthorized', 'the access token is invalid or has expired; request a new one from /oauth2/token');
+      if (!grant)
+        throw new RollcallError('unauthorized', 'the access token is invalid or has expired; request a new one from /oauth2/token');
       return grant.client;
     });
   }

@@ -25,9 +25,10 @@ interface AddOptions {
 }
 
 const commandApiOption = () =>
-  new Option('--command-api <permission>', 'what the account may do through the BeyondTrust command API (default: full for admins, read_only for readers)').choices(
-    COMMAND_PERMISSIONS,
-  );
+  new Option(
+    '--command-api <permission>',
+    'what the account may do through the BeyondTrust command API (default: full for admins, read_only for readers)',
+  ).choices(COMMAND_PERMISSIONS);
 
 export function registerAccounts(program: Command): void {
   const accounts = program.command('accounts').description('manage the accounts that may read presence');
@@ -37,7 +38,10 @@ export function registerAccounts(program: Command): void {
     .description(`create an account; without --password (or ${NEW_PASSWORD_ENV}) one is generated and shown once`)
     .argument('<username>', 'letters, digits and . _ @ -, up to 64')
     .addOption(new Option('--role <role>', 'what the account may do').choices(ACCOUNT_ROLES).makeOptionMandatory())
-    .option('--password <password>', `its password, at least ${MIN_PASSWORD_LENGTH} characters (prefer ${NEW_PASSWORD_ENV}: argv is visible to others)`)
+    .option(
+      '--password <password>',
+      `its password, at least ${MIN_PASSWORD_LENGTH} characters (prefer ${NEW_PASSWORD_ENV}: argv is visible to others)`,
+    )
     .addOption(commandApiOption())
     .action(async (username: string, options: AddOptions, command: Command) => {
       const password = options.password ?? nonEmpty(process.env[NEW_PASSWORD_ENV]);
@@ -120,7 +124,10 @@ async function newPassword(username: string, options: PasswdOptions): Promise<st
   const fromEnv = nonEmpty(process.env[NEW_PASSWORD_ENV]);
   if (fromEnv !== undefined) return fromEnv;
   if (!process.stdin.isTTY) {
-    throw new RollcallError('invalid_parameter', `standard input is not a terminal: use --password-stdin, --generate or ${NEW_PASSWORD_ENV}`);
+    throw new RollcallError(
+      'invalid_parameter',
+      `standard input is not a terminal: use --password-stdin, --generate or ${NEW_PASSWORD_ENV}`,
+    );
   }
   return promptNewPassword(process.stdin as ReadStream, process.stderr, username);
 }

@@ -47,7 +47,14 @@ export function registerClients(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const list = await withHistory(commandConfig(command), ({ history }) => history.listApiClients());
       if (list.length === 0) return print('no API clients yet');
-      const rows = list.map((c) => [c.id, c.permission, c.label, formatTime(c.createdAt), formatTime(c.secretCreatedAt), formatTime(c.revokedAt)]);
+      const rows = list.map((c) => [
+        c.id,
+        c.permission,
+        c.label,
+        formatTime(c.createdAt),
+        formatTime(c.secretCreatedAt),
+        formatTime(c.revokedAt),
+      ]);
       print(formatTable(['CLIENT ID', 'PERMISSION', 'LABEL', 'CREATED', 'SECRET SET', 'REVOKED'], rows));
     });
 

@@ -33,7 +33,9 @@ const DEMO_MODULE = new URL('../../demo/run-demo.ts', import.meta.url);
 export function registerDemo(program: Command): void {
   const demo = program
     .command('demo')
-    .description(`run a server with simulated users, to see rollcall move (data in ${DEMO_DATA_DIR}; a free port when the one asked for is taken)`)
+    .description(
+      `run a server with simulated users, to see rollcall move (data in ${DEMO_DATA_DIR}; a free port when the one asked for is taken)`,
+    )
     .option('--users <n>', 'number of simulated users', positiveInteger, 40)
     .option('--seed <n>', 'seed for a repeatable simulation', wholeNumber)
     .option('--speed <factor>', 'how fast simulated users act, as a multiple of real time', positiveNumber, 1);

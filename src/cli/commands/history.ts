@@ -24,13 +24,18 @@ export function registerHistory(program: Command): void {
 
   history
     .command('migrate')
-    .description('copy the SQLite history of --data-dir into the empty PostgreSQL database at ROLLCALL_DATABASE_URL (stop the server first)')
+    .description(
+      'copy the SQLite history of --data-dir into the empty PostgreSQL database at ROLLCALL_DATABASE_URL (stop the server first)',
+    )
     .addOption(new Option('--from <store>', 'where the history is now').choices(['sqlite']).makeOptionMandatory())
     .addOption(new Option('--to <store>', 'where it goes').choices(['postgres']).makeOptionMandatory())
     .action(async (_options: MigrateOptions, command: Command) => {
       const config = commandConfig(command);
       if (config.databaseUrl === undefined) {
-        throw new RollcallError('invalid_parameter', 'set ROLLCALL_DATABASE_URL (or databaseUrl in the config file) to the PostgreSQL database to move the history into');
+        throw new RollcallError(
+          'invalid_parameter',
+          'set ROLLCALL_DATABASE_URL (or databaseUrl in the config file) to the PostgreSQL database to move the history into',
+        );
       }
       const sqlitePath = join(resolve(config.dataDir), SQLITE_FILE);
       // Opening would create an empty file, and copying nothing would look like success.

@@ -24,12 +24,16 @@ interface TokenOptions {
 export function registerToken(program: Command): void {
   program
     .command('token')
-    .description('print a client token for one user, signed with this data dir\'s token secret')
+    .description("print a client token for one user, signed with this data dir's token secret")
     .requiredOption('--user <id>', 'the user id the token speaks for')
-    .option('--name <name>', 'the user\'s display name')
-    .option('--email <email>', 'the user\'s email')
+    .option('--name <name>', "the user's display name")
+    .option('--email <email>', "the user's email")
     .option('--type <utype>', 'the user type, e.g. staff or customer')
-    .option('--client-types <list>', `client types it may open, a comma list of ${CLIENT_TYPES.join(', ')} (default web)`, choiceList(CLIENT_TYPES))
+    .option(
+      '--client-types <list>',
+      `client types it may open, a comma list of ${CLIENT_TYPES.join(', ')} (default web)`,
+      choiceList(CLIENT_TYPES),
+    )
     .option('--ttl <seconds>', 'lifetime in seconds', positiveInteger, DEFAULT_TTL_SECONDS)
     .action(async (options: TokenOptions, command: Command) => {
       const { tokenSecret } = openDataDir(commandConfig(command));

@@ -49,7 +49,14 @@ export function registerWebhooks(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const list = await withHistory(commandConfig(command), ({ history }) => new WebhookSubscriptions(history).list());
       if (list.length === 0) return print('no webhooks yet');
-      const rows = list.map((w) => [String(w.id), w.url, w.events.join(','), w.active ? 'yes' : 'no', formatTime(w.createdAt), w.disabledReason]);
+      const rows = list.map((w) => [
+        String(w.id),
+        w.url,
+        w.events.join(','),
+        w.active ? 'yes' : 'no',
+        formatTime(w.createdAt),
+        w.disabledReason,
+      ]);
       print(formatTable(['ID', 'URL', 'EVENTS', 'ACTIVE', 'CREATED', 'NOTE'], rows));
     });
 

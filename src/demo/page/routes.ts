@@ -87,7 +87,10 @@ export const demoPages: FastifyPluginAsync<DemoPagesOptions> = async (app, optio
       if (!Object.hasOwn(ASSETS, name)) return reply.callNotFound();
       if (!built) return unbuilt(reply);
       // Revalidated on every load: a restarted demo may serve another build, and the files are small.
-      return reply.header('content-type', ASSETS[name as AssetName].type).header('cache-control', 'no-cache').send(built.assets[name as AssetName]);
+      return reply
+        .header('content-type', ASSETS[name as AssetName].type)
+        .header('cache-control', 'no-cache')
+        .send(built.assets[name as AssetName]);
     },
   );
 
@@ -109,5 +112,8 @@ function loadPage(dirs: Record<'page' | 'sdk', string>): { html: Buffer; assets:
   const html = join(dirs.page, 'ticket.html');
   const paths = Object.entries(ASSETS).map(([name, { dir }]) => [name, join(dirs[dir], name)] as const);
   if (!existsSync(html) || !paths.every(([, path]) => existsSync(path))) return undefined;
-  return { html: readFileSync(html), assets: Object.fromEntries(paths.map(([name, path]) => [name, readFileSync(path)])) as Record<AssetName, Buffer> };
+  return {
+    html: readFileSync(html),
+    assets: Object.fromEntries(paths.map(([name, path]) => [name, readFileSync(path)])) as Record<AssetName, Buffer>,
+  };
 }

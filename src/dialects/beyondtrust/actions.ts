@@ -110,7 +110,15 @@ const getAppliances: CommandAction = {
 /** What this node can say of itself without its live store. */
 function unregisteredSelf(presence: PresenceService): LiveNode {
   const name = hostname();
-  return { id: presence.nodeId, role: 'master', hostname: name, publicHostname: name, version: packageJson.version, timezoneOffset: 0, startedAt: 0 };
+  return {
+    id: presence.nodeId,
+    role: 'master',
+    hostname: name,
+    publicHostname: name,
+    version: packageJson.version,
+    timezoneOffset: 0,
+    startedAt: 0,
+  };
 }
 
 export const ACTIONS: Readonly<Record<string, CommandAction>> = {
@@ -125,8 +133,10 @@ export const ACTIONS: Readonly<Record<string, CommandAction>> = {
 /** The action a request names; `invalid_parameter` when it names none or one rollcall does not answer. */
 export function findAction(params: RawParams): { name: string; action: CommandAction } {
   const name = single(params, 'action')?.trim();
-  if (!name) throw new RollcallError('invalid_parameter', `missing parameter action; supported actions: ${Object.keys(ACTIONS).join(', ')}`);
+  if (!name)
+    throw new RollcallError('invalid_parameter', `missing parameter action; supported actions: ${Object.keys(ACTIONS).join(', ')}`);
   const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
-  if (!action) throw new RollcallError('invalid_parameter', `unknown action "${name}"; supported actions: ${Object.keys(ACTIONS).join(', ')}`);
+  if (!action)
+    throw new RollcallError('invalid_parameter', `unknown action "${name}"; supported actions: ${Object.keys(ACTIONS).join(', ')}`);
   return { name, action };
 }

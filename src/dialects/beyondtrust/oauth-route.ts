@@ -23,7 +23,11 @@ const TOKEN_BODY_LIMIT = 4 * 1024;
 
 function sendOAuthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
   if (status === 401) reply.header('www-authenticate', 'Basic realm="rollcall"');
-  return reply.status(status).header('cache-control', 'no-store').header('pragma', 'no-cache').send({ error, error_description: description });
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .send({ error, error_description: description });
 }
 
 /** `grant_type` from a form (string or repeated) or a JSON object; undefined when the body has none. */
@@ -56,7 +60,8 @@ export const oauthTokenRoute: FastifyPluginAsync<OAuthRouteOptions> = async (app
     const client = clients.get(request);
     if (!client) throw new Error('token route without its credential hook');
     const grantType = grantTypeOf(request.body);
-    if (grantType === undefined) return sendOAuthError(reply, 400, 'invalid_request', 'grant_type is missing; send grant_type=client_credentials');
+    if (grantType === undefined)
+      return sendOAuthError(reply, 400, 'invalid_request', 'grant_type is missing; send grant_type=client_credentials');
     if (grantType !== 'client_credentials') {
       return sendOAuthError(reply, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
     }

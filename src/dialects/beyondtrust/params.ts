@@ -32,7 +32,11 @@ export function single(params: RawParams, name: string): string | undefined {
   throw new RollcallError('invalid_parameter', `${name}: given ${value.length} times; give it once (use a comma list for several values)`);
 }
 
-const listItems = (raw: string) => raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+const listItems = (raw: string) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /** `type`: a comma list of client types or `all` (the default); answered in the documents' order. */
 export function parseTypes(raw: string | undefined): BtClientType[] {

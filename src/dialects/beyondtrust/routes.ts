@@ -96,8 +96,10 @@ const commandRoutes: FastifyPluginAsync<BeyondTrustOptions> = async (app, option
     }
     // The permission is part of the key: callers whose answers could differ never share one.
     const key = `${caller.permission}\n${name}\n${prepared.key}`;
-    const answer = await cache.get(key, async () =>
-      new SharedAnswer(joinPieces(await prepared.render({ presence, permission: caller.permission, render: { namespace, fragments } }))),
+    const answer = await cache.get(
+      key,
+      async () =>
+        new SharedAnswer(joinPieces(await prepared.render({ presence, permission: caller.permission, render: { namespace, fragments } }))),
     );
     // Only a shared answer carries a tag and is compressed (once, for every poller of its window).
     return cache.shares ? sendShared(request, reply, answer, { contentType: XML_CONTENT_TYPE }) : sendXml(reply, [answer.body]);

@@ -151,7 +151,11 @@ function connectedClientBytes(session: Session, includeConnections: boolean): Bu
 }
 
 /** `<connected_clients>`: one element per client, `connected_<type>`, in the order given. */
-export async function connectedClientsXml(sessions: readonly Session[], includeConnections: boolean, options: RenderOptions): Promise<XmlDocument> {
+export async function connectedClientsXml(
+  sessions: readonly Session[],
+  includeConnections: boolean,
+  options: RenderOptions,
+): Promise<XmlDocument> {
   const kind = options.fragments && (includeConnections ? options.fragments.withConnections : options.fragments.plain);
   // Sized like the last answer of its kind with some room, so megabytes are not copied as it grows.
   const out = new BodyWriter(kind ? kind.lastBytes * 1.125 : undefined);
@@ -312,7 +316,10 @@ export function checkHealthXml(nodes: readonly LiveNode[], thisNodeId: string, h
   const lines = new XmlLines().declaration('check_health', options.namespace);
   for (const node of nodes) {
     const problem = node.id === thisNodeId && !health.ok ? health.problem : undefined;
-    lines.element('appliance', node.hostname, { id: node.id }).element('version', node.version).element('success', flag(problem === undefined));
+    lines
+      .element('appliance', node.hostname, { id: node.id })
+      .element('version', node.version)
+      .element('success', flag(problem === undefined));
     if (problem !== undefined) lines.element('error_message', problem);
     lines.element('failover_role', 'none');
   }

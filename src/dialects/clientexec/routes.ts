@@ -39,7 +39,10 @@ type KeyQuery = Static<typeof KeyQuery>;
 /** The only answer this dialect shares: the user lists, whoever asks. */
 const LISTS_KEY = 'usersonline';
 
-export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (app, { presence, credentials, linkTemplate, cacheMs = 0 }) => {
+export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (
+  app,
+  { presence, credentials, linkTemplate, cacheMs = 0 },
+) => {
   app.setErrorHandler(renderClientexecError);
   const cache = new ResponseCache<SharedAnswer>({ windowMs: cacheMs, version: () => presence.appliedSeq() });
   const fragments = userFragments();
@@ -62,7 +65,10 @@ export const clientexecRoutes: FastifyPluginAsync<ClientexecOptions> = async (ap
     if (!cache.shares) return sendJsonBytes(reply, [lists.body, tail()]);
     // The caller's part changes the answer's meaning, so it is in the tag: a 304 is never meant for
     // another caller. `elapsed` is not, which makes the tag weak.
-    return sendShared(request, reply, lists, { contentType: JSON_CONTENT_TYPE, own: { tag: `${Number(superadmin)}.${self}`, bytes: tail } });
+    return sendShared(request, reply, lists, {
+      contentType: JSON_CONTENT_TYPE,
+      own: { tag: `${Number(superadmin)}.${self}`, bytes: tail },
+    });
   });
 };
 

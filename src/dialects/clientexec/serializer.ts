@@ -22,8 +22,7 @@ export type ClientexecType = 'staff' | 'customer';
  */
 const STAFF_TYPES: ReadonlySet<string> = new Set(['staff', 'admin', 'administrator', 'agent', 'employee', 'representative', 'system']);
 
-export const clientexecType = (userType: string): ClientexecType =>
-  STAFF_TYPES.has(userType.trim().toLowerCase()) ? 'staff' : 'customer';
+export const clientexecType = (userType: string): ClientexecType => (STAFF_TYPES.has(userType.trim().toLowerCase()) ? 'staff' : 'customer');
 
 /**
  * Time since last activity as Clientexec shows it, whole units cut down (never rounded up):
@@ -89,16 +88,29 @@ export type UserFragments = SnapshotMemo<UserInfo, UserFragment>;
 export const userFragments = (): UserFragments => new SnapshotMemo();
 
 /** One user object, as JSON.stringify writes it. */
-function writeUser(out: BodyWriter, presence: UserPresence, now: number, context: FragmentContext, fragments: UserFragments | undefined): void {
+function writeUser(
+  out: BodyWriter,
+  presence: UserPresence,
+  now: number,
+  context: FragmentContext,
+  fragments: UserFragments | undefined,
+): void {
   // Offline users come from history, a new object per answer: nothing to remember them by.
-  const fragment = presence.online && fragments ? fragments.get(presence.user, userFragment, context) : userFragment(presence.user, context);
-  out.bytes(fragment.head).ascii(JSON.stringify(formatSince(now - presence.lastSeenAt))).bytes(fragment.middle);
+  const fragment =
+    presence.online && fragments ? fragments.get(presence.user, userFragment, context) : userFragment(presence.user, context);
+  out
+    .bytes(fragment.head)
+    .ascii(JSON.stringify(formatSince(now - presence.lastSeenAt)))
+    .bytes(fragment.middle);
   if (!presence.online) {
     out.ascii(',"online":0}');
     return;
   }
   const view = presence.lastView;
-  out.ascii(',"lastview":').utf8(view ? JSON.stringify({ m: view.m, v: view.v, t: view.t }) : '""').ascii(',"online":1}');
+  out
+    .ascii(',"lastview":')
+    .utf8(view ? JSON.stringify({ m: view.m, v: view.v, t: view.t }) : '""')
+    .ascii(',"online":1}');
 }
 
 export interface OnlineUsersInput {
@@ -115,7 +127,13 @@ export interface OnlineUsersInput {
  * The answer up to its caller's part: `{"timestamp":…,…,"offlineusers":[…],` — JSON.stringify's
  * bytes for those keys, one user object at a time.
  */
-export async function onlineUsersLists({ users, now, linkTemplate, fragments, sliceMs = DEFAULT_SLICE_MS }: OnlineUsersInput): Promise<Buffer> {
+export async function onlineUsersLists({
+  users,
+  now,
+  linkTemplate,
+  fragments,
+  sliceMs = DEFAULT_SLICE_MS,
+}: OnlineUsersInput): Promise<Buffer> {
   const online = users.filter((u) => u.online);
   // Online and offline users are read one after the other; a user who came online in between is
   // shown once, as online.
@@ -124,10 +142,14 @@ export async function onlineUsersLists({ users, now, linkTemplate, fragments, sl
   const out = new BodyWriter();
   const writeList = async (list: readonly UserPresence[], context: FragmentContext) => {
     out.ascii('[');
-    await forEachSliced(list.keys(), (i) => {
-      if (i > 0) out.ascii(',');
-      writeUser(out, list[i]!, now, context, fragments);
-    }, sliceMs);
+    await forEachSliced(
+      list.keys(),
+      (i) => {
+        if (i > 0) out.ascii(',');
+        writeUser(out, list[i]!, now, context, fragments);
+      },
+      sliceMs,
+    );
     out.ascii(']');
   };
   out.ascii(`{"timestamp":${toSeconds(now)},"staff":[],"customers":[],"count":${online.length},"offlinecount":${offline.length},"users":`);

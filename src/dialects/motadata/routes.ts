@@ -47,7 +47,10 @@ export const motadataRoutes: FastifyPluginAsync<MotadataOptions> = async (app, {
     const reader = await authenticate(credentials, request);
     // Active users shows every session's address and agent: Motadata keeps it under Settings, for admins.
     if (!isAdmin(reader)) throw new RollcallError('forbidden', 'active users need an API key of an admin account');
-    const answer = await cache.get(ADMIN_ANSWER_KEY, async () => new SharedAnswer(await activeUsersAnswer(await presence.listSessions(), Date.now(), fragments)));
+    const answer = await cache.get(
+      ADMIN_ANSWER_KEY,
+      async () => new SharedAnswer(await activeUsersAnswer(await presence.listSessions(), Date.now(), fragments)),
+    );
     return cache.shares ? sendShared(request, reply, answer, { contentType: JSON_CONTENT_TYPE }) : sendJsonBytes(reply, answer.body);
   };
   app.get(`${MOTADATA_BASE}${ACTIVE_USERS}`, options, activeUsers);

@@ -77,18 +77,27 @@ export type EntryFragments = SnapshotMemo<Session, EntryFragment>;
 export const entryFragments = (): EntryFragments => new SnapshotMemo();
 
 /** `{"status":"succeed","response-code":200,"result":[…]}`, one entry per session, in slices. */
-export async function activeUsersAnswer(sessions: readonly Session[], now: number, fragments: EntryFragments, sliceMs = DEFAULT_SLICE_MS): Promise<Buffer> {
+export async function activeUsersAnswer(
+  sessions: readonly Session[],
+  now: number,
+  fragments: EntryFragments,
+  sliceMs = DEFAULT_SLICE_MS,
+): Promise<Buffer> {
   const out = new BodyWriter();
   out.ascii('{"status":"succeed","response-code":200,"result":[');
-  await forEachSliced(sessions.keys(), (i) => {
-    const session = sessions[i]!;
-    const fragment = fragments.get(session, entryFragment);
-    if (i > 0) out.ascii(',');
-    out
-      .bytes(fragment.head)
-      .ascii(`${toSeconds(session.lastActivityAt)},"duration":${toSeconds(Math.max(0, now - session.startedAt))}`)
-      .bytes(fragment.tail);
-  }, sliceMs);
+  await forEachSliced(
+    sessions.keys(),
+    (i) => {
+      const session = sessions[i]!;
+      const fragment = fragments.get(session, entryFragment);
+      if (i > 0) out.ascii(',');
+      out
+        .bytes(fragment.head)
+        .ascii(`${toSeconds(session.lastActivityAt)},"duration":${toSeconds(Math.max(0, now - session.startedAt))}`)
+        .bytes(fragment.tail);
+    },
+    sliceMs,
+  );
   out.ascii(']}');
   return out.whole();
 }

@@ -4,13 +4,7 @@
 // the others find them done. A database already migrated by newer code is refused, never downgraded.
 
 import type pg from 'pg';
-import {
-  CREATE_SCHEMA_MIGRATIONS,
-  INSERT_SCHEMA_VERSION,
-  LOCK_MIGRATIONS,
-  MIGRATIONS,
-  SELECT_SCHEMA_VERSION,
-} from './sql.ts';
+import { CREATE_SCHEMA_MIGRATIONS, INSERT_SCHEMA_VERSION, LOCK_MIGRATIONS, MIGRATIONS, SELECT_SCHEMA_VERSION } from './sql.ts';
 import { inTransaction } from './transaction.ts';
 
 /** The schema version this code writes; a database at a higher one was migrated by newer code. */

@@ -237,7 +237,11 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<SessionLogEntry[]> {
-    return this.#all<shared.SessionLogRow, SessionLogEntry>(sql.END_OPEN_SESSIONS_OF_NODE, [nodeId, endedAt, endReason], shared.toSessionLogEntry);
+    return this.#all<shared.SessionLogRow, SessionLogEntry>(
+      sql.END_OPEN_SESSIONS_OF_NODE,
+      [nodeId, endedAt, endReason],
+      shared.toSessionLogEntry,
+    );
   }
 
   async recordPresenceSample(sample: PresenceSample, keepSince: number): Promise<void> {
@@ -249,7 +253,11 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async createWebhook(input: NewWebhookSubscription): Promise<WebhookSubscription> {
-    const created = await this.#one(sql.INSERT_WEBHOOK, [input.url, shared.eventTypesColumn(input.events), input.secret, Date.now()], shared.toWebhook);
+    const created = await this.#one(
+      sql.INSERT_WEBHOOK,
+      [input.url, shared.eventTypesColumn(input.events), input.secret, Date.now()],
+      shared.toWebhook,
+    );
     if (created === undefined) throw new RollcallError('internal', 'the new webhook subscription was not stored');
     return created;
   }
@@ -292,7 +300,12 @@ export class PostgresHistoryStore implements HistoryStore {
     ]);
   }
 
-  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number, skip: readonly number[] = []): Promise<DueWebhookDelivery[]> {
+  async claimDueWebhookDeliveries(
+    now: number,
+    limit: number,
+    leaseUntil: number,
+    skip: readonly number[] = [],
+  ): Promise<DueWebhookDelivery[]> {
     if (shared.checkLimit(limit) === 0) return [];
     const { rows } = await run<shared.DueWebhookDeliveryRow & { due_at: number }>(this.#pool, sql.CLAIM_DUE_WEBHOOK_DELIVERIES, [
       now,
@@ -334,7 +347,11 @@ export class PostgresHistoryStore implements HistoryStore {
   async listWebhookDeliveries(subscriptionId: number, query: WebhookDeliveryQuery = {}): Promise<WebhookDelivery[]> {
     const limit = shared.checkLimit(query.limit ?? shared.DEFAULT_WEBHOOK_DELIVERY_LIMIT);
     return query.status === undefined
-      ? this.#all<shared.WebhookDeliveryRow, WebhookDelivery>(sql.SELECT_WEBHOOK_DELIVERIES, [subscriptionId, limit], shared.toWebhookDelivery)
+      ? this.#all<shared.WebhookDeliveryRow, WebhookDelivery>(
+          sql.SELECT_WEBHOOK_DELIVERIES,
+          [subscriptionId, limit],
+          shared.toWebhookDelivery,
+        )
       : this.#all<shared.WebhookDeliveryRow, WebhookDelivery>(
           sql.SELECT_WEBHOOK_DELIVERIES_BY_STATUS,
           [subscriptionId, limit, query.status],
@@ -377,7 +394,11 @@ export class PostgresHistoryStore implements HistoryStore {
     await this.#closing;
   }
 
-  async #one<R extends pg.QueryResultRow, T>(statement: sql.Statement, values: readonly unknown[], map: (row: R) => T): Promise<T | undefined> {
+  async #one<R extends pg.QueryResultRow, T>(
+    statement: sql.Statement,
+    values: readonly unknown[],
+    map: (row: R) => T,
+  ): Promise<T | undefined> {
     const row = (await run<R>(this.#pool, statement, values)).rows[0];
     return row === undefined ? undefined : map(row);
   }

@@ -306,8 +306,7 @@ export const SELECT_VALID_OAUTH_TOKEN = statement(
 
 // Users
 
-const USER_COLUMNS =
-  'id, name, email, type, username, public_display_name, private_display_name, last_seen_at, last_view';
+const USER_COLUMNS = 'id, name, email, type, username, public_display_name, private_display_name, last_seen_at, last_view';
 
 /**
  * Upserts a batch given as one JSON array of rows ($1, keyed as rows.ts userParams makes them). Facts

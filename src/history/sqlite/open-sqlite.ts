@@ -44,9 +44,7 @@ function readUserVersion(db: Database.Database): number {
 function migrate(db: Database.Database): void {
   const found = readUserVersion(db);
   if (found > SCHEMA_VERSION) {
-    throw new Error(
-      `${db.name} has schema version ${found}, newer than the ${SCHEMA_VERSION} this rollcall knows; upgrade rollcall`,
-    );
+    throw new Error(`${db.name} has schema version ${found}, newer than the ${SCHEMA_VERSION} this rollcall knows; upgrade rollcall`);
   }
   // One IMMEDIATE transaction per step, re-reading the version inside it: two processes starting on a
   // fresh file both see version 0 above, and the second must find the step already done once it holds

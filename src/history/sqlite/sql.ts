@@ -253,8 +253,7 @@ export const SELECT_VALID_OAUTH_TOKEN = `
 
 // Users
 
-const USER_COLUMNS =
-  'id, name, email, type, username, public_display_name, private_display_name, last_seen_at, last_view';
+const USER_COLUMNS = 'id, name, email, type, username, public_display_name, private_display_name, last_seen_at, last_view';
 
 /**
  * Facts are replaced by the latest write. Last seen takes the later of both times, so batches from

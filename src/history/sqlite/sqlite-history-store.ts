@@ -154,7 +154,9 @@ function prepareStatements(db: Database.Database) {
     usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
     insertSessionStart: db.prepare<SessionStartParams>(sql.INSERT_SESSION_START),
     updateSessionEnd: db.prepare<SessionEndParams>(sql.UPDATE_SESSION_END),
-    endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(sql.END_OPEN_SESSIONS_OF_NODE),
+    endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(
+      sql.END_OPEN_SESSIONS_OF_NODE,
+    ),
     sessionLog: db.prepare<{ limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG),
     sessionLogOfUser: db.prepare<{ userId: string; limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG_OF_USER),
     setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
@@ -166,7 +168,9 @@ function prepareStatements(db: Database.Database) {
     updateWebhook: db.prepare<WebhookPatchParams, WebhookRow>(sql.UPDATE_WEBHOOK),
     deleteWebhook: db.prepare<[number]>(sql.DELETE_WEBHOOK),
     insertWebhookDelivery: db.prepare<NewWebhookDelivery>(sql.INSERT_WEBHOOK_DELIVERY),
-    dueWebhookDeliveries: db.prepare<{ now: number; limit: number; skip: string }, DueWebhookDeliveryRow>(sql.SELECT_DUE_WEBHOOK_DELIVERIES),
+    dueWebhookDeliveries: db.prepare<{ now: number; limit: number; skip: string }, DueWebhookDeliveryRow>(
+      sql.SELECT_DUE_WEBHOOK_DELIVERIES,
+    ),
     nextWebhookAttempt: db.prepare<{ skip: string }, { at: number | null }>(sql.SELECT_NEXT_WEBHOOK_ATTEMPT),
     releaseWebhookClaim: db.prepare<{ id: string; dueAt: number }>(sql.RELEASE_WEBHOOK_CLAIM),
     leaseWebhookDelivery: db.prepare<{ seq: number; leaseUntil: number }>(sql.LEASE_WEBHOOK_DELIVERY),
@@ -568,7 +572,12 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
-  async claimDueWebhookDeliveries(now: number, limit: number, leaseUntil: number, skip: readonly number[] = []): Promise<DueWebhookDelivery[]> {
+  async claimDueWebhookDeliveries(
+    now: number,
+    limit: number,
+    leaseUntil: number,
+    skip: readonly number[] = [],
+  ): Promise<DueWebhookDelivery[]> {
     return this.#whenUnlocked(() => {
       if (checkLimit(limit) === 0) return [];
       return this.#claimDueWebhookDeliveries(now, limit, leaseUntil, JSON.stringify(skip)).map(toDueWebhookDelivery);

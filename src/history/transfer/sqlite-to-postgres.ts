@@ -67,7 +67,10 @@ async function refuseUnlessEmpty(client: pg.PoolClient): Promise<void> {
     if (rows > 0) filled.push(`${table} (${rows})`);
   }
   if (filled.length > 0) {
-    throw new RollcallError('conflict', `the PostgreSQL history is not empty: ${filled.join(', ')}; a migration only fills an empty database`);
+    throw new RollcallError(
+      'conflict',
+      `the PostgreSQL history is not empty: ${filled.join(', ')}; a migration only fills an empty database`,
+    );
   }
 }
 
@@ -121,16 +124,17 @@ async function continueIdentities(client: pg.PoolClient, table: HistoryTable): P
     [table],
   );
   for (const { column_name: column } of identities.rows) {
-    await client.query(
-      `SELECT setval(pg_get_serial_sequence($1, $2), coalesce((SELECT max(${column}) FROM ${table}), 0) + 1, false)`,
-      [table, column],
-    );
+    await client.query(`SELECT setval(pg_get_serial_sequence($1, $2), coalesce((SELECT max(${column}) FROM ${table}), 0) + 1, false)`, [
+      table,
+      column,
+    ]);
   }
 }
 
 async function verifyCounts(client: pg.PoolClient, report: TransferReport): Promise<void> {
   for (const table of HISTORY_TABLES) {
     const found = await countRows(client, table);
-    if (found !== report[table]) throw new RollcallError('internal', `${table}: copied ${report[table]} rows but PostgreSQL holds ${found}`);
+    if (found !== report[table])
+      throw new RollcallError('internal', `${table}: copied ${report[table]} rows but PostgreSQL holds ${found}`);
   }
 }

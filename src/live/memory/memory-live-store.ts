@@ -121,7 +121,9 @@ export class MemoryLiveStore implements LiveStore {
   }
 
   async claimExpired(now: number, limit: number): Promise<EndedSession[]> {
-    return this.index.removeExpired(now, limit).map((removed) => this.announceEnd(removed, { reason: expiryReason(removed.session), at: now }));
+    return this.index
+      .removeExpired(now, limit)
+      .map((removed) => this.announceEnd(removed, { reason: expiryReason(removed.session), at: now }));
   }
 
   async endSocketsOf(nodeId: string, end: SessionEnd, limit: number): Promise<EndedSession[]> {
@@ -210,7 +212,13 @@ export class MemoryLiveStore implements LiveStore {
 
   private announceEnd({ session, lastOfUser, userLastSeenAt }: RemovedFromIndex, end: SessionEnd): EndedSession {
     const ended = { ...endedSession(session, end.reason, end.at, end.endedBy), version: this.seq + 1 };
-    this.emit({ type: 'session.ended', at: end.at, session: ended, reason: end.reason, ...(end.endedBy !== undefined && { endedBy: end.endedBy }) });
+    this.emit({
+      type: 'session.ended',
+      at: end.at,
+      session: ended,
+      reason: end.reason,
+      ...(end.endedBy !== undefined && { endedBy: end.endedBy }),
+    });
     if (lastOfUser) this.emit({ type: 'user.offline', at: end.at, user: session.user, lastSeenAt: userLastSeenAt });
     return { ...end, session: ended, lastOfUser };
   }

@@ -41,7 +41,10 @@ export class RedisConnection {
     const clientName = name.replace(/[^\w.:-]/g, '_');
     const outage = new OutageReporter(events.report, `redis connection ${name}`);
     try {
-      const link = 'sentinels' in target ? await SentinelLink.open(target, clientName, outage, events) : await directLink(target.url, clientName, outage, events);
+      const link =
+        'sentinels' in target
+          ? await SentinelLink.open(target, clientName, outage, events)
+          : await directLink(target.url, clientName, outage, events);
       return new RedisConnection(link);
     } catch (error) {
       throw unavailable(error, `cannot connect to Redis (${name})`);
@@ -138,4 +141,4 @@ export function unavailable(cause: unknown, message = 'the live store (Redis) is
   return error;
 }
 
-export const EPOCH_LOST_MESSAGE = 'Redis lost the cluster\'s live state; this node is restoring it and takes changes again once it has';
+export const EPOCH_LOST_MESSAGE = "Redis lost the cluster's live state; this node is restoring it and takes changes again once it has";

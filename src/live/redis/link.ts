@@ -29,4 +29,5 @@ export const FIRST_CONNECT_ATTEMPTS = 8;
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
 /** Pause before reconnect attempt `retries` (from 0), ms: doubling from 50 ms up to 1 s, with jitter. */
-export const reconnectDelay = (retries: number): number => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 50);
+export const reconnectDelay = (retries: number): number =>
+  Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 50);

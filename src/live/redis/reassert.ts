@@ -88,7 +88,10 @@ function triples(flat: FlatTriples): [number, Found][] {
   const result: [number, Found][] = [];
   for (let i = 0; i + 2 < flat.length; i += 3) {
     const stored = flat[i + 1];
-    result.push([Number(flat[i]), stored === null || stored === undefined ? false : { stored: String(stored), profile: String(flat[i + 2] ?? '') }]);
+    result.push([
+      Number(flat[i]),
+      stored === null || stored === undefined ? false : { stored: String(stored), profile: String(flat[i + 2] ?? '') },
+    ]);
   }
   return result;
 }

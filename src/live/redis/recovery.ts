@@ -98,7 +98,7 @@ export class Recovery {
   }
 
   private async run(): Promise<void> {
-    const outage = new OutageReporter(this.hooks.report, 'recovering the cluster\'s live state');
+    const outage = new OutageReporter(this.hooks.report, "recovering the cluster's live state");
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         const { epoch, settleInMs } = await this.hooks.join(this.loss);

@@ -43,14 +43,7 @@ import type { SessionFilter, SessionQuery } from '../session-filter.ts';
 import { ListenerSet } from '../listener-set.ts';
 import { SessionIdAllocator } from '../session-ids.ts';
 import { ACTIVITY_CHUNK, ActivityQueue } from './activity-queue.ts';
-import {
-  EPOCH_LOST_MESSAGE,
-  RedisConnection,
-  stateLossOf,
-  unavailable,
-  type ErrorReporter,
-  type StateLoss,
-} from './connection.ts';
+import { EPOCH_LOST_MESSAGE, RedisConnection, stateLossOf, unavailable, type ErrorReporter, type StateLoss } from './connection.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { keyList, storeKeys, type StoreKeys } from './keys.ts';
 import { PendingMutations } from './pending-mutations.ts';
@@ -164,7 +157,7 @@ export class RedisLiveStore implements LiveStore {
     } catch (error) {
       commands.destroy();
       reader?.destroy();
-      throw isRollcallError(error) ? error : unavailable(error, 'cannot load the cluster\'s live state from Redis');
+      throw isRollcallError(error) ? error : unavailable(error, "cannot load the cluster's live state from Redis");
     }
   }
 
@@ -284,7 +277,9 @@ export class RedisLiveStore implements LiveStore {
       const attached = page.filter(isAttachedSocket);
       const candidates = attached.slice(0, limit - ended.length);
       if (candidates.length > 0) {
-        ended.push(...(await this.writer.end(candidates.map((session) => ({ id: session.id, session, endOf: () => end, keep: isAttachedSocket })))));
+        ended.push(
+          ...(await this.writer.end(candidates.map((session) => ({ id: session.id, session, endOf: () => end, keep: isAttachedSocket })))),
+        );
       }
       // The rest of this page's sockets come next when not all were taken.
       if (candidates.length < attached.length) afterId = candidates.at(-1)!.id;
@@ -401,7 +396,11 @@ export class RedisLiveStore implements LiveStore {
    * Runs a mutation's script and, when it appended a change entry (`firstSeqOf` its reply is not 0),
    * waits until this node applied that entry: answers the reply and the entry.
    */
-  private async change<R>(script: LuaScript, args: readonly string[], firstSeqOf: (reply: R) => number): Promise<{ reply: R; entry: ChangeEntry | undefined }> {
+  private async change<R>(
+    script: LuaScript,
+    args: readonly string[],
+    firstSeqOf: (reply: R) => number,
+  ): Promise<{ reply: R; entry: ChangeEntry | undefined }> {
     await this.writable();
     const mutation = this.pending.begin();
     let reply: R;
@@ -548,7 +547,14 @@ export class RedisLiveStore implements LiveStore {
     const error = unavailable(undefined, EPOCH_LOST_MESSAGE);
     this.pending.failAll(error);
     this.follower?.halt();
-    this.onError(new Error(loss === 'lost' ? 'Redis lost the cluster\'s live state (its epoch is gone or another); recovering' : 'Redis lost changes this node had applied (its seq went back); recovering'), 'redis epoch');
+    this.onError(
+      new Error(
+        loss === 'lost'
+          ? "Redis lost the cluster's live state (its epoch is gone or another); recovering"
+          : 'Redis lost changes this node had applied (its seq went back); recovering',
+      ),
+      'redis epoch',
+    );
     this.recovery.begin(loss);
   }
 

@@ -78,7 +78,14 @@ function encodeRepresentative(rep: RepresentativeInfo): Json[] {
   REPRESENTATIVE_FLAGS.forEach((key, i) => {
     if (rep[key]) flags |= 1 << i;
   });
-  return trimmed([rep.type, rep.presentationCount, rep.supportSessionCount, flags, rep.supportSessionLsids, ...REPRESENTATIVE_OPTIONAL.map((key) => orNull(rep[key]))]);
+  return trimmed([
+    rep.type,
+    rep.presentationCount,
+    rep.supportSessionCount,
+    flags,
+    rep.supportSessionLsids,
+    ...REPRESENTATIVE_OPTIONAL.map((key) => orNull(rep[key])),
+  ]);
 }
 
 function decodeRepresentative(parts: Json[]): RepresentativeInfo {
@@ -106,7 +113,9 @@ const encodeCustomer = (customer: CustomerInfo): Json[] =>
   customer.nonInteractive === undefined ? [customer.lsid] : [customer.lsid, codeOf(NON_INTERACTIVE_KINDS, customer.nonInteractive)];
 
 const decodeCustomer = (parts: Json[]): CustomerInfo =>
-  parts.length > 1 ? { lsid: parts[0] as string, nonInteractive: NON_INTERACTIVE_KINDS[parts[1] as number]! } : { lsid: parts[0] as string };
+  parts.length > 1
+    ? { lsid: parts[0] as string, nonInteractive: NON_INTERACTIVE_KINDS[parts[1] as number]! }
+    : { lsid: parts[0] as string };
 
 const encodeConnection = (c: NodeConnection): Json[] =>
   trimmed([c.nodeId, codeOf(PURPOSES, c.purpose), flag(c.receiveTrafficNode), c.connectedSince, orNull(c.privateIp)]);
@@ -123,7 +132,11 @@ function decodeConnection(parts: Json[]): NodeConnection {
 }
 
 const encodeEvent = (e: SessionEvent): Json[] => [e.at, codeOf(SESSION_EVENT_KINDS, e.kind), e.text];
-const decodeEvent = (parts: Json[]): SessionEvent => ({ at: parts[0] as number, kind: SESSION_EVENT_KINDS[parts[1] as number]!, text: parts[2] as string });
+const decodeEvent = (parts: Json[]): SessionEvent => ({
+  at: parts[0] as number,
+  kind: SESSION_EVENT_KINDS[parts[1] as number]!,
+  text: parts[2] as string,
+});
 
 /** A session as the scripts take it: its profile, the profile's ref, and its array (see above). */
 export interface EncodedSession {
@@ -156,7 +169,12 @@ function decodeClientHints(parts: Json[]): ClientHints | undefined {
 }
 
 export function encodeSession(s: Session): EncodedSession {
-  const shared: Json[] = [orNull(s.userAgent), s.platform ? [s.platform.id, s.platform.name] : null, s.nodeId, codeOf(PURPOSES, s.nodeRole)];
+  const shared: Json[] = [
+    orNull(s.userAgent),
+    s.platform ? [s.platform.id, s.platform.name] : null,
+    s.nodeId,
+    codeOf(PURPOSES, s.nodeRole),
+  ];
   if (s.clientHints) shared.push(encodeClientHints(s.clientHints));
   const profile = JSON.stringify(shared);
   const fields: Json[] = [

@@ -55,7 +55,11 @@ export interface SessionWriterDeps {
    * Runs a mutation's script; answers its reply and, when it appended a change entry (`firstSeqOf` the
    * reply is not 0), that entry as this node applied it.
    */
-  change<R>(script: LuaScript, args: readonly string[], firstSeqOf: (reply: R) => number): Promise<{ reply: R; entry: ChangeEntry | undefined }>;
+  change<R>(
+    script: LuaScript,
+    args: readonly string[],
+    firstSeqOf: (reply: R) => number,
+  ): Promise<{ reply: R; entry: ChangeEntry | undefined }>;
   /** The session as this node holds it. */
   current(id: number): Session | undefined;
   /** This node's newest heartbeat of the session not flushed yet: it counts for the session's end. */
@@ -167,8 +171,7 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-const tooContended = () =>
-  new RollcallError('conflict', 'the session kept changing on other nodes while this change was made; try again');
+const tooContended = () => new RollcallError('conflict', 'the session kept changing on other nodes while this change was made; try again');
 
 /** A session as a script answered it on a conflict: as stored, with the deadline kept beside it. */
 function conflicted([stored, profile, expiresAt]: Conflict): Session {

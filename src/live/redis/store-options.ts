@@ -73,7 +73,11 @@ export function joinArgs(epoch: string, floor: string, replace: boolean, options
 /** Where the connections go: the sentinels' master when sentinels are given, else the URL's server. */
 export function targetOf(options: RedisLiveStoreOptions): RedisTarget {
   if (options.sentinels && options.sentinels.length > 0) {
-    return { sentinels: options.sentinels, masterName: options.masterName ?? DEFAULT_MASTER_NAME, ...(options.url !== undefined && { url: options.url }) };
+    return {
+      sentinels: options.sentinels,
+      masterName: options.masterName ?? DEFAULT_MASTER_NAME,
+      ...(options.url !== undefined && { url: options.url }),
+    };
   }
   if (options.url === undefined) throw new Error('RedisLiveStore needs a url or sentinels');
   return { url: options.url };

@@ -90,7 +90,8 @@ export type ChangeEntry = OpenEntry | UpdateEntry | EndEntry | AnnounceEntry | R
 export type StreamEntry = ChangeEntry | ReassertEntry | ActivityEntry;
 
 /** The seq of an entry's last change (the seq it raises to, for a raise). */
-export const lastSeqOf = (entry: ChangeEntry): number => (entry.kind === 'raise' ? entry.lastSeq : entry.firstSeq + entry.changes.length - 1);
+export const lastSeqOf = (entry: ChangeEntry): number =>
+  entry.kind === 'raise' ? entry.lastSeq : entry.firstSeq + entry.changes.length - 1;
 
 /** An entry as XREAD answers it in RESP2: [id, [field, value, …]]. */
 export type RawEntry = [id: string, fields: string[]];
@@ -154,7 +155,13 @@ function endEntry(id: string, origin: string, firstSeq: number, parts: string[])
     const lastOfUser = parts[i + 3] === '1';
     const clocked = { ...stored, lastActivityAt: Number(parts[i + 1]), expiresAt: Number(parts[i + 2]) };
     const session = { ...endedSession(clocked, end.reason, end.at, end.endedBy), version: firstSeq + changes.length };
-    changes.push({ type: 'session.ended', at: end.at, session, reason: end.reason, ...(end.endedBy !== undefined && { endedBy: end.endedBy }) });
+    changes.push({
+      type: 'session.ended',
+      at: end.at,
+      session,
+      reason: end.reason,
+      ...(end.endedBy !== undefined && { endedBy: end.endedBy }),
+    });
     if (lastOfUser) changes.push({ type: 'user.offline', at: end.at, user: session.user, lastSeenAt: Number(parts[i + 4]) });
     items.push({ ended: { ...end, session, lastOfUser }, storedVersion: stored.version });
   }

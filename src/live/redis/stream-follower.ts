@@ -57,7 +57,12 @@ export interface StreamBatch {
 }
 
 /** Entries of both streams after `after`, waiting up to `blockMs` for one when given (else answering at once). */
-export async function readStreams(connection: RedisConnection, keys: StoreKeys, after: StreamPositions, blockMs?: number): Promise<StreamBatch> {
+export async function readStreams(
+  connection: RedisConnection,
+  keys: StoreKeys,
+  after: StreamPositions,
+  blockMs?: number,
+): Promise<StreamBatch> {
   const args = [
     'XREAD',
     'COUNT',

@@ -14,7 +14,12 @@ const PAGE = 100;
  * Up to `limit` changes after `afterSeq`, oldest first; undefined when the stream no longer holds the
  * one right after it (trimmed, or a new epoch began since), so the caller knows it cannot replay.
  */
-export async function readChangesSince(commands: RedisConnection, keys: StoreKeys, afterSeq: number, limit: number): Promise<SequencedChange[] | undefined> {
+export async function readChangesSince(
+  commands: RedisConnection,
+  keys: StoreKeys,
+  afterSeq: number,
+  limit: number,
+): Promise<SequencedChange[] | undefined> {
   const changes: SequencedChange[] = [];
   // The entry holding afterSeq may have started before it (a batch of ends), so reading starts at the
   // entry with the largest first seq at or before it.

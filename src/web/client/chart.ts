@@ -36,7 +36,7 @@ export function presenceChart(samples: readonly PresenceSampleJson[], range: Cha
   const top = niceCeiling(Math.max(0, ...points.map((p) => Math.max(p.users, p.sessions))));
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
-  const x = (at: number) => PAD.left + (Math.min(Math.max(at, start), end) - start) / (end - start) * plotWidth;
+  const x = (at: number) => PAD.left + ((Math.min(Math.max(at, start), end) - start) / (end - start)) * plotWidth;
   const y = (value: number) => PAD.top + plotHeight - (value / top) * plotHeight;
 
   const summary = summarize(samples, range);
@@ -64,12 +64,21 @@ export function presenceChart(samples: readonly PresenceSampleJson[], range: Cha
   }
 
   if (points.length === 0) {
-    chart.append(svg('text', { x: PAD.left + plotWidth / 2, y: PAD.top + plotHeight / 2, 'text-anchor': 'middle', class: 'no-data' }, 'No samples yet (one is taken every minute)'));
+    chart.append(
+      svg(
+        'text',
+        { x: PAD.left + plotWidth / 2, y: PAD.top + plotHeight / 2, 'text-anchor': 'middle', class: 'no-data' },
+        'No samples yet (one is taken every minute)',
+      ),
+    );
     return chart;
   }
 
   // A gap of more than three sample intervals (the server was down) breaks the lines.
-  const intervals = points.slice(1).map((p, i) => p.at - points[i]!.at).sort((a, b) => a - b);
+  const intervals = points
+    .slice(1)
+    .map((p, i) => p.at - points[i]!.at)
+    .sort((a, b) => a - b);
   const typical = intervals[Math.floor(intervals.length / 2)] ?? 60;
   const runs: (typeof points)[] = [];
   for (const point of points) {

@@ -6,7 +6,13 @@ import { FrameBatcher } from './frame-batcher.ts';
 import { EventStream, type StreamStatus } from './sse.ts';
 import type { ChangeEvent, ChangeType, StatsJson } from './types.ts';
 
-const CHANGE_TYPES: ReadonlySet<string> = new Set<ChangeType>(['session.started', 'session.updated', 'session.ended', 'user.online', 'user.offline']);
+const CHANGE_TYPES: ReadonlySet<string> = new Set<ChangeType>([
+  'session.started',
+  'session.updated',
+  'session.ended',
+  'user.online',
+  'user.offline',
+]);
 
 export type ChangeListener = (batch: readonly ChangeEvent[]) => void;
 

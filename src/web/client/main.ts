@@ -44,7 +44,13 @@ async function verify(authorization: string): Promise<{ api: Api; me: Me }> {
 
 function showLogin(message?: string) {
   document.title = 'Sign in · rollcall';
-  const username = h('input', { id: 'login-user', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' });
+  const username = h('input', {
+    id: 'login-user',
+    name: 'username',
+    autocomplete: 'username',
+    autocapitalize: 'none',
+    spellcheck: 'false',
+  });
   const password = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password' });
   const apiKey = h('input', { id: 'login-key', name: 'apiKey', type: 'password', autocomplete: 'off', spellcheck: 'false' });
   const error = h('p', { class: 'error', id: 'login-error', role: 'alert' }, message ?? '');
@@ -56,7 +62,12 @@ function showLogin(message?: string) {
     h('p', { class: 'muted' }, 'Sign in with an admin or reader account to watch who is online.'),
     h('div', { class: 'field' }, h('label', { for: 'login-user' }, 'User name'), username),
     h('div', { class: 'field' }, h('label', { for: 'login-password' }, 'Password'), password),
-    h('details', {}, h('summary', {}, 'Use an API key instead'), h('div', { class: 'field' }, h('label', { for: 'login-key' }, 'API key'), apiKey)),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Use an API key instead'),
+      h('div', { class: 'field' }, h('label', { for: 'login-key' }, 'API key'), apiKey),
+    ),
     error,
     submit,
   );
@@ -153,13 +164,16 @@ function startApp(authorization: string, me: Me) {
     const hash = location.hash.replace(/^#\/?/, '');
     const [path = '', query = ''] = hash.split('?', 2);
     const params = new URLSearchParams(query);
-    const parts = path.split('/').filter(Boolean).map((p) => {
-      try {
-        return decodeURIComponent(p);
-      } catch {
-        return p;
-      }
-    });
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          return p;
+        }
+      });
     view?.destroy();
     view = undefined;
     if (parts.length === 0 || (parts[0] === 'sessions' && parts.length === 1)) view = sessionsView(context, params);
@@ -174,7 +188,15 @@ function startApp(authorization: string, me: Me) {
     }
     if (!current) {
       const heading = h('h2', { tabindex: -1 }, 'Not found');
-      replaceChildren(main, h('div', { class: 'page' }, heading, h('p', {}, 'There is no such page. ', h('a', { href: '#/sessions' }, 'Go to the live sessions.'))));
+      replaceChildren(
+        main,
+        h(
+          'div',
+          { class: 'page' },
+          heading,
+          h('p', {}, 'There is no such page. ', h('a', { href: '#/sessions' }, 'Go to the live sessions.')),
+        ),
+      );
       document.title = 'Not found · rollcall';
       return;
     }

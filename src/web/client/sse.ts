@@ -78,7 +78,9 @@ export class SseParser {
   }
 
   private dispatch(): SseMessage | undefined {
-    const message = this.sawData ? { lastEventId: this.lastEventId, event: this.event || 'message', data: this.data.join('\n') } : undefined;
+    const message = this.sawData
+      ? { lastEventId: this.lastEventId, event: this.event || 'message', data: this.data.join('\n') }
+      : undefined;
     this.data = [];
     this.event = '';
     this.sawData = false;
@@ -211,7 +213,8 @@ export class EventStream {
     }
     if (this.stopped) return;
     const base = this.parser.retryMs ?? this.options.baseDelayMs ?? 500;
-    const delay = Math.min(this.options.maxDelayMs ?? 15_000, base * 2 ** this.attempt) * (0.5 + (this.options.random ?? Math.random)() / 2);
+    const delay =
+      Math.min(this.options.maxDelayMs ?? 15_000, base * 2 ** this.attempt) * (0.5 + (this.options.random ?? Math.random)() / 2);
     this.attempt++;
     this.setStatus('reconnecting', problem);
     this.retryTimer = setTimeout(() => void this.connect(), delay);

@@ -74,7 +74,11 @@ export class VirtualTable<T> {
       'table',
       { class: 'data' },
       h('caption', { class: 'visually-hidden' }, options.caption),
-      h('thead', {}, h('tr', { 'aria-rowindex': 1 }, ...options.columns.map((c) => h('th', { scope: 'col', class: c.className }, c.header)))),
+      h(
+        'thead',
+        {},
+        h('tr', { 'aria-rowindex': 1 }, ...options.columns.map((c) => h('th', { scope: 'col', class: c.className }, c.header))),
+      ),
       this.body,
     );
     // A focusable region, so the keyboard scrolls it too.

@@ -6,16 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateClientSecret } from '../../../src/auth/oauth/api-clients.ts';
 import type { TestServer } from '../../helpers/server.ts';
-import {
-  adminQuery,
-  bearerFor,
-  command,
-  commandForm,
-  createApiClient,
-  DOC_CREDENTIALS,
-  requestToken,
-  startBtServer,
-} from './fixtures.ts';
+import { adminQuery, bearerFor, command, commandForm, createApiClient, DOC_CREDENTIALS, requestToken, startBtServer } from './fixtures.ts';
 import { only, textOf } from './xml.ts';
 
 describe('command API authentication', () => {
@@ -51,7 +42,10 @@ describe('command API authentication', () => {
 
     it('follows a permission change at the next request', async () => {
       await server.rollcall.history.setCommandPermission('test', 'full');
-      assert.equal(textOf(only((await command(server, `${DOC_CREDENTIALS}&action=get_api_info`)).root, 'permissions'), 'perm_command'), 'full');
+      assert.equal(
+        textOf(only((await command(server, `${DOC_CREDENTIALS}&action=get_api_info`)).root, 'permissions'), 'perm_command'),
+        'full',
+      );
       await server.rollcall.history.setCommandPermission('test', 'deny');
       const denied = await command(server, `${DOC_CREDENTIALS}&action=get_connected_clients`);
       assert.equal(denied.root.name, 'error');
@@ -74,9 +68,14 @@ describe('command API authentication', () => {
       assert.equal(await permissionWith(bearer(String(json['access_token']))), 'full');
     });
 
-    it('takes the grant as a JSON body too, and reports the client\'s permission', async () => {
+    it("takes the grant as a JSON body too, and reports the client's permission", async () => {
       const client = await createApiClient(server, 'read_only');
-      const { response, json } = await requestToken(server, client.basic, JSON.stringify({ grant_type: 'client_credentials' }), 'application/json');
+      const { response, json } = await requestToken(
+        server,
+        client.basic,
+        JSON.stringify({ grant_type: 'client_credentials' }),
+        'application/json',
+      );
       assert.equal(response.status, 200, JSON.stringify(json));
       assert.equal(await permissionWith(bearer(String(json['access_token']))), 'read_only');
       // A bearer token answers every action; the legacy parameters are not needed.
@@ -111,7 +110,11 @@ describe('command API authentication', () => {
       assert.equal(unreadable.json['error'], 'invalid_request');
       const multipart = new FormData();
       multipart.set('grant_type', 'client_credentials');
-      const response = await fetch(`${server.url}/oauth2/token`, { method: 'POST', headers: { authorization: client.basic }, body: multipart });
+      const response = await fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { authorization: client.basic },
+        body: multipart,
+      });
       assert.equal(response.status, 400);
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');
     });
@@ -148,7 +151,10 @@ describe('command API authentication', () => {
     });
 
     it('an unknown bearer token is a root <error>, never a fallback to other credentials', async () => {
-      assert.match(await permissionWith(bearer('rc_at_not-a-token'), `${DOC_CREDENTIALS}&action=get_api_info`), /^error: the access token is invalid/);
+      assert.match(
+        await permissionWith(bearer('rc_at_not-a-token'), `${DOC_CREDENTIALS}&action=get_api_info`),
+        /^error: the access token is invalid/,
+      );
     });
   });
 });

@@ -40,9 +40,18 @@ describe('command API answer cache', () => {
     await openSession(server, representative());
     await openSession(server, customer());
     const queries = countQueries(t, server);
-    const first = await command(server, `${DOC_CREDENTIALS}&action=get_connected_clients&type=representative,support_customer&include_connections=1`);
-    const again = await command(server, `${DOC_CREDENTIALS}&action=get_connected_clients&type=representative,support_customer&include_connections=1`);
-    const reordered = await command(server, `action=get_connected_clients&include_connections=1&type=support_customer,representative&password=test&username=test`);
+    const first = await command(
+      server,
+      `${DOC_CREDENTIALS}&action=get_connected_clients&type=representative,support_customer&include_connections=1`,
+    );
+    const again = await command(
+      server,
+      `${DOC_CREDENTIALS}&action=get_connected_clients&type=representative,support_customer&include_connections=1`,
+    );
+    const reordered = await command(
+      server,
+      `action=get_connected_clients&include_connections=1&type=support_customer,representative&password=test&username=test`,
+    );
     const viaForm = await fetch(`${server.url}/api/command.ns`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -112,7 +112,10 @@ describe('BeyondTrust command API', () => {
       pushAgent(),
       web(),
       // A second console of the same representative, and a customer with no non-interactive kind.
-      representative({ hostname: 'jack-laptop', representative: { type: 'Normal', presentationCount: 0, supportSessionCount: 3, showingOnRepList: false } }),
+      representative({
+        hostname: 'jack-laptop',
+        representative: { type: 'Normal', presentationCount: 0, supportSessionCount: 3, showingOnRepList: false },
+      }),
       customer({ user: { id: 'c-2', name: 'Bob Customer', type: 'customer' }, customer: { lsid: 'lsid-b' } }),
     ]) {
       opened.push([await openSession(server, body), body.clientType]);
@@ -120,7 +123,7 @@ describe('BeyondTrust command API', () => {
     assert.deepEqual(
       opened.map(([id]) => id),
       [101, 102, 103, 104, 105, 106, 107],
-      'the documents\' ids are the first clients',
+      "the documents' ids are the first clients",
     );
     for (const [id, type] of opened) types.set(id, type);
     repId = 101;
@@ -225,10 +228,13 @@ describe('BeyondTrust command API', () => {
       );
     });
 
-    it('writes a customer\'s name, lsid and non-interactive kind, and leaves the kind out when there is none', async () => {
+    it("writes a customer's name, lsid and non-interactive kind, and leaves the kind out when there is none", async () => {
       const answer = await command(server, `${adminQuery}&action=get_connected_clients&type=support_customer`);
       const [first, second] = answer.root.children;
-      assert.deepEqual([textOf(first!, 'name'), textOf(first!, 'non_interactive'), textOf(first!, 'lsid')], ['Ada Customer', 'rdp', 'lsid-a']);
+      assert.deepEqual(
+        [textOf(first!, 'name'), textOf(first!, 'non_interactive'), textOf(first!, 'lsid')],
+        ['Ada Customer', 'rdp', 'lsid-a'],
+      );
       assert.deepEqual([textOf(second!, 'name'), textOf(second!, 'lsid')], ['Bob Customer', 'lsid-b']);
       assert.ok(!namesOf(second!).includes('non_interactive'));
     });
@@ -247,7 +253,10 @@ describe('BeyondTrust command API', () => {
     it('takes type=all, repeats, spaces and include_connections=0', async () => {
       const all = await command(server, `${adminQuery}&action=get_connected_clients&type=all`);
       assert.deepEqual(clientIds(all.root), [101, 102, 103, 104, 106, 107]);
-      const mixed = await command(server, `${adminQuery}&action=get_connected_clients&type=push_agent,%20representative,push_agent&id=104,101,104&include_connections=0`);
+      const mixed = await command(
+        server,
+        `${adminQuery}&action=get_connected_clients&type=push_agent,%20representative,push_agent&id=104,101,104&include_connections=0`,
+      );
       assert.deepEqual(clientIds(mixed.root), [101, 104]);
       assert.ok(!namesOf(mixed.root.children[0]!).includes('client_connections'));
     });
@@ -294,8 +303,14 @@ describe('BeyondTrust command API', () => {
       assert.deepEqual(namesOf(summary.root), ['connected_client_summary']);
       const reps = await command(server, `${adminQuery}&action=get_connected_client_list&type=representative`);
       const appliance = only(only(reps.root, 'connected_client_summary'), 'appliance_summary');
-      assert.deepEqual(appliance.children.map((c) => [c.attributes.get('type'), c.text]), [['representative', '2']]);
-      assert.deepEqual(reps.root.children.slice(1).map((c) => c.attributes.get('id')), ['101', '106']);
+      assert.deepEqual(
+        appliance.children.map((c) => [c.attributes.get('type'), c.text]),
+        [['representative', '2']],
+      );
+      assert.deepEqual(
+        reps.root.children.slice(1).map((c) => c.attributes.get('id')),
+        ['101', '106'],
+      );
     });
   });
 
@@ -323,7 +338,10 @@ describe('BeyondTrust command API', () => {
       assert.equal(textOf(rep, 'type'), 'Normal');
       // An HTML anchor carried as escaped text; its own attribute is HTML-escaped inside.
       assert.equal(textOf(rep, 'direct_link'), '<a href="https://support.example.com/?rep=7&amp;direct=1">Jack</a>');
-      assert.match(answer.text, /<direct_link>&lt;a href=&quot;https:\/\/support\.example\.com\/\?rep=7&amp;amp;direct=1&quot;&gt;Jack&lt;\/a&gt;<\/direct_link>/);
+      assert.match(
+        answer.text,
+        /<direct_link>&lt;a href=&quot;https:\/\/support\.example\.com\/\?rep=7&amp;amp;direct=1&quot;&gt;Jack&lt;\/a&gt;<\/direct_link>/,
+      );
       const since = assertTime(only(rep, 'logged_in_since'));
       const first = await server.rollcall.presence.getSession(repId);
       assert.equal(since, Math.floor(first!.startedAt / 1000), 'logged in since the first console');
@@ -335,7 +353,7 @@ describe('BeyondTrust command API', () => {
   });
 
   describe('get_api_info', () => {
-    it('reports the version, a plain integer timestamp and the caller\'s permission', async () => {
+    it("reports the version, a plain integer timestamp and the caller's permission", async () => {
       const before = Math.floor(Date.now() / 1000);
       const answer = await command(server, `${DOC_CREDENTIALS}&action=get_api_info`);
       assertEnvelope(answer, 'api_information');
@@ -400,7 +418,10 @@ describe('BeyondTrust command API', () => {
       assert.equal((await commandForm(server, query)).text, expected);
       assert.equal((await commandForm(server, query, { path: '/api/command.ns' })).text, expected);
       // A form body with the credentials and the action in the query string, as some clients split them.
-      assert.equal((await commandForm(server, 'type=representative', { path: `/api/command?${DOC_CREDENTIALS}&action=get_connected_clients` })).text, expected);
+      assert.equal(
+        (await commandForm(server, 'type=representative', { path: `/api/command?${DOC_CREDENTIALS}&action=get_connected_clients` })).text,
+        expected,
+      );
     });
 
     it('refuses multipart, JSON and plain-text bodies with a root <error>, still HTTP 200', async () => {
@@ -415,7 +436,10 @@ describe('BeyondTrust command API', () => {
         const text = await response.text();
         assert.equal(response.status, 200, text);
         assert.equal(response.headers.get('content-type'), 'text/xml; charset=UTF-8');
-        assert.match(text, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<error xmlns="http:\/\/www\.bomgar\.com\/namespaces\/API\/command">unsupported body: send parameters in the query string or as application\/x-www-form-urlencoded/);
+        assert.match(
+          text,
+          /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<error xmlns="http:\/\/www\.bomgar\.com\/namespaces\/API\/command">unsupported body: send parameters in the query string or as application\/x-www-form-urlencoded/,
+        );
       }
     });
 
@@ -473,15 +497,27 @@ describe('BeyondTrust command API', () => {
       }
     });
 
-    it('answers an <error> inside the action\'s root for its own parameters', async () => {
-      await childError('action=get_connected_clients&type=rep', 'connected_clients', /^type: "rep" is not a client type; use all, representative, support_customer, presentation_attendee, push_agent$/);
+    it("answers an <error> inside the action's root for its own parameters", async () => {
+      await childError(
+        'action=get_connected_clients&type=rep',
+        'connected_clients',
+        /^type: "rep" is not a client type; use all, representative, support_customer, presentation_attendee, push_agent$/,
+      );
       await childError('action=get_connected_clients&type=web', 'connected_clients', /^type: "web" is not a client type/);
       const ids = Array.from({ length: 101 }, (_, i) => i + 1).join(',');
       await childError(`action=get_connected_clients&id=${ids}`, 'connected_clients', /^id: at most 100 ids are supported, got 101$/);
-      await childError('action=get_connected_clients&id=101,abc', 'connected_clients', /^id: "abc" is not a client id; ids are whole numbers/);
+      await childError(
+        'action=get_connected_clients&id=101,abc',
+        'connected_clients',
+        /^id: "abc" is not a client id; ids are whole numbers/,
+      );
       await childError('action=get_connected_clients&id=-3', 'connected_clients', /^id: "-3" is not a client id/);
       await childError('action=get_connected_clients&id=2147483648', 'connected_clients', /^id: "2147483648" is not a client id/);
-      await childError('action=get_connected_clients&include_connections=maybe', 'connected_clients', /^include_connections: use 1 or 0, got "maybe"$/);
+      await childError(
+        'action=get_connected_clients&include_connections=maybe',
+        'connected_clients',
+        /^include_connections: use 1 or 0, got "maybe"$/,
+      );
       await childError('action=get_connected_clients&type=representative&type=push_agent', 'connected_clients', /^type: given 2 times/);
       await childError('action=get_connected_client_list&type=nobody', 'connected_client_list', /^type: "nobody" is not a client type/);
       await childError('action=get_connected_client_list&summary_only=2', 'connected_client_list', /^summary_only: use 1 or 0/);

@@ -75,7 +75,12 @@ export async function createApiClient(server: TestServer, permission: CommandPer
 }
 
 /** POST /oauth2/token as a form; answers the parsed JSON and the response. */
-export async function requestToken(server: TestServer, authorization: string | undefined, body = 'grant_type=client_credentials', contentType = 'application/x-www-form-urlencoded') {
+export async function requestToken(
+  server: TestServer,
+  authorization: string | undefined,
+  body = 'grant_type=client_credentials',
+  contentType = 'application/x-www-form-urlencoded',
+) {
   const response = await fetch(`${server.url}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': contentType, ...(authorization !== undefined && { authorization }) },
@@ -93,7 +98,14 @@ export async function bearerFor(server: TestServer, basic: string): Promise<stri
 // ---- clients of each type -------------------------------------------------------------------------
 
 export const representative = (overrides: Partial<OpenSessionBody> = {}): OpenSessionBody => ({
-  user: { id: 'r-7', name: 'Jack Smith', username: 'jsmith', publicDisplayName: 'Jack', privateDisplayName: 'Jack Smith (L2)', type: 'staff' },
+  user: {
+    id: 'r-7',
+    name: 'Jack Smith',
+    username: 'jsmith',
+    publicDisplayName: 'Jack',
+    privateDisplayName: 'Jack Smith (L2)',
+    type: 'staff',
+  },
   clientType: 'representative',
   hostname: 'jack-pc',
   platform: { id: 'winNT-64', name: 'Windows 11 (x64)' },

@@ -9,7 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionConnections, type Session } from '../../../src/core/model.ts';
 import { joinPieces } from '../../../src/http/body-writer.ts';
-import { ClientFragments, connectedClientListXml, connectedClientsXml, loggedInRepsXml } from '../../../src/dialects/beyondtrust/serializer.ts';
+import {
+  ClientFragments,
+  connectedClientListXml,
+  connectedClientsXml,
+  loggedInRepsXml,
+} from '../../../src/dialects/beyondtrust/serializer.ts';
 import { goldenSessions } from '../../helpers/golden-sessions.ts';
 import { updateSession } from '../../helpers/ingest.ts';
 import { adminQuery, command, openSession, representative, startBtServer } from './fixtures.ts';
@@ -19,7 +24,11 @@ const NAMESPACE = 'http://www.bomgar.com/namespaces/API/command';
 const golden = (name: string) => readFileSync(join(import.meta.dirname, 'golden', name));
 const btSessions = () => goldenSessions().filter((s) => s.clientType !== 'web');
 
-async function clients(sessions: readonly Session[], includeConnections: boolean, options: { fragments?: ClientFragments; sliceMs?: number } = {}) {
+async function clients(
+  sessions: readonly Session[],
+  includeConnections: boolean,
+  options: { fragments?: ClientFragments; sliceMs?: number } = {},
+) {
   return joinPieces(await connectedClientsXml(sessions, includeConnections, { namespace: NAMESPACE, ...options }));
 }
 
@@ -27,7 +36,10 @@ describe('connected clients from remembered fragments', () => {
   it('are the bytes the serializer wrote before fragments, made now or reused, whole or sliced', async () => {
     const sessions = btSessions();
     const fragments = new ClientFragments();
-    for (const [includeConnections, file] of [[false, 'connected-clients.xml'], [true, 'connected-clients-with-connections.xml']] as const) {
+    for (const [includeConnections, file] of [
+      [false, 'connected-clients.xml'],
+      [true, 'connected-clients-with-connections.xml'],
+    ] as const) {
       const expected = golden(file);
       assert.deepEqual(await clients(sessions, includeConnections), expected, 'written afresh');
       assert.deepEqual(await clients(sessions, includeConnections, { fragments }), expected, 'fragments made');
@@ -39,9 +51,22 @@ describe('connected clients from remembered fragments', () => {
   it('the other documents are the bytes they were, in one piece or in slices', async () => {
     const sessions = btSessions();
     const types = ['representative', 'support_customer', 'presentation_attendee', 'push_agent'] as const;
-    const nodes = [{ id: 'a3c5e7f9-0000-4000-8000-000000000001', role: 'master' as const, hostname: 'h', publicHostname: 'h', version: '1', timezoneOffset: 0, startedAt: 0 }];
+    const nodes = [
+      {
+        id: 'a3c5e7f9-0000-4000-8000-000000000001',
+        role: 'master' as const,
+        hostname: 'h',
+        publicHostname: 'h',
+        version: '1',
+        timezoneOffset: 0,
+        startedAt: 0,
+      },
+    ];
     for (const sliceMs of [0, Number.POSITIVE_INFINITY]) {
-      assert.deepEqual(joinPieces(await connectedClientListXml(sessions, types, nodes, false, { namespace: NAMESPACE, sliceMs })), golden('connected-client-list.xml'));
+      assert.deepEqual(
+        joinPieces(await connectedClientListXml(sessions, types, nodes, false, { namespace: NAMESPACE, sliceMs })),
+        golden('connected-client-list.xml'),
+      );
       assert.deepEqual(joinPieces(await loggedInRepsXml(sessions, { namespace: NAMESPACE, sliceMs })), golden('logged-in-reps.xml'));
     }
   });
@@ -52,7 +77,14 @@ describe('connected clients from remembered fragments', () => {
     const before = (await clients(sessions, true, { fragments })).toString('utf8');
     const changed = sessions.map((s, i) =>
       i === 3
-        ? { ...s, hostname: 'renamed-host', connections: [...sessionConnections(s), { nodeId: 'node-c', purpose: 'traffic' as const, receiveTrafficNode: true, connectedSince: s.startedAt }] }
+        ? {
+            ...s,
+            hostname: 'renamed-host',
+            connections: [
+              ...sessionConnections(s),
+              { nodeId: 'node-c', purpose: 'traffic' as const, receiveTrafficNode: true, connectedSince: s.startedAt },
+            ],
+          }
         : s,
     );
     const after = (await clients(changed, true, { fragments })).toString('utf8');

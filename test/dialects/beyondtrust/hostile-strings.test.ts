@@ -66,7 +66,11 @@ describe('hostile strings in command API answers', { skip: xmllintMissing }, () 
       customer: { lsid: field('clsid', 64) },
     });
     for (const clientType of ['presentation_attendee', 'push_agent'] as const) {
-      await openSession(server, { user: { id: field(clientType, 128), name: field(`${clientType} name`, 256), type: 'customer' }, clientType, hostname: field('h', 256) });
+      await openSession(server, {
+        user: { id: field(clientType, 128), name: field(`${clientType} name`, 256), type: 'customer' },
+        clientType,
+        hostname: field('h', 256),
+      });
     }
   });
   after(async () => {
@@ -115,11 +119,12 @@ describe('hostile strings in command API answers', { skip: xmllintMissing }, () 
     assert.equal(textOf(rep, 'display_name'), expectedText(field('public', 256)));
     const link = textOf(rep, 'direct_link');
     assert.ok(link.startsWith('<a href="https://evil.example/&quot;&gt;&lt;img src=x onerror=alert(1)&gt;'), link.slice(0, 120));
-    assert.equal(link.match(/</g)?.length, 2, 'only the anchor\'s own tags are markup in the HTML');
+    assert.equal(link.match(/</g)?.length, 2, "only the anchor's own tags are markup in the HTML");
   });
 
   it('get_connected_client_list, get_api_info, check_health, get_appliances', async () => {
-    for (const action of ['get_connected_client_list', 'get_api_info', 'check_health', 'get_appliances']) await checked(`${adminQuery}&action=${action}`);
+    for (const action of ['get_connected_client_list', 'get_api_info', 'check_health', 'get_appliances'])
+      await checked(`${adminQuery}&action=${action}`);
   });
 
   it('errors that echo what the caller sent', async () => {

@@ -33,7 +33,10 @@ describe('command API request logs', () => {
     await requestToken(server, `Basic ${Buffer.from(`${client.id}:${SECRET}`).toString('base64')}`);
 
     const log = server.log();
-    const lines = log.trim().split('\n').map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });
     const urls = lines.map((line) => line.req?.url).filter((url): url is string => url !== undefined);
     assert.ok(urls.includes('/api/command?[redacted]'), `request lines are logged: ${urls.join(', ')}`);
     assert.ok(urls.includes('/api/command.ns?[redacted]'));

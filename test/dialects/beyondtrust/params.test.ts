@@ -19,7 +19,9 @@ const refused = (run: () => unknown) => {
 };
 
 const validItem = fc.constantFrom('all', ...BT_CLIENT_TYPES);
-const badItem = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !s.includes(',') && s.trim() !== '' && s.trim() !== 'all' && !(BT_CLIENT_TYPES as readonly string[]).includes(s.trim()));
+const badItem = fc
+  .string({ minLength: 1, maxLength: 20 })
+  .filter((s) => !s.includes(',') && s.trim() !== '' && s.trim() !== 'all' && !(BT_CLIENT_TYPES as readonly string[]).includes(s.trim()));
 
 test('type: a list with any unknown item is refused, wherever the item stands and whether or not all is in it', () => {
   assert.ok(refused(() => parseTypes('all,foo')));
@@ -33,7 +35,7 @@ test('type: a list with any unknown item is refused, wherever the item stands an
   );
 });
 
-test('type: a list of known items answers their types in the documents\' order, all of them when all is in it', () => {
+test("type: a list of known items answers their types in the documents' order, all of them when all is in it", () => {
   fc.assert(
     fc.property(fc.array(validItem, { minLength: 1, maxLength: 8 }), (items) => {
       const types = parseTypes(items.join(','));
@@ -44,13 +46,24 @@ test('type: a list of known items answers their types in the documents\' order, 
 });
 
 test('id: exactly the plain decimals from 1 to 2^31-1 are ids', () => {
-  for (const odd of ['01', '+1', '1e0', '0x1', '1.0', '0', '-1', '2147483648', '1_0', '١']) assert.ok(refused(() => parseIds(odd)), odd);
+  for (const odd of ['01', '+1', '1e0', '0x1', '1.0', '0', '-1', '2147483648', '1_0', '١'])
+    assert.ok(
+      refused(() => parseIds(odd)),
+      odd,
+    );
   fc.assert(
-    fc.property(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes(',') && s.trim() === s && s !== ''), (item) => {
-      const plain = /^[1-9][0-9]*$/.test(item) && Number(item) <= MAX_ID;
-      if (plain) assert.deepEqual(parseIds(item), [Number(item)]);
-      else assert.ok(refused(() => parseIds(item)), JSON.stringify(item));
-    }),
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes(',') && s.trim() === s && s !== ''),
+      (item) => {
+        const plain = /^[1-9][0-9]*$/.test(item) && Number(item) <= MAX_ID;
+        if (plain) assert.deepEqual(parseIds(item), [Number(item)]);
+        else
+          assert.ok(
+            refused(() => parseIds(item)),
+            JSON.stringify(item),
+          );
+      },
+    ),
   );
   fc.assert(fc.property(fc.integer({ min: 1, max: MAX_ID }), (id) => assert.deepEqual(parseIds(String(id)), [id])));
   assert.ok(refused(() => parseIds(Array.from({ length: MAX_IDS + 1 }, (_, i) => i + 1).join(','))));

@@ -27,7 +27,8 @@ export interface XmlElement {
 
 const NAME = '[A-Za-z_][A-Za-z0-9._-]*';
 const QNAME = new RegExp(`^(?:(${NAME}):)?(${NAME})$`);
-const FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(raw: string, where: string): string {
@@ -137,7 +138,10 @@ export async function xpath(document: string, expression: string): Promise<strin
 export function assertOneElementPerLine(text: string): void {
   assert.ok(text.endsWith('\n'), 'the body ends with a newline');
   for (const [index, line] of text.slice(0, -1).split('\n').entries()) {
-    const ok = index === 0 ? line === '<?xml version="1.0" encoding="UTF-8"?>' : /^<[^<>]+>$/.test(line) || /^<(\w+)(?: [^<>]*)?>[^<>]*<\/\1>$/.test(line);
+    const ok =
+      index === 0
+        ? line === '<?xml version="1.0" encoding="UTF-8"?>'
+        : /^<[^<>]+>$/.test(line) || /^<(\w+)(?: [^<>]*)?>[^<>]*<\/\1>$/.test(line);
     assert.ok(ok, `line ${index + 1} is not one element: ${JSON.stringify(line)}`);
   }
 }

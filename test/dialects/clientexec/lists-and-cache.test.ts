@@ -33,10 +33,13 @@ describe('Clientexec online users in two parts', () => {
   it('shows the passing time, a new last view and a changed user in the next answer', async () => {
     let users = goldenUsers();
     const fragments = userFragments();
-    const lists = async (now: number) => JSON.parse(`${(await onlineUsersLists({ users, now, linkTemplate: LINK, fragments })).toString('utf8')}"end":0}`);
+    const lists = async (now: number) =>
+      JSON.parse(`${(await onlineUsersLists({ users, now, linkTemplate: LINK, fragments })).toString('utf8')}"end":0}`);
     const before = await lists(GOLDEN_NOW);
     // The same user objects, later, with another last view; and one user renamed (a new object).
-    users = users.map((u, i) => (i === 0 ? { ...u, lastView: { m: 'crm', v: 'contact', t: 'id|1' } } : i === 1 ? { ...u, user: { ...u.user, name: 'Renamed' } } : u));
+    users = users.map((u, i) =>
+      i === 0 ? { ...u, lastView: { m: 'crm', v: 'contact', t: 'id|1' } } : i === 1 ? { ...u, user: { ...u.user, name: 'Renamed' } } : u,
+    );
     const after = await lists(GOLDEN_NOW + 2 * 3_600_000);
     assert.notEqual(after.users[2].time, before.users[2].time);
     assert.match(after.users[2].time, /^\d+h \d+m$/);
@@ -50,7 +53,9 @@ describe('Clientexec online users with the answer cache on', () => {
   let server: TestServer;
   let mounted: Mounted;
   const mount = async (cacheMs: number) => {
-    mounted = await mountBeside(server, (app, { presence, credentials }) => app.register(clientexecRoutes, { presence, credentials, linkTemplate: LINK, cacheMs }));
+    mounted = await mountBeside(server, (app, { presence, credentials }) =>
+      app.register(clientexecRoutes, { presence, credentials, linkTemplate: LINK, cacheMs }),
+    );
   };
   const countQueries = (t: TestContext) => countCalls(t, server.rollcall.presence, 'users');
   beforeEach(async () => {
@@ -61,7 +66,7 @@ describe('Clientexec online users with the answer cache on', () => {
     await server.close();
   });
 
-  it("shares the lists between callers with other rights, and gives each caller its own part", async (t) => {
+  it('shares the lists between callers with other rights, and gives each caller its own part', async (t) => {
     await mount(60_000);
     await openSession(server, openBody({ user: { id: '7', name: 'Seven', type: 'staff' } }));
     const admin = (await createApiKey(server)).key;
@@ -77,7 +82,8 @@ describe('Clientexec online users with the answer cache on', () => {
     const lists = (answer: typeof asAdmin) => ({ ...answer.json, superadmin: undefined, self: undefined, elapsed: undefined });
     assert.deepEqual(lists(asReader), lists(asAdmin));
     assert.equal(asAdmin.json.users[0].id, '7');
-    for (const answer of [asAdmin, asReader]) assert.equal(answer.text, JSON.stringify(answer.json), 'compact JSON, as JSON.stringify writes it');
+    for (const answer of [asAdmin, asReader])
+      assert.equal(answer.text, JSON.stringify(answer.json), 'compact JSON, as JSON.stringify writes it');
     const refused = await call(mounted, 'GET', PATH);
     assert.equal(refused.status, 401, 'no key: refused, cache or not');
     const wrong = await call(mounted, 'GET', PATH, { 'x-api-key': 'rk_not_a_key' });
@@ -103,6 +109,10 @@ describe('Clientexec online users with the answer cache on', () => {
     await openSession(server, openBody({ user: { id: '7', name: 'Seven', type: 'staff' } }));
     assert.equal((await call(mounted, 'GET', PATH, { 'x-api-key': key })).json.count, 1);
     await openSession(server, openBody({ user: { id: '8', name: 'Eight', type: 'staff' } }));
-    assert.equal((await call(mounted, 'GET', PATH, { 'x-api-key': key })).json.count, 2, 'an answer from before the change is not served after it');
+    assert.equal(
+      (await call(mounted, 'GET', PATH, { 'x-api-key': key })).json.count,
+      2,
+      'an answer from before the change is not served after it',
+    );
   });
 });

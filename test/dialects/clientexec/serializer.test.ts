@@ -57,7 +57,10 @@ describe('Clientexec user type', () => {
 
 describe('Clientexec link template', () => {
   it('fills {id} URL-encoded and {type}, every occurrence, in one pass', () => {
-    assert.equal(userLink('https://ce.example/{type}/{id}?again={id}', 'a b/&{type}', 'staff'), 'https://ce.example/staff/a%20b%2F%26%7Btype%7D?again=a%20b%2F%26%7Btype%7D');
+    assert.equal(
+      userLink('https://ce.example/{type}/{id}?again={id}', 'a b/&{type}', 'staff'),
+      'https://ce.example/staff/a%20b%2F%26%7Btype%7D?again=a%20b%2F%26%7Btype%7D',
+    );
   });
 
   it('answers a template without placeholders as it is, and an empty template as ""', () => {

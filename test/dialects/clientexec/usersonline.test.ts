@@ -7,15 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { openBody } from '../../helpers/sessions.ts';
 import type { OpenSessionBody } from '../../../src/core/input-schemas.ts';
-import {
-  call,
-  closeSession,
-  createApiKey,
-  openSession,
-  shapeOf,
-  startLoggedServer,
-  type Answer,
-} from '../shared/dialect-client.ts';
+import { call, closeSession, createApiKey, openSession, shapeOf, startLoggedServer, type Answer } from '../shared/dialect-client.ts';
 
 const PATH = '/api/users/usersonline';
 const MINUTE = 60_000;
@@ -138,7 +130,11 @@ const ENVELOPE_SHAPE = [
   ['message', 'string'],
 ];
 const USER_KEYS = ['id', 'name', 'email', 'time', 'status', 'link', 'color', 'type'];
-const ONLINE_USER_SHAPE = [...USER_KEYS.map((k) => [k, k === 'status' ? 'number' : 'string']), ['lastview', 'string'], ['online', 'number']];
+const ONLINE_USER_SHAPE = [
+  ...USER_KEYS.map((k) => [k, k === 'status' ? 'number' : 'string']),
+  ['lastview', 'string'],
+  ['online', 'number'],
+];
 const OFFLINE_USER_SHAPE = [...USER_KEYS.map((k) => [k, k === 'status' ? 'number' : 'string']), ['online', 'number']];
 const ERROR_SHAPE = [
   ['timestamp', 'number'],
@@ -151,7 +147,8 @@ const ELAPSED = /^\d+\.\d{3}$/;
 const user = (id: string, name: string, type: string, extra: Partial<OpenSessionBody> = {}): OpenSessionBody =>
   openBody({ user: { id, name, email: '[email protected]', type }, ...extra });
 
-const usersOnline = (server: Pick<TestServer, 'url'>, key: string, query = '') => call(server, 'GET', `${PATH}${query}`, { 'x-api-key': key });
+const usersOnline = (server: Pick<TestServer, 'url'>, key: string, query = '') =>
+  call(server, 'GET', `${PATH}${query}`, { 'x-api-key': key });
 
 function assertErrorAnswer(answer: Answer, status: number, message: RegExp) {
   assert.equal(answer.status, status, answer.text);
@@ -239,9 +236,15 @@ describe('Clientexec usersonline: shape, users and callers', () => {
     assert.ok(Number(body.elapsed) < 5, 'elapsed is this request, in seconds');
 
     assert.equal(body.count, 2);
-    assert.deepEqual(body.users.map((u: { id: string }) => u.id), ['7', '8']);
+    assert.deepEqual(
+      body.users.map((u: { id: string }) => u.id),
+      ['7', '8'],
+    );
     const [viewer, noView] = body.users;
-    assert.deepEqual(shapeOf(viewer), ONLINE_USER_SHAPE.map(([k, t]) => [k, k === 'lastview' ? 'object' : t]));
+    assert.deepEqual(
+      shapeOf(viewer),
+      ONLINE_USER_SHAPE.map(([k, t]) => [k, k === 'lastview' ? 'object' : t]),
+    );
     assert.deepEqual(Object.keys(viewer.lastview), ['m', 'v', 't']);
     assert.deepEqual(viewer.lastview, { m: 'support', v: 'getticket', t: 'ticketid|1' });
     assert.deepEqual(shapeOf(noView), ONLINE_USER_SHAPE);
@@ -412,7 +415,10 @@ describe('Clientexec usersonline: what reaches the log', () => {
       assertErrorAnswer(answer, 500, /^internal error; reference [0-9a-f-]{36}$/);
       assert.doesNotMatch(answer.text, /secret|corrupt/);
       const errorId = answer.json.message.split(' ').at(-1);
-      const line = server.log().split('\n').find((l) => l.includes(errorId));
+      const line = server
+        .log()
+        .split('\n')
+        .find((l) => l.includes(errorId));
       assert.ok(line, 'the error id is in the log');
       assert.match(line, /history database at \/var\/lib\/secret is corrupt/);
     } finally {

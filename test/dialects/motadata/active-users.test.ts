@@ -179,7 +179,13 @@ describe('Motadata active users', () => {
     const cases: [Parameters<typeof openBody>[0], [string, string, number, string]][] = [
       [{ userAgent: CHROME_LINUX }, ['Chrome', '134.0.0.0', 134, 'Linux']],
       [{ userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0' }, ['Firefox', '130.0', 130, 'Linux']],
-      [{ userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', platform: { id: 'x', name: 'Crawler OS' } }, ['Googlebot', '2.1', 2, 'Crawler OS']],
+      [
+        {
+          userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+          platform: { id: 'x', name: 'Crawler OS' },
+        },
+        ['Googlebot', '2.1', 2, 'Crawler OS'],
+      ],
       [{ userAgent: 'curl/8.5.0' }, ['curl', '8.5.0', 8, 'Windows 11 (x64)']],
       [{ userAgent: '' }, ['Unknown', '', 0, 'Windows 11 (x64)']],
       [{ userAgent: undefined }, ['Unknown', '', 0, 'Windows 11 (x64)']],
@@ -190,7 +196,10 @@ describe('Motadata active users', () => {
     for (const [overrides] of cases) await openSession(server, openBody(overrides));
     const { json } = await activeUsers(server, adminKey);
     const described = json.result.map((e: Record<string, unknown>) => [e.browser, e.version, e.majorVersion, e.os]);
-    assert.deepEqual(described, cases.map(([, expected]) => expected));
+    assert.deepEqual(
+      described,
+      cases.map(([, expected]) => expected),
+    );
     assert.equal(json.result[4].userAgent, '', 'no agent: an empty string');
 
     // A session that reports a new agent is parsed again; one that only heartbeats is not changed.
@@ -198,7 +207,10 @@ describe('Motadata active users', () => {
     await heartbeat(server, id);
     await updateSession(server, id, { userAgent: CHROME_LINUX });
     const after = (await activeUsers(server, adminKey)).json.result.at(-1);
-    assert.deepEqual([after.browser, after.version, after.majorVersion, after.os, after.userAgent], ['Chrome', '134.0.0.0', 134, 'Linux', CHROME_LINUX]);
+    assert.deepEqual(
+      [after.browser, after.version, after.majorVersion, after.os, after.userAgent],
+      ['Chrome', '134.0.0.0', 134, 'Linux', CHROME_LINUX],
+    );
   });
 
   it('shows an IPv4 client seen on a dual-stack socket as IPv4', async () => {
@@ -208,7 +220,10 @@ describe('Motadata active users', () => {
       await openSession(ipv6, openBody(), { 'x-forwarded-for': '::ffff:10.1.2.3' });
       await openSession(ipv6, openBody(), { 'x-forwarded-for': '2001:db8::7' });
       const { json } = await activeUsers(ipv6, key);
-      assert.deepEqual(json.result.map((e: Record<string, unknown>) => e['remote.address']), ['10.1.2.3', '2001:db8::7']);
+      assert.deepEqual(
+        json.result.map((e: Record<string, unknown>) => e['remote.address']),
+        ['10.1.2.3', '2001:db8::7'],
+      );
     } finally {
       await ipv6.close();
     }
@@ -270,7 +285,10 @@ describe('Motadata active users: internal faults', () => {
       assert.match(failure.error, /^[0-9a-f-]{36}$/);
       assert.equal(failure.message, `Internal server exception, reference ${failure.error}`);
       assert.doesNotMatch(answer.text, /content|\/srv|TypeError|\n\s+at /);
-      const line = server.log().split('\n').find((l) => l.includes(failure.error));
+      const line = server
+        .log()
+        .split('\n')
+        .find((l) => l.includes(failure.error));
       assert.ok(line, 'the error id is in the log');
       assert.match(line, /Cannot read properties of undefined/);
     } finally {

@@ -31,12 +31,15 @@ describe('Motadata active users from remembered fragments', () => {
   it('shows a heartbeat, the passing time and a new snapshot in the next answer', async () => {
     let sessions = goldenSessions();
     const fragments = entryFragments();
-    const entries = async (now: number) => JSON.parse((await activeUsersAnswer(sessions, now, fragments)).toString('utf8')).result as Record<string, unknown>[];
+    const entries = async (now: number) =>
+      JSON.parse((await activeUsersAnswer(sessions, now, fragments)).toString('utf8')).result as Record<string, unknown>[];
     const before = await entries(GOLDEN_NOW);
     // A heartbeat moves the stored session's last activity in place; no new object.
     sessions[2]!.lastActivityAt += 7_000;
     // A change makes a new object.
-    sessions = sessions.map((s, i) => (i === 5 ? { ...s, userAgent: 'curl/8.5.0', agent: { browser: 'curl', version: '8.5.0', majorVersion: 8, os: 'Linux' } } : s));
+    sessions = sessions.map((s, i) =>
+      i === 5 ? { ...s, userAgent: 'curl/8.5.0', agent: { browser: 'curl', version: '8.5.0', majorVersion: 8, os: 'Linux' } } : s,
+    );
     const after = await entries(GOLDEN_NOW + 60_000);
     assert.equal(after[2]!['last.active.timestamp'], (before[2]!['last.active.timestamp'] as number) + 7);
     assert.equal(after[0]!.duration, (before[0]!.duration as number) + 60);
@@ -49,7 +52,9 @@ describe('Motadata active users with the answer cache on', () => {
   let server: TestServer;
   let mounted: Mounted;
   const mount = async (cacheMs: number) => {
-    mounted = await mountBeside(server, (app, { presence, credentials }) => app.register(motadataRoutes, { presence, credentials, cacheMs }));
+    mounted = await mountBeside(server, (app, { presence, credentials }) =>
+      app.register(motadataRoutes, { presence, credentials, cacheMs }),
+    );
   };
   const countQueries = (t: TestContext) => countCalls(t, server.rollcall.presence, 'listSessions');
   beforeEach(async () => {

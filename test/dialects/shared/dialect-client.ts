@@ -37,7 +37,11 @@ export async function createApiKey(server: Pick<TestServer, 'rollcall'>, options
   const { history } = server.rollcall;
   const account =
     options.role === 'reader'
-      ? await history.createAccount({ username: `reader-${++accounts}`, role: 'reader', passwordHash: await hashPassword('reader-password') })
+      ? await history.createAccount({
+          username: `reader-${++accounts}`,
+          role: 'reader',
+          passwordHash: await hashPassword('reader-password'),
+        })
       : await history.findAccount('admin');
   assert.ok(account, 'the bootstrap admin exists');
   const generated = generateApiKey('api');

@@ -114,7 +114,7 @@ export function describeAccountStoreContract(name: string, open: OpenStore<Accou
         assert.deepEqual(await store.findAccount('bot'), denied);
       });
 
-      it('changes an account\'s permission, answering false for an unknown account', async () => {
+      it("changes an account's permission, answering false for an unknown account", async () => {
         await newAccount('alice', 'reader');
         assert.equal(await store.setCommandPermission('alice', 'deny'), true);
         assert.equal((await store.findAccount('alice'))?.commandPermission, 'deny');

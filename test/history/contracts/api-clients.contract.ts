@@ -41,7 +41,10 @@ export function describeApiClientStoreContract(name: string, open: OpenStore<Api
       });
 
       it('refuses a permission it does not know, storing nothing', async () => {
-        await rejectsWith(store.createApiClient({ id: 'c1', permission: 'everything' as 'full', secretHash: 'h'.repeat(64) }), 'invalid_parameter');
+        await rejectsWith(
+          store.createApiClient({ id: 'c1', permission: 'everything' as 'full', secretHash: 'h'.repeat(64) }),
+          'invalid_parameter',
+        );
         assert.deepEqual(await store.listApiClients(), []);
       });
 

@@ -138,7 +138,10 @@ export function describePresenceHistoryContract(name: string, open: OpenStore<Pr
           { at: 3_000, onlineUsers: 3, sessions: 4 },
         ]);
         await store.recordPresenceSample({ at: 4_000, onlineUsers: 0, sessions: 0 }, 2_500);
-        assert.deepEqual((await store.listPresenceSamples(0)).map((s) => s.at), [3_000, 4_000]);
+        assert.deepEqual(
+          (await store.listPresenceSamples(0)).map((s) => s.at),
+          [3_000, 4_000],
+        );
       });
     });
   });

@@ -30,14 +30,33 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
         assert.deepEqual(
           [...ended].sort((a, b) => a.sessionId - b.sessionId),
           [
-            { sessionId: 1, userId: 'u9', clientType: 'web', nodeId: 'crashed', remoteAddress: '127.0.0.1', startedAt: 1_001, endedAt: 9_000, endReason: 'node_lost' },
-            { sessionId: 2, userId: 'u9', clientType: 'web', transport: 'websocket', nodeId: 'crashed', remoteAddress: '127.0.0.1', startedAt: 1_002, endedAt: 9_000, endReason: 'node_lost' },
+            {
+              sessionId: 1,
+              userId: 'u9',
+              clientType: 'web',
+              nodeId: 'crashed',
+              remoteAddress: '127.0.0.1',
+              startedAt: 1_001,
+              endedAt: 9_000,
+              endReason: 'node_lost',
+            },
+            {
+              sessionId: 2,
+              userId: 'u9',
+              clientType: 'web',
+              transport: 'websocket',
+              nodeId: 'crashed',
+              remoteAddress: '127.0.0.1',
+              startedAt: 1_002,
+              endedAt: 9_000,
+              endReason: 'node_lost',
+            },
           ],
         );
         const byId = new Map((await store.listSessionLog({ userId: 'u9' })).map((e) => [e.sessionId, e]));
         assert.equal(byId.get(1)?.endReason, 'node_lost');
         assert.equal(byId.get(2)?.endedAt, 9_000);
-        assert.equal(byId.get(3)?.endReason, undefined, 'another node\'s sessions stay open');
+        assert.equal(byId.get(3)?.endReason, undefined, "another node's sessions stay open");
         assert.equal(byId.get(4)?.endReason, 'closed');
         assert.deepEqual(await store.endOpenSessions('crashed', 9_500, 'node_lost'), []);
       });
@@ -59,16 +78,11 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
         await store.appendSessionLog([
           { op: 'end', sessionId: 7, startedAt: 1_000, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
         ]);
-        assert.deepEqual(await store.listSessionLog(), [
-          { ...entry, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
-        ]);
+        assert.deepEqual(await store.listSessionLog(), [{ ...entry, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' }]);
       });
 
       it('takes a start and its end in one batch', async () => {
-        await store.appendSessionLog([
-          start(1, 100),
-          { op: 'end', sessionId: 1, startedAt: 100, endedAt: 200, endReason: 'closed' },
-        ]);
+        await store.appendSessionLog([start(1, 100), { op: 'end', sessionId: 1, startedAt: 100, endedAt: 200, endReason: 'closed' }]);
         const [entry] = await store.listSessionLog();
         assert.equal(entry?.endedAt, 200);
         assert.equal(entry?.endReason, 'closed');
@@ -90,7 +104,9 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
 
       it('keeps the first end of a session', async () => {
         await store.appendSessionLog([start(3, 100)]);
-        await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 200, endReason: 'ended_by_admin', endedBy: 'bob' }]);
+        await store.appendSessionLog([
+          { op: 'end', sessionId: 3, startedAt: 100, endedAt: 200, endReason: 'ended_by_admin', endedBy: 'bob' },
+        ]);
         await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 300, endReason: 'connection_lost' }]);
         const [entry] = await store.listSessionLog();
         assert.deepEqual([entry?.endedAt, entry?.endReason, entry?.endedBy], [200, 'ended_by_admin', 'bob']);

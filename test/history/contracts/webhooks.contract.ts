@@ -41,7 +41,10 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
       });
 
       it('refuses an unknown event type or none', async () => {
-        await rejectsWith(store.createWebhook({ url: 'https://x.test/', events: ['user.away' as 'user.online'], secret: 's' }), 'invalid_parameter');
+        await rejectsWith(
+          store.createWebhook({ url: 'https://x.test/', events: ['user.away' as 'user.online'], secret: 's' }),
+          'invalid_parameter',
+        );
         await rejectsWith(store.createWebhook({ url: 'https://x.test/', events: [], secret: 's' }), 'invalid_parameter');
         assert.deepEqual(await store.listWebhooks(), []);
       });
@@ -51,7 +54,13 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
         const disabled = await store.updateWebhook(created.id, { active: false, disabledReason: 'receiver answered 410 Gone' });
         assert.deepEqual(disabled, { ...created, active: false, disabledReason: 'receiver answered 410 Gone' });
         const moved = await store.updateWebhook(created.id, { url: 'https://new.example.test/', events: ['session.ended'] });
-        assert.deepEqual(moved, { ...created, url: 'https://new.example.test/', events: ['session.ended'], active: false, disabledReason: 'receiver answered 410 Gone' });
+        assert.deepEqual(moved, {
+          ...created,
+          url: 'https://new.example.test/',
+          events: ['session.ended'],
+          active: false,
+          disabledReason: 'receiver answered 410 Gone',
+        });
         const enabled = await store.updateWebhook(created.id, { active: true });
         assert.deepEqual(enabled, { ...created, url: 'https://new.example.test/', events: ['session.ended'] });
         assert.ok(enabled && !('disabledReason' in enabled));
@@ -85,43 +94,82 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
           { ...delivery('d2', subscriptionId, 1_001), status: 'pending', attempts: 0, nextAttemptAt: 1_001 },
           { ...delivery('d1', subscriptionId, 1_000), status: 'pending', attempts: 0, nextAttemptAt: 1_000 },
         ]);
-        for (const field of ['lastAttemptAt', 'lastStatusCode', 'lastError', 'finishedAt']) assert.ok(!(field in listed[0]!), `no ${field} key`);
+        for (const field of ['lastAttemptAt', 'lastStatusCode', 'lastError', 'finishedAt'])
+          assert.ok(!(field in listed[0]!), `no ${field} key`);
         assert.equal(await store.countPendingWebhookDeliveries(), 2);
-        assert.deepEqual((await store.listWebhookDeliveries(subscriptionId, { limit: 1 })).map((d) => d.id), ['d2']);
+        assert.deepEqual(
+          (await store.listWebhookDeliveries(subscriptionId, { limit: 1 })).map((d) => d.id),
+          ['d2'],
+        );
       });
 
       it('keeps a replayed delivery as it was, and drops deliveries of a removed subscription', async () => {
         await store.enqueueWebhookDeliveries([delivery('d1', subscriptionId, 1_000)]);
-        await store.enqueueWebhookDeliveries([{ ...delivery('d1', subscriptionId, 5_000), payload: '{"other":true}' }, delivery('d9', 987_654, 1_000)]);
+        await store.enqueueWebhookDeliveries([
+          { ...delivery('d1', subscriptionId, 5_000), payload: '{"other":true}' },
+          delivery('d9', 987_654, 1_000),
+        ]);
         const listed = await store.listWebhookDeliveries(subscriptionId);
-        assert.deepEqual(listed.map((d) => [d.id, d.createdAt, d.payload]), [['d1', 1_000, delivery('d1', subscriptionId, 1_000).payload]]);
+        assert.deepEqual(
+          listed.map((d) => [d.id, d.createdAt, d.payload]),
+          [['d1', 1_000, delivery('d1', subscriptionId, 1_000).payload]],
+        );
         assert.equal(await store.countPendingWebhookDeliveries(), 1);
       });
 
       it('claims due deliveries earliest first, at most `limit`, and leases them until the given time', async () => {
-        await store.enqueueWebhookDeliveries([delivery('late', subscriptionId, 3_000), delivery('early', subscriptionId, 1_000), delivery('mid', subscriptionId, 2_000)]);
+        await store.enqueueWebhookDeliveries([
+          delivery('late', subscriptionId, 3_000),
+          delivery('early', subscriptionId, 1_000),
+          delivery('mid', subscriptionId, 2_000),
+        ]);
         assert.deepEqual(await store.claimDueWebhookDeliveries(999, 10, 60_000), [], 'nothing is due yet');
         const claimed = await store.claimDueWebhookDeliveries(2_500, 1, 60_000);
-        assert.deepEqual(claimed.map((c) => [c.delivery.id, c.url, c.secret, c.delivery.nextAttemptAt]), [['early', 'http://127.0.0.1:9/hook', 's3cret', 60_000]]);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(2_500, 10, 60_000)).map((c) => c.delivery.id), ['mid'], 'a claimed one is not handed out again');
+        assert.deepEqual(
+          claimed.map((c) => [c.delivery.id, c.url, c.secret, c.delivery.nextAttemptAt]),
+          [['early', 'http://127.0.0.1:9/hook', 's3cret', 60_000]],
+        );
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(2_500, 10, 60_000)).map((c) => c.delivery.id),
+          ['mid'],
+          'a claimed one is not handed out again',
+        );
         assert.deepEqual(await store.claimDueWebhookDeliveries(2_500, 10, 60_000), []);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(60_000, 10, 120_000)).map((c) => c.delivery.id), ['late', 'early', 'mid'], 'a lapsed claim is due again, after what was due before it');
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(60_000, 10, 120_000)).map((c) => c.delivery.id),
+          ['late', 'early', 'mid'],
+          'a lapsed claim is due again, after what was due before it',
+        );
         assert.deepEqual(await store.claimDueWebhookDeliveries(200_000, 0, 300_000), []);
       });
 
       it('passes over the subscriptions it is told to skip, in claims and in when the next is due', async () => {
         const other = (await store.createWebhook({ url: 'http://127.0.0.1:9/other', events: ['session.started'], secret: 's3cret' })).id;
-        await store.enqueueWebhookDeliveries([delivery('busy-1', subscriptionId, 1_000), delivery('free-1', other, 2_000), delivery('busy-2', subscriptionId, 3_000)]);
+        await store.enqueueWebhookDeliveries([
+          delivery('busy-1', subscriptionId, 1_000),
+          delivery('free-1', other, 2_000),
+          delivery('busy-2', subscriptionId, 3_000),
+        ]);
         assert.equal(await store.nextWebhookAttemptAt([subscriptionId]), 2_000);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(5_000, 10, 60_000, [subscriptionId])).map((c) => c.delivery.id), ['free-1']);
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(5_000, 10, 60_000, [subscriptionId])).map((c) => c.delivery.id),
+          ['free-1'],
+        );
         assert.equal(await store.nextWebhookAttemptAt([subscriptionId]), 60_000, 'the other one is claimed: due when its claim lapses');
         assert.equal(await store.nextWebhookAttemptAt([subscriptionId, other]), undefined);
         assert.equal(await store.nextWebhookAttemptAt([]), 1_000);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(5_000, 10, 60_000, [])).map((c) => c.delivery.id), ['busy-1', 'busy-2']);
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(5_000, 10, 60_000, [])).map((c) => c.delivery.id),
+          ['busy-1', 'busy-2'],
+        );
       });
 
       it('hands back claims that were not attempted, due again at once, and leaves finished ones alone', async () => {
-        await store.enqueueWebhookDeliveries([delivery('a', subscriptionId, 1_000), delivery('b', subscriptionId, 1_000), delivery('c', subscriptionId, 1_000)]);
+        await store.enqueueWebhookDeliveries([
+          delivery('a', subscriptionId, 1_000),
+          delivery('b', subscriptionId, 1_000),
+          delivery('c', subscriptionId, 1_000),
+        ]);
         assert.equal((await store.claimDueWebhookDeliveries(5_000, 10, 60_000)).length, 3);
         await store.recordWebhookAttempt('c', { status: 'delivered', at: 5_100, statusCode: 204 });
         assert.equal(await store.releaseWebhookClaims(['a', 'b', 'c', 'unknown'], 5_200), 2);
@@ -138,7 +186,10 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
         assert.equal(await store.nextWebhookAttemptAt(), undefined, 'nothing it could claim is due');
         await store.updateWebhook(subscriptionId, { active: true });
         assert.equal(await store.nextWebhookAttemptAt(), 1_000);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(5_000, 10, 10_000)).map((c) => c.delivery.id), ['d1']);
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(5_000, 10, 10_000)).map((c) => c.delivery.id),
+          ['d1'],
+        );
       });
 
       it("defers a subscription's pending deliveries that are due sooner, and no others", async () => {
@@ -152,9 +203,18 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
         await store.claimDueWebhookDeliveries(1_000, 10, 1_000);
         await store.recordWebhookAttempt('done', { status: 'delivered', at: 1_000 });
         assert.equal(await store.deferWebhookDeliveries(subscriptionId, 5_000), 1);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(4_999, 10, 200_000)).map((c) => c.delivery.id), ['elsewhere']);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(5_000, 10, 200_000)).map((c) => c.delivery.id), ['soon']);
-        assert.deepEqual((await store.claimDueWebhookDeliveries(9_000, 10, 200_000)).map((c) => c.delivery.id), ['late']);
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(4_999, 10, 200_000)).map((c) => c.delivery.id),
+          ['elsewhere'],
+        );
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(5_000, 10, 200_000)).map((c) => c.delivery.id),
+          ['soon'],
+        );
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(9_000, 10, 200_000)).map((c) => c.delivery.id),
+          ['late'],
+        );
         const byId = new Map((await store.listWebhookDeliveries(subscriptionId)).map((d) => [d.id, d]));
         assert.equal(byId.get('done')?.status, 'delivered');
         assert.equal(await store.deferWebhookDeliveries(987_654, 5_000), 0);
@@ -174,14 +234,44 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
       it('records attempts: a retry stays pending with its next time, success and failure finish it', async () => {
         await store.enqueueWebhookDeliveries([delivery('ok', subscriptionId, 1_000), delivery('bad', subscriptionId, 1_000)]);
         await store.claimDueWebhookDeliveries(1_000, 10, 9_000);
-        assert.equal(await store.recordWebhookAttempt('ok', { status: 'pending', at: 1_100, statusCode: 500, error: 'HTTP 500', nextAttemptAt: 2_000 }), true);
-        assert.equal(await store.recordWebhookAttempt('bad', { status: 'pending', at: 1_100, error: 'timed out after 10000 ms', nextAttemptAt: 3_000 }), true);
-        let [okRow] = await store.listWebhookDeliveries(subscriptionId, { limit: 10, status: 'pending' }).then((rows) => rows.filter((d) => d.id === 'ok'));
+        assert.equal(
+          await store.recordWebhookAttempt('ok', {
+            status: 'pending',
+            at: 1_100,
+            statusCode: 500,
+            error: 'HTTP 500',
+            nextAttemptAt: 2_000,
+          }),
+          true,
+        );
+        assert.equal(
+          await store.recordWebhookAttempt('bad', {
+            status: 'pending',
+            at: 1_100,
+            error: 'timed out after 10000 ms',
+            nextAttemptAt: 3_000,
+          }),
+          true,
+        );
+        let [okRow] = await store
+          .listWebhookDeliveries(subscriptionId, { limit: 10, status: 'pending' })
+          .then((rows) => rows.filter((d) => d.id === 'ok'));
         assert.deepEqual(
-          [okRow?.status, okRow?.attempts, okRow?.lastAttemptAt, okRow?.lastStatusCode, okRow?.lastError, okRow?.nextAttemptAt, okRow?.finishedAt],
+          [
+            okRow?.status,
+            okRow?.attempts,
+            okRow?.lastAttemptAt,
+            okRow?.lastStatusCode,
+            okRow?.lastError,
+            okRow?.nextAttemptAt,
+            okRow?.finishedAt,
+          ],
           ['pending', 1, 1_100, 500, 'HTTP 500', 2_000, undefined],
         );
-        assert.deepEqual((await store.claimDueWebhookDeliveries(2_000, 10, 9_000)).map((c) => c.delivery.attempts), [1]);
+        assert.deepEqual(
+          (await store.claimDueWebhookDeliveries(2_000, 10, 9_000)).map((c) => c.delivery.attempts),
+          [1],
+        );
         assert.equal(await store.recordWebhookAttempt('ok', { status: 'delivered', at: 2_050, statusCode: 204 }), true);
         assert.equal(await store.recordWebhookAttempt('bad', { status: 'failed', at: 2_060, statusCode: 410, error: 'HTTP 410' }), true);
         assert.equal(await store.recordWebhookAttempt('ok', { status: 'failed', at: 2_070 }), false, 'a finished delivery stays as it is');
@@ -196,12 +286,19 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
         const badRow = byId.get('bad');
         assert.deepEqual([badRow?.status, badRow?.attempts, badRow?.lastStatusCode, badRow?.finishedAt], ['failed', 2, 410, 2_060]);
         assert.equal(await store.countPendingWebhookDeliveries(), 0);
-        assert.deepEqual((await store.listWebhookDeliveries(subscriptionId, { status: 'failed' })).map((d) => d.id), ['bad']);
+        assert.deepEqual(
+          (await store.listWebhookDeliveries(subscriptionId, { status: 'failed' })).map((d) => d.id),
+          ['bad'],
+        );
         assert.deepEqual(await store.claimDueWebhookDeliveries(100_000, 10, 200_000), []);
       });
 
       it('expires pending deliveries older than the horizon and prunes finished ones', async () => {
-        await store.enqueueWebhookDeliveries([delivery('old', subscriptionId, 1_000), delivery('new', subscriptionId, 5_000), delivery('done', subscriptionId, 1_000)]);
+        await store.enqueueWebhookDeliveries([
+          delivery('old', subscriptionId, 1_000),
+          delivery('new', subscriptionId, 5_000),
+          delivery('done', subscriptionId, 1_000),
+        ]);
         await store.claimDueWebhookDeliveries(1_000, 10, 1_000);
         await store.recordWebhookAttempt('done', { status: 'delivered', at: 1_500, statusCode: 200 });
         assert.equal(await store.expireWebhookDeliveries(5_000, 6_000, 'gave up'), 1);
@@ -211,7 +308,11 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
         assert.equal(await store.pruneWebhookDeliveries(2_000), 1, 'only "done" finished before 2,000');
         assert.deepEqual((await store.listWebhookDeliveries(subscriptionId)).map((d) => d.id).sort(), ['new', 'old']);
         assert.equal(await store.pruneWebhookDeliveries(7_000), 1);
-        assert.deepEqual((await store.listWebhookDeliveries(subscriptionId)).map((d) => d.id), ['new'], 'pending ones are never pruned');
+        assert.deepEqual(
+          (await store.listWebhookDeliveries(subscriptionId)).map((d) => d.id),
+          ['new'],
+          'pending ones are never pruned',
+        );
       });
     });
   });

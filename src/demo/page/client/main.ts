@@ -89,8 +89,20 @@ replaceChildren(
     'header',
     {},
     h('h1', {}, `Ticket #${ticket}`),
-    h('p', { class: 'muted' }, 'Everyone with this ticket open appears below, live: the simulated agents of ', h('code', {}, 'rollcall demo'), ' and anyone who opens this page.'),
-    h('p', { class: 'muted' }, 'Open it in another window to see yourself arrive; add ', h('code', {}, '?as=Kim'), ' to be Kim (two tabs as Kim are one person).'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Everyone with this ticket open appears below, live: the simulated agents of ',
+      h('code', {}, 'rollcall demo'),
+      ' and anyone who opens this page.',
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      'Open it in another window to see yourself arrive; add ',
+      h('code', {}, '?as=Kim'),
+      ' to be Kim (two tabs as Kim are one person).',
+    ),
   ),
   h('section', { 'aria-labelledby': 'here-title' }, h('h2', { id: 'here-title' }, 'Here now', count, status), list),
   h('section', { 'aria-labelledby': 'log-title' }, h('h2', { id: 'log-title' }, 'Coming and going'), log),
@@ -126,7 +138,11 @@ function memberItem(member: PlaceMember): HTMLLIElement {
       'span',
       { class: 'who' },
       h('span', { class: 'name' }, name, you ? ' (you)' : ''),
-      h('span', { class: 'facts muted' }, [kinds, idle ? 'idle' : 'active', tabs > 1 ? `${tabs} sessions` : '', `online for ${duration(online)}`].filter(Boolean).join(' · ')),
+      h(
+        'span',
+        { class: 'facts muted' },
+        [kinds, idle ? 'idle' : 'active', tabs > 1 ? `${tabs} sessions` : '', `online for ${duration(online)}`].filter(Boolean).join(' · '),
+      ),
     ),
   );
 }

@@ -13,7 +13,11 @@ const text = (cell: HTMLTableCellElement, value: string, title = value) => {
 };
 
 const COLUMNS: Column<UserJson>[] = [
-  { header: 'Name', className: 'col-user', render: (cell, u) => cell.replaceChildren(h('a', { href: userHref(u.id), title: u.name }, u.name)) },
+  {
+    header: 'Name',
+    className: 'col-user',
+    render: (cell, u) => cell.replaceChildren(h('a', { href: userHref(u.id), title: u.name }, u.name)),
+  },
   { header: 'User id', className: 'col-host', render: (cell, u) => text(cell, u.id) },
   { header: 'Type', className: 'col-utype', render: (cell, u) => text(cell, u.type) },
   { header: 'Last seen', className: 'col-time wide', render: (cell, u) => text(cell, ago(u.lastSeenAt), absolute(u.lastSeenAt)) },
@@ -41,7 +45,14 @@ export function offlineView(context: Context): View {
       },
       rowAt: (index) => shown[index],
       key: (u) => u.id,
-      emptyText: () => (!loaded ? undefined : problem ? `Could not load users: ${problem}` : search.value.trim() ? 'Nobody matches.' : 'Nobody went offline within the offline window.'),
+      emptyText: () =>
+        !loaded
+          ? undefined
+          : problem
+            ? `Could not load users: ${problem}`
+            : search.value.trim()
+              ? 'Nobody matches.'
+              : 'Nobody went offline within the offline window.',
     },
   });
   const element = h(
@@ -51,7 +62,11 @@ export function offlineView(context: Context): View {
       'section',
       { class: 'panel sessions-panel', 'aria-labelledby': 'offline-heading' },
       h('div', { class: 'panel-head' }, heading, countLine),
-      h('form', { class: 'filters', role: 'search', 'aria-label': 'Search offline users' }, h('div', { class: 'field' }, h('label', { for: 'offline-q' }, 'Search'), search)),
+      h(
+        'form',
+        { class: 'filters', role: 'search', 'aria-label': 'Search offline users' },
+        h('div', { class: 'field' }, h('label', { for: 'offline-q' }, 'Search'), search),
+      ),
       table.element,
     ),
   );

@@ -12,7 +12,8 @@ const EVENT_LABELS: Record<string, string> = {
   ended: 'Ended',
 };
 
-export const time = (unixSeconds: number) => h('time', { datetime: new Date(unixSeconds * 1000).toISOString(), title: absolute(unixSeconds) }, ago(unixSeconds));
+export const time = (unixSeconds: number) =>
+  h('time', { datetime: new Date(unixSeconds * 1000).toISOString(), title: absolute(unixSeconds) }, ago(unixSeconds));
 
 const yesNo = (value: boolean | undefined) => (value === undefined ? undefined : value ? 'yes' : 'no');
 
@@ -33,7 +34,12 @@ export function sessionFacts(session: SessionJson, withUser: boolean): HTMLDList
     ['Transport', session.transport === 'websocket' ? 'WebSocket' : 'HTTP'],
     ['Host', session.hostname],
     ['Platform', session.platform ? `${session.platform.name} (${session.platform.id})` : undefined],
-    ['Browser', session.agent && session.agent.browser !== 'Unknown' ? `${session.agent.browser} ${session.agent.version} on ${session.agent.os}`.trim() : undefined],
+    [
+      'Browser',
+      session.agent && session.agent.browser !== 'Unknown'
+        ? `${session.agent.browser} ${session.agent.version} on ${session.agent.os}`.trim()
+        : undefined,
+    ],
     ['User agent', session.userAgent],
     ['Time zone', session.timezoneOffset === undefined ? undefined : utcOffset(session.timezoneOffset)],
     ['Private IP', session.privateIp],
@@ -47,7 +53,12 @@ export function sessionFacts(session: SessionJson, withUser: boolean): HTMLDList
           ['Representative type', rep.type],
           ['Support sessions', String(rep.supportSessionCount)],
           ['Presentations', String(rep.presentationCount)],
-          ['Routing', [rep.routingEnabled && 'enabled', rep.routingAvailable && 'available', rep.routingBusy && 'busy', rep.routingIdle && 'idle'].filter(Boolean).join(', ') || 'off'],
+          [
+            'Routing',
+            [rep.routingEnabled && 'enabled', rep.routingAvailable && 'available', rep.routingBusy && 'busy', rep.routingIdle && 'idle']
+              .filter(Boolean)
+              .join(', ') || 'off',
+          ],
           ['On the rep list', yesNo(rep.showingOnRepList)],
           ['Session lsids', rep.supportSessionLsids.join(', ')],
         ] as Array<[string, string | undefined]>)
@@ -65,12 +76,24 @@ export function connectionsTable(session: SessionJson, headingId: string): HTMLT
   return h(
     'table',
     { class: 'data compact', 'aria-labelledby': headingId },
-    h('thead', {}, h('tr', {}, ...['Node', 'Purpose', 'Receives traffic', 'Connected since', 'Private IP'].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...['Node', 'Purpose', 'Receives traffic', 'Connected since', 'Private IP'].map((t) => h('th', { scope: 'col' }, t))),
+    ),
     h(
       'tbody',
       {},
       ...session.connections.map((c) =>
-        h('tr', {}, h('td', { title: c.nodeId }, shortNode(c.nodeId)), h('td', {}, c.purpose), h('td', {}, c.receiveTrafficNode ? 'yes' : 'no'), h('td', {}, time(c.connectedSince)), h('td', {}, c.privateIp ?? '')),
+        h(
+          'tr',
+          {},
+          h('td', { title: c.nodeId }, shortNode(c.nodeId)),
+          h('td', {}, c.purpose),
+          h('td', {}, c.receiveTrafficNode ? 'yes' : 'no'),
+          h('td', {}, time(c.connectedSince)),
+          h('td', {}, c.privateIp ?? ''),
+        ),
       ),
     ),
   );
@@ -80,16 +103,33 @@ export function connectionsTable(session: SessionJson, headingId: string): HTMLT
 export function eventLogTable(session: SessionJson, headingId: string): HTMLTableElement {
   const rows = session.events.length
     ? session.events.map((e) =>
-        h('tr', { class: `event ${e.kind}` }, h('td', { class: 'col-time' }, time(e.at)), h('td', {}, EVENT_LABELS[e.kind] ?? e.kind), h('td', {}, e.text)),
+        h(
+          'tr',
+          { class: `event ${e.kind}` },
+          h('td', { class: 'col-time' }, time(e.at)),
+          h('td', {}, EVENT_LABELS[e.kind] ?? e.kind),
+          h('td', {}, e.text),
+        ),
       )
     : [h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No events recorded.'))];
   return h(
     'table',
     { class: 'data compact event-log', 'aria-labelledby': headingId },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'col-time' }, 'When'), h('th', { scope: 'col' }, 'Event'), h('th', { scope: 'col' }, 'Details'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col', class: 'col-time' }, 'When'),
+        h('th', { scope: 'col' }, 'Event'),
+        h('th', { scope: 'col' }, 'Details'),
+      ),
+    ),
     h('tbody', {}, ...rows),
   );
 }
 
 /** "Loading…", an error, or "not found" in a page's body. */
-export const notice = (text: string, kind: 'muted' | 'error' = 'muted') => h('p', { class: kind, ...(kind === 'error' && { role: 'alert' }) }, text);
+export const notice = (text: string, kind: 'muted' | 'error' = 'muted') =>
+  h('p', { class: kind, ...(kind === 'error' && { role: 'alert' }) }, text);

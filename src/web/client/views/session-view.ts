@@ -69,9 +69,24 @@ export function sessionView(context: Context, id: number): View {
     replaceChildren(actions, me.role === 'admin' && !ended ? endButton : null);
     replaceChildren(
       body,
-      h('section', { class: 'panel', 'aria-labelledby': 'facts-heading' }, h('h3', { id: 'facts-heading' }, 'Details'), sessionFacts(session, true)),
-      h('section', { class: 'panel', 'aria-labelledby': 'connections-heading' }, h('h3', { id: 'connections-heading' }, 'Connections'), connectionsTable(session, 'connections-heading')),
-      h('section', { class: 'panel', 'aria-labelledby': 'events-heading' }, h('h3', { id: 'events-heading' }, 'Event log'), eventLogTable(session, 'events-heading')),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'facts-heading' },
+        h('h3', { id: 'facts-heading' }, 'Details'),
+        sessionFacts(session, true),
+      ),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'connections-heading' },
+        h('h3', { id: 'connections-heading' }, 'Connections'),
+        connectionsTable(session, 'connections-heading'),
+      ),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'events-heading' },
+        h('h3', { id: 'events-heading' }, 'Event log'),
+        eventLogTable(session, 'events-heading'),
+      ),
     );
   }
 
@@ -94,7 +109,8 @@ export function sessionView(context: Context, id: number): View {
       if (error instanceof ApiError && error.status === 404) {
         ended = true;
         replaceChildren(body, notice(`Session ${id} is not live: it has ended, or never existed.`));
-      } else replaceChildren(body, notice(`Could not load the session: ${error instanceof Error ? error.message : String(error)}`, 'error'));
+      } else
+        replaceChildren(body, notice(`Could not load the session: ${error instanceof Error ? error.message : String(error)}`, 'error'));
     }
   }
   const offResync = hub.onResync(() => void load());

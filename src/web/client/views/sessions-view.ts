@@ -31,7 +31,11 @@ export function stateBadge(session: SessionJson): HTMLSpanElement {
 }
 
 const COLUMNS: Column<SessionJson>[] = [
-  { header: 'ID', className: 'col-id num', render: (cell, s) => cell.replaceChildren(link(sessionHref(s.id), String(s.id), `Session ${s.id}`)) },
+  {
+    header: 'ID',
+    className: 'col-id num',
+    render: (cell, s) => cell.replaceChildren(link(sessionHref(s.id), String(s.id), `Session ${s.id}`)),
+  },
   {
     header: 'User',
     className: 'col-user',
@@ -41,7 +45,11 @@ const COLUMNS: Column<SessionJson>[] = [
   { header: 'Client', className: 'col-client', render: (cell, s) => textCell(cell, clientTypeLabel(s.clientType)) },
   { header: 'State', className: 'col-state', render: (cell, s) => cell.replaceChildren(stateBadge(s)) },
   { header: 'Host', className: 'col-host', render: (cell, s) => textCell(cell, s.hostname ?? '') },
-  { header: 'Platform', className: 'col-platform', render: (cell, s) => textCell(cell, s.platform?.name ?? s.agent?.os ?? '', s.userAgent ?? s.platform?.name ?? '') },
+  {
+    header: 'Platform',
+    className: 'col-platform',
+    render: (cell, s) => textCell(cell, s.platform?.name ?? s.agent?.os ?? '', s.userAgent ?? s.platform?.name ?? ''),
+  },
   { header: 'Viewing', className: 'col-view', render: (cell, s) => textCell(cell, viewText(s.view)) },
   { header: 'Node', className: 'col-node', render: (cell, s) => textCell(cell, shortNode(s.nodeId), s.nodeId) },
   { header: 'Started', className: 'col-time', render: (cell, s) => textCell(cell, ago(s.startedAt), absolute(s.startedAt)) },
@@ -60,7 +68,11 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
   const byNodeList = h('ul', { class: 'bars' });
   const chartBox = h('div', { class: 'chart-box' });
   const rangeButtons = (['hour', 'day'] as const).map((range) => {
-    const button = h('button', { type: 'button', class: 'toggle', 'aria-pressed': String(range === chartRange) }, range === 'hour' ? 'Last hour' : 'Last day');
+    const button = h(
+      'button',
+      { type: 'button', class: 'toggle', 'aria-pressed': String(range === chartRange) },
+      range === 'hour' ? 'Last hour' : 'Last day',
+    );
     button.addEventListener('click', () => {
       chartRange = range;
       for (const b of rangeButtons) b.setAttribute('aria-pressed', String(b === button));
@@ -70,7 +82,12 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
   });
 
   // ---- filters ----
-  const typeSelect = h('select', { id: 'filter-type', name: 'type' }, h('option', { value: '' }, 'All client types'), ...CLIENT_TYPES.map((t) => h('option', { value: t }, clientTypeLabel(t))));
+  const typeSelect = h(
+    'select',
+    { id: 'filter-type', name: 'type' },
+    h('option', { value: '' }, 'All client types'),
+    ...CLIENT_TYPES.map((t) => h('option', { value: t }, clientTypeLabel(t))),
+  );
   const userTypeSelect = h('select', { id: 'filter-usertype', name: 'userType' });
   const nodeSelect = h('select', { id: 'filter-node', name: 'node' });
   const stateSelect = h(
@@ -80,7 +97,14 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
     h('option', { value: 'active' }, 'Active'),
     h('option', { value: 'idle' }, 'Idle'),
   );
-  const search = h('input', { id: 'filter-q', name: 'q', type: 'search', placeholder: 'Name or host', autocomplete: 'off', spellcheck: 'false' });
+  const search = h('input', {
+    id: 'filter-q',
+    name: 'q',
+    type: 'search',
+    placeholder: 'Name or host',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const clear = h('button', { type: 'button', class: 'secondary' }, 'Clear filters');
   // A user filter comes from a user's page (`#/sessions?userId=…`); it shows as a chip that removes it.
   const userChip = h('button', { type: 'button', class: 'chip', hidden: true });
@@ -123,7 +147,8 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
       rowAt: (index) => list.rows[index],
       key: (s) => String(s.id),
       ensure: (_start, end) => list.ensure(end),
-      emptyText: () => (list.loaded ? (isEmptyFilter(filter) ? 'No live sessions right now.' : 'No live session matches these filters.') : undefined),
+      emptyText: () =>
+        list.loaded ? (isEmptyFilter(filter) ? 'No live sessions right now.' : 'No live session matches these filters.') : undefined,
     },
     afterRender: () => describeTable(),
   });
@@ -153,17 +178,42 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
     h(
       'div',
       { class: 'grid' },
-      h('section', { class: 'panel', 'aria-labelledby': 'by-type-heading' }, h('h2', { id: 'by-type-heading' }, 'By client type'), byTypeList),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'by-type-heading' },
+        h('h2', { id: 'by-type-heading' }, 'By client type'),
+        byTypeList,
+      ),
       h('section', { class: 'panel', 'aria-labelledby': 'by-node-heading' }, h('h2', { id: 'by-node-heading' }, 'By node'), byNodeList),
       h(
         'section',
         { class: 'panel chart-panel', 'aria-labelledby': 'chart-heading' },
-        h('div', { class: 'panel-head' }, h('h2', { id: 'chart-heading' }, 'Users online'), h('div', { class: 'toggles', role: 'group', 'aria-label': 'Chart range' }, ...rangeButtons)),
+        h(
+          'div',
+          { class: 'panel-head' },
+          h('h2', { id: 'chart-heading' }, 'Users online'),
+          h('div', { class: 'toggles', role: 'group', 'aria-label': 'Chart range' }, ...rangeButtons),
+        ),
         chartBox,
-        h('p', { class: 'legend', 'aria-hidden': 'true' }, h('span', { class: 'key users' }), 'users online ', h('span', { class: 'key sessions' }), 'sessions'),
+        h(
+          'p',
+          { class: 'legend', 'aria-hidden': 'true' },
+          h('span', { class: 'key users' }),
+          'users online ',
+          h('span', { class: 'key sessions' }),
+          'sessions',
+        ),
       ),
     ),
-    h('section', { class: 'panel sessions-panel', 'aria-labelledby': 'sessions-heading' }, h('div', { class: 'panel-head' }, heading, countLine), form, errorLine, announcer, table.element),
+    h(
+      'section',
+      { class: 'panel sessions-panel', 'aria-labelledby': 'sessions-heading' },
+      h('div', { class: 'panel-head' }, heading, countLine),
+      form,
+      errorLine,
+      announcer,
+      table.element,
+    ),
   );
 
   // ---- behaviour ----
@@ -199,7 +249,8 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
     if (filter.userId) next.userId = filter.userId;
     return next;
   };
-  for (const select of [typeSelect, userTypeSelect, nodeSelect, stateSelect]) select.addEventListener('change', () => void applyFilter(fromControls()));
+  for (const select of [typeSelect, userTypeSelect, nodeSelect, stateSelect])
+    select.addEventListener('change', () => void applyFilter(fromControls()));
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
     clearTimeout(searchTimer);
@@ -216,7 +267,14 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
     replaceChildren(
       byTypeList,
       ...CLIENT_TYPES.map((type) =>
-        barItem(clientTypeLabel(type), byType[type] ?? 0, typeMax, filter.type === type, () => void applyFilter({ ...filter, type: filter.type === type ? undefined : type }), type),
+        barItem(
+          clientTypeLabel(type),
+          byType[type] ?? 0,
+          typeMax,
+          filter.type === type,
+          () => void applyFilter({ ...filter, type: filter.type === type ? undefined : type }),
+          type,
+        ),
       ),
     );
     const byNode = current?.sessions.byNode ?? {};
@@ -226,7 +284,17 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
       byNodeList,
       ...(nodes.length === 0
         ? [h('li', { class: 'muted' }, current ? 'No sessions on any node.' : 'Waiting for statistics…')]
-        : nodes.map((node) => barItem(shortNode(node), byNode[node] ?? 0, nodeMax, filter.node === node, () => void applyFilter({ ...filter, node: filter.node === node ? undefined : node }), node, node))),
+        : nodes.map((node) =>
+            barItem(
+              shortNode(node),
+              byNode[node] ?? 0,
+              nodeMax,
+              filter.node === node,
+              () => void applyFilter({ ...filter, node: filter.node === node ? undefined : node }),
+              node,
+              node,
+            ),
+          )),
     );
     // The samples change once a minute; counts change with every batch, so redraw the chart only when needed.
     const samples = current?.samples[chartRange];
@@ -266,7 +334,13 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
   };
 }
 
-function fillOptions(select: HTMLSelectElement, allLabel: string, values: string[], selected: string | undefined, label: (v: string) => string = (v) => v) {
+function fillOptions(
+  select: HTMLSelectElement,
+  allLabel: string,
+  values: string[],
+  selected: string | undefined,
+  label: (v: string) => string = (v) => v,
+) {
   const all = [...new Set([...values, ...(selected ? [selected] : [])])].sort();
   const current = Array.from(select.options, (o) => o.value);
   if (current.length !== all.length + 1 || current.some((value, i) => value !== ['', ...all][i])) {
@@ -275,7 +349,15 @@ function fillOptions(select: HTMLSelectElement, allLabel: string, values: string
   select.value = selected ?? '';
 }
 
-function barItem(label: string, value: number, max: number, pressed: boolean, onClick: () => void, key: string, title?: string): HTMLLIElement {
+function barItem(
+  label: string,
+  value: number,
+  max: number,
+  pressed: boolean,
+  onClick: () => void,
+  key: string,
+  title?: string,
+): HTMLLIElement {
   const bar = h('span', { class: 'bar' });
   bar.style.width = `${Math.round((value / max) * 100)}%`;
   const button = h(
@@ -291,7 +373,13 @@ function barItem(label: string, value: number, max: number, pressed: boolean, on
 
 function summaryCards(stats: StatsJson | undefined, error: string | undefined): HTMLElement[] {
   const card = (label: string, value: string, detail?: string, key?: string) =>
-    h('div', { class: 'card', 'data-stat': key }, h('p', { class: 'card-label' }, label), h('p', { class: 'card-value' }, value), detail ? h('p', { class: 'card-detail' }, detail) : null);
+    h(
+      'div',
+      { class: 'card', 'data-stat': key },
+      h('p', { class: 'card-label' }, label),
+      h('p', { class: 'card-value' }, value),
+      detail ? h('p', { class: 'card-detail' }, detail) : null,
+    );
   if (!stats) return [card('Statistics', error ? 'unavailable' : '…', error)];
   const { activity } = stats;
   return [

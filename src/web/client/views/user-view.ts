@@ -63,7 +63,13 @@ export function userView(context: Context, userId: string): View {
           h(
             'div',
             { class: 'panel-head' },
-            h('h4', { id: headingId }, h('a', { href: sessionHref(session.id) }, `Session ${session.id}`), ` · ${clientTypeLabel(session.clientType)} `, stateBadge(session)),
+            h(
+              'h4',
+              { id: headingId },
+              h('a', { href: sessionHref(session.id) }, `Session ${session.id}`),
+              ` · ${clientTypeLabel(session.clientType)} `,
+              stateBadge(session),
+            ),
           ),
           sessionFacts(session, false),
           h('h5', { id: `${headingId}-log`, class: 'log-title' }, 'Event log'),
