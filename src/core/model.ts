@@ -2,14 +2,23 @@
 // Every field a compatible dialect exposes (specs/WIRE-FORMATS.md) has a home here; dialects only
 // rename and format. Times are Unix epoch milliseconds unless a name says otherwise.
 
-export const CLIENT_TYPES = ['representative', 'support_customer', 'presentation_attendee', 'push_agent', 'web'] as const;
-export type ClientType = (typeof CLIENT_TYPES)[number];
+import type { ClientHints, ClientType, CustomerInfo, EndReason, Platform, RepresentativeInfo, View } from '@rollcall/client/protocol';
 
-export const REPRESENTATIVE_TYPES = ['Normal', 'Embassy', 'Invited'] as const;
-export type RepresentativeType = (typeof REPRESENTATIVE_TYPES)[number];
-
-export const NON_INTERACTIVE_KINDS = ['rdp', 'shelljump'] as const;
-export type NonInteractiveKind = (typeof NON_INTERACTIVE_KINDS)[number];
+// What a session reports of itself is the ingest's wire contract, which lives in the SDK's package (its
+// one copy, shared with every client); the server reads it through this file like the rest of its model.
+export { CLIENT_TYPES, END_REASONS, NON_INTERACTIVE_KINDS, REPRESENTATIVE_TYPES, sameView } from '@rollcall/client/protocol';
+export type {
+  BrandVersion,
+  ClientHints,
+  ClientType,
+  CustomerInfo,
+  EndReason,
+  NonInteractiveKind,
+  Platform,
+  RepresentativeInfo,
+  RepresentativeType,
+  View,
+} from '@rollcall/client/protocol';
 
 /** A person or machine known to the reporting application. */
 export interface UserInfo {
@@ -21,45 +30,6 @@ export interface UserInfo {
   username?: string;
   publicDisplayName?: string;
   privateDisplayName?: string;
-}
-
-/** What a session is looking at now: module, view, and a "key|value" target. */
-export interface View {
-  m: string;
-  v: string;
-  t: string;
-}
-
-/** Whether two views name the same thing (absent equals only absent). */
-export function sameView(a: View | undefined, b: View | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.m === b.m && a.v === b.v && a.t === b.t);
-}
-
-export interface Platform {
-  id: string;
-  name: string;
-}
-
-/** Facts only a representative console reports (routing flags, counts, the sessions it is in). */
-export interface RepresentativeInfo {
-  type: RepresentativeType;
-  startSessionUrl?: string;
-  directLink?: string;
-  presentationCount: number;
-  supportSessionCount: number;
-  showingOnRepList: boolean;
-  routingIdle: boolean;
-  routingBusy: boolean;
-  routingEnabled: boolean;
-  routingAvailable: boolean;
-  supportLicense?: string;
-  /** lsids of the support sessions the representative is in; they match customers' `lsid`. */
-  supportSessionLsids: string[];
-}
-
-export interface CustomerInfo {
-  lsid: string;
-  nonInteractive?: NonInteractiveKind;
 }
 
 /** How the session reaches rollcall; it decides how the session expires. */
@@ -91,18 +61,6 @@ export const EVENT_LOG_LIMIT = 20;
 /** A session lists at most this many nodes it was attached to, the latest last. */
 export const CONNECTION_LIMIT = 8;
 
-/** Why a session ended. Each appears in the event log and in the history's session log. */
-export const END_REASONS = [
-  'closed', // the client said goodbye (bye frame, DELETE)
-  'expired', // an HTTP session missed its heartbeats for the TTL
-  'connection_lost', // a WebSocket closed and no resume came within the grace period
-  'ping_timeout', // a WebSocket missed two pings
-  'ended_by_admin',
-  'node_lost', // the node holding the session stopped without handing it over
-  'server_shutdown', // the node stopped and its live store does not outlive it
-] as const;
-export type EndReason = (typeof END_REASONS)[number];
-
 /**
  * What a session's user agent says, parsed once when the session opens or its agent or platform
  * changes (core/user-agent.ts), never per query. Identical agents share one frozen object.
@@ -124,27 +82,6 @@ export interface SessionAgent {
   osVersion?: string;
   /** The device model the client hints name (Android: "Pixel 8"); absent without hints. */
   model?: string;
-}
-
-/**
- * User-Agent Client Hints a browser reports (navigator.userAgentData's high-entropy values): what a
- * reduced user agent no longer says. Only the values rollcall reads are taken. A shared frozen object
- * (core/interning.ts), keys in this order, absent ones left out.
- */
-export interface ClientHints {
-  /** "Windows", "macOS", "Android", "Chrome OS", "Linux", … */
-  platform?: string;
-  /** Windows: "13.0.0" and up is Windows 11; macOS and Android: the OS version ("14.5.0"). */
-  platformVersion?: string;
-  /** Every brand with its full version, GREASE brands ("Not A(Brand") included as the browser sent them. */
-  fullVersionList?: BrandVersion[];
-  /** The device model (Android), "" on desktops. */
-  model?: string;
-}
-
-export interface BrandVersion {
-  brand: string;
-  version: string;
 }
 
 /** A live session as the stores keep it. */

@@ -2,8 +2,8 @@
 // comes and goes. This base class owns the connection side (join, leave, drop the socket, change the
 // view, go idle); behaviours.ts says, per role, when to do what.
 import WebSocket from 'ws';
+import { RollcallClient, type SessionInit, type SessionUpdate, type WebSocketConstructor } from '@rollcall/client';
 import type { View } from '../core/model.ts';
-import { RollcallClient, type SessionInit, type SessionUpdate, type WebSocketConstructor } from '../sdk/index.ts';
 import type { DemoClient, DemoUser } from './population.ts';
 import type { Rng } from './random.ts';
 import type { SimClock } from './sim-clock.ts';

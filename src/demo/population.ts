@@ -7,8 +7,8 @@
 // representative's supportSessionLsids (some non-interactive: rdp, shelljump); presentation attendees;
 // Jumpoints; web staff and customers on varied browsers, OSes, timezones and private addresses, with
 // Clientexec-style views; users with two sessions; a system user whose id exceeds 2^31 (Motadata).
+import type { SessionInit, SessionUser } from '@rollcall/client';
 import type { ClientType, NonInteractiveKind, RepresentativeType } from '../core/model.ts';
-import type { SessionInit, SessionUser } from '../sdk/index.ts';
 import {
   browserDevice,
   COMPANY_DOMAINS,

@@ -46,6 +46,7 @@ import { redactCommandApiUrl } from '../dialects/beyondtrust/log-redaction.ts';
 import type { OAuthClients } from '../auth/oauth/api-clients.ts';
 import type { Throttle } from '../auth/throttle.ts';
 import { dashboard } from '../web/plugin.ts';
+import { sdkBundle } from '../web/sdk-bundle.ts';
 import type { EventHub } from '../stream/event-hub.ts';
 import { eventStreamRoutes } from '../stream/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
@@ -233,6 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(clientexecRoutes, { presence, credentials, linkTemplate: config.ceLinkTemplate, cacheMs: config.pollCacheMs });
   await app.register(motadataRoutes, { presence, credentials, cacheMs: config.pollCacheMs });
   await app.register(dashboard, { credentials });
+  await app.register(sdkBundle);
   await app.register(beyondTrustDialect, { presence, credentials, oauth, namespace: config.btNamespace, cacheMs: config.btCacheMs });
   return app;
 }

@@ -5,15 +5,14 @@
 // Caching: the HTML is revalidated on every load (`no-cache` + ETag), and it names its assets with a
 // content hash (`/dashboard/app.js?v=<hash>`), so those are cached for a year as immutable. A request
 // with another or no `v` is answered with `no-cache`, so an old page never pins a new bundle.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { ACCOUNT_ROLES } from '../history/history-store.ts';
 import type { Credentials } from '../auth/credentials.ts';
 import { OPEN_SECURITY, READER_SECURITY, errorResponses, stringEnum } from '../api/schemas.ts';
-import { noneMatchHits } from '../http/entity-tags.ts';
+import { IMMUTABLE, NOT_MODIFIED, fileResponse, sendNotBuilt, sendStaticFile, staticFile, type StaticFile } from './static-files.ts';
 
 export interface DashboardOptions {
   credentials: Credentials;
@@ -22,14 +21,6 @@ export interface DashboardOptions {
 }
 
 export const DEFAULT_ASSETS_DIR = join(import.meta.dirname, '../../dist/web');
-
-interface Asset {
-  body: Buffer;
-  contentType: string;
-  etag: string;
-  /** First 12 hex digits of the body's sha256; the `v` that makes a URL immutable. */
-  version: string;
-}
 
 const ASSET_FILES = {
   'app.js': 'text/javascript; charset=utf-8',
@@ -53,41 +44,21 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const YEAR_SECONDS = 365 * 24 * 3600;
-
-function asset(body: Buffer, contentType: string): Asset {
-  const digest = createHash('sha256').update(body).digest('hex');
-  return { body, contentType, etag: `"${digest.slice(0, 32)}"`, version: digest.slice(0, 12) };
-}
-
 /** Reads the built page, or answers undefined when `npm run build:client` has not run. */
-function loadAssets(dir: string): { page: Asset; files: Record<AssetName, Asset> } | undefined {
+function loadAssets(dir: string): { page: StaticFile; files: Record<AssetName, StaticFile> } | undefined {
   const htmlPath = join(dir, 'index.html');
   if (!existsSync(htmlPath) || !Object.keys(ASSET_FILES).every((name) => existsSync(join(dir, name)))) return undefined;
   const files = Object.fromEntries(
-    Object.entries(ASSET_FILES).map(([name, type]) => [name, asset(readFileSync(join(dir, name)), type)]),
-  ) as Record<AssetName, Asset>;
+    Object.entries(ASSET_FILES).map(([name, type]) => [name, staticFile(readFileSync(join(dir, name)), type)]),
+  ) as Record<AssetName, StaticFile>;
   // index.html names its assets as {{app.js}} and {{app.css}}; each becomes its versioned URL.
   const html = readFileSync(htmlPath, 'utf8').replace(
     /\{\{(app\.(?:js|css))\}\}/g,
     (_match, name: AssetName) => `/dashboard/${name}?v=${files[name].version}`,
   );
-  return { page: asset(Buffer.from(html, 'utf8'), 'text/html; charset=utf-8'), files };
+  return { page: staticFile(Buffer.from(html, 'utf8'), 'text/html; charset=utf-8'), files };
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, file: Asset, cacheControl: string) {
-  void reply
-    .header('content-type', file.contentType)
-    .header('cache-control', cacheControl)
-    .header('etag', file.etag)
-    .header('x-content-type-options', 'nosniff');
-  if (noneMatchHits(request.headers['if-none-match'], file.etag)) return reply.status(304).send();
-  return reply.send(file.body);
-}
-
-/** Documentation of a response that is a file, not JSON (never used to serialize: files are Buffers). */
-const file = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
-const NOT_MODIFIED = { type: 'null', description: 'Not modified: the copy the browser has (If-None-Match) is current' };
 const TAGS = ['operations'];
 
 const MeAnswer = Type.Object(
@@ -110,25 +81,19 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { cre
         summary: 'The live dashboard (sign in with an admin or reader account)',
         security: OPEN_SECURITY,
         response: {
-          200: file('The page', 'text/html'),
+          200: fileResponse('The page', 'text/html'),
           304: NOT_MODIFIED,
-          503: file('The page is not built: run npm run build:client', 'text/plain'),
+          503: fileResponse('The page is not built: run npm run build:client', 'text/plain'),
         },
       },
     },
     async (request, reply) => {
-      if (!built) {
-        return reply
-          .status(503)
-          .header('content-type', 'text/plain; charset=utf-8')
-          .header('cache-control', 'no-store')
-          .send('The dashboard is not built: run `npm run build:client` (npm ci does it), then restart rollcall.\n');
-      }
+      if (!built) return sendNotBuilt(reply, 'The dashboard');
       void reply
         .header('content-security-policy', CONTENT_SECURITY_POLICY)
         .header('referrer-policy', 'no-referrer')
         .header('x-frame-options', 'DENY');
-      return send(request, reply, built.page, 'no-cache');
+      return sendStaticFile(request, reply, built.page, 'no-cache');
     },
   );
 
@@ -157,7 +122,7 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { cre
       const file = built && Object.hasOwn(ASSET_FILES, name) ? built.files[name as AssetName] : undefined;
       if (!file) return reply.callNotFound();
       const immutable = request.query.v === file.version;
-      return send(request, reply, file, immutable ? `public, max-age=${YEAR_SECONDS}, immutable` : 'no-cache');
+      return sendStaticFile(request, reply, file, immutable ? IMMUTABLE : 'no-cache');
     },
   );
 

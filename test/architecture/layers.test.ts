@@ -1,6 +1,8 @@
 // The layers of src/ (README, "Where things live"), kept by the imports each file makes: the core knows
 // no transport, the dialects no store implementation, and nothing but the entry points reaches for the
-// server or the CLI. TypeScript's own preprocessor reads the imports (static, dynamic and type-only).
+// server or the CLI. The SDK is a package of its own (packages/client): it imports nothing of the
+// server, and the server reaches it only as any application does, by its public entries. TypeScript's
+// own preprocessor reads the imports (static, dynamic and type-only).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,6 +12,7 @@ import ts from 'typescript';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = join(ROOT, 'src');
+const SDK = join(ROOT, 'packages/client/src');
 
 interface Import {
   /** The importing file, relative to the repository (src/core/model.ts). */
@@ -26,7 +29,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const IMPORTS: Import[] = [...sourceFiles(SRC), ...sourceFiles(join(ROOT, 'bin'))].flatMap((file) =>
+const IMPORTS: Import[] = [...sourceFiles(SRC), ...sourceFiles(join(ROOT, 'bin')), ...sourceFiles(SDK)].flatMap((file) =>
   ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map(({ fileName }) => ({
     from: relative(ROOT, file),
     to: fileName.startsWith('.') ? relative(ROOT, resolve(dirname(file), fileName)) : fileName,
@@ -77,10 +80,22 @@ describe('layers', () => {
     );
   });
 
-  it('the SDK stays free of the server: it imports only itself, the ingest protocol and the model', () => {
-    const allowed = /^src\/(sdk\/|ingest\/protocol\.ts$|core\/model\.ts$)/;
+  it('the SDK package imports only itself and `ws`: nothing of the server, nothing outside the package', () => {
+    assert.ok(IMPORTS.some((imp) => imp.from === 'packages/client/src/client.ts' && imp.to === 'packages/client/src/protocol.ts'));
     assert.deepEqual(
-      violations('src/sdk/', (to) => to.startsWith('src/') && !allowed.test(to)),
+      violations('packages/client/src/', (to) => !to.startsWith('packages/client/src/') && to !== 'ws'),
+      [],
+    );
+  });
+
+  it('the server reaches the SDK package only through its public entries, never its files', () => {
+    const publicEntries = new Set(['@rollcall/client', '@rollcall/client/protocol']);
+    assert.ok(IMPORTS.some((imp) => imp.from === 'src/ingest/protocol.ts' && imp.to === '@rollcall/client/protocol'));
+    assert.deepEqual(
+      [
+        ...violations('src/', (to) => to.startsWith('packages/') || (to.startsWith('@rollcall/') && !publicEntries.has(to))),
+        ...violations('bin/', (to) => to.startsWith('packages/') || to.startsWith('@rollcall/')),
+      ],
       [],
     );
   });

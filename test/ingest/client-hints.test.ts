@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket as WsWebSocket } from 'ws';
+import { RollcallClient } from '@rollcall/client';
 import { LIMITS } from '../../src/core/input-schemas.ts';
-import { RollcallClient } from '../../src/sdk/index.ts';
 import { request } from '../helpers/http.ts';
 import { openSession, updateSession } from '../helpers/ingest.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';

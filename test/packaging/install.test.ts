@@ -11,41 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findNodeHeaders } from '../../scripts/node-gyp-headers/headers.mjs';
+import { delimiter, join } from 'node:path';
 import { waitForExit, waitForOutput } from '../helpers/rollcall-process.ts';
 import { buildContextFiles, readImageRecipe } from './dockerfile.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** One npm step: the global install resolves every dependency, which may take a while on a cold cache. */
-const STEP_TIMEOUT_MS = 180_000;
-
-/**
- * This process's environment without what `npm test` and the developer's shell put there for their own
- * npm and rollcall (npm_* settings naming this checkout, ROLLCALL_*), with this Node first on PATH, so
- * `npm`, `rollcall` and `node` in the steps run on the Node that runs the test.
- */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|ROLLCALL_)/i.test(key) && key !== 'INIT_CWD') env[key] = value;
-  }
-  const path = (process.env.PATH ?? '').split(delimiter).filter((dir) => !/node_modules[/\\]\.bin|node-gyp-bin/.test(dir));
-  env.PATH = [dirname(process.execPath), ...path].join(delimiter);
-  return { ...env, ...extra };
-}
-
-function sh(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('/bin/sh', ['-c', command], { cwd, env, timeout: STEP_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+import { cleanEnv, prebuiltSqlite, ROOT, sh, STEP_TIMEOUT_MS, tarballPaths } from './npm-steps.ts';
 
 /** Runs an exec-form command (the HEALTHCHECK's) and answers its exit code. */
 function exitCode(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -55,15 +26,6 @@ function exitCode(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<numb
       else resolve(error ? Number(error.code) : 0);
     });
   });
-}
-
-/** better-sqlite3's compiled addon as the tarball prebuild-install looks for, in a folder of its own. */
-function localPrebuild(dir: string): string {
-  const module = join(ROOT, 'node_modules/better-sqlite3');
-  const { version } = JSON.parse(readFileSync(join(module, 'package.json'), 'utf8')) as { version: string };
-  mkdirSync(dir);
-  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  return `tar -czf '${join(dir, name)}' -C '${module}' build/Release/better_sqlite3.node`;
 }
 
 test('the Dockerfile: multi-stage, non-root, a data volume, a health check', () => {
@@ -95,35 +57,44 @@ test('packed, installed globally in a fresh prefix and started as the image star
 
   const prefix = join(work, 'prefix');
   const packDir = join(work, 'pack');
-  const prebuilds = join(work, 'prebuilds');
-  const nodedir = findNodeHeaders(process.execPath, process.version);
   const buildEnv = cleanEnv({
     ...image.buildArgs,
     PACK_DIR: packDir,
     PREFIX: prefix,
     npm_config_prefer_offline: 'true',
     npm_config_update_notifier: 'false',
-    npm_config_better_sqlite3_local_prebuilds: prebuilds,
-    // A fallback compile must target this Node, whatever nodedir the machine's npm config names.
-    ...(nodedir ? { npm_config_nodedir: nodedir } : {}),
+    ...(await prebuiltSqlite(join(work, 'prebuilds'))),
   });
-  await sh(localPrebuild(prebuilds), work, buildEnv);
   for (const run of image.buildRuns) await sh(run, context, buildEnv);
 
   const tarballs = readdirSync(packDir).filter((name) => name.endsWith('.tgz'));
   assert.equal(tarballs.length, 1, `one tarball in ${packDir}: ${tarballs.join(', ')}`);
-  const packed = (await sh(`tar -tzf '${join(packDir, tarballs[0]!)}'`, work, buildEnv)).split('\n').filter(Boolean);
+  const packed = await tarballPaths(join(packDir, tarballs[0]!), buildEnv);
   for (const needed of [
     'package/bin/rollcall.mjs',
     'package/dist/web/index.html',
     'package/dist/web/app.js',
     'package/dist/web/app.css',
     'package/src/server/serve.ts',
+    // The SDK inside, built: what `rollcall/client` re-exports and /sdk/rollcall-client.js serves.
+    'package/node_modules/@rollcall/client/package.json',
+    'package/node_modules/@rollcall/client/dist/browser/rollcall-client.min.js',
+    'package/node_modules/@rollcall/client/dist/types/index.d.ts',
   ]) {
     assert.ok(packed.includes(needed), `the package holds ${needed}`);
   }
-  const unwanted = packed.filter((path) => /^package\/(test|bench|scripts|node_modules|data)\/|^package\/\.npmrc$/.test(path));
-  assert.deepEqual(unwanted, [], 'the package ships no tests, benchmarks, build scripts, data or npm settings');
+  const unwanted = packed.filter((path) => /^package\/(test|bench|scripts|packages|data)\/|^package\/\.npmrc$/.test(path));
+  assert.deepEqual(unwanted, [], 'the package ships no tests, benchmarks, build scripts, workspaces, data or npm settings');
+  const bundled = new Set(packed.map((path) => /^package\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1]).filter(Boolean));
+  assert.deepEqual([...bundled].sort(), ['@rollcall/client', 'ws'], 'bundled: the SDK and its one dependency');
+  assert.deepEqual(
+    packed.filter(
+      (path) =>
+        path.startsWith('package/node_modules/@rollcall/client/') && !/\/client\/(dist\/|package\.json$|README\.md$|LICENSE$)/.test(path),
+    ),
+    [],
+    'of the SDK, only its build: its sources are not shipped',
+  );
 
   // The runtime stage: its ENV with this machine's paths, loopback, a free port and a temp data dir.
   const dataDir = join(work, 'data');
@@ -162,6 +133,9 @@ test('packed, installed globally in a fresh prefix and started as the image star
   const bundle = await fetch(`${url}${script}`);
   assert.equal(bundle.status, 200);
   assert.ok((await bundle.text()).length > 1000, 'the dashboard script is there');
+  const sdk = await fetch(`${url}/sdk/rollcall-client.js`);
+  assert.equal(sdk.status, 200, 'the SDK bundled into the package is served');
+  assert.match(await sdk.text(), /RollcallClient/);
 
   const opened = await fetch(`${url}/v1/sessions`, {
     method: 'POST',

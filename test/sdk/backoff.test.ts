@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, DEFAULT_BACKOFF } from '../../src/sdk/backoff.ts';
+import { Backoff, DEFAULT_BACKOFF } from '../../packages/client/src/backoff.ts';
 
 const almostOne = (): number => 0.999_999;
 

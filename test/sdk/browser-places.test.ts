@@ -8,13 +8,12 @@
 //   resumes its session, and its watch fires only what changed meanwhile: nobody who stayed joins again.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { PlaceWatch, RollcallClient } from '../../src/sdk/index.ts';
+import type { PlaceWatch, RollcallClient } from '../../packages/client/src/index.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { ROOT, buildBrowserCode, launch, skipWithoutChromium, watchErrors } from '../web/browser.ts';
+import { SDK_BUNDLE, buildBrowserCode, launch, skipWithoutChromium, watchErrors } from '../web/browser.ts';
 
 const PLACE = 'ticket:105792';
 /** How long a closed page's session waits for a resume; short, so a leave comes soon. */
@@ -51,7 +50,7 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
 
   before(async () => {
     buildBrowserCode('client');
-    bundle = readFileSync(join(ROOT, 'dist/client/rollcall-client.browser.js'), 'utf8');
+    bundle = readFileSync(SDK_BUNDLE, 'utf8');
     server = await startTestServer({ wsResumeGraceMs: GRACE_MS, sweepIntervalMs: 50 });
     browser = await launch();
   });
@@ -73,7 +72,7 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
     await page.evaluate(
       async ({ bundle, url, token, place }) => {
         const moduleUrl = URL.createObjectURL(new Blob([bundle], { type: 'text/javascript' }));
-        const sdk = (await import(moduleUrl)) as typeof import('../../src/sdk/index.ts');
+        const sdk = (await import(moduleUrl)) as typeof import('../../packages/client/src/index.ts');
         const client = new sdk.RollcallClient({
           url,
           token,

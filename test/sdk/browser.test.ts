@@ -4,18 +4,16 @@
 // them, also for a Chrome on Windows 11 that DevTools makes this Chromium claim to be.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { skipUnlessInstalled } from '../helpers/requirements.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
-import { buildBrowserCode } from '../web/browser.ts';
+import { SDK_BUNDLE, buildBrowserCode } from '../web/browser.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Two browsers share CI's two cores with other test files: give each condition room, never a sleep. */
 const BROWSER_DEADLINE_MS = 20_000;
 const skip = skipUnlessInstalled(CHROMIUM, 'chromium');
-const bundlePath = join(import.meta.dirname, '../../dist/client/rollcall-client.browser.js');
 
 describe('SDK in a real browser', { skip }, () => {
   let server: TestServer;
@@ -48,7 +46,7 @@ describe('SDK in a real browser', { skip }, () => {
 
   /** Opens a session from a fresh page with the browser build; answers its id once welcomed. */
   async function connectFrom(target: Page, user: string): Promise<number> {
-    const bundle = readFileSync(bundlePath, 'utf8');
+    const bundle = readFileSync(SDK_BUNDLE, 'utf8');
     const token = await server.token({ sub: user, name: user, utype: 'staff' });
     return target.evaluate(
       async ({ bundle, url, token }) => {
@@ -138,7 +136,7 @@ describe('SDK in a real browser', { skip }, () => {
   });
 
   test('connects, reports view and idleness, and closes', async () => {
-    const bundle = readFileSync(bundlePath, 'utf8');
+    const bundle = readFileSync(SDK_BUNDLE, 'utf8');
     const token = await server.token({ sub: 'browser-user', name: 'Bea Browser', utype: 'staff' });
     const sessionId = await page.evaluate(
       async ({ bundle, url, token }) => {

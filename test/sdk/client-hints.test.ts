@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { WebSocket as WsWebSocket } from 'ws';
 import { LIMITS } from '../../src/core/input-schemas.ts';
-import { HIGH_ENTROPY_HINTS, requestClientHints, toClientHints } from '../../src/sdk/client-hints.ts';
-import { RollcallClient, type RollcallClientOptions } from '../../src/sdk/index.ts';
+import { HIGH_ENTROPY_HINTS, requestClientHints, toClientHints } from '../../packages/client/src/client-hints.ts';
+import { RollcallClient, type RollcallClientOptions } from '../../packages/client/src/index.ts';
 import { TrackingClock } from './fake-clock.ts';
 import { FakeServer } from './fake-server.ts';
 

@@ -12,7 +12,7 @@ import {
   type ClientState,
   type RollcallClientEvents,
   type RollcallClientOptions,
-} from '../../src/sdk/index.ts';
+} from '../../packages/client/src/index.ts';
 import { TrackingClock } from './fake-clock.ts';
 import { FakeDocument, FakeEventTarget } from './fake-dom.ts';
 import { FakeServer, WAIT_MS, type FakeConnection, type Frame } from './fake-server.ts';

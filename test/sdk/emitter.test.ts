@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Emitter } from '../../src/sdk/emitter.ts';
+import { Emitter } from '../../packages/client/src/emitter.ts';
 
 interface Events {
   count: number;

@@ -1,5 +1,5 @@
 // A manual clock for the SDK's pure parts: time moves only when a test calls advance().
-import type { Clock, TimerHandle } from '../../src/sdk/clock.ts';
+import type { Clock, TimerHandle } from '../../packages/client/src/clock.ts';
 
 interface Timer {
   at: number;

@@ -1,5 +1,5 @@
 // Just enough of `document` and `window` for idle detection.
-import type { InputSource, VisibilitySource } from '../../src/sdk/idle.ts';
+import type { InputSource, VisibilitySource } from '../../packages/client/src/idle.ts';
 
 export class FakeEventTarget implements InputSource {
   readonly #listeners = new Map<string, Set<() => void>>();

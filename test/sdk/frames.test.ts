@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_HEARTBEAT_MS, parseServerFrame } from '../../src/sdk/frames.ts';
+import { DEFAULT_HEARTBEAT_MS, parseServerFrame } from '../../packages/client/src/frames.ts';
 
 const parse = (value: unknown) => parseServerFrame(JSON.stringify(value));
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_IDLE_AFTER_MS, IdleDetector, INPUT_EVENTS } from '../../src/sdk/idle.ts';
+import { DEFAULT_IDLE_AFTER_MS, IdleDetector, INPUT_EVENTS } from '../../packages/client/src/idle.ts';
 import { FakeClock } from './fake-clock.ts';
 import { FakeDocument, FakeEventTarget } from './fake-dom.ts';
 

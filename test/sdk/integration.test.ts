@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ClientTokenClaims } from '../../src/auth/client-tokens.ts';
 import { sessionConnections, sessionEvents, type PresenceChange, type Session } from '../../src/core/model.ts';
-import { CloseCode, RollcallClient, type RollcallClientEvents, type RollcallClientOptions, type SessionInit } from '../../src/sdk/index.ts';
+import {
+  CloseCode,
+  RollcallClient,
+  type RollcallClientEvents,
+  type RollcallClientOptions,
+  type SessionInit,
+} from '../../packages/client/src/index.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 
 const WAIT_MS = 5_000;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { WebSocket as WsWebSocket } from 'ws';
-import { RollcallClient, type PlaceMember, type PlaceWatch } from '../../src/sdk/index.ts';
+import { RollcallClient, type PlaceMember, type PlaceWatch } from '../../packages/client/src/index.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialBody, mergeUpdate, sameView } from '../../src/sdk/session.ts';
+import { sameView } from '../../packages/client/src/protocol.ts';
+import { initialBody, mergeUpdate } from '../../packages/client/src/session.ts';
 
 test('initial body: clientType web and the local timezone offset in seconds east of UTC', () => {
   const now = new Date('2025-01-15T12:00:00Z');

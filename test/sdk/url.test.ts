@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectUrl } from '../../src/sdk/url.ts';
+import { connectUrl } from '../../packages/client/src/url.ts';
 
 test('connectUrl accepts a base URL or the full endpoint', () => {
   assert.equal(connectUrl('https://presence.example.com'), 'wss://presence.example.com/v1/connect');

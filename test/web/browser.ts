@@ -23,6 +23,9 @@ export const WAIT_MS = 5_000;
 /** The sessions table's rows that hold a session (not spacers, not placeholders). */
 export const ROWS = '.sessions-panel .vtable tbody tr[data-id]';
 
+/** The SDK's minified browser bundle, which pages load from the server at /sdk/rollcall-client.js. */
+export const SDK_BUNDLE = join(ROOT, 'packages/client/dist/browser/rollcall-client.min.js');
+
 /**
  * Builds what a browser test loads from source first (`web`: the dashboard; `client`: the SDK; `demo`:
  * the demo's ticket page), so a test never runs against a stale bundle.

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { RollcallClient } from '@rollcall/client';
 import type { OpenSessionBody } from '../../src/core/input-schemas.ts';
-import { RollcallClient } from '../../src/sdk/index.ts';
 import { request } from '../helpers/http.ts';
 import { closeSession, openSession } from '../helpers/ingest.ts';
 import { TEST_ADMIN_PASSWORD, startTestServer, waitFor, type TestServer } from '../helpers/server.ts';

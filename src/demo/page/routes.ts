@@ -1,6 +1,7 @@
-// The demo's ticket page: `/demo/ticket/:id` shows who is on a ticket, live, through the SDK's browser
-// build and a place watch, beside the simulated agents who open that ticket now and then (catalog.ts,
-// DEMO_TICKET). Only `rollcall demo` registers these routes; `rollcall serve` never does.
+// The demo's ticket page: `/demo/ticket/:id` shows who is on a ticket, live, through the SDK's bundle
+// (which every rollcall serves at /sdk/rollcall-client.js, src/web/sdk-bundle.ts) and a place watch,
+// beside the simulated agents who open that ticket now and then (catalog.ts, DEMO_TICKET). Only
+// `rollcall demo` registers these routes; `rollcall serve` never does.
 //
 // A page needs a client token. An application's backend would sign one for its signed-in user; the demo
 // has no users of its own, so `POST /demo/token` signs one for whoever asks: a web session of a visitor,
@@ -11,6 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { signClientToken } from '../../auth/client-tokens.ts';
 import { CONTENT_SECURITY_POLICY } from '../../web/plugin.ts';
+import { sendNotBuilt } from '../../web/static-files.ts';
 import { DEMO_TICKET } from '../catalog.ts';
 
 export interface DemoPagesOptions {
@@ -18,17 +20,12 @@ export interface DemoPagesOptions {
   tokenSecret: string;
   /** Where the built page lives; default `dist/demo` of this checkout. */
   pageDir?: string;
-  /** Where the SDK's browser build lives; default `dist/client` of this checkout. */
-  sdkDir?: string;
 }
 
-const DIST = join(import.meta.dirname, '../../../dist');
-
-/** The files the page loads, by the name it asks for under /demo/assets/, and where they are built. */
+/** The files the page loads from /demo/assets/ (the SDK it loads from /sdk/), by name, with their types. */
 const ASSETS = {
-  'ticket.js': { dir: 'page', type: 'text/javascript; charset=utf-8' },
-  'ticket.css': { dir: 'page', type: 'text/css; charset=utf-8' },
-  'rollcall-client.browser.js': { dir: 'sdk', type: 'text/javascript; charset=utf-8' },
+  'ticket.js': 'text/javascript; charset=utf-8',
+  'ticket.css': 'text/css; charset=utf-8',
 } as const;
 type AssetName = keyof typeof ASSETS;
 
@@ -53,15 +50,9 @@ export const visitorUserId = (id: string): string => `visitor-${id}`;
 const TICKET_ID = '^[0-9]{1,12}$';
 
 export const demoPages: FastifyPluginAsync<DemoPagesOptions> = async (app, options) => {
-  const dirs = { page: options.pageDir ?? join(DIST, 'demo'), sdk: options.sdkDir ?? join(DIST, 'client') };
-  const built = loadPage(dirs);
+  const built = loadPage(options.pageDir ?? join(import.meta.dirname, '../../../dist/demo'));
 
-  const unbuilt = (reply: FastifyReply) =>
-    reply
-      .status(503)
-      .header('content-type', 'text/plain; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send('The demo page is not built: run `npm run build:client` (npm ci does it), then restart the demo.\n');
+  const unbuilt = (reply: FastifyReply) => sendNotBuilt(reply, 'The demo page', 'the demo');
 
   app.get('/demo', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`/demo/ticket/${DEMO_TICKET}`));
 
@@ -88,7 +79,7 @@ export const demoPages: FastifyPluginAsync<DemoPagesOptions> = async (app, optio
       if (!built) return unbuilt(reply);
       // Revalidated on every load: a restarted demo may serve another build, and the files are small.
       return reply
-        .header('content-type', ASSETS[name as AssetName].type)
+        .header('content-type', ASSETS[name as AssetName])
         .header('cache-control', 'no-cache')
         .send(built.assets[name as AssetName]);
     },
@@ -107,10 +98,10 @@ export const demoPages: FastifyPluginAsync<DemoPagesOptions> = async (app, optio
   });
 };
 
-/** Reads the built page and the SDK's browser build, or answers undefined when either is missing. */
-function loadPage(dirs: Record<'page' | 'sdk', string>): { html: Buffer; assets: Record<AssetName, Buffer> } | undefined {
-  const html = join(dirs.page, 'ticket.html');
-  const paths = Object.entries(ASSETS).map(([name, { dir }]) => [name, join(dirs[dir], name)] as const);
+/** Reads the built page, or answers undefined when any of its files is missing. */
+function loadPage(dir: string): { html: Buffer; assets: Record<AssetName, Buffer> } | undefined {
+  const html = join(dir, 'ticket.html');
+  const paths = Object.keys(ASSETS).map((name) => [name, join(dir, name)] as const);
   if (!existsSync(html) || !paths.every(([, path]) => existsSync(path))) return undefined;
   return {
     html: readFileSync(html),

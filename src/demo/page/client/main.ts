@@ -1,9 +1,9 @@
 // The demo's ticket page (served by ../routes.ts): who is on this ticket, live. It does what an
-// application would do with rollcall/client: report the tab's session, whose view names the ticket (so
+// application would do with @rollcall/client: report the tab's session, whose view names the ticket (so
 // the tab is in the place `ticket:<id>` without joining it), watch that place, and draw members() on
-// every event. Built by scripts/build-client.mjs into dist/demo; the SDK is the browser build served
-// beside it, not bundled in.
-import { RollcallClient, type ClientState, type PlaceMember } from '../../../sdk/index.ts';
+// every event. Built by scripts/build-client.mjs into dist/demo; the SDK is not bundled in: the page
+// imports the bundle the server serves (/sdk/rollcall-client.js), as any application's page may.
+import { RollcallClient, type ClientState, type PlaceMember } from '@rollcall/client';
 import { h, replaceChildren, setText } from '../../../web/client/dom.ts';
 import { clientTypeLabel, duration } from '../../../web/client/format.ts';
 

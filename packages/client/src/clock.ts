@@ -1,5 +1,6 @@
 // Time and timers behind one small interface, so idle detection and reconnect logic can be tested with a
 // fake clock instead of sleeping. The default uses the platform's own timers (browser or Node).
+import { platform } from './platform.ts';
 
 /** An opaque timer handle: a number in browsers, a Timeout object in Node. */
 export type TimerHandle = unknown;
@@ -13,7 +14,6 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  // The cast only narrows `unknown` back to what this same clock handed out.
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
+  setTimeout: (callback, ms) => platform.setTimeout(callback, ms),
+  clearTimeout: (handle) => platform.clearTimeout(handle),
 };

@@ -1,6 +1,7 @@
 // Which WebSocket the SDK uses: one the caller injects, else the runtime's own (browsers, Node 22+),
 // else the `ws` package (Node 20 has no global WebSocket).
 import { loadNodeWebSocket } from './node-websocket.ts';
+import { platform } from './platform.ts';
 
 /** The part of the WebSocket API the SDK uses; the browser's WebSocket and `ws`'s both fit. */
 export interface WebSocketLike {
@@ -21,7 +22,7 @@ export const WS_OPEN = 1;
 
 export async function resolveWebSocket(injected?: WebSocketConstructor): Promise<WebSocketConstructor> {
   if (injected) return injected;
-  const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const native = platform.WebSocket;
   if (native) return native;
   return loadNodeWebSocket();
 }

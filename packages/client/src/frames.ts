@@ -1,6 +1,6 @@
 // The frames of the WebSocket protocol (specs/INGEST.md, "WebSocket GET /v1/connect"), as the SDK sends
 // and reads them. Field names are the public contract.
-import type { View } from '../core/model.ts';
+import type { View } from './protocol.ts';
 import { placeFrameOf, type PlaceServerFrame } from './place-watch.ts';
 import type { SessionBody, SessionUpdate } from './session.ts';
 

@@ -1,5 +1,5 @@
 // Errors the SDK reports through its 'error' event and the connect() promise.
-import { WsErrorCode } from '../ingest/protocol.ts';
+import { WsErrorCode } from './protocol.ts';
 
 /** Codes the SDK itself produces; server error frames keep the server's code (see WsErrorCode). */
 export const ClientErrorCode = {

@@ -1,7 +1,8 @@
 // The session body the SDK reports (specs/INGEST.md, "Session body (open)"), and how later updates fold
 // into it: the SDK keeps the body current so that a fresh hello after a lost session reports the session
 // as it is now, not as it was first opened.
-import type { ClientHints, ClientType, CustomerInfo, Platform, RepresentativeInfo, View } from '../core/model.ts';
+import { platform } from './platform.ts';
+import type { ClientHints, ClientType, CustomerInfo, Platform, RepresentativeInfo, View } from './protocol.ts';
 
 /** The user a session belongs to. With a client token the server takes these from the token: leave it out. */
 export interface SessionUser {
@@ -62,7 +63,7 @@ export function initialBody(init: SessionInit = {}, now: Date = new Date()): Ses
   const body: SessionBody = { ...init, clientType: init.clientType ?? 'web' };
   // getTimezoneOffset() is minutes *behind* UTC; the contract wants seconds ahead of it.
   body.timezoneOffset ??= -now.getTimezoneOffset() * 60;
-  const agent = typeof navigator === 'undefined' ? undefined : navigator.userAgent;
+  const agent = platform.navigator?.userAgent;
   if (body.userAgent === undefined && typeof agent === 'string' && agent !== '') {
     body.userAgent = agent.slice(0, USER_AGENT_MAX);
   }
@@ -79,5 +80,3 @@ export function mergeUpdate<T extends SessionUpdate>(base: T, update: SessionUpd
   if (base.customer && update.customer) merged.customer = { ...base.customer, ...update.customer };
   return merged;
 }
-
-export { sameView } from '../core/model.ts';

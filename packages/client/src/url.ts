@@ -1,4 +1,5 @@
 // Turns what an application calls "the rollcall URL" into the WebSocket endpoint.
+import { platform } from './platform.ts';
 
 /** The ingest WebSocket route (specs/INGEST.md). */
 export const CONNECT_PATH = '/v1/connect';
@@ -9,7 +10,7 @@ export const CONNECT_PATH = '/v1/connect';
  * against `base` (the page's location in a browser). Throws a TypeError for an unusable URL.
  */
 export function connectUrl(url: string, base?: string): string {
-  const parsed = new URL(url, base);
+  const parsed = new platform.URL(url, base);
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
   else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
   else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {

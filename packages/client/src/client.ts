@@ -4,8 +4,7 @@
 // One socket at a time. Every socket gets an attempt number; events from a socket whose number is no
 // longer current are ignored, so a late close or message from an abandoned socket cannot disturb the
 // state machine.
-import type { EndReason, View } from '../core/model.ts';
-import { CloseCode, WsErrorCode } from '../ingest/protocol.ts';
+import { CloseCode, sameView, WsErrorCode, type EndReason, type View } from './protocol.ts';
 import { Backoff } from './backoff.ts';
 import { requestClientHints } from './client-hints.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
@@ -14,8 +13,9 @@ import { ClientErrorCode, RollcallClientError } from './errors.ts';
 import { parseServerFrame, type ClientFrame, type HeartbeatFields, type WelcomeFrame } from './frames.ts';
 import { IdleDetector, type InputSource, type VisibilitySource } from './idle.ts';
 import { PlaceWatch } from './place-watch.ts';
+import { platform } from './platform.ts';
 import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_AUTH_ATTEMPTS, type RollcallClientOptions, type TokenSource } from './options.ts';
-import { initialBody, mergeUpdate, sameView, type SessionBody, type SessionUpdate } from './session.ts';
+import { initialBody, mergeUpdate, type SessionBody, type SessionUpdate } from './session.ts';
 import { connectUrl } from './url.ts';
 import { WS_OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.ts';
 
@@ -118,8 +118,7 @@ export class RollcallClient {
 
   /** Throws a TypeError when `url` is unusable. Nothing connects before connect(). */
   constructor(options: RollcallClientOptions) {
-    const base = typeof location === 'undefined' ? undefined : location.href;
-    this.#url = connectUrl(options.url, base);
+    this.#url = connectUrl(options.url, platform.location?.href);
     this.#token = options.token;
     this.#WebSocket = options.WebSocket;
     this.#clock = options.clock ?? systemClock;
@@ -130,8 +129,8 @@ export class RollcallClient {
     this.#body.idle ??= false;
     this.#readsClientHints = options.session?.userAgent === undefined && options.session?.clientHints === undefined;
 
-    const doc: VisibilitySource | undefined = options.document ?? (typeof document === 'undefined' ? undefined : document);
-    const win: InputSource | undefined = options.window ?? (typeof window === 'undefined' ? undefined : window);
+    const doc: VisibilitySource | undefined = options.document ?? platform.document;
+    const win: InputSource | undefined = options.window ?? platform.window;
     if (options.idleDetection ?? doc !== undefined) {
       this.#idleDetector = new IdleDetector({
         idleAfterMs: options.idleAfterMs,

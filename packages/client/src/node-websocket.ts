@@ -1,5 +1,5 @@
 // Node 20 fallback: the `ws` package, imported only when needed so nothing else in the SDK touches Node.
-// The browser bundle replaces this module with node-websocket.browser.ts (scripts/build-client.mjs).
+// The browser builds replace this module with node-websocket.browser.ts (scripts/build.mjs).
 import type { WebSocketConstructor } from './websocket.ts';
 
 export async function loadNodeWebSocket(): Promise<WebSocketConstructor> {

@@ -1,4 +1,4 @@
-// rollcall/client: report a user's session to rollcall from a browser or Node.
+// @rollcall/client: report a user's session to rollcall from a browser or Node.
 //
 //   const client = new RollcallClient({ url: 'https://presence.example.com', token: fetchToken });
 //   client.on('state', ({ state }) => console.log(state));
@@ -15,5 +15,16 @@ export type { BackoffOptions } from './backoff.ts';
 export type { Clock, TimerHandle } from './clock.ts';
 export type { InputSource, VisibilitySource } from './idle.ts';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.ts';
-export type { BrandVersion, ClientHints, ClientType, View } from '../core/model.ts';
-export { CloseCode, WsErrorCode } from '../ingest/protocol.ts';
+export type {
+  BrandVersion,
+  ClientHints,
+  ClientType,
+  CustomerInfo,
+  EndReason,
+  NonInteractiveKind,
+  Platform,
+  RepresentativeInfo,
+  RepresentativeType,
+  View,
+} from './protocol.ts';
+export { CloseCode, WsErrorCode } from './protocol.ts';

@@ -1,5 +1,6 @@
 // A tiny typed event emitter. The SDK runs in browsers, so it cannot lean on Node's EventEmitter, and
 // EventTarget would lose the payload types.
+import { platform } from './platform.ts';
 
 export type Listener<T> = (payload: T) => void;
 
@@ -37,7 +38,7 @@ export class Emitter<Events extends object> {
       } catch (error) {
         // A throwing listener must not break the connection state machine that called emit(), nor keep
         // the other listeners from running; the error still surfaces as an uncaught exception.
-        queueMicrotask(() => {
+        platform.queueMicrotask(() => {
           throw error;
         });
       }

@@ -2,7 +2,8 @@
 // freeze their user agents ("Windows NT 10.0" on Windows 11, "Mac OS X 10_15_7" on every Mac, the
 // browser's major version only); navigator.userAgentData still tells the truth, asynchronously, in the
 // browsers that have it (Chromium's, over HTTPS or on localhost). The server prefers it to the agent.
-import type { BrandVersion, ClientHints } from '../core/model.ts';
+import { platform } from './platform.ts';
+import type { BrandVersion, ClientHints } from './protocol.ts';
 
 /**
  * The high-entropy values rollcall reads. `platform` comes with every answer; `architecture`, `bitness`
@@ -23,7 +24,7 @@ interface UserAgentDataLike {
  * Asks the browser for its client hints; undefined at once where there are none to ask for (Firefox,
  * Safari, Node, insecure pages). The promise never rejects: a browser that refuses answers undefined.
  */
-export function requestClientHints(navigatorLike: unknown = globalThis.navigator): Promise<ClientHints | undefined> | undefined {
+export function requestClientHints(navigatorLike: unknown = platform.navigator): Promise<ClientHints | undefined> | undefined {
   const data = (navigatorLike as { userAgentData?: Partial<UserAgentDataLike> } | undefined)?.userAgentData;
   if (typeof data?.getHighEntropyValues !== 'function') return undefined;
   try {
