@@ -1,7 +1,8 @@
-// Admin operations over HTTP: accounts and API keys. Admin role only (an admin account, or an API key
-// of one); readers get 403. Generated secrets (a password when none is given, every new key) are in
-// the creation answer and nowhere else: they are stored hashed and never logged. The rules are
-// auth/administration.ts's, shared with the CLI's.
+// Admin operations over HTTP: accounts (their passwords and command-API permissions too), API keys, and
+// this node's lockouts. Admin role only (an admin account, or an API key of one); readers get 403.
+// Generated secrets (a password when none is given, every new key) are in the answer that made them
+// and nowhere else: they are stored hashed and never logged. The rules are auth/administration.ts's,
+// shared with the CLI's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type Administration, type ListedKey } from '../auth/administration.ts';
@@ -50,6 +51,16 @@ const CreatedAccountJson = Type.Object({
   ...AccountJson.properties,
   password: Type.Optional(Type.String({ description: 'Only when generated: shown this once, stored hashed' })),
 });
+const AccountPatchBody = Type.Object({ commandPermission: CommandPermission }, { additionalProperties: false });
+const NewPasswordBody = Type.Object(
+  {
+    password: Type.Optional(
+      Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 1024, description: 'Generated and answered once when absent' }),
+    ),
+  },
+  // No body at all asks for a generated password, like {} (compileValidator applies the default).
+  { additionalProperties: false, default: {} },
+);
 
 const KeyJson = Type.Object({
   id: Type.Integer(),
@@ -163,6 +174,44 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async (request) => accountJson(await administration.getAccount(request.params.username)),
+  );
+
+  app.patch(
+    '/v1/accounts/:username',
+    {
+      schema: {
+        ...common,
+        summary: "Change an account's command-API permission",
+        description: 'What it may do through the BeyondTrust command API; its next request there is checked against it.',
+        params: UsernameParams,
+        body: AccountPatchBody,
+        response: { 200: AccountJson, ...errorResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (request) => accountJson(await administration.setCommandPermission(request.params.username, request.body.commandPermission)),
+  );
+
+  app.post(
+    '/v1/accounts/:username/password',
+    {
+      schema: {
+        ...common,
+        summary: "Set or reset an account's password",
+        description:
+          'The password given, or without one a generated password, answered this once. The old password stops working at ' +
+          'once; the API keys of the account stay valid.',
+        params: UsernameParams,
+        body: NewPasswordBody,
+        response: { 200: CreatedAccountJson, ...errorResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { username } = request.params;
+      const { generatedPassword } = await administration.changePassword(username, request.body.password);
+      const account = accountJson(await administration.getAccount(username));
+      if (generatedPassword === undefined) return account;
+      return reply.header('cache-control', NO_STORE).send({ ...account, password: generatedPassword });
+    },
   );
 
   app.delete(

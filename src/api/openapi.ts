@@ -40,9 +40,17 @@ export const DOCS_PREFIX = '/docs';
 export const OPENAPI_PATH = '/openapi.json';
 
 const TAGS = [
-  { name: 'read', description: 'Who is online: sessions, users, stats. Any account (Basic) or API key of kind api (Bearer).' },
+  {
+    name: 'read',
+    description:
+      'Who is online: sessions, users and their past sessions, nodes, stats. Any account (Basic) or API key of kind api (Bearer).',
+  },
   { name: 'ingest', description: 'Reporting sessions: the ingest key or a client token (Bearer).' },
-  { name: 'admin', description: 'Accounts and API keys: an admin account or an API key of one; readers get 403.' },
+  {
+    name: 'admin',
+    description:
+      "Accounts, API keys, OAuth2 API clients, lockouts, ending a user's sessions: an admin account or an API key of one; readers get 403.",
+  },
   { name: 'stream', description: 'The change stream: Server-Sent Events of session and user changes.' },
   { name: 'webhooks', description: 'Webhook subscriptions and their deliveries: admin only.' },
   { name: 'operations', description: 'Health, metrics and this documentation.' },

@@ -1,6 +1,7 @@
 // The read API: live sessions (filtered, searched, cursor-paged, counted), one session with its event
-// log, users (online / offline / all), one user, and the dashboard's numbers (`/v1/stats`). Readable
-// by any account (Basic) or API key (Bearer); ingest credentials report, they do not read.
+// log, users (online / offline / all), one user, the cluster's nodes, and the dashboard's numbers
+// (`/v1/stats`). Readable by any account (Basic) or API key (Bearer); ingest credentials report, they
+// do not read.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Credentials } from '../auth/credentials.ts';
@@ -8,7 +9,7 @@ import { RollcallError } from '../core/errors.ts';
 import { LIMITS, SessionIdSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, type ClientType } from '../core/model.ts';
 import { PLACE_NAME_MAX } from '../core/places.ts';
-import type { PresenceService } from '../core/presence-service.ts';
+import { userNotFound, type PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
 import { BodyWriter } from '../http/body-writer.ts';
 import { JSON_CONTENT_TYPE, sendJsonBytes } from '../http/json-reply.ts';
@@ -74,6 +75,21 @@ const Sample = Type.Object({
   onlineUsers: Type.Integer(),
   sessions: Type.Integer(),
 });
+const NodeJson = Type.Object(
+  {
+    id: Type.String({ description: "The node's GUID (the dialects' appliance id)" }),
+    hostname: Type.String({ description: "The machine's host name" }),
+    publicHostname: Type.String({ description: 'The name clients reach it by (the host name unless configured)' }),
+    role: stringEnum(['master', 'traffic'] as const),
+    version: Type.String({ description: "rollcall's version on that node" }),
+    startedAt: Type.Integer({ description: 'When it started (Unix seconds)' }),
+    uptimeSeconds: Type.Integer({ minimum: 0 }),
+    sessions: Type.Integer({ minimum: 0, description: 'Live sessions attached to it' }),
+    self: Type.Boolean({ description: 'The node that answered this request' }),
+  },
+  { description: 'A rollcall process of the cluster' },
+);
+
 const StatsAnswer = Type.Object({
   sessions: Type.Object({
     total: Type.Integer(),
@@ -209,8 +225,37 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
     },
     async (request) => {
       const user = await presence.user(request.params.id);
-      if (!user) throw new RollcallError('not_found', `no user ${request.params.id} is online or remembered`);
+      if (!user) throw userNotFound(request.params.id);
       return userJson(user);
+    },
+  );
+
+  app.get(
+    '/v1/nodes',
+    {
+      schema: {
+        ...common,
+        summary: "The cluster's nodes",
+        description: 'In the order they first registered, as get_appliances lists them; one in a single process.',
+        response: { 200: Type.Object({ nodes: Type.Array(NodeJson) }), ...errorResponses(401) },
+      },
+    },
+    async () => {
+      const [nodes, tally] = await Promise.all([presence.nodes(), presence.tally()]);
+      const now = Date.now();
+      return {
+        nodes: nodes.map((node) => ({
+          id: node.id,
+          hostname: node.hostname,
+          publicHostname: node.publicHostname,
+          role: node.role,
+          version: node.version,
+          startedAt: toSeconds(node.startedAt),
+          uptimeSeconds: Math.max(0, toSeconds(now - node.startedAt)),
+          sessions: tally.byNode[node.id] ?? 0,
+          self: node.id === presence.nodeId,
+        })),
+      };
     },
   );
 

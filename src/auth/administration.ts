@@ -4,7 +4,15 @@
 // hashed, and that the last admin account cannot be removed.
 import { randomBytes } from 'node:crypto';
 import { RollcallError } from '../core/errors.ts';
-import type { Account, AccountRole, AccountStore, ApiKeyKind, ApiKeyRecord, CommandPermission } from '../history/history-store.ts';
+import {
+  COMMAND_PERMISSIONS,
+  type Account,
+  type AccountRole,
+  type AccountStore,
+  type ApiKeyKind,
+  type ApiKeyRecord,
+  type CommandPermission,
+} from '../history/history-store.ts';
 import { generateApiKey } from './api-keys.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -100,6 +108,20 @@ export class Administration {
       throw new RollcallError('not_found', `no account "${username}"`);
     }
     return given === undefined ? { generatedPassword: password } : {};
+  }
+
+  /**
+   * Sets what an account may do through the BeyondTrust command API; its next command-API request is
+   * checked against it. Answers the account as it is now.
+   */
+  async setCommandPermission(username: string, permission: string): Promise<Account> {
+    if (!(COMMAND_PERMISSIONS as readonly string[]).includes(permission)) {
+      throw new RollcallError('invalid_parameter', `permission must be one of ${COMMAND_PERMISSIONS.join(', ')}`);
+    }
+    if (!(await this.history.setCommandPermission(username, permission as CommandPermission))) {
+      throw new RollcallError('not_found', `no account "${username}"`);
+    }
+    return this.getAccount(username);
   }
 
   /** Removes an account and revokes its keys. Refuses the last admin: nobody could manage the service. */

@@ -26,6 +26,8 @@ export class HistoryWriter {
   private activity = new Map<string, UserRecord>();
   private lastCheckpoint = performance.now();
   private sessionLog: SessionLogWrite[] = [];
+  /** The session-log writes of the write in progress: no longer pending here, maybe not in the store yet. */
+  private sessionLogInFlight: readonly SessionLogWrite[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   /** Batches written so far: what history read before a change of this number may be out of date. */
@@ -112,6 +114,12 @@ export class HistoryWriter {
     yield* this.activity.values();
   }
 
+  /** Session-log writes that may not be in the store yet (being written, or waiting for a flush), oldest first. */
+  *pendingSessionLog(): IterableIterator<SessionLogWrite> {
+    yield* this.sessionLogInFlight;
+    yield* this.sessionLog;
+  }
+
   /**
    * Writes the current batch, with the activity records unless `checkpoint` is false (the timer's
    * flushes between checkpoints). Concurrent calls wait for the write in progress, then write again.
@@ -130,8 +138,10 @@ export class HistoryWriter {
       this.activity = new Map();
       this.lastCheckpoint = performance.now();
     }
+    this.sessionLogInFlight = sessionLog;
     this.writing = this.write(users, sessionLog).finally(() => {
       this.writing = undefined;
+      this.sessionLogInFlight = [];
     });
     await this.writing;
   }

@@ -1,7 +1,8 @@
 // Sessions a crash left open. A node whose live sessions lived only in its memory finds, at its next
 // start, the session-log rows it never ended; the core announces them ended (`node_lost`), so that
 // whoever mirrors the change stream or takes webhooks sees them go, and their users go offline. What
-// the crash took (host, agent, view) is not known any more: a lost session carries what the log kept.
+// the crash took (agent, view) is not known any more: a lost session carries what the log kept (its host
+// name among it, since the log keeps one).
 import type { SessionLogEntry } from '../history/history-store.ts';
 import type { NodeConnection, Session, UserRecord } from './model.ts';
 
@@ -17,6 +18,7 @@ export function lostSession(entry: SessionLogEntry, record: UserRecord | undefin
     clientType: entry.clientType,
     // Rows written before the log kept the transport were HTTP or WebSocket alike; HTTP is the guess.
     transport: entry.transport ?? 'http',
+    ...(entry.hostname !== undefined && { hostname: entry.hostname }),
     remoteAddress: entry.remoteAddress,
     idle: false,
     startedAt: entry.startedAt,

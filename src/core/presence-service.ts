@@ -1,7 +1,7 @@
 // PresenceService: the rules of presence. It opens, refreshes, resumes and ends sessions, decides who
 // may do what, expires what went quiet, keeps history informed in batches, and announces every change.
 // It knows nothing of HTTP or WebSocket: transports call it with validated bodies and an Actor.
-import type { PresenceHistory, SessionLog, SessionLogEntry, SettingsStore } from '../history/history-store.ts';
+import type { PresenceHistory, SessionLog, SessionLogEntry, SessionLogPosition, SettingsStore } from '../history/history-store.ts';
 import type {
   ChangeListener,
   EndedSession,
@@ -25,6 +25,7 @@ import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSession
 import type { EndReason, NodeConnection, PresenceChange, Session, Transport, UserPresence, UserRecord } from './model.ts';
 import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
 import { isPlaceName } from './places.ts';
+import { sessionHistoryPage, startEntry, type SessionHistoryPage } from './session-history.ts';
 import { applyUpdate, mergeRepresentative, placesAfter, sessionFactsFromOpen, unchanged, type PlaceChange } from './session-input.ts';
 
 export interface PresenceOptions {
@@ -191,18 +192,7 @@ export class PresenceService {
     };
     const { session: stored } = await this.live.open(session);
     this.writer.seen(session.user, now, session.view);
-    this.writer.log({
-      op: 'start',
-      entry: {
-        sessionId: id,
-        userId: session.user.id,
-        clientType: session.clientType,
-        transport: session.transport,
-        nodeId: session.nodeId,
-        remoteAddress: session.remoteAddress,
-        startedAt: now,
-      },
-    });
+    this.writer.log({ op: 'start', entry: startEntry(session) });
     return { session: stored, resumeToken: token };
   }
 
@@ -290,6 +280,22 @@ export class PresenceService {
     const ended = await this.endAndRecord(session.id, byAdmin ? 'ended_by_admin' : 'closed', byAdmin ? actor.username : undefined);
     if (!ended) throw sessionNotFound(id);
     return ended.session;
+  }
+
+  /**
+   * An admin ends every live session of a user, each as `end` would (reason `ended_by_admin`, the
+   * admin as `endedBy`). Answers how many this call ended: 0 for a remembered user with none.
+   */
+  async endUserSessions(userId: string, actor: Actor): Promise<number> {
+    if (actor.kind !== 'account' || actor.role !== 'admin') throw new RollcallError('forbidden', 'ending sessions needs an admin account');
+    const sessions = await this.live.list({ userId });
+    if (sessions.length === 0 && !(await this.remembered(userId))) throw userNotFound(userId);
+    let ended = 0;
+    for (const session of sessions) {
+      // Undefined: it ended meanwhile (expired, closed by its client), which this call did not do.
+      if (await this.endAndRecord(session.id, 'ended_by_admin', actor.username)) ended++;
+    }
+    return ended;
   }
 
   /** A socket missed two pings: its session ends now, unless it was resumed elsewhere meanwhile. */
@@ -399,12 +405,25 @@ export class PresenceService {
   /** One user: live sessions if online, else what history remembers. */
   async user(id: string): Promise<UserPresence | undefined> {
     const sessions = await this.live.list({ userId: id });
-    const record = this.freshest(await this.history.getUser(id), this.writer.pendingUser(id));
+    const record = await this.remembered(id);
     if (sessions.length === 0) return record ? { ...record, online: false, sessions: [] } : undefined;
     const live = presenceOf(sessions);
     // No live session reports a view yet: the last one history remembers is still the best answer.
     const lastView = live.lastView ?? record?.lastView;
     return lastView ? { ...live, lastView } : live;
+  }
+
+  /**
+   * A page of one user's sessions, past and live, newest first (session-history.ts); `not_found` for a
+   * user who is neither online nor remembered.
+   */
+  async userSessions(userId: string, page: { after?: SessionLogPosition; limit: number }): Promise<SessionHistoryPage> {
+    // The log before the live store: a session that ends in between is then not live, and its end,
+    // when this node ended it, is among the pending writes.
+    const logged = await this.history.listSessionLog({ userId, limit: page.limit + 1, ...(page.after && { after: page.after }) });
+    const live = await this.live.list({ userId });
+    if (live.length === 0 && !(await this.remembered(userId))) throw userNotFound(userId);
+    return sessionHistoryPage({ userId, ...page, logged, pending: this.writer.pendingSessionLog(), live });
   }
 
   /** Users with no live session seen within the offline window, most recent first. */
@@ -636,6 +655,11 @@ export class PresenceService {
     };
   }
 
+  /** What history remembers of a user, with what this node has not written yet. */
+  private async remembered(id: string): Promise<UserRecord | undefined> {
+    return this.freshest(await this.history.getUser(id), this.writer.pendingUser(id));
+  }
+
   private freshest(a: UserRecord | undefined, b: UserRecord | undefined): UserRecord | undefined {
     if (!a || !b) return a ?? b;
     const newer = b.lastSeenAt >= a.lastSeenAt ? b : a;
@@ -648,6 +672,7 @@ export class PresenceService {
 }
 
 export const sessionNotFound = (id: number) => new RollcallError('not_found', `session ${id} is not live`);
+export const userNotFound = (id: string) => new RollcallError('not_found', `no user ${id} is online or remembered`);
 
 function presenceOf(sessions: Session[]): UserPresence {
   const latest = sessions.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));

@@ -123,6 +123,19 @@ export function describeAgent(userAgent: string | undefined, platformName?: stri
   return described;
 }
 
+/**
+ * A described agent as people name its browser and OS: "Chrome 134", "Windows 11", "macOS 14.5", or the
+ * bare name when the version is not known. What is unknown is left out; undefined when both are.
+ */
+export function agentNames(agent: SessionAgent | undefined): { browser?: string; os?: string } | undefined {
+  if (!agent) return undefined;
+  const browser =
+    agent.browser === UNKNOWN_AGENT_FIELD ? undefined : agent.majorVersion > 0 ? `${agent.browser} ${agent.majorVersion}` : agent.browser;
+  const os = agent.os === UNKNOWN_AGENT_FIELD ? undefined : agent.osVersion ? `${agent.os} ${agent.osVersion}` : agent.os;
+  if (browser === undefined && os === undefined) return undefined;
+  return { ...(browser !== undefined && { browser }), ...(os !== undefined && { os }) };
+}
+
 function parse(agent: string, platform: string | undefined, hints: ReadHints | undefined): SessionAgent {
   const fallbackOs = platform ?? UNKNOWN_AGENT_FIELD;
   if (!agent && !hints) return { browser: UNKNOWN_AGENT_FIELD, version: '', majorVersion: 0, os: fallbackOs };

@@ -16,12 +16,18 @@ import {
   type DueWebhookDelivery,
   type NewWebhookDelivery,
   type SessionLogEntry,
+  type SessionLogPosition,
   type WebhookDelivery,
   type WebhookSubscription,
 } from './history-store.ts';
 
 /** Newest entries a session-log query answers when it names no limit (the interface's default). */
 export const DEFAULT_SESSION_LOG_LIMIT = 100;
+/**
+ * Where a session-log listing starts when the query names no position: before every row there can be
+ * (in the newest-first order), so the first page and the next ones are the same statement.
+ */
+const SESSION_LOG_START: SessionLogPosition = { startedAt: Number.MAX_SAFE_INTEGER, sessionId: Number.MAX_SAFE_INTEGER };
 /** Newest deliveries a webhook delivery query answers when it names no limit (the interface's default). */
 export const DEFAULT_WEBHOOK_DELIVERY_LIMIT = 50;
 
@@ -81,6 +87,9 @@ export interface SessionLogRow {
   transport: string | null;
   node_id: string;
   remote_address: string;
+  hostname: string | null;
+  browser: string | null;
+  os: string | null;
   ended_at: number | null;
   end_reason: string | null;
   ended_by: string | null;
@@ -110,6 +119,7 @@ export interface WebhookDeliveryRow {
   last_status_code: number | null;
   last_error: string | null;
   finished_at: number | null;
+  redelivered_at: number | null;
 }
 
 export interface DueWebhookDeliveryRow extends WebhookDeliveryRow {
@@ -140,6 +150,15 @@ export function checkLimit(limit: number): number {
     throw new RollcallError('invalid_parameter', `limit must be a non-negative integer, got ${limit}`);
   }
   return limit;
+}
+
+/** The position a session-log listing starts after: the query's, checked, or before every row when it names none. */
+export function sessionLogStart(after: SessionLogPosition | undefined): SessionLogPosition {
+  if (after === undefined) return SESSION_LOG_START;
+  if (!Number.isSafeInteger(after.startedAt) || !Number.isSafeInteger(after.sessionId)) {
+    throw new RollcallError('invalid_parameter', `a session-log position is two integers, got ${JSON.stringify(after)}`);
+  }
+  return after;
 }
 
 /** Callers outside TypeScript's reach (CLI input, JSON) must not store a permission nothing understands. */
@@ -282,6 +301,7 @@ export function toWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
   if (row.last_status_code !== null) delivery.lastStatusCode = row.last_status_code;
   if (row.last_error !== null) delivery.lastError = row.last_error;
   if (row.finished_at !== null) delivery.finishedAt = row.finished_at;
+  if (row.redelivered_at !== null) delivery.redeliveredAt = row.redelivered_at;
   return delivery;
 }
 
@@ -307,6 +327,12 @@ export function toSessionLogEntry(row: SessionLogRow): SessionLogEntry {
     startedAt: row.started_at,
   };
   if (row.transport !== null) entry.transport = oneOf(TRANSPORTS, row.transport, 'session_log.transport');
+  if (row.hostname !== null) entry.hostname = row.hostname;
+  if (row.browser !== null || row.os !== null) {
+    entry.agent = {};
+    if (row.browser !== null) entry.agent.browser = row.browser;
+    if (row.os !== null) entry.agent.os = row.os;
+  }
   if (row.ended_at !== null) entry.endedAt = row.ended_at;
   if (row.end_reason !== null) entry.endReason = oneOf(END_REASONS, row.end_reason, 'session_log.end_reason');
   if (row.ended_by !== null) entry.endedBy = row.ended_by;

@@ -12,11 +12,13 @@ import Fastify, {
 } from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Administration } from '../auth/administration.ts';
+import type { ApiClientAdministration } from '../auth/oauth/client-administration.ts';
 import type { Credentials } from '../auth/credentials.ts';
 import type { Config } from '../config/schema.ts';
 import type { PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
 import { adminRoutes } from '../api/admin-routes.ts';
+import { oauthClientRoutes } from '../api/oauth-client-routes.ts';
 import { registerOpenApi } from '../api/openapi.ts';
 import { OPEN_SECURITY } from '../api/schemas.ts';
 import { instrumentHttp, requestIdFor } from '../observability/http.ts';
@@ -32,6 +34,7 @@ import { metricsRoute } from '../observability/metrics-route.ts';
 import { renderV1Error, renderV1NotFound } from '../api/errors.ts';
 import { placeRoutes } from '../api/place-routes.ts';
 import { readRoutes } from '../api/read-routes.ts';
+import { userSessionRoutes } from '../api/user-session-routes.ts';
 import { httpIngestRoutes } from '../ingest/http-routes.ts';
 import { CloseCode, MAX_MESSAGE_BYTES } from '../ingest/protocol.ts';
 import { compileValidator } from '../ingest/validation.ts';
@@ -64,6 +67,8 @@ export interface AppDeps {
   stats: PresenceStats;
   /** Accounts and API keys (the admin routes). */
   administration: Administration;
+  /** OAuth2 API clients (/v1/oauth-clients). */
+  apiClients: ApiClientAdministration;
   /** This app's Prometheus registry and the metrics others report through (webhook backlog). */
   metrics: Metrics;
   /** The change stream's events and backlog (GET /v1/events). */
@@ -222,7 +227,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(wsIngestRoute, { presence, credentials, heartbeatMs: config.wsHeartbeatMs });
   await app.register(readRoutes, { presence, credentials, stats: deps.stats });
   await app.register(placeRoutes, { presence, credentials });
+  await app.register(userSessionRoutes, { presence, credentials });
   await app.register(adminRoutes, { administration: deps.administration, credentials, throttle: deps.throttle });
+  await app.register(oauthClientRoutes, { apiClients: deps.apiClients, credentials });
   await app.register(eventStreamRoutes, {
     events: deps.events,
     credentials,

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { Administration } from '../auth/administration.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { OAuthClients } from '../auth/oauth/api-clients.ts';
+import { ApiClientAdministration } from '../auth/oauth/client-administration.ts';
 import { DEFAULT_THROTTLE_POLICY, MemoryThrottle, type Throttle } from '../auth/throttle.ts';
 import { DEFAULT_BEAT_MS, DEFAULT_SILENCE_MS, NodeWatch } from '../core/node-watch.ts';
 import { PresenceService } from '../core/presence-service.ts';
@@ -139,6 +140,7 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
     oauth,
     stats,
     administration,
+    apiClients: new ApiClientAdministration(history),
     metrics,
     events,
     webhooks: subscriptions,

@@ -1,6 +1,6 @@
-// `/v1/webhooks`: managing webhook subscriptions and looking at their deliveries. Admin only (an admin
-// account, or an API key of one). The rules are subscriptions.ts's, shared with the CLI; the secret is
-// in the creation answer and nowhere else.
+// `/v1/webhooks`: managing webhook subscriptions, looking at their deliveries and sending one again.
+// Admin only (an admin account, or an API key of one). The rules are subscriptions.ts's, shared with
+// the CLI; the secret is in the creation answer and nowhere else.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requireReader } from '../api/access.ts';
@@ -46,6 +46,13 @@ const WebhookPatchBody = Type.Object(
     active: Type.Optional(Type.Boolean({ description: 'true re-enables a subscription (also one disabled by a 410 answer)' })),
   },
   { additionalProperties: false, minProperties: 1 },
+);
+const DeliveryParams = Type.Object(
+  {
+    ...WebhookParams.properties,
+    deliveryId: Type.String({ minLength: 1, maxLength: 64, description: 'The delivery id, as deliveries list it (X-Rollcall-Delivery)' }),
+  },
+  { additionalProperties: false },
 );
 const DeliveriesQuery = Type.Object(
   {
@@ -148,6 +155,25 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       const { status, limit } = request.query;
       const deliveries = await subscriptions.deliveries(request.params.id, { limit, ...(status !== undefined && { status }) });
       return { deliveries: deliveries.map(deliveryJson) };
+    },
+  );
+
+  app.post(
+    '/v1/webhooks/:id/deliveries/:deliveryId/redeliver',
+    {
+      schema: {
+        ...common,
+        summary: 'Send a delivered or failed delivery again',
+        description:
+          'Puts it back in the outbox, due now, with the same delivery id and body (receivers ignore one they already took), and ' +
+          'retries it as a new delivery until the retry horizon has passed again. 409 when it is pending already.',
+        params: DeliveryParams,
+        response: { 202: DeliveryJsonSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const delivery = await subscriptions.redeliver(request.params.id, request.params.deliveryId);
+      return reply.status(202).send(deliveryJson(delivery));
     },
   );
 };

@@ -69,8 +69,8 @@ function checkSecret(secret: string): string {
 
 /**
  * Webhook subscriptions and their deliveries, for the routes and the CLI. `onChange` runs after each
- * change, so a running server matches new events against the new list at once (the CLI has none:
- * the server re-reads within a second).
+ * change, so a running server matches new events against the new list, and attempts a redelivery, at
+ * once (the CLI has none: the server re-reads within a second).
  */
 export class WebhookSubscriptions {
   constructor(
@@ -120,6 +120,23 @@ export class WebhookSubscriptions {
   async deliveries(id: number, query: WebhookDeliveryQuery = {}): Promise<WebhookDelivery[]> {
     await this.get(id);
     return this.history.listWebhookDeliveries(id, query);
+  }
+
+  /**
+   * Puts a delivered or failed delivery back in the outbox, due now, with its delivery id (receivers
+   * ignore one they took already) and the same body; it is retried as a new one would be. A pending
+   * delivery is refused (`conflict`): it is on its way already.
+   */
+  async redeliver(id: number, deliveryId: string): Promise<WebhookDelivery> {
+    await this.get(id);
+    const found = await this.history.redeliverWebhookDelivery(id, deliveryId, Date.now());
+    if (!found) throw new RollcallError('not_found', `webhook subscription ${id} has no delivery ${deliveryId}`);
+    if (!found.requeued) {
+      throw new RollcallError('conflict', `delivery ${deliveryId} is pending already: it is attempted when its next attempt is due`);
+    }
+    // A running server's worker looks at once rather than at its next poll.
+    await this.onChange();
+    return found.delivery;
   }
 }
 

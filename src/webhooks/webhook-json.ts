@@ -43,6 +43,7 @@ export const DeliveryJsonSchema = Type.Object(
     lastStatusCode: Type.Optional(Type.Integer({ description: 'The HTTP status of the last answer' })),
     lastError: Type.Optional(Type.String({ description: 'What went wrong on the last attempt' })),
     finishedAt: Type.Optional(UnixSeconds('When it was delivered or given up')),
+    redeliveredAt: Type.Optional(UnixSeconds('When an admin last redelivered it; its retries count from then')),
   },
   { description: 'One event for one subscription, and how its attempts went' },
 );
@@ -72,5 +73,6 @@ export function deliveryJson(delivery: WebhookDelivery): DeliveryJson {
     lastStatusCode: delivery.lastStatusCode,
     lastError: delivery.lastError,
     finishedAt: seconds(delivery.finishedAt),
+    redeliveredAt: seconds(delivery.redeliveredAt),
   };
 }

@@ -2,7 +2,8 @@
 // `concurrency` at once and each within `timeoutMs`, and records how each attempt ended. A 2xx answer
 // delivers; 410 Gone disables the subscription (the receiver says it is gone for good); anything else
 // (another status, a refused connection, a timeout) is retried with exponential backoff until the
-// retry horizon has passed since the event, then the delivery is marked failed.
+// retry horizon has passed since the event (or since an admin redelivered it), then the delivery is
+// marked failed.
 // Receivers are kept apart (receivers.ts): each may have only a few attempts in flight, so a hanging
 // one cannot take every slot; one that seems down gets a single probe at a time and its queue rests
 // until the retry, while one failing now and then only retries what failed.
@@ -26,7 +27,7 @@ export interface WorkerOptions {
   timeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Milliseconds after its creation that a delivery is still retried. */
+  /** Milliseconds after its creation (or its last redelivery) that a delivery is still retried. */
   horizonMs: number;
   userAgent: string;
   onError: (error: unknown, context: string) => void;
@@ -216,7 +217,9 @@ export class WebhookWorker {
     error: string | undefined,
     retryAfter: string | null,
   ): Promise<void> {
-    const { id, subscriptionId, createdAt } = delivery;
+    const { id, subscriptionId } = delivery;
+    // A redelivery gets a horizon of its own: an old event put back in the outbox is retried as long as a new one.
+    const horizonFrom = delivery.redeliveredAt ?? delivery.createdAt;
     const attempts = delivery.attempts + 1;
     const at = this.now();
     const facts = {
@@ -240,7 +243,7 @@ export class WebhookWorker {
       const asked = statusCode === 429 || statusCode === 503 ? retryAfterMs(retryAfter, at) : undefined;
       const nextAttemptAt = at + Math.min(Math.max(backoff, asked ?? 0), this.options.retryMaxMs);
       outcome =
-        nextAttemptAt > createdAt + this.options.horizonMs
+        nextAttemptAt > horizonFrom + this.options.horizonMs
           ? { ...facts, status: 'failed' }
           : { ...facts, status: 'pending', nextAttemptAt };
       // A receiver that seems down rests as a whole until this retry: otherwise each of its other

@@ -1,8 +1,9 @@
-// Admin operations over real HTTP: accounts and API keys, who may use them (admins only; readers 403),
-// secrets shown once, the last admin kept, and ending a session as an admin.
+// Admin operations over real HTTP: accounts (their command-API permission and password too) and API keys,
+// who may use them (admins only; readers 403), secrets shown once, the last admin kept, and ending a
+// session as an admin.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { request, type Answer } from '../helpers/http.ts';
+import { assertError, request, requestJson, type Answer } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
 
@@ -20,18 +21,8 @@ const basic = (username: string, password: string) => ({
 });
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-function call(method: string, path: string, headers: Record<string, string> = server.admin, body?: unknown): Promise<Answer> {
-  return request(server.url, method, path, {
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body !== undefined && { body }),
-  });
-}
-
-function assertError(answer: Answer, status: number, code: string, message?: RegExp): void {
-  assert.equal(answer.status, status, answer.text);
-  assert.equal(answer.json.error.code, code, answer.text);
-  if (message) assert.match(answer.json.error.message, message);
-}
+const call = (method: string, path: string, headers: Record<string, string> = server.admin, body?: unknown): Promise<Answer> =>
+  requestJson(server.url, method, path, headers, body);
 
 async function createAccount(username: string, role: 'admin' | 'reader', password?: string): Promise<Answer> {
   const answer = await call('POST', '/v1/accounts', server.admin, { username, role, ...(password !== undefined && { password }) });
@@ -155,6 +146,68 @@ describe('accounts', () => {
   });
 });
 
+describe("changing an account's permission and password", () => {
+  it('sets the command-API permission, which the command API follows at once; 404 and 400 change nothing', async () => {
+    await createAccount('perm2', 'reader', 'perm2-password');
+    const permissionOf = async () => {
+      const answer = await request(server.url, 'GET', '/api/command?username=perm2&password=perm2-password&action=get_api_info');
+      return /<perm_command>([^<]*)<\/perm_command>/.exec(answer.text)?.[1] ?? answer.text;
+    };
+    assert.equal(await permissionOf(), 'read_only');
+    const changed = await call('PATCH', '/v1/accounts/perm2', server.admin, { commandPermission: 'full' });
+    assert.equal(changed.status, 200, changed.text);
+    assert.deepEqual(
+      { ...changed.json, id: undefined, createdAt: undefined },
+      {
+        id: undefined,
+        username: 'perm2',
+        role: 'reader',
+        commandPermission: 'full',
+        createdAt: undefined,
+      },
+    );
+    assert.equal(await permissionOf(), 'full');
+
+    assertError(await call('PATCH', '/v1/accounts/ghost', server.admin, { commandPermission: 'deny' }), 404, 'not_found', /ghost/);
+    for (const [body, message] of [
+      [{ commandPermission: 'some' }, /commandPermission: must be one of full, read_only, deny/],
+      [{}, /commandPermission: required/],
+      [{ commandPermission: 'deny', role: 'admin' }, /unknown field "role"/],
+    ] as const) {
+      assertError(await call('PATCH', '/v1/accounts/perm2', server.admin, body), 400, 'invalid_body', message);
+    }
+    assert.equal((await call('GET', '/v1/accounts/perm2')).json.commandPermission, 'full');
+  });
+
+  it('sets a password given, or generates one answered once; the old one stops working at once, keys go on', async () => {
+    await createAccount('pw2', 'reader', 'pw2-first-password');
+    const key = (await call('POST', '/v1/keys', server.admin, { kind: 'api', account: 'pw2' })).json.key as string;
+    const given = await call('POST', '/v1/accounts/pw2/password', server.admin, { password: 'pw2-second-password' });
+    assert.equal(given.status, 200, given.text);
+    assert.equal(given.json.username, 'pw2');
+    assert.equal('password' in given.json, false, 'a chosen password is not echoed');
+    assertError(await call('GET', '/v1/sessions', basic('pw2', 'pw2-first-password')), 401, 'unauthorized');
+    assert.equal((await call('GET', '/v1/sessions', basic('pw2', 'pw2-second-password'))).status, 200);
+
+    const generated = await request(server.url, 'POST', '/v1/accounts/pw2/password', { headers: server.admin });
+    assert.equal(generated.status, 200, generated.text);
+    assert.equal(generated.headers.get('cache-control'), 'no-store');
+    assert.match(generated.json.password, /^[A-Za-z0-9_-]{24}$/);
+    assertError(await call('GET', '/v1/sessions', basic('pw2', 'pw2-second-password')), 401, 'unauthorized');
+    assert.equal((await call('GET', '/v1/sessions', basic('pw2', generated.json.password))).status, 200);
+    assert.equal((await call('GET', '/v1/sessions', bearer(key))).status, 200, 'its API keys stay valid');
+
+    assertError(await call('POST', '/v1/accounts/ghost/password', server.admin, {}), 404, 'not_found', /ghost/);
+    for (const [body, message] of [
+      [{ password: 'seven77' }, /password/],
+      [{ password: 'long-enough', role: 'admin' }, /unknown field "role"/],
+    ] as const) {
+      assertError(await call('POST', '/v1/accounts/pw2/password', server.admin, body), 400, 'invalid_body', message);
+    }
+    assert.equal((await call('GET', '/v1/sessions', basic('pw2', generated.json.password))).status, 200, 'unchanged');
+  });
+});
+
 describe('API keys', () => {
   it('creates an api key for the caller by default: answered once, reads with Bearer, listed by prefix only', async () => {
     const created = await call('POST', '/v1/keys', server.admin, { kind: 'api', label: 'grafana' });
@@ -232,6 +285,8 @@ describe('who may administer', () => {
     ['GET', '/v1/accounts'],
     ['POST', '/v1/accounts', { username: 'never', role: 'admin' }],
     ['GET', '/v1/accounts/admin'],
+    ['PATCH', '/v1/accounts/admin', { commandPermission: 'deny' }],
+    ['POST', '/v1/accounts/admin/password', { password: 'never-this-password' }],
     ['DELETE', '/v1/accounts/admin'],
     ['GET', '/v1/keys'],
     ['POST', '/v1/keys', { kind: 'api' }],

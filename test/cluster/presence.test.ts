@@ -127,6 +127,76 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     assert.equal(roles[c().rollcall.dataDir.nodeId], 'traffic');
   });
 
+  it('lists the nodes over /v1/nodes on any node, as get_appliances orders them, with their sessions and which answered', async () => {
+    const nodesOn = async (node: TestServer) => (await request(node.url, 'GET', '/v1/nodes', { headers: node.admin })).json.nodes;
+    const countsOn = async (node: TestServer): Promise<Record<string, number>> =>
+      Object.fromEntries((await nodesOn(node)).map((n: { id: string; sessions: number }) => [n.id, n.sessions]));
+    const before = await countsOn(b());
+    const opened = [
+      await openSession(a(), openBody({ user: { id: 'counted', name: 'Counted', type: 'staff' } })),
+      await openSession(c(), openBody({ user: { id: 'counted', name: 'Counted', type: 'staff' } })),
+      await openSession(c(), openBody({ user: { id: 'counted', name: 'Counted', type: 'staff' } })),
+    ];
+    const [idA, idB, idC] = [a(), b(), c()].map((node) => node.rollcall.dataDir.nodeId) as [string, string, string];
+    const expected = { ...before, [idA]: (before[idA] ?? 0) + 1, [idC]: (before[idC] ?? 0) + 2 };
+    await waitFor(async () => JSON.stringify(await countsOn(b())) === JSON.stringify(expected), { what: 'the new sessions counted on b' });
+
+    const listed = await nodesOn(b());
+    const appliances = (await command(b(), `${adminQuery}&action=get_appliances`)).root.children
+      .filter((e) => e.name === 'appliance')
+      .map((e) => e.attributes.get('id'));
+    assert.deepEqual(
+      listed.map((n: { id: string }) => n.id),
+      appliances,
+      'in the order get_appliances lists them',
+    );
+    assert.deepEqual(
+      listed.map((n: { id: string; self: boolean }) => [n.id, n.self]),
+      appliances.map((id) => [id, id === idB]),
+    );
+    assert.deepEqual(Object.fromEntries(listed.map((n: { id: string; role: string }) => [n.id, n.role])), {
+      [idA]: 'master',
+      [idB]: 'traffic',
+      [idC]: 'traffic',
+    });
+    for (const id of opened) await closeSession(a(), id);
+  });
+
+  it("lists a user's sessions on any node before history has them, and ends them all from any node", async () => {
+    const wanderer = openBody({ user: { id: 'wanderer', name: 'Wanderer', type: 'staff' } });
+    const first = await openSession(a(), wanderer);
+    const second = await openSession(c(), wanderer);
+    type Listed = { id: number; live: boolean; nodeId: string; endReason?: string; endedBy?: string };
+    const sessionsOn = async (node: TestServer): Promise<Listed[]> =>
+      (await request(node.url, 'GET', '/v1/users/wanderer/sessions', { headers: node.admin })).json.sessions;
+    // Neither start is in the shared history yet (it is written in batches): the live store has both.
+    const live = await waitFor(async () => {
+      const listed = await sessionsOn(b());
+      return listed.length === 2 ? listed : undefined;
+    });
+    assert.deepEqual(
+      live.map((s) => [s.id, s.live, s.nodeId]),
+      [
+        [second, true, c().rollcall.dataDir.nodeId],
+        [first, true, a().rollcall.dataDir.nodeId],
+      ],
+    );
+
+    const ended = await request(b().url, 'DELETE', '/v1/users/wanderer/sessions', { headers: b().admin });
+    assert.deepEqual(ended.json, { ended: 2 });
+    await goneOn(a(), first);
+    await goneOn(c(), second);
+    // The starts were logged by the nodes that opened the sessions, the ends by b.
+    for (const node of [a(), c(), b()]) await node.rollcall.presence.flushHistory();
+    assert.deepEqual(
+      (await sessionsOn(a())).map((s) => [s.id, s.live, s.endReason, s.endedBy]),
+      [
+        [second, false, 'ended_by_admin', 'admin'],
+        [first, false, 'ended_by_admin', 'admin'],
+      ],
+    );
+  });
+
   const connect = async (node: TestServer) => {
     const client = new RawClient(node.wsUrl);
     clients.push(client);

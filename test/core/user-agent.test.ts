@@ -3,10 +3,11 @@
 // agents, the shared frozen objects of the cache and its bound, and when sessions parse. Then client
 // hints: a table of hints → names (Windows 11 from a reduced "Windows NT 10.0", macOS and Android
 // versions, full browser versions from the brand list, GREASE brands ignored), and reduced agents
-// without hints, which name no OS version rather than a frozen one.
+// without hints, which name no OS version rather than a frozen one. Last, agentNames: the short names
+// ("Chrome 134", "Windows 11") the session log keeps.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeAgent } from '../../src/core/user-agent.ts';
+import { agentNames, describeAgent } from '../../src/core/user-agent.ts';
 import type { ClientHints, SessionAgent } from '../../src/core/model.ts';
 import { applyUpdate, sessionFactsFromOpen } from '../../src/core/session-input.ts';
 import { makeSession, openBody } from '../helpers/sessions.ts';
@@ -425,5 +426,37 @@ describe('sessions keep their client hints', () => {
     assert.deepEqual(curl.agent, { browser: 'curl', version: '8.5.0', majorVersion: 8, os: 'Windows 11 (x64)' });
     const both = applyUpdate(session, { userAgent: MAC_CHROME, clientHints: { platform: 'macOS', platformVersion: '15.5.0' } }, ingest);
     assert.deepEqual(both.agent, { browser: 'Chrome', version: '138.0.0.0', majorVersion: 138, os: 'macOS', osVersion: '15.5' });
+  });
+});
+
+describe('agentNames', () => {
+  it('names the browser with its major version and the OS with its version, as people say them', () => {
+    const cases: [SessionAgent | undefined, ReturnType<typeof agentNames>][] = [
+      [
+        { browser: 'Chrome', version: '134.0.6998.89', majorVersion: 134, os: 'Windows', osVersion: '11' },
+        { browser: 'Chrome 134', os: 'Windows 11' },
+      ],
+      [
+        { browser: 'Safari', version: '17.5', majorVersion: 17, os: 'macOS', osVersion: '14.5' },
+        { browser: 'Safari 17', os: 'macOS 14.5' },
+      ],
+      [
+        { browser: 'Chrome', version: '134.0.0.0', majorVersion: 134, os: 'Windows' },
+        { browser: 'Chrome 134', os: 'Windows' },
+      ],
+      [{ browser: 'Googlebot', version: '', majorVersion: 0, os: 'Unknown' }, { browser: 'Googlebot' }],
+      [{ browser: 'Unknown', version: '', majorVersion: 0, os: 'Windows 11 (x64)' }, { os: 'Windows 11 (x64)' }],
+      [{ browser: 'Unknown', version: '', majorVersion: 0, os: 'Unknown' }, undefined],
+      [undefined, undefined],
+    ];
+    for (const [agent, names] of cases) assert.deepStrictEqual(agentNames(agent), names, JSON.stringify(agent));
+  });
+
+  it('names what a session parsed from its agent and client hints', () => {
+    const hints = { platform: 'Windows', platformVersion: '19.0.0', fullVersionList: chromeBrands('138.0.7204.50') };
+    const session = makeSession({
+      ...sessionFactsFromOpen(openBody({ userAgent: WINDOWS_CHROME, clientHints: hints }), { kind: 'ingest' }),
+    });
+    assert.deepStrictEqual(agentNames(session.agent), { browser: 'Chrome 138', os: 'Windows 11' });
   });
 });

@@ -1,4 +1,7 @@
-// One HTTP call against a test server, answered with status, headers, raw text and parsed JSON.
+// One HTTP call against a test server, answered with status, headers, raw text and parsed JSON; and the
+// check of a v1 error answer.
+import assert from 'node:assert/strict';
+
 export interface Answer {
   status: number;
   headers: Headers;
@@ -27,4 +30,25 @@ export async function request(
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json };
+}
+
+/** `request` with `body` sent as JSON (and said so in content-type) when there is one. */
+export function requestJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<Answer> {
+  return request(baseUrl, method, path, {
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body !== undefined && { body }),
+  });
+}
+
+/** A v1 error: `{"error":{"code","message"}}` with this status and code, and a message that matches when one is given. */
+export function assertError(answer: Answer, status: number, code: string, message?: RegExp): void {
+  assert.equal(answer.status, status, answer.text);
+  assert.equal(answer.json?.error?.code, code, answer.text);
+  if (message) assert.match(answer.json.error.message, message);
 }

@@ -9,6 +9,7 @@ import { skipUnlessPostgres, startPostgres, type PostgresServer } from '../helpe
 import { PostgresHistoryStore } from '../../src/history/postgres/postgres-history-store.ts';
 import { createPostgresPool } from '../../src/history/postgres/open-postgres.ts';
 import { migratePostgres, POSTGRES_SCHEMA_VERSION, SchemaTooNewError } from '../../src/history/postgres/migrate.ts';
+import { CREATE_SCHEMA_MIGRATIONS, MIGRATIONS } from '../../src/history/postgres/sql.ts';
 import type { NewWebhookDelivery, SessionLogWrite } from '../../src/history/history-store.ts';
 import type { UserRecord } from '../../src/core/model.ts';
 import { waitFor } from '../helpers/server.ts';
@@ -117,6 +118,32 @@ if (skip) {
         await versions(pools[0]!),
         Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1),
       );
+    });
+
+    it('migrates a database of schema 1 that holds history: rows stay, without host or redelivery, and page by the new index', async () => {
+      const { pool, url } = await emptyDatabasePool();
+      await pool.query(CREATE_SCHEMA_MIGRATIONS);
+      await pool.query(MIGRATIONS[0]!);
+      await pool.query('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)');
+      await pool.query(`INSERT INTO session_log (session_id, started_at, user_id, client_type, node_id, remote_address)
+                        VALUES (7, 1000, 'u1', 'web', 'node-a', '::1')`);
+      await pool.query(
+        `INSERT INTO webhook_subscriptions (url, event_types, secret, created_at) VALUES ('http://127.0.0.1:9/', 'user.online', 's', 1)`,
+      );
+      await pool.query(`INSERT INTO webhook_deliveries (id, subscription_id, event_type, payload, status, created_at, finished_at)
+                        VALUES ('d1', 1, 'user.online', '{}', 'delivered', 10, 20)`);
+      await migratePostgres(pool);
+      assert.equal((await versions(pool)).at(-1), POSTGRES_SCHEMA_VERSION);
+      const index = await pool.query<{ definition: string }>(
+        "SELECT pg_get_indexdef(indexrelid) AS definition FROM pg_index WHERE indexrelid = 'session_log_by_user'::regclass",
+      );
+      assert.match(index.rows[0]?.definition ?? '', /\(user_id, started_at, session_id\)/);
+      const store = openStore(url);
+      assert.deepEqual(await store.listSessionLog({ userId: 'u1' }), [
+        { sessionId: 7, userId: 'u1', clientType: 'web', nodeId: 'node-a', remoteAddress: '::1', startedAt: 1_000 },
+      ]);
+      const redelivered = await store.redeliverWebhookDelivery(1, 'd1', 5_000);
+      assert.deepEqual([redelivered?.requeued, redelivered?.delivery.redeliveredAt], [true, 5_000]);
     });
 
     it('refuses a database migrated by newer code, and leaves it as it is', async () => {

@@ -205,6 +205,35 @@ describe('SqliteHistoryStore on a file', () => {
     assert.equal(hook.id, 1);
   });
 
+  it('migrates a file of schema 5: logged sessions and deliveries stay, without host or redelivery, and page by the new index', async () => {
+    const v5Path = join(dir, 'v5.db');
+    const db = new Database(v5Path);
+    for (const step of MIGRATIONS.slice(0, 5)) db.exec(step);
+    db.pragma('user_version = 5');
+    db.exec(`INSERT INTO session_log (session_id, started_at, user_id, client_type, node_id, remote_address)
+             VALUES (7, 1000, 'u1', 'web', 'node-a', '::1');
+             INSERT INTO webhook_subscriptions (url, event_types, secret, created_at) VALUES ('http://127.0.0.1:9/', 'user.online', 's', 1);
+             INSERT INTO webhook_deliveries (id, subscription_id, event_type, payload, status, created_at, finished_at)
+             VALUES ('d1', 1, 'user.online', '{}', 'delivered', 10, 20);`);
+    db.close();
+    const reopened = openSqliteDatabase(v5Path);
+    handles.push(reopened);
+    assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.deepEqual(
+      reopened
+        .prepare<[], { name: string }>("SELECT name FROM pragma_index_info('session_log_by_user')")
+        .all()
+        .map((c) => c.name),
+      ['user_id', 'started_at', 'session_id'],
+    );
+    const store = new SqliteHistoryStore(reopened);
+    assert.deepEqual(await store.listSessionLog({ userId: 'u1' }), [
+      { sessionId: 7, userId: 'u1', clientType: 'web', nodeId: 'node-a', remoteAddress: '::1', startedAt: 1_000 },
+    ]);
+    const redelivered = await store.redeliverWebhookDelivery(1, 'd1', 5_000);
+    assert.deepEqual([redelivered?.requeued, redelivered?.delivery.redeliveredAt], [true, 5_000]);
+  });
+
   it('keeps pending webhook deliveries across close and reopen', async () => {
     const first = open().store;
     const hook = await first.createWebhook({ url: 'http://127.0.0.1:9/', events: ['user.online'], secret: 'secret-secret-secret' });

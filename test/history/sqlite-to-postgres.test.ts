@@ -63,6 +63,7 @@ async function fillHistory(store: HistoryStore): Promise<void> {
         clientType: 'web' as const,
         nodeId: i % 2 ? 'node-a' : 'node-b',
         remoteAddress: '192.0.2.1',
+        ...(i % 3 === 0 && { hostname: `host-${i}`, agent: { browser: 'Firefox 128', ...(i % 2 === 0 && { os: 'Linux' }) } }),
         startedAt: now - 100_000 + i,
       },
     })),
@@ -96,6 +97,7 @@ async function fillHistory(store: HistoryStore): Promise<void> {
   await store.recordWebhookAttempt('d1', { status: 'failed', at: now + 10, statusCode: 500, error: 'HTTP 500' });
   await store.recordWebhookAttempt('d2', { status: 'pending', at: now + 10, error: 'connection refused', nextAttemptAt: now + 20_000 });
   await store.claimDueWebhookDeliveries(now + 100, 1, now + 30_000); // d3, claimed when the node stopped
+  await store.redeliverWebhookDelivery(hook.id, 'd0', now + 200); // delivered, then sent again
 }
 
 /** Everything a store answers, read through its interface. */
@@ -158,7 +160,11 @@ describe('copying SQLite history into PostgreSQL', { skip }, () => {
     assert.equal(moved.accounts.length, 2);
     assert.equal(moved.keys.length, 3);
     assert.ok(moved.keys.every((key) => key.accountId !== undefined));
-    assert.equal(moved.pending, 4, 'pending deliveries stay pending: a retry, a claimed one, two of the disabled subscription');
+    assert.equal(
+      moved.pending,
+      5,
+      'pending deliveries stay pending: a retry, a claimed one, a redelivered one, two of the disabled subscription',
+    );
     assert.equal(moved.counter, 20_000, 'session ids go on where they stopped');
 
     // Identity sequences were moved past the copied ids: nothing collides, nothing reuses an id.

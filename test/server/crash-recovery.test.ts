@@ -28,7 +28,7 @@ const admin = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).t
 interface Delivered {
   type: string;
   reason?: string;
-  session?: { id: number; transport: string; user: { id: string; name: string } };
+  session?: { id: number; transport: string; hostname?: string; user: { id: string; name: string } };
   user?: { id: string };
 }
 
@@ -103,6 +103,8 @@ describe('a node killed with kill -9', () => {
     const bob = ended.find((d) => d.session!.user.id === 'bob')!;
     assert.equal(bob.session!.transport, 'websocket');
     assert.equal(bob.session!.user.name, 'Bob', 'the user as history knew them');
+    const ann = ended.find((d) => d.session!.user.id === 'ann')!;
+    assert.equal(ann.session!.hostname, 'jack-pc', 'the host name as the session log kept it');
     assert.deepEqual(
       delivered()
         .filter((d) => d.type === 'user.offline')

@@ -8,7 +8,7 @@ import { closeSession, heartbeat, openSession } from '../helpers/ingest.ts';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
 import { SseClient } from '../stream/sse-client.ts';
-import { expectedSignature, startReceiver, type Receiver } from './receiver.ts';
+import { expectedSignature, startReceiver, type Received, type Receiver } from './receiver.ts';
 
 /**
  * Short backoffs, so retries happen within a test. The timeout stays generous: a loaded test machine
@@ -33,6 +33,18 @@ async function deliveries(server: TestServer, id: number): Promise<any[]> {
   const answer = await request(server.url, 'GET', `/v1/webhooks/${id}/deliveries`, { headers: server.admin });
   assert.equal(answer.status, 200, answer.text);
   return answer.json.deliveries;
+}
+
+/** The subscription's newest delivery, once it has `status`. */
+async function newestWhen(server: TestServer, id: number, status: string, what: string) {
+  const [newest] = await waitFor(
+    async () => {
+      const list = await deliveries(server, id);
+      return list[0]?.status === status ? list : undefined;
+    },
+    { what },
+  );
+  return newest;
 }
 
 describe('webhook delivery', () => {
@@ -221,18 +233,91 @@ describe('webhook retry horizon', () => {
       receiver.behave({ status: 503 });
       const subscription = await subscribe(server, receiver.url, ['user.online']);
       await openSession(server, openBody(user('hopeless')));
-      const [failed] = await waitFor(
-        async () => {
-          const list = await deliveries(server, subscription);
-          return list[0]?.status === 'failed' ? list : undefined;
-        },
-        { what: 'the delivery to be given up' },
-      );
+      const failed = await newestWhen(server, subscription, 'failed', 'the delivery to be given up');
       assert.ok(failed.attempts >= 1);
       assert.equal(failed.lastStatusCode, 503);
       assert.equal(failed.lastError, 'HTTP 503');
       assert.equal(failed.nextAttemptAt, undefined);
       assert.equal(receiver.received.length, failed.attempts, 'every attempt was recorded, and none came after');
+    } finally {
+      await receiver.close();
+      await server.close();
+    }
+  });
+});
+
+describe('webhook redelivery', () => {
+  const redeliver = (server: TestServer, subscription: number, deliveryId: string) =>
+    request(server.url, 'POST', `/v1/webhooks/${subscription}/deliveries/${deliveryId}/redeliver`, { headers: server.admin });
+
+  it('sends a delivered delivery again, with the same delivery id and body, signed anew', async () => {
+    const server = await startTestServer(FAST);
+    const receiver = await startReceiver();
+    try {
+      const subscription = await subscribe(server, receiver.url, ['user.online']);
+      await openSession(server, openBody(user('twice')));
+      const delivered = await newestWhen(server, subscription, 'delivered', 'the first delivery');
+      const answer = await redeliver(server, subscription, delivered.id);
+      assert.equal(answer.status, 202, answer.text);
+      assert.deepEqual(
+        [answer.json.id, answer.json.status, answer.json.attempts, answer.json.lastStatusCode, answer.json.finishedAt],
+        [delivered.id, 'pending', 1, 204, undefined],
+      );
+      assert.ok(answer.json.redeliveredAt >= delivered.finishedAt && answer.json.nextAttemptAt === answer.json.redeliveredAt);
+
+      await waitFor(() => receiver.received.length === 2, { what: 'the second POST' });
+      const [first, second] = receiver.received as [Received, Received];
+      assert.equal(second.headers['x-rollcall-delivery'], delivered.id, 'the same delivery id, so the receiver can ignore it');
+      assert.equal(second.body, first.body, 'the same body');
+      assert.equal(second.headers['x-rollcall-signature'], expectedSignature(SECRET, second));
+      const again = await newestWhen(server, subscription, 'delivered', 'the redelivery recorded');
+      assert.deepEqual([again.attempts, again.redeliveredAt], [2, answer.json.redeliveredAt]);
+      assert.equal(receiver.received.length, 2, 'sent once more, not more');
+    } finally {
+      await receiver.close();
+      await server.close();
+    }
+  });
+
+  it('retries a failed delivery anew, its horizon counted from the redelivery, until the receiver takes it', async () => {
+    const server = await startTestServer({ ...FAST, webhookRetryHorizonMs: 600 });
+    const receiver = await startReceiver();
+    try {
+      receiver.behave({ status: 503 });
+      const subscription = await subscribe(server, receiver.url, ['user.online']);
+      await openSession(server, openBody(user('given-up')));
+      const failed = await newestWhen(server, subscription, 'failed', 'the delivery to be given up');
+      const answer = await redeliver(server, subscription, failed.id);
+      assert.equal(answer.status, 202, answer.text);
+      // The event is older than the horizon: counted from the event, one failed attempt would end it.
+      await waitFor(() => receiver.received.length >= failed.attempts + 2, { what: 'more than one attempt after the redelivery' });
+      receiver.behave({ status: 204 });
+      const delivered = await newestWhen(server, subscription, 'delivered', 'the redelivery to get through');
+      assert.equal(delivered.id, failed.id);
+      assert.ok(delivered.attempts >= failed.attempts + 3);
+      assert.ok(receiver.received.every((r) => r.headers['x-rollcall-delivery'] === failed.id));
+    } finally {
+      await receiver.close();
+      await server.close();
+    }
+  });
+
+  it('refuses a delivery that is pending (409), and leaves it as it is', async () => {
+    const server = await startTestServer(FAST);
+    const receiver = await startReceiver();
+    try {
+      receiver.behave('hang');
+      const subscription = await subscribe(server, receiver.url, ['user.online']);
+      await openSession(server, openBody(user('in-flight')));
+      await waitFor(() => receiver.received.length === 1, { what: 'the attempt in flight' });
+      const [pending] = await deliveries(server, subscription);
+      const answer = await redeliver(server, subscription, pending.id);
+      assert.equal(answer.status, 409, answer.text);
+      assert.deepEqual(answer.json.error, {
+        code: 'conflict',
+        message: `delivery ${pending.id} is pending already: it is attempted when its next attempt is due`,
+      });
+      assert.deepEqual(await deliveries(server, subscription), [pending]);
     } finally {
       await receiver.close();
       await server.close();

@@ -1,4 +1,5 @@
-// /v1/webhooks: managing subscriptions over HTTP, admin only.
+// /v1/webhooks: managing subscriptions and redelivering their deliveries over HTTP, admin only. (The
+// worker sending a redelivery to a real receiver: delivery.test.ts.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateApiKey } from '../../src/auth/api-keys.ts';
@@ -131,6 +132,44 @@ describe('webhook subscriptions API', () => {
     assert.equal((await request(server.url, 'GET', '/v1/webhooks/abc', { headers: server.admin })).status, 400);
   });
 
+  it('redelivers only deliveries it has: 404 for an unknown subscription or delivery, or one of another subscription', async () => {
+    const created = async (url: string) =>
+      (await request(server.url, 'POST', '/v1/webhooks', { headers: json, body: { url, events: ['user.online'] } })).json.id as number;
+    // Inactive subscriptions get no new deliveries: put one in the outbox by hand, and finish it.
+    const mine = await created('http://127.0.0.1:9/mine');
+    const theirs = await created('http://127.0.0.1:9/theirs');
+    const { history } = server.rollcall;
+    await history.updateWebhook(mine, { active: false });
+    await history.enqueueWebhookDeliveries([
+      { id: 'mine-1', subscriptionId: mine, eventType: 'user.online', payload: '{}', createdAt: 1_000 },
+    ]);
+    await history.expireWebhookDeliveries(2_000, 2_000, 'gave up');
+    const path = (subscription: number, delivery: string) => `/v1/webhooks/${subscription}/deliveries/${delivery}/redeliver`;
+    const post = (p: string, headers = server.admin) => request(server.url, 'POST', p, { headers });
+
+    for (const [p, message] of [
+      [path(theirs, 'mine-1'), `webhook subscription ${theirs} has no delivery mine-1`],
+      [path(mine, 'nope'), `webhook subscription ${mine} has no delivery nope`],
+      [path(987_654, 'mine-1'), 'no webhook subscription 987654'],
+    ] as const) {
+      const answer = await post(p);
+      assert.equal(answer.status, 404, `${p}: ${answer.text}`);
+      assert.equal(answer.json.error.message, message);
+    }
+    assert.equal((await post(path(mine, 'x'.repeat(65)))).status, 400);
+    assert.equal((await post(path(0, 'mine-1'))).status, 400);
+
+    // A reader, or no credentials: nothing changes.
+    assert.equal((await post(path(mine, 'mine-1'), readerHeaders)).status, 403);
+    assert.equal((await post(path(mine, 'mine-1'), {})).status, 401);
+    assert.equal((await history.listWebhookDeliveries(mine))[0]?.status, 'failed');
+
+    const answer = await post(path(mine, 'mine-1'), adminKey);
+    assert.equal(answer.status, 202, answer.text);
+    assert.equal(answer.json.status, 'pending');
+    assert.equal((await post(path(mine, 'mine-1'))).status, 409, 'pending now: it waits for its subscription to be active');
+  });
+
   it('is for admins only: 401 without credentials or with the ingest key, 403 for a reader', async () => {
     for (const [method, path] of [
       ['GET', '/v1/webhooks'],
@@ -139,6 +178,7 @@ describe('webhook subscriptions API', () => {
       ['PATCH', '/v1/webhooks/1'],
       ['DELETE', '/v1/webhooks/1'],
       ['GET', '/v1/webhooks/1/deliveries'],
+      ['POST', '/v1/webhooks/1/deliveries/d1/redeliver'],
     ] as const) {
       assert.equal((await request(server.url, method, path)).status, 401, `${method} ${path} without credentials`);
       assert.equal((await request(server.url, method, path, { headers: { authorization: server.ingest.authorization! } })).status, 401);

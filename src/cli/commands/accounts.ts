@@ -77,13 +77,7 @@ export function registerAccounts(program: Command): void {
     .argument('<username>')
     .argument('<permission>', COMMAND_PERMISSIONS.join(' | '))
     .action(async (username: string, permission: string, _options: unknown, command: Command) => {
-      if (!(COMMAND_PERMISSIONS as readonly string[]).includes(permission)) {
-        throw new RollcallError('invalid_parameter', `permission must be one of ${COMMAND_PERMISSIONS.join(', ')}`);
-      }
-      const changed = await withHistory(commandConfig(command), ({ history }) =>
-        history.setCommandPermission(username, permission as CommandPermission),
-      );
-      if (!changed) throw new RollcallError('not_found', `no account "${username}"`);
+      await withHistory(commandConfig(command), ({ history }) => new Administration(history).setCommandPermission(username, permission));
       print(`account ${username} now has command API permission ${permission}`);
     });
 

@@ -1,10 +1,10 @@
 // `rollcall clients create|list|revoke|regenerate-secret`: OAuth2 API clients, which integrations
-// written for BeyondTrust use to get bearer tokens from POST /oauth2/token. The secret is printed once;
-// the store keeps its sha256. Revoking a client or giving it a new secret invalidates every token it
-// holds, at once also for a running server (it checks tokens in the same store).
+// written for BeyondTrust use to get bearer tokens from POST /oauth2/token. The rules are
+// auth/oauth/client-administration.ts's, shared with the admin API. The secret is printed once; the
+// store keeps its sha256. Revoking a client or giving it a new secret invalidates every token it holds,
+// at once also for a running server (it checks tokens in the same store).
 import { Option, type Command } from 'commander';
-import { generateClientId, generateClientSecret } from '../../auth/oauth/api-clients.ts';
-import { RollcallError } from '../../core/errors.ts';
+import { ApiClientAdministration } from '../../auth/oauth/client-administration.ts';
 import { COMMAND_PERMISSIONS, type CommandPermission } from '../../history/history-store.ts';
 import { commandConfig } from '../config.ts';
 import { withHistory } from '../history.ts';
@@ -28,13 +28,9 @@ export function registerClients(program: Command): void {
     )
     .option('--label <text>', 'a note shown in listings')
     .action(async (options: CreateOptions, command: Command) => {
-      const clientId = generateClientId();
-      const { secret, secretHash } = generateClientSecret();
-      const record = await withHistory(commandConfig(command), ({ history }) =>
-        history.createApiClient({
-          id: clientId,
+      const { record, secret } = await withHistory(commandConfig(command), ({ history }) =>
+        new ApiClientAdministration(history).create({
           permission: options.permission,
-          secretHash,
           ...(options.label !== undefined && { label: options.label }),
         }),
       );
@@ -45,7 +41,7 @@ export function registerClients(program: Command): void {
     .command('list')
     .description('list API clients, revoked ones included')
     .action(async (_options: unknown, command: Command) => {
-      const list = await withHistory(commandConfig(command), ({ history }) => history.listApiClients());
+      const list = await withHistory(commandConfig(command), ({ history }) => new ApiClientAdministration(history).list());
       if (list.length === 0) return print('no API clients yet');
       const rows = list.map((c) => [
         c.id,
@@ -63,8 +59,7 @@ export function registerClients(program: Command): void {
     .description('revoke an API client; its tokens stop working at once')
     .argument('<client-id>', 'the client id shown by clients list')
     .action(async (clientId: string, _options: unknown, command: Command) => {
-      const revoked = await withHistory(commandConfig(command), ({ history }) => history.revokeApiClient(clientId));
-      if (!revoked) throw new RollcallError('not_found', `no live API client with id ${clientId}`);
+      await withHistory(commandConfig(command), ({ history }) => new ApiClientAdministration(history).revoke(clientId));
       print(`revoked API client ${clientId} (its tokens are invalidated)`);
     });
 
@@ -73,9 +68,9 @@ export function registerClients(program: Command): void {
     .description('give an API client a new secret and show it once; its tokens stop working at once')
     .argument('<client-id>', 'the client id shown by clients list')
     .action(async (clientId: string, _options: unknown, command: Command) => {
-      const { secret, secretHash } = generateClientSecret();
-      const replaced = await withHistory(commandConfig(command), ({ history }) => history.replaceApiClientSecret(clientId, secretHash));
-      if (!replaced) throw new RollcallError('not_found', `no live API client with id ${clientId}`);
+      const { secret } = await withHistory(commandConfig(command), ({ history }) =>
+        new ApiClientAdministration(history).regenerateSecret(clientId),
+      );
       print(`new secret for API client ${clientId} (its tokens are invalidated)`, `client secret: ${secret}`, SHOWN_ONCE);
     });
 }

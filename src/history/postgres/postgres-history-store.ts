@@ -231,9 +231,14 @@ export class PostgresHistoryStore implements HistoryStore {
 
   async listSessionLog(query: SessionLogQuery = {}): Promise<SessionLogEntry[]> {
     const limit = shared.checkLimit(query.limit ?? shared.DEFAULT_SESSION_LOG_LIMIT);
+    const { startedAt, sessionId } = shared.sessionLogStart(query.after);
     return query.userId === undefined
-      ? this.#all(sql.SELECT_SESSION_LOG, [limit], shared.toSessionLogEntry)
-      : this.#all<shared.SessionLogRow, SessionLogEntry>(sql.SELECT_SESSION_LOG_OF_USER, [query.userId, limit], shared.toSessionLogEntry);
+      ? this.#all(sql.SELECT_SESSION_LOG, [startedAt, sessionId, limit], shared.toSessionLogEntry)
+      : this.#all<shared.SessionLogRow, SessionLogEntry>(
+          sql.SELECT_SESSION_LOG_OF_USER,
+          [query.userId, startedAt, sessionId, limit],
+          shared.toSessionLogEntry,
+        );
   }
 
   async endOpenSessions(nodeId: string, endedAt: number, endReason: EndReason): Promise<SessionLogEntry[]> {
@@ -342,6 +347,18 @@ export class PostgresHistoryStore implements HistoryStore {
 
   async deferWebhookDeliveries(subscriptionId: number, until: number): Promise<number> {
     return changed(await run(this.#pool, sql.DEFER_WEBHOOK_DELIVERIES, [subscriptionId, until]));
+  }
+
+  async redeliverWebhookDelivery(
+    subscriptionId: number,
+    id: string,
+    at: number,
+  ): Promise<{ delivery: WebhookDelivery; requeued: boolean } | undefined> {
+    const requeued = await this.#one(sql.REDELIVER_WEBHOOK_DELIVERY, [id, subscriptionId, at], shared.toWebhookDelivery);
+    if (requeued) return { delivery: requeued, requeued: true };
+    // Not requeued: pending already, or not there. Which of the two is all the read says.
+    const delivery = await this.#one(sql.SELECT_WEBHOOK_DELIVERY, [id, subscriptionId], shared.toWebhookDelivery);
+    return delivery && { delivery, requeued: false };
   }
 
   async listWebhookDeliveries(subscriptionId: number, query: WebhookDeliveryQuery = {}): Promise<WebhookDelivery[]> {
@@ -460,6 +477,9 @@ function insertStarts(starts: readonly SessionStartWrite[]): (on: Queryable) => 
     entries.map((e) => e.transport ?? null),
     entries.map((e) => e.nodeId),
     entries.map((e) => e.remoteAddress),
+    entries.map((e) => e.hostname ?? null),
+    entries.map((e) => e.agent?.browser ?? null),
+    entries.map((e) => e.agent?.os ?? null),
     entries.map((e) => e.endedAt ?? null),
     entries.map((e) => e.endReason ?? null),
     entries.map((e) => e.endedBy ?? null),

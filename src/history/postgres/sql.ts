@@ -161,6 +161,19 @@ export const MIGRATIONS: readonly string[] = [
   -- Listings per subscription, newest first; also serves the cascade when a subscription is removed.
   CREATE INDEX webhook_deliveries_by_subscription ON webhook_deliveries (subscription_id, seq);
   `,
+  `
+  -- The session's host name, browser and OS ("Chrome 134", "Windows 11") as it started; none on older rows.
+  ALTER TABLE session_log ADD COLUMN hostname TEXT, ADD COLUMN browser TEXT, ADD COLUMN os TEXT;
+  -- Pages of a user's sessions go by (start, session id), newest first: each one range of this index.
+  DROP INDEX session_log_by_user;
+  CREATE INDEX session_log_by_user ON session_log (user_id, started_at, session_id);
+  `,
+  `
+  -- An admin's last redelivery: the retry horizon of a redelivered delivery counts from it, not from the event.
+  ALTER TABLE webhook_deliveries ADD COLUMN redelivered_at BIGINT;
+  DROP INDEX webhook_deliveries_pending_by_age;
+  CREATE INDEX webhook_deliveries_pending_by_age ON webhook_deliveries ((coalesce(redelivered_at, created_at))) WHERE status = 'pending';
+  `,
 ];
 
 // Migrations (see migrate.ts)
@@ -349,7 +362,7 @@ export const SELECT_USERS_SEEN_SINCE = statement(
 // Session log
 
 const SESSION_LOG_COLUMNS =
-  'session_id, started_at, user_id, client_type, transport, node_id, remote_address, ended_at, end_reason, ended_by';
+  'session_id, started_at, user_id, client_type, transport, node_id, remote_address, hostname, browser, os, ended_at, end_reason, ended_by';
 
 /**
  * A run of starts, one array per column. Inserted in the order given, so the identity keeps the batch
@@ -359,7 +372,8 @@ export const INSERT_SESSION_STARTS = statement(
   'insert_session_starts',
   `INSERT INTO session_log (${SESSION_LOG_COLUMNS})
    SELECT ${SESSION_LOG_COLUMNS}
-   FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+   FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+               $10::text[], $11::bigint[], $12::text[], $13::text[])
         WITH ORDINALITY AS w (${SESSION_LOG_COLUMNS}, ord)
    ORDER BY ord
    ON CONFLICT (session_id, started_at) DO NOTHING`,
@@ -384,19 +398,25 @@ export const END_OPEN_SESSIONS_OF_NODE = statement(
   `UPDATE session_log SET ended_at = $2, end_reason = $3 WHERE node_id = $1 AND ended_at IS NULL
    RETURNING ${SESSION_LOG_COLUMNS}`,
 );
-/** The identity breaks ties between sessions started in the same millisecond: later insert first. */
+/**
+ * Newest first, after a position ($1 start, $2 session id): the pair names one row, so pages neither
+ * skip nor repeat one however many start meanwhile. $3: the limit. The unfiltered listing (maintenance
+ * and tests) reads session_log_by_start backwards and sorts only sessions started in the same millisecond.
+ */
 export const SELECT_SESSION_LOG = statement(
   'session_log',
   `SELECT ${SESSION_LOG_COLUMNS} FROM session_log
-   ORDER BY started_at DESC, id DESC
-   LIMIT $1`,
+   WHERE (started_at, session_id) < ($1, $2)
+   ORDER BY started_at DESC, session_id DESC
+   LIMIT $3`,
 );
+/** $1 the user, then as above: a range of session_log_by_user, read backwards. */
 export const SELECT_SESSION_LOG_OF_USER = statement(
   'session_log_of_user',
   `SELECT ${SESSION_LOG_COLUMNS} FROM session_log
-   WHERE user_id = $1
-   ORDER BY started_at DESC, id DESC
-   LIMIT $2`,
+   WHERE user_id = $1 AND (started_at, session_id) < ($2, $3)
+   ORDER BY started_at DESC, session_id DESC
+   LIMIT $4`,
 );
 
 // Presence samples
@@ -453,7 +473,7 @@ export const UPDATE_WEBHOOK = statement(
 export const DELETE_WEBHOOK = statement('delete_webhook', 'DELETE FROM webhook_subscriptions WHERE id = $1');
 
 const DELIVERY_COLUMNS = `id, subscription_id, event_type, payload, status, attempts, created_at, next_attempt_at,
-  last_attempt_at, last_status_code, last_error, finished_at`;
+  last_attempt_at, last_status_code, last_error, finished_at, redelivered_at`;
 
 /**
  * A batch of deliveries, due at once, one array per column ($1 ids, $2 subscriptions, $3 types,
@@ -495,7 +515,7 @@ export const CLAIM_DUE_WEBHOOK_DELIVERIES = statement(
    FROM due, webhook_subscriptions s
    WHERE d.seq = due.seq AND s.id = d.subscription_id
    RETURNING d.seq, d.id, d.subscription_id, d.event_type, d.payload, d.status, d.attempts, d.created_at,
-             d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at,
+             d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at, d.redelivered_at,
              s.url AS target_url, s.secret AS target_secret, due.due_at`,
 );
 /** $1: subscriptions passed over, as in the claim. */
@@ -531,6 +551,20 @@ export const DEFER_WEBHOOK_DELIVERIES = statement(
   `UPDATE webhook_deliveries SET next_attempt_at = $2
    WHERE subscription_id = $1 AND status = 'pending' AND next_attempt_at < $2`,
 );
+/**
+ * Puts a delivery ($1 id, of subscription $2) back in the outbox, due at $3, unless it is pending: one
+ * that is keeps its due time and any claim on it.
+ */
+export const REDELIVER_WEBHOOK_DELIVERY = statement(
+  'redeliver_webhook_delivery',
+  `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, redelivered_at = $3, finished_at = NULL
+   WHERE id = $1 AND subscription_id = $2 AND status <> 'pending'
+   RETURNING ${DELIVERY_COLUMNS}`,
+);
+export const SELECT_WEBHOOK_DELIVERY = statement(
+  'webhook_delivery',
+  `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2`,
+);
 export const SELECT_WEBHOOK_DELIVERIES = statement(
   'webhook_deliveries',
   `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
@@ -549,10 +583,11 @@ export const COUNT_PENDING_WEBHOOK_DELIVERIES = statement(
   'count_pending_webhook_deliveries',
   "SELECT count(*) AS count FROM webhook_deliveries WHERE status = 'pending'",
 );
+/** The horizon counts from the event, or from the last redelivery (the expression of webhook_deliveries_pending_by_age). */
 export const EXPIRE_WEBHOOK_DELIVERIES = statement(
   'expire_webhook_deliveries',
   `UPDATE webhook_deliveries SET status = 'failed', last_error = $3, next_attempt_at = NULL, finished_at = $2
-   WHERE status = 'pending' AND created_at < $1`,
+   WHERE status = 'pending' AND coalesce(redelivered_at, created_at) < $1`,
 );
 export const DELETE_FINISHED_WEBHOOK_DELIVERIES = statement(
   'delete_finished_webhook_deliveries',

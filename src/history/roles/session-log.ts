@@ -2,6 +2,12 @@
 
 import type { ClientType, EndReason, Transport } from '../../core/model.ts';
 
+/** A session's browser and OS in short names, as people say them ("Chrome 134", "Windows 11"). */
+export interface SessionLogAgent {
+  browser?: string;
+  os?: string;
+}
+
 /** One line of the session log: written when a session starts and completed when it ends. */
 export interface SessionLogEntry {
   sessionId: number;
@@ -11,6 +17,10 @@ export interface SessionLogEntry {
   transport?: Transport;
   nodeId: string;
   remoteAddress: string;
+  /** The host name the client reported when it started; absent when it named none, and on older rows. */
+  hostname?: string;
+  /** Its user agent as it started, in short names; absent when neither is known, and on older rows. */
+  agent?: SessionLogAgent;
   startedAt: number;
   endedAt?: number;
   endReason?: EndReason;
@@ -22,14 +32,26 @@ export type SessionLogWrite =
   | { op: 'start'; entry: SessionLogEntry }
   | { op: 'end'; sessionId: number; startedAt: number; endedAt: number; endReason: EndReason; endedBy?: string };
 
+/**
+ * A place in the log's order (newest first: by start, then by session id, both descending). Only the
+ * pair names one row: session ids wrap, and several sessions may start in one millisecond.
+ */
+export interface SessionLogPosition {
+  startedAt: number;
+  sessionId: number;
+}
+
 export interface SessionLogQuery {
   userId?: string;
+  /** Only entries after this one in the order (the last of the previous page): pages neither skip nor repeat a row as new ones arrive. */
+  after?: SessionLogPosition;
   /** Newest first; default 100. */
   limit?: number;
 }
 
 export interface SessionLog {
   appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void>;
+  /** Newest first: by start, then by session id, both descending. */
   listSessionLog(query?: SessionLogQuery): Promise<SessionLogEntry[]>;
   /**
    * Ends every session-log row of `nodeId` that has no end yet, and answers those rows as they are now

@@ -61,6 +61,8 @@ export interface WebhookDelivery extends NewWebhookDelivery {
   lastError?: string;
   /** When it was delivered or given up. */
   finishedAt?: number;
+  /** When an admin last put it back in the outbox; its retry horizon counts from then, not from `createdAt`. */
+  redeliveredAt?: number;
 }
 
 /** A claimed delivery with where to send it and how to sign it, read in the same step as the claim. */
@@ -123,11 +125,25 @@ export interface WebhookStore {
    * slot to find out again.
    */
   deferWebhookDeliveries(subscriptionId: number, until: number): Promise<number>;
+  /**
+   * Puts a delivered or failed delivery of `subscriptionId` back in the outbox, due at `at`, with its id
+   * (receivers ignore what they took already) and its body as they were; its retry horizon starts
+   * again at `at`. Answers the delivery as it is now and whether this call requeued it (false: it was
+   * pending, and stays as it was); undefined when the subscription has no delivery with this id.
+   */
+  redeliverWebhookDelivery(
+    subscriptionId: number,
+    id: string,
+    at: number,
+  ): Promise<{ delivery: WebhookDelivery; requeued: boolean } | undefined>;
   /** One subscription's deliveries, newest first. */
   listWebhookDeliveries(subscriptionId: number, query?: WebhookDeliveryQuery): Promise<WebhookDelivery[]>;
   /** Pending deliveries over all subscriptions (the outbox backlog). */
   countPendingWebhookDeliveries(): Promise<number>;
-  /** Marks pending deliveries created before `createdBefore` failed with `error`; answers how many. */
+  /**
+   * Marks pending deliveries created (or redelivered, when they were) before `createdBefore` failed
+   * with `error`; answers how many.
+   */
   expireWebhookDeliveries(createdBefore: number, now: number, error: string): Promise<number>;
   /** Deletes delivered and failed deliveries that finished before `finishedBefore`; answers how many. */
   pruneWebhookDeliveries(finishedBefore: number): Promise<number>;

@@ -166,6 +166,25 @@ export const MIGRATIONS: readonly string[] = [
   -- announced ended as what it was. Rows written before this step have none.
   ALTER TABLE session_log ADD COLUMN transport TEXT;
   `,
+  `
+  -- What the log keeps of each session's host, as it was when the session started: the host name it
+  -- reported, and its browser and OS in short names ("Chrome 134", "Windows 11"). Rows written before
+  -- this step have none.
+  ALTER TABLE session_log ADD COLUMN hostname TEXT;
+  ALTER TABLE session_log ADD COLUMN browser TEXT;
+  ALTER TABLE session_log ADD COLUMN os TEXT;
+  -- A user's sessions are listed newest first and paged by (start, session id), the pair that names a
+  -- row: with both in the index, every page is one range of it read backwards, without a sort.
+  DROP INDEX session_log_by_user;
+  CREATE INDEX session_log_by_user ON session_log (user_id, started_at, session_id);
+  `,
+  `
+  -- When an admin last put a delivered or failed delivery back in the outbox. Its retry horizon counts
+  -- from then, not from the event, or a redelivery of an old event would be given up on at once.
+  ALTER TABLE webhook_deliveries ADD COLUMN redelivered_at INTEGER;
+  DROP INDEX webhook_deliveries_pending_by_age;
+  CREATE INDEX webhook_deliveries_pending_by_age ON webhook_deliveries (coalesce(redelivered_at, created_at)) WHERE status = 'pending';
+  `,
 ];
 
 export const GET_USER_VERSION = 'user_version';
@@ -287,12 +306,13 @@ export const SELECT_USERS_SEEN_SINCE = `
 // Session log
 
 const SESSION_LOG_COLUMNS =
-  'session_id, started_at, user_id, client_type, transport, node_id, remote_address, ended_at, end_reason, ended_by';
+  'session_id, started_at, user_id, client_type, transport, node_id, remote_address, hostname, browser, os, ended_at, end_reason, ended_by';
 
 /** A replayed start (a retried batch) must not add a second row nor undo an end already written. */
 export const INSERT_SESSION_START = `
   INSERT INTO session_log (${SESSION_LOG_COLUMNS})
-  VALUES (@sessionId, @startedAt, @userId, @clientType, @transport, @nodeId, @remoteAddress, @endedAt, @endReason, @endedBy)
+  VALUES (@sessionId, @startedAt, @userId, @clientType, @transport, @nodeId, @remoteAddress, @hostname, @browser, @os, @endedAt,
+          @endReason, @endedBy)
   ON CONFLICT (session_id, started_at) DO NOTHING`;
 /** A session ends once: the first end written is the one kept (a later one is a late duplicate). */
 export const UPDATE_SESSION_END = `
@@ -303,15 +323,22 @@ export const END_OPEN_SESSIONS_OF_NODE = `
   UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason
   WHERE node_id = @nodeId AND ended_at IS NULL
   RETURNING ${SESSION_LOG_COLUMNS}`;
-/** The rowid breaks ties between sessions started in the same millisecond: later insert first. */
+/**
+ * Newest first, after a position (@startedAt, @sessionId): the pair names one row, so pages neither
+ * skip nor repeat one however many start meanwhile. The unfiltered listing (maintenance and tests)
+ * reads session_log_by_start backwards and sorts only the sessions that started in the same
+ * millisecond.
+ */
 export const SELECT_SESSION_LOG = `
   SELECT ${SESSION_LOG_COLUMNS} FROM session_log
-  ORDER BY started_at DESC, id DESC
+  WHERE (started_at, session_id) < (@startedAt, @sessionId)
+  ORDER BY started_at DESC, session_id DESC
   LIMIT @limit`;
+/** A range of session_log_by_user, read backwards. */
 export const SELECT_SESSION_LOG_OF_USER = `
   SELECT ${SESSION_LOG_COLUMNS} FROM session_log
-  WHERE user_id = @userId
-  ORDER BY started_at DESC, id DESC
+  WHERE user_id = @userId AND (started_at, session_id) < (@startedAt, @sessionId)
+  ORDER BY started_at DESC, session_id DESC
   LIMIT @limit`;
 
 // Presence samples
@@ -353,7 +380,7 @@ export const UPDATE_WEBHOOK = `
 export const DELETE_WEBHOOK = 'DELETE FROM webhook_subscriptions WHERE id = ?';
 
 const DELIVERY_COLUMNS = `id, subscription_id, event_type, payload, status, attempts, created_at, next_attempt_at,
-  last_attempt_at, last_status_code, last_error, finished_at`;
+  last_attempt_at, last_status_code, last_error, finished_at, redelivered_at`;
 
 /**
  * Due at once. The subscription may have been removed since the event was matched to it; such a row
@@ -370,7 +397,8 @@ export const INSERT_WEBHOOK_DELIVERY = `
  */
 export const SELECT_DUE_WEBHOOK_DELIVERIES = `
   SELECT d.seq, d.id, d.subscription_id, d.event_type, d.payload, d.status, d.attempts, d.created_at, d.next_attempt_at,
-         d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at, s.url AS target_url, s.secret AS target_secret
+         d.last_attempt_at, d.last_status_code, d.last_error, d.finished_at, d.redelivered_at,
+         s.url AS target_url, s.secret AS target_secret
   FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
   WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND s.active = 1
     AND d.subscription_id NOT IN (SELECT value FROM json_each(@skip))
@@ -398,6 +426,13 @@ export const RECORD_WEBHOOK_ATTEMPT = `
 export const DEFER_WEBHOOK_DELIVERIES = `
   UPDATE webhook_deliveries SET next_attempt_at = @until
   WHERE subscription_id = @subscriptionId AND status = 'pending' AND next_attempt_at < @until`;
+/** Only a delivery that is not pending: one that is keeps its due time and its claim. */
+export const REDELIVER_WEBHOOK_DELIVERY = `
+  UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = @at, redelivered_at = @at, finished_at = NULL
+  WHERE id = @id AND subscription_id = @subscriptionId AND status <> 'pending'
+  RETURNING ${DELIVERY_COLUMNS}`;
+export const SELECT_WEBHOOK_DELIVERY = `
+  SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = @id AND subscription_id = @subscriptionId`;
 export const SELECT_WEBHOOK_DELIVERIES = `
   SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
   WHERE subscription_id = @subscriptionId
@@ -409,9 +444,10 @@ export const SELECT_WEBHOOK_DELIVERIES_BY_STATUS = `
   ORDER BY seq DESC
   LIMIT @limit`;
 export const COUNT_PENDING_WEBHOOK_DELIVERIES = "SELECT count(*) AS count FROM webhook_deliveries WHERE status = 'pending'";
+/** The horizon counts from the event, or from the last redelivery (the expression of webhook_deliveries_pending_by_age). */
 export const EXPIRE_WEBHOOK_DELIVERIES = `
   UPDATE webhook_deliveries SET status = 'failed', last_error = @error, next_attempt_at = NULL, finished_at = @now
-  WHERE status = 'pending' AND created_at < @createdBefore`;
+  WHERE status = 'pending' AND coalesce(redelivered_at, created_at) < @createdBefore`;
 export const DELETE_FINISHED_WEBHOOK_DELIVERIES = `
   DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < ?`;
 

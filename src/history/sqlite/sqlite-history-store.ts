@@ -27,6 +27,7 @@ import {
   type OAuthTokenGrant,
   type PresenceSample,
   type SessionLogEntry,
+  type SessionLogPosition,
   type SessionLogQuery,
   type SessionLogWrite,
   type WebhookAttemptOutcome,
@@ -43,6 +44,7 @@ import {
   DEFAULT_SESSION_LOG_LIMIT,
   DEFAULT_WEBHOOK_DELIVERY_LIMIT,
   eventTypesColumn,
+  sessionLogStart,
   toAccount,
   toApiClient,
   toApiKey,
@@ -78,6 +80,9 @@ interface SessionStartParams {
   transport: Transport | null;
   nodeId: string;
   remoteAddress: string;
+  hostname: string | null;
+  browser: string | null;
+  os: string | null;
   endedAt: number | null;
   endReason: EndReason | null;
   endedBy: string | null;
@@ -157,8 +162,8 @@ function prepareStatements(db: Database.Database) {
     endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(
       sql.END_OPEN_SESSIONS_OF_NODE,
     ),
-    sessionLog: db.prepare<{ limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG),
-    sessionLogOfUser: db.prepare<{ userId: string; limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG_OF_USER),
+    sessionLog: db.prepare<SessionLogPosition & { limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG),
+    sessionLogOfUser: db.prepare<SessionLogPosition & { userId: string; limit: number }, SessionLogRow>(sql.SELECT_SESSION_LOG_OF_USER),
     setting: db.prepare<[string], { value: string }>(sql.SELECT_SETTING),
     upsertSetting: db.prepare<{ key: string; value: string }>(sql.UPSERT_SETTING),
     advanceCounter: db.prepare<{ name: string; by: number }, { value: number }>(sql.ADVANCE_COUNTER),
@@ -176,6 +181,10 @@ function prepareStatements(db: Database.Database) {
     leaseWebhookDelivery: db.prepare<{ seq: number; leaseUntil: number }>(sql.LEASE_WEBHOOK_DELIVERY),
     recordWebhookAttempt: db.prepare<WebhookAttemptParams>(sql.RECORD_WEBHOOK_ATTEMPT),
     deferWebhookDeliveries: db.prepare<{ subscriptionId: number; until: number }>(sql.DEFER_WEBHOOK_DELIVERIES),
+    redeliverWebhookDelivery: db.prepare<{ id: string; subscriptionId: number; at: number }, WebhookDeliveryRow>(
+      sql.REDELIVER_WEBHOOK_DELIVERY,
+    ),
+    webhookDelivery: db.prepare<{ id: string; subscriptionId: number }, WebhookDeliveryRow>(sql.SELECT_WEBHOOK_DELIVERY),
     webhookDeliveries: db.prepare<{ subscriptionId: number; limit: number }, WebhookDeliveryRow>(sql.SELECT_WEBHOOK_DELIVERIES),
     webhookDeliveriesByStatus: db.prepare<{ subscriptionId: number; status: WebhookDeliveryStatus; limit: number }, WebhookDeliveryRow>(
       sql.SELECT_WEBHOOK_DELIVERIES_BY_STATUS,
@@ -231,6 +240,9 @@ export class SqliteHistoryStore implements HistoryStore {
             transport: entry.transport ?? null,
             nodeId: entry.nodeId,
             remoteAddress: entry.remoteAddress,
+            hostname: entry.hostname ?? null,
+            browser: entry.agent?.browser ?? null,
+            os: entry.agent?.os ?? null,
             endedAt: entry.endedAt ?? null,
             endReason: entry.endReason ?? null,
             endedBy: entry.endedBy ?? null,
@@ -512,10 +524,11 @@ export class SqliteHistoryStore implements HistoryStore {
   async listSessionLog(query: SessionLogQuery = {}): Promise<SessionLogEntry[]> {
     return this.#whenUnlocked(() => {
       const limit = checkLimit(query.limit ?? DEFAULT_SESSION_LOG_LIMIT);
+      const { startedAt, sessionId } = sessionLogStart(query.after);
       const rows =
         query.userId === undefined
-          ? this.#statements.sessionLog.all({ limit })
-          : this.#statements.sessionLogOfUser.all({ userId: query.userId, limit });
+          ? this.#statements.sessionLog.all({ startedAt, sessionId, limit })
+          : this.#statements.sessionLogOfUser.all({ userId: query.userId, startedAt, sessionId, limit });
       return rows.map(toSessionLogEntry);
     });
   }
@@ -612,6 +625,20 @@ export class SqliteHistoryStore implements HistoryStore {
   async deferWebhookDeliveries(subscriptionId: number, until: number): Promise<number> {
     return this.#whenUnlocked(() => {
       return this.#statements.deferWebhookDeliveries.run({ subscriptionId, until }).changes;
+    });
+  }
+
+  async redeliverWebhookDelivery(
+    subscriptionId: number,
+    id: string,
+    at: number,
+  ): Promise<{ delivery: WebhookDelivery; requeued: boolean } | undefined> {
+    return this.#whenUnlocked(() => {
+      const requeued = this.#statements.redeliverWebhookDelivery.get({ id, subscriptionId, at });
+      if (requeued) return { delivery: toWebhookDelivery(requeued), requeued: true };
+      // Not requeued: pending already, or not there. Which of the two is all the read says.
+      const row = this.#statements.webhookDelivery.get({ id, subscriptionId });
+      return row && { delivery: toWebhookDelivery(row), requeued: false };
     });
   }
 

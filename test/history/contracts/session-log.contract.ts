@@ -1,10 +1,11 @@
-// The SessionLog contract: starts, ends (the first one wins), a node's open rows, listings.
+// The SessionLog contract: starts (with host name and agent), ends (the first one wins), a node's open
+// rows, listings and their pages.
 // Run against every implementation by describeHistoryStoreContract (../history-store.contract.ts).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SessionLog, SessionLogEntry, SessionLogWrite } from '../../../src/history/history-store.ts';
-import { freshStorePerTest, type OpenStore } from './common.ts';
+import type { SessionLog, SessionLogEntry, SessionLogPosition, SessionLogWrite } from '../../../src/history/history-store.ts';
+import { freshStorePerTest, rejectsWith, type OpenStore } from './common.ts';
 
 export function describeSessionLogContract(name: string, open: OpenStore<SessionLog>): void {
   describe(`SessionLog contract: ${name}`, () => {
@@ -15,6 +16,10 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
       op: 'start',
       entry: { sessionId, userId, clientType: 'web', nodeId: 'node-a', remoteAddress: '192.0.2.7', startedAt },
     });
+    const entryOf = (write: SessionLogWrite): SessionLogEntry => {
+      assert.equal(write.op, 'start');
+      return { ...(write as Extract<SessionLogWrite, { op: 'start' }>).entry };
+    };
 
     describe('session log', () => {
       it('ends the open rows of one node only, keeping ends already written, and answers the rows it ended', async () => {
@@ -146,6 +151,72 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
           [4, 2, 3, 1],
         );
         assert.deepEqual(await store.listSessionLog({ userId: 'nobody' }), []);
+      });
+
+      it('keeps the host name and agent names of a start, and leaves out what a start does not give', async () => {
+        const withBoth: SessionLogEntry = {
+          ...entryOf(start(1, 100)),
+          hostname: 'jack-pc',
+          agent: { browser: 'Chrome 134', os: 'Windows 11' },
+        };
+        const browserOnly: SessionLogEntry = { ...entryOf(start(2, 200)), agent: { browser: 'curl 8' } };
+        const osOnly: SessionLogEntry = { ...entryOf(start(3, 300)), hostname: 'kiosk', agent: { os: 'Linux' } };
+        const neither = entryOf(start(4, 400));
+        await store.appendSessionLog([withBoth, browserOnly, osOnly, neither].map((entry) => ({ op: 'start', entry })));
+        await store.appendSessionLog([{ op: 'end', sessionId: 1, startedAt: 100, endedAt: 150, endReason: 'closed' }]);
+        const log = await store.listSessionLog();
+        assert.deepEqual(log, [neither, osOnly, browserOnly, { ...withBoth, endedAt: 150, endReason: 'closed' }]);
+        assert.ok(!('hostname' in log[0]!) && !('agent' in log[0]!));
+        assert.ok(!('os' in log[2]!.agent!) && !('browser' in log[1]!.agent!));
+      });
+
+      it("pages a user's sessions newest first by start, then session id, with no gap or repeat while sessions start", async () => {
+        // 25 sessions of u1, three to a millisecond, their ids out of start order; u2's in between.
+        const mine = Array.from({ length: 25 }, (_, i) => start(1_000 + ((i * 7) % 25), 5_000 + Math.floor(i / 3), 'u1'));
+        const theirs = Array.from({ length: 10 }, (_, i) => start(2_000 + i, 5_000 + i, 'u2'));
+        await store.appendSessionLog([...theirs, ...mine]);
+        const expected = mine.map(entryOf).sort((a, b) => b.startedAt - a.startedAt || b.sessionId - a.sessionId);
+
+        const paged: SessionLogEntry[] = [];
+        let after: SessionLogPosition | undefined;
+        let newId = 9_000;
+        for (let pages = 0; pages < 20; pages++) {
+          const page = await store.listSessionLog({ userId: 'u1', limit: 4, ...(after && { after }) });
+          paged.push(...page);
+          if (page.length < 4) break;
+          const last = page.at(-1)!;
+          after = { startedAt: last.startedAt, sessionId: last.sessionId };
+          // Sessions start between pages: later ones, and one in the newest millisecond with a higher id.
+          await store.appendSessionLog([start(newId++, 6_000 + pages, 'u1'), start(newId++, 5_008, 'u1'), start(newId++, 5_004, 'u2')]);
+        }
+        assert.deepEqual(paged, expected, 'every session once, in order; none that started meanwhile');
+        assert.deepEqual(await store.listSessionLog({ userId: 'u1', after: { startedAt: 0, sessionId: 0 } }), []);
+      });
+
+      it('pages the whole log the same way', async () => {
+        await store.appendSessionLog([start(3, 100), start(1, 100, 'u2'), start(2, 100), start(9, 50, 'u3'), start(4, 200)]);
+        const first = await store.listSessionLog({ limit: 2 });
+        assert.deepEqual(
+          first.map((e) => [e.sessionId, e.startedAt]),
+          [
+            [4, 200],
+            [3, 100],
+          ],
+        );
+        const rest = await store.listSessionLog({ after: { startedAt: 100, sessionId: 3 } });
+        assert.deepEqual(
+          rest.map((e) => [e.sessionId, e.startedAt]),
+          [
+            [2, 100],
+            [1, 100],
+            [9, 50],
+          ],
+        );
+      });
+
+      it('refuses a position that is not two integers', async () => {
+        await rejectsWith(store.listSessionLog({ after: { startedAt: 1.5, sessionId: 1 } }), 'invalid_parameter');
+        await rejectsWith(store.listSessionLog({ userId: 'u1', after: { startedAt: 1, sessionId: Number.NaN } }), 'invalid_parameter');
       });
 
       it('answers the 100 newest by default and honours a limit', async () => {

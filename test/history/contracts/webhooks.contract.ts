@@ -314,6 +314,69 @@ export function describeWebhookStoreContract(name: string, open: OpenStore<Webho
           'pending ones are never pruned',
         );
       });
+
+      it('redelivers a delivered or failed delivery: pending again, due at once, same id and body, a horizon of its own', async () => {
+        const other = (await store.createWebhook({ url: 'http://127.0.0.1:9/other', events: ['session.started'], secret: 's3cret' })).id;
+        await store.enqueueWebhookDeliveries([
+          delivery('sent', subscriptionId, 1_000),
+          delivery('lost', subscriptionId, 1_000),
+          delivery('waiting', subscriptionId, 1_000),
+        ]);
+        await store.claimDueWebhookDeliveries(1_000, 10, 9_000);
+        await store.recordWebhookAttempt('sent', { status: 'delivered', at: 1_100, statusCode: 204 });
+        await store.recordWebhookAttempt('lost', {
+          status: 'pending',
+          at: 1_100,
+          statusCode: 503,
+          error: 'HTTP 503',
+          nextAttemptAt: 2_000,
+        });
+        await store.recordWebhookAttempt('waiting', { status: 'pending', at: 1_100, error: 'timed out', nextAttemptAt: 50_000 });
+        assert.equal(await store.expireWebhookDeliveries(1_500, 3_000, 'gave up'), 2, 'the two pending ones');
+        const byId = new Map((await store.listWebhookDeliveries(subscriptionId)).map((d) => [d.id, d]));
+        assert.deepEqual(
+          ['sent', 'lost', 'waiting'].map((id) => byId.get(id)?.status),
+          ['delivered', 'failed', 'failed'],
+        );
+
+        const again = await store.redeliverWebhookDelivery(subscriptionId, 'sent', 10_000);
+        assert.deepEqual(again, {
+          requeued: true,
+          delivery: {
+            ...delivery('sent', subscriptionId, 1_000),
+            status: 'pending',
+            attempts: 1,
+            lastAttemptAt: 1_100,
+            lastStatusCode: 204,
+            nextAttemptAt: 10_000,
+            redeliveredAt: 10_000,
+          },
+        });
+        assert.ok(!('finishedAt' in again.delivery));
+        const failedAgain = await store.redeliverWebhookDelivery(subscriptionId, 'lost', 10_000);
+        assert.deepEqual(
+          [failedAgain?.requeued, failedAgain?.delivery.status, failedAgain?.delivery.lastError, failedAgain?.delivery.attempts],
+          [true, 'pending', 'gave up', 1],
+        );
+        assert.equal(await store.countPendingWebhookDeliveries(), 2);
+
+        // Pending already: left as it is, due time and all.
+        const pending = await store.redeliverWebhookDelivery(subscriptionId, 'sent', 20_000);
+        assert.deepEqual(pending, { requeued: false, delivery: again.delivery });
+        // Unknown ids, and ids of another subscription, are no delivery of this one.
+        assert.equal(await store.redeliverWebhookDelivery(subscriptionId, 'ghost', 20_000), undefined);
+        assert.equal(await store.redeliverWebhookDelivery(other, 'sent', 20_000), undefined);
+
+        assert.deepEqual(await store.claimDueWebhookDeliveries(9_999, 10, 30_000), [], 'not due before the redelivery');
+        const claimed = await store.claimDueWebhookDeliveries(10_000, 10, 30_000);
+        assert.deepEqual(claimed.map((c) => [c.delivery.id, c.delivery.payload, c.delivery.redeliveredAt]).sort(), [
+          ['lost', delivery('lost', subscriptionId, 1_000).payload, 10_000],
+          ['sent', delivery('sent', subscriptionId, 1_000).payload, 10_000],
+        ]);
+        // The horizon counts from the redelivery: an expiry for events before 5,000 leaves both alone.
+        assert.equal(await store.expireWebhookDeliveries(5_000, 31_000, 'gave up'), 0);
+        assert.equal(await store.expireWebhookDeliveries(10_001, 31_000, 'gave up'), 2);
+      });
     });
   });
 }

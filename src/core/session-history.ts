@@ -1,0 +1,93 @@
+// A user's sessions, past and present, newest first: the session log, completed with what it does not
+// hold yet. History is written in batches (every 2 s by default), so the log alone would miss a session
+// that opened a moment ago, or show one this node just ended as still going. A page therefore adds this
+// node's writes that wait for the next batch, and the user's live sessions (of any node) whose start is
+// not in the log yet.
+// Pages follow the log's order (by start, then session id, both descending) and each starts after the
+// last entry of the previous one: sessions that start meanwhile come before the first page, never into
+// a later one, so paging neither skips nor repeats a session.
+import type { SessionLogEntry, SessionLogPosition, SessionLogWrite } from '../history/history-store.ts';
+import type { Session } from './model.ts';
+import { agentNames } from './user-agent.ts';
+
+/** An entry of a user's sessions, and whether the session is live now. */
+export interface SessionHistoryEntry extends SessionLogEntry {
+  live: boolean;
+}
+
+export interface SessionHistoryPage {
+  entries: SessionHistoryEntry[];
+  /** The last entry's position, when more entries follow it: where the next page starts. */
+  next?: SessionLogPosition;
+}
+
+/** The session log's line for a session as it starts (what PresenceService.open writes). */
+export function startEntry(session: Session): SessionLogEntry {
+  const entry: SessionLogEntry = {
+    sessionId: session.id,
+    userId: session.user.id,
+    clientType: session.clientType,
+    transport: session.transport,
+    nodeId: session.nodeId,
+    remoteAddress: session.remoteAddress,
+    startedAt: session.startedAt,
+  };
+  if (session.hostname !== undefined) entry.hostname = session.hostname;
+  const agent = agentNames(session.agent);
+  if (agent) entry.agent = agent;
+  return entry;
+}
+
+export interface SessionHistorySources {
+  userId: string;
+  /** Where the page starts: after this entry; at the newest when absent. */
+  after?: SessionLogPosition;
+  limit: number;
+  /** The log's entries of the user after `after`, newest first: `limit + 1` of them, to tell whether more follow. */
+  logged: readonly SessionLogEntry[];
+  /** This node's session-log writes not in the log yet, oldest first. */
+  pending: Iterable<SessionLogWrite>;
+  /** The user's live sessions. */
+  live: readonly Session[];
+}
+
+/** One page of a user's sessions from the log and what it does not hold yet. */
+export function sessionHistoryPage({ userId, after, limit, logged, pending, live }: SessionHistorySources): SessionHistoryPage {
+  const inPage = (entry: SessionLogPosition) => after === undefined || newestFirst(entry, after) > 0;
+  const entries = new Map<string, SessionLogEntry>();
+  for (const entry of logged) entries.set(keyOf(entry), entry);
+  const ends = new Map<string, Extract<SessionLogWrite, { op: 'end' }>>();
+  for (const write of pending) {
+    if (write.op === 'end') {
+      // The first end written is the one the log keeps.
+      if (!ends.has(keyOf(write))) ends.set(keyOf(write), write);
+    } else if (write.entry.userId === userId && inPage(write.entry) && !entries.has(keyOf(write.entry))) {
+      entries.set(keyOf(write.entry), write.entry);
+    }
+  }
+  const liveKeys = new Set<string>();
+  for (const session of live) {
+    const entry = startEntry(session);
+    liveKeys.add(keyOf(entry));
+    if (inPage(entry) && !entries.has(keyOf(entry))) entries.set(keyOf(entry), entry);
+  }
+  const sorted = [...entries.values()].sort(newestFirst);
+  const page = sorted.slice(0, limit).map((entry): SessionHistoryEntry => {
+    const end = entry.endedAt === undefined ? ends.get(keyOf(entry)) : undefined;
+    return {
+      ...entry,
+      ...(end && { endedAt: end.endedAt, endReason: end.endReason, ...(end.endedBy !== undefined && { endedBy: end.endedBy }) }),
+      live: liveKeys.has(keyOf(entry)),
+    };
+  });
+  const last = page.at(-1);
+  return { entries: page, ...(sorted.length > limit && last && { next: { startedAt: last.startedAt, sessionId: last.sessionId } }) };
+}
+
+/** Only the pair names one session: ids wrap, and a session id is reused long after its session ended. */
+const keyOf = (entry: SessionLogPosition): string => `${entry.sessionId}@${entry.startedAt}`;
+
+/** The log's order: the later start first, then the higher session id. Negative when `a` comes first. */
+function newestFirst(a: SessionLogPosition, b: SessionLogPosition): number {
+  return b.startedAt - a.startedAt || b.sessionId - a.sessionId;
+}
