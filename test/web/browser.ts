@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { skipUnlessInstalled } from '../helpers/requirements.ts';
-import { TEST_ADMIN_PASSWORD } from '../helpers/server.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** node:test's `skip` option: a loud skip without Chromium (a failure with ROLLCALL_REQUIRE_ALL=1). */
@@ -75,4 +76,38 @@ export async function waitForRows(page: Page, ids: number[], timeout = WAIT_MS):
     const shown = await page.$$eval(ROWS, (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id).join(','));
     throw new Error(`table shows [${shown}], expected [${expected}]: ${(error as Error).message}`);
   }
+}
+
+export interface DashboardTest {
+  server: TestServer;
+  browser: Browser;
+  /** Signed in as the admin, the stream open. */
+  page: Page;
+  /** What the page threw or logged as an error (watchErrors). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** A dashboard test's start: the page built, a server, Chromium, and a page signed in as the admin. */
+export async function startDashboardTest(
+  serverOptions: Partial<ConfigInput> = {},
+  viewport = { width: 1280, height: 800 },
+): Promise<DashboardTest> {
+  buildDashboard();
+  const server = await startTestServer({ historyFlushMs: 50, sessionTtl: 600, ...serverOptions });
+  const browser = await launch();
+  const page = await browser.newPage({ viewport });
+  const errors = watchErrors(page);
+  await signIn(page, server.url);
+  await page.waitForSelector('.topbar .stream-status[data-status="open"]', { timeout: WAIT_MS });
+  return {
+    server,
+    browser,
+    page,
+    errors,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
 }

@@ -3,47 +3,9 @@
 // only the total beyond it, and respect the filter.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SessionJson } from '../../src/api/presence-json.ts';
-import { matchesFilter } from '../../src/web/client/session-filter.ts';
-import { SessionList, type PageRequest } from '../../src/web/client/session-list.ts';
-import type { ChangeEvent, SessionsPage } from '../../src/web/client/types.ts';
+import { SessionList } from '../../src/web/client/session-list.ts';
+import { ended, fakeApi, gated, session, started, updated } from './fake-sessions-api.ts';
 
-function session(id: number, overrides: Partial<SessionJson> = {}): SessionJson {
-  return {
-    id,
-    user: { id: `u${id}`, name: `User ${id}`, type: 'staff' },
-    clientType: 'web',
-    transport: 'http',
-    state: 'connected',
-    remoteAddress: '127.0.0.1',
-    idle: false,
-    startedAt: 1,
-    lastActivityAt: 1,
-    nodeId: 'node-a',
-    connections: [],
-    events: [],
-    ...overrides,
-  } as SessionJson;
-}
-
-/** A server-side list with the API's paging: ascending ids, cursor = last id, total over all pages. */
-function fakeApi(initial: SessionJson[]) {
-  const live = new Map(initial.map((s) => [s.id, s]));
-  const requests: PageRequest[] = [];
-  const fetchPage = async (request: PageRequest): Promise<SessionsPage> => {
-    requests.push(request);
-    const matching = [...live.values()].filter((s) => matchesFilter(s, request.filter)).sort((a, b) => a.id - b.id);
-    const after = request.cursor === undefined ? 0 : Number(request.cursor);
-    const rest = matching.filter((s) => s.id > after);
-    const page = rest.slice(0, request.limit);
-    return { sessions: page, nextCursor: rest.length > request.limit ? String(page.at(-1)!.id) : null, total: matching.length };
-  };
-  return { live, requests, fetchPage };
-}
-
-const started = (s: SessionJson): ChangeEvent => ({ type: 'session.started', at: 1, session: s });
-const updated = (s: SessionJson): ChangeEvent => ({ type: 'session.updated', at: 1, session: s });
-const ended = (s: SessionJson): ChangeEvent => ({ type: 'session.ended', at: 1, session: s, reason: 'closed' });
 const ids = (list: SessionList) => list.rows.map((s) => s.id);
 
 async function settle(list: SessionList) {
@@ -122,20 +84,13 @@ describe('SessionList', () => {
 
   test('events that arrive while a page is on its way are applied after it', async () => {
     const api = fakeApi([session(1), session(2)]);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const list = new SessionList({
-      fetchPage: async (request, signal) => {
-        await gate;
-        return api.fetchPage(request);
-      },
-      onChange: () => {},
-    });
+    const held = gated(api.fetchPage);
+    const list = new SessionList({ fetchPage: held.fetchPage, onChange: () => {} });
     const loading = list.reload({});
     list.apply([started(session(3)), ended(session(1))]);
     api.live.set(3, session(3));
     api.live.delete(1);
-    release();
+    held.release();
     await loading;
     assert.deepEqual(ids(list), [2, 3]);
     assert.equal(list.total, 2);

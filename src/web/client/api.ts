@@ -28,34 +28,49 @@ export class Api {
     return this.call<T>('GET', path, signal);
   }
 
-  delete(path: string): Promise<void> {
-    return this.call<void>('DELETE', path);
+  /** DELETE; answers the body when there is one (`{ended: n}`), undefined for 204. */
+  delete<T = void>(path: string): Promise<T> {
+    return this.call<T>('DELETE', path);
   }
 
-  private async call<T>(method: string, path: string, signal?: AbortSignal): Promise<T> {
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.call<T>('POST', path, undefined, body);
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PATCH', path, undefined, body);
+  }
+
+  private async call<T>(method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: this.options.authorization, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(path, {
       method,
-      headers: { authorization: this.options.authorization, accept: 'application/json' },
+      headers,
       credentials: 'omit',
       cache: 'no-store',
+      ...(body !== undefined && { body: JSON.stringify(body) }),
       ...(signal && { signal }),
     });
     if (response.status === 204) return undefined as T;
     const text = await response.text();
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = text ? JSON.parse(text) : undefined;
+      answer = text ? JSON.parse(text) : undefined;
     } catch {
-      body = undefined;
+      answer = undefined;
     }
     if (!response.ok) {
-      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (answer as { error?: { code?: string; message?: string } } | undefined)?.error;
       if (response.status === 401) this.options.onUnauthorized?.();
       throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `${method} ${path} answered ${response.status}`);
     }
-    return body as T;
+    return answer as T;
   }
 }
+
+/** What went wrong, in words for a banner: the server's own message when it sent one. */
+export const problemText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The Basic header for a user name and password (UTF-8, as the server decodes it). */
 export function basicAuthorization(username: string, password: string): string {

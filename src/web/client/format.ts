@@ -31,13 +31,49 @@ export function duration(seconds: number): string {
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const shortDateTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const clockSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 export const absolute = (unixSeconds: number): string => dateTime.format(new Date(unixSeconds * 1000));
+/** "Mar 4, 14:05": when a past session started, short enough for a table cell. */
+export const shortAbsolute = (unixSeconds: number): string => shortDateTime.format(new Date(unixSeconds * 1000));
 export const clockTime = (unixSeconds: number): string => clock.format(new Date(unixSeconds * 1000));
+export const clockTimeWithSeconds = (unixSeconds: number): string => clockSeconds.format(new Date(unixSeconds * 1000));
 
-/** Node GUIDs are long; tables show the first block and keep the whole id in a tooltip. */
+/** Node GUIDs are long: where a node's name is not known (yet), the first block stands for it. */
 export const shortNode = (nodeId: string): string => (nodeId.length > 13 ? `${nodeId.slice(0, 8)}…` : nodeId);
+
+/** Why a session ended, as a sentence's end ("This session has ended: …"). */
+const END_REASONS: Record<string, string> = {
+  closed: 'the client closed it',
+  expired: 'it missed its heartbeats',
+  connection_lost: 'its connection was lost',
+  ping_timeout: 'it stopped answering pings',
+  ended_by_admin: 'an administrator ended it',
+  node_lost: 'its node went away',
+  server_shutdown: 'the server shut down',
+};
+export const endReasonText = (reason: string): string => END_REASONS[reason] ?? reason.replaceAll('_', ' ');
+
+/** Why a session ended, as a short label for a table cell. */
+const END_REASON_LABELS: Record<string, string> = {
+  closed: 'Closed by the client',
+  expired: 'Missed heartbeats',
+  connection_lost: 'Connection lost',
+  ping_timeout: 'Stopped answering pings',
+  ended_by_admin: 'Ended by an admin',
+  node_lost: 'Node went away',
+  server_shutdown: 'Server shut down',
+};
+export const endReasonLabel = (reason: string): string => END_REASON_LABELS[reason] ?? reason.replaceAll('_', ' ');
+
+/** A time for a file (CSV): ISO 8601 in UTC, which every spreadsheet reads. */
+export const isoTime = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString();
+
+/** "Active", "Idle" or "Reconnecting": a session's state in one word. */
+export const stateLabel = (session: { state: string; idle: boolean }): string =>
+  session.state === 'detached' ? 'Reconnecting' : session.idle ? 'Idle' : 'Active';
 
 /** UTC offset in seconds as "UTC+05:30". */
 export function utcOffset(seconds: number): string {

@@ -3,6 +3,7 @@
 // (cursor pagination), while the server's `total` sizes the scrollbar. The live stream's events are
 // applied in batches: a session that joins or leaves within the loaded range appears or vanishes at
 // once; one beyond it only moves the total (its row comes with its page).
+import { QueuedList, type Change } from './queued-list.ts';
 import { isEmptyFilter, matchesFilter, type SessionFilter } from './session-filter.ts';
 import type { ChangeEvent, SessionJson, SessionsPage } from './types.ts';
 
@@ -12,6 +13,26 @@ export interface PageRequest {
   limit: number;
 }
 export type FetchPage = (request: PageRequest, signal: AbortSignal) => Promise<SessionsPage>;
+
+/** What the sessions table reads, in id order (this file) or in another order (sorted-session-list.ts). */
+export interface SessionRows {
+  /** How many sessions match the filter on the server (the scrollbar's length). */
+  readonly total: number;
+  /** Whether the first answer has arrived. */
+  readonly loaded: boolean;
+  readonly loading: boolean;
+  /** Rows held in memory. */
+  readonly loadedCount: number;
+  readonly pagesFetched: number;
+  readonly error: string | undefined;
+  readonly filter: SessionFilter;
+  rowAt(index: number): SessionJson | undefined;
+  reload(filter?: SessionFilter): Promise<void>;
+  /** The table shows rows up to `endIndex`: fetch what is missing. */
+  ensure(endIndex: number): void;
+  apply(events: readonly ChangeEvent[]): void;
+  dispose(): void;
+}
 
 export interface SessionListOptions {
   fetchPage: FetchPage;
@@ -35,21 +56,24 @@ export interface SessionListOptions {
   reconcileDelayMs?: number;
 }
 
-/** A failed page is asked for again no sooner than this, in ms. */
-const RETRY_AFTER_ERROR_MS = 3_000;
+/** Every page of `filter` in id order, as many sessions at a time as the API allows (1,000). */
+export async function* allPages(fetchPage: FetchPage, filter: SessionFilter, signal: AbortSignal): AsyncGenerator<SessionsPage> {
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage({ filter, cursor, limit: 1_000 }, signal);
+    yield page;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
 
-export class SessionList {
+export class SessionList extends QueuedList implements SessionRows {
   /** Loaded rows, ascending by id: always a prefix of the server's filtered list. */
   rows: SessionJson[] = [];
   /** How many sessions match the filter on the server (the scrollbar's length). */
   total = 0;
-  /** Whether the first page has arrived. */
-  loaded = false;
   /** Pages fetched since the last reload (the load test reads this). */
   pagesFetched = 0;
-  error: string | undefined;
   filter: SessionFilter = {};
-  private errorAt = 0;
 
   /** Whether the server has rows after the loaded ones. */
   private hasMore = false;
@@ -57,9 +81,6 @@ export class SessionList {
   private nextCursor: string | null = null;
   /** The cursor that fetched the last page; reused (with de-duplication) after a live tail grew. */
   private lastPageCursor: string | undefined;
-  private inFlight: AbortController | undefined;
-  private queued: ChangeEvent[] = [];
-  private generation = 0;
   private reconcileTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly firstPageSize: number;
   private readonly pageSize: number;
@@ -67,36 +88,35 @@ export class SessionList {
   private readonly reconcileDelayMs: number;
 
   constructor(private readonly options: SessionListOptions) {
+    super(options);
     this.firstPageSize = options.firstPageSize ?? 100;
     this.pageSize = options.pageSize ?? 500;
     this.liveTailLimit = options.liveTailLimit ?? 1_000;
     this.reconcileDelayMs = options.reconcileDelayMs ?? 1_000;
   }
 
-  get loading(): boolean {
-    return this.inFlight !== undefined;
+  get loadedCount(): number {
+    return this.rows.length;
+  }
+
+  rowAt(index: number): SessionJson | undefined {
+    return this.rows[index];
   }
 
   /** Drops everything and loads the first page of `filter` (the current filter when absent). */
   async reload(filter: SessionFilter = this.filter): Promise<void> {
     this.filter = filter;
-    this.inFlight?.abort();
-    this.inFlight = undefined;
+    // Events from before this reload are in the snapshot about to come; those arriving while it is on
+    // its way are queued and applied after it.
+    this.restart();
     clearTimeout(this.reconcileTimer);
     this.reconcileTimer = undefined;
-    this.generation++;
     this.rows = [];
     this.total = 0;
-    this.loaded = false;
     this.hasMore = false;
     this.nextCursor = null;
     this.lastPageCursor = undefined;
     this.pagesFetched = 0;
-    // Events from before this reload are in the snapshot about to come; those arriving while it is on
-    // its way are queued and applied after it.
-    this.queued = [];
-    this.error = undefined;
-    this.options.onChange('rows');
     await this.fetch(undefined, this.firstPageSize);
   }
 
@@ -107,8 +127,7 @@ export class SessionList {
   ensure(endIndex: number): void {
     if (this.inFlight) return;
     if (this.error) {
-      if (Date.now() - this.errorAt < RETRY_AFTER_ERROR_MS) return;
-      this.error = undefined;
+      if (!this.retryDue()) return;
       if (!this.loaded) {
         void this.reload();
         return;
@@ -119,31 +138,16 @@ export class SessionList {
     void this.fetch(this.nextCursor ?? this.lastPageCursor, Math.min(1_000, Math.max(this.pageSize, wanted)));
   }
 
-  /** Applies a batch of stream events (queued while a page is on its way). */
-  apply(events: readonly ChangeEvent[]): void {
-    if (this.inFlight || !this.loaded) {
-      this.queued.push(...events);
-      return;
-    }
-    const changed = this.applyNow(events);
-    if (changed) this.options.onChange(changed);
-  }
-
-  dispose(): void {
-    this.generation++;
-    this.inFlight?.abort();
+  override dispose(): void {
+    super.dispose();
     clearTimeout(this.reconcileTimer);
     this.reconcileTimer = undefined;
   }
 
-  private async fetch(cursor: string | undefined, limit: number): Promise<void> {
-    const generation = this.generation;
-    const controller = new AbortController();
-    this.inFlight = controller;
-    this.options.onChange('rows');
-    try {
-      const page = await this.options.fetchPage({ filter: this.filter, cursor, limit }, controller.signal);
-      if (generation !== this.generation) return;
+  private fetch(cursor: string | undefined, limit: number): Promise<void> {
+    return this.request(async (signal, current) => {
+      const page = await this.options.fetchPage({ filter: this.filter, cursor, limit }, signal);
+      if (!current()) return;
       this.pagesFetched++;
       this.merge(page.sessions);
       this.lastPageCursor = cursor;
@@ -151,20 +155,11 @@ export class SessionList {
       this.hasMore = page.nextCursor !== null;
       this.total = page.total;
       this.loaded = true;
-    } catch (error) {
-      if (generation !== this.generation || controller.signal.aborted) return;
-      this.error = error instanceof Error ? error.message : String(error);
-      this.errorAt = Date.now();
-      this.options.onError?.(error);
-    } finally {
-      if (generation === this.generation) this.inFlight = undefined;
-    }
-    if (generation !== this.generation) return;
-    const queued = this.queued;
-    this.queued = [];
-    if (this.loaded) this.applyNow(queued);
+    });
+  }
+
+  protected override settle(): void {
     this.clampTotal();
-    this.options.onChange('rows');
   }
 
   /** Adds a page's rows; a re-fetched page may repeat rows already held. */
@@ -177,7 +172,7 @@ export class SessionList {
   }
 
   /** Answers what changed: loaded rows, only the total, or nothing. */
-  private applyNow(events: readonly ChangeEvent[]): 'rows' | 'count' | undefined {
+  protected applyNow(events: readonly ChangeEvent[]): Change | undefined {
     let rowsChanged = false;
     let countChanged = false;
     let membership = false;
@@ -257,7 +252,7 @@ export class SessionList {
         if (generation !== this.generation || !this.hasMore) return;
         this.total = page.total;
         this.clampTotal();
-        this.options.onChange('count');
+        this.changed('count');
       } catch (error) {
         this.options.onError?.(error);
       }

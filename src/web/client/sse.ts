@@ -189,6 +189,14 @@ export class EventStream {
         this.options.onUnauthorized?.();
         return;
       }
+      if (response.status === 400) {
+        // A query the server refuses (an unknown type in a filter) is refused again on every retry.
+        clearTimeout(idleTimer);
+        const message = await response.text().then(errorMessage, () => undefined);
+        this.stop();
+        this.setStatus('stopped', message ?? 'the stream refused this filter');
+        return;
+      }
       if (!response.ok || !response.body) throw new Error(`the stream answered ${response.status}`);
       this.attempt = 0;
       this.setStatus('open');
@@ -218,5 +226,15 @@ export class EventStream {
     this.attempt++;
     this.setStatus('reconnecting', problem);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+}
+
+/** The message of a v1 error answer (`{error: {message}}`), if the text is one. */
+function errorMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,14 +2,20 @@
 // semantics, aria-rowcount/aria-rowindex for the rows not in the DOM), inside a scrolling region whose
 // height comes from the row count: two spacer rows stand in for everything above and below the
 // visible slice. Rows are recycled, and a row whose data did not change is not touched.
+// The style sheet decides how a row looks and how tall it is (`--vrow`): a line of cells on a wide
+// screen, a card of three lines on a narrow one; the table reads the height whenever its size changes.
+// The roles are set explicitly because a card's row is laid out as a grid, not as a table row.
 import { h, setAttribute, setText } from './dom.ts';
+import { sortHeader, type SortOrder } from './sort.ts';
 
 export interface Column<T> {
   header: string;
-  /** Sets the column's width and alignment (see styles.css). */
+  /** Sets the column's width and alignment, and its place in a card (see styles.css). */
   className: string;
   /** Fills a cell with text (and links); never HTML. */
   render(cell: HTMLTableCellElement, row: T): void;
+  /** The sort key this column's header sorts by; absent: not sortable. */
+  sortKey?: string;
 }
 
 export interface RowSource<T> {
@@ -38,6 +44,10 @@ export interface VirtualTableOptions<T> {
   rowHref?: (row: T) => string;
   /** Called after each render, in the same frame (a count line that says which rows are in view). */
   afterRender?: () => void;
+  /** The order the rows are in, shown on the sortable headers. */
+  sort?: SortOrder;
+  /** A sortable header was pressed. */
+  onSort?: (key: string) => void;
 }
 
 interface PooledRow<T> {
@@ -55,7 +65,8 @@ export class VirtualTable<T> {
   private readonly bottomSpacer: HTMLTableRowElement;
   private readonly emptyRow: HTMLTableRowElement;
   private readonly pool: PooledRow<T>[] = [];
-  private readonly rowHeight: number;
+  private readonly headers: HTMLTableCellElement[];
+  private rowHeight: number;
   private readonly overscan: number;
   private frame: number | undefined;
   private forceNext = false;
@@ -68,19 +79,23 @@ export class VirtualTable<T> {
     const columns = options.columns.length;
     this.topSpacer = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: columns }));
     this.bottomSpacer = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: columns }));
-    this.emptyRow = h('tr', { class: 'empty' }, h('td', { colspan: columns }));
-    this.body = h('tbody', {}, this.topSpacer, this.bottomSpacer);
+    this.emptyRow = h('tr', { class: 'empty', role: 'row' }, h('td', { colspan: columns, role: 'cell' }));
+    this.body = h('tbody', { role: 'rowgroup' }, this.topSpacer, this.bottomSpacer);
+    this.headers = options.columns.map((c) =>
+      h('th', { scope: 'col', class: c.className, role: 'columnheader' }, c.sortKey && options.onSort ? null : c.header),
+    );
+    options.columns.forEach((column, i) => {
+      const { sortKey } = column;
+      if (sortKey && options.onSort) this.headers[i]!.append(sortHeader(column.header, () => options.onSort!(sortKey)));
+    });
     this.table = h(
       'table',
-      { class: 'data' },
+      { class: 'data', role: 'table' },
       h('caption', { class: 'visually-hidden' }, options.caption),
-      h(
-        'thead',
-        {},
-        h('tr', { 'aria-rowindex': 1 }, ...options.columns.map((c) => h('th', { scope: 'col', class: c.className }, c.header))),
-      ),
+      h('thead', { role: 'rowgroup' }, h('tr', { 'aria-rowindex': 1, role: 'row' }, ...this.headers)),
       this.body,
     );
+    this.setSort(options.sort);
     // A focusable region, so the keyboard scrolls it too.
     this.element = h('div', { class: 'vtable', role: 'region', tabindex: 0, 'aria-labelledby': options.labelledBy }, this.table);
     this.element.addEventListener('scroll', () => this.refresh(), { passive: true });
@@ -94,7 +109,37 @@ export class VirtualTable<T> {
         if (pooled?.row !== undefined) location.hash = rowHref(pooled.row);
       });
     }
-    if (typeof ResizeObserver === 'function') new ResizeObserver(() => this.refresh()).observe(this.element);
+    if (typeof ResizeObserver === 'function')
+      new ResizeObserver(() => {
+        this.readLayout();
+        this.refresh();
+      }).observe(this.element);
+  }
+
+  /** Marks the sorted column's header (aria-sort) and its direction. */
+  setSort(sort: SortOrder | undefined): void {
+    this.options.columns.forEach((column, i) => {
+      const th = this.headers[i]!;
+      if (sort && column.sortKey === sort.key) th.setAttribute('aria-sort', sort.descending ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+    });
+  }
+
+  /**
+   * Takes the row height the style sheet gives at this width (a row or a card), and how many columns it
+   * shows: the spacer and empty rows span exactly those, or the table would grow a column per hidden
+   * one. The first row in view stays in view when the height changes. Runs when the size changes,
+   * never per frame: it reads style.
+   */
+  private readLayout() {
+    const shown = this.headers.filter((th) => getComputedStyle(th).display !== 'none').length || this.headers.length;
+    for (const row of [this.topSpacer, this.bottomSpacer, this.emptyRow]) setAttribute(row.firstElementChild!, 'colspan', String(shown));
+    const height = Number.parseFloat(getComputedStyle(this.table).getPropertyValue('--vrow'));
+    if (!(height > 0) || height === this.rowHeight) return;
+    const first = this.firstVisibleIndex;
+    this.rowHeight = height;
+    this.element.scrollTop = this.scrollTop = first * height;
+    this.forceNext = true;
   }
 
   /** Renders on the next frame; `force` re-renders rows whose data object did not change (clock ticks). */
@@ -139,8 +184,8 @@ export class VirtualTable<T> {
     const wanted = Math.max(0, end - start);
     while (this.pool.length > wanted) this.pool.pop()!.tr.remove();
     while (this.pool.length < wanted) {
-      const cells = this.options.columns.map((c) => h('td', { class: c.className }));
-      const tr = h('tr', {}, ...cells);
+      const cells = this.options.columns.map((c) => h('td', { class: c.className, role: 'cell' }));
+      const tr = h('tr', { role: 'row' }, ...cells);
       this.body.insertBefore(tr, this.bottomSpacer);
       this.pool.push({ tr, cells, row: undefined, filled: false });
     }

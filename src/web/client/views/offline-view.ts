@@ -1,10 +1,11 @@
 // Users seen within the offline window with no live session, most recently seen first, with a search
-// box. The list can be long, so it uses the same virtual table as the sessions.
+// box; every column sorts. The list can be long, so it uses the same virtual table as the sessions.
 import { h, setText } from '../dom.ts';
 import { absolute, ago, count, viewText } from '../format.ts';
+import { userHref } from '../links.ts';
+import { compareValues, toggledSort, type SortOrder, type SortValue } from '../sort.ts';
 import type { UserJson, UsersAnswer } from '../types.ts';
 import { VirtualTable, type Column } from '../virtual-table.ts';
-import { userHref } from './sessions-view.ts';
 import { throttle, type Context, type View } from './view.ts';
 
 const text = (cell: HTMLTableCellElement, value: string, title = value) => {
@@ -16,13 +17,29 @@ const COLUMNS: Column<UserJson>[] = [
   {
     header: 'Name',
     className: 'col-user',
+    sortKey: 'name',
     render: (cell, u) => cell.replaceChildren(h('a', { href: userHref(u.id), title: u.name }, u.name)),
   },
-  { header: 'User id', className: 'col-host', render: (cell, u) => text(cell, u.id) },
-  { header: 'Type', className: 'col-utype', render: (cell, u) => text(cell, u.type) },
-  { header: 'Last seen', className: 'col-time wide', render: (cell, u) => text(cell, ago(u.lastSeenAt), absolute(u.lastSeenAt)) },
-  { header: 'Last view', className: 'col-view', render: (cell, u) => text(cell, viewText(u.lastView)) },
+  { header: 'User id', className: 'col-userid', sortKey: 'id', render: (cell, u) => text(cell, u.id) },
+  { header: 'Type', className: 'col-utype', sortKey: 'type', render: (cell, u) => text(cell, u.type) },
+  {
+    header: 'Last seen',
+    className: 'col-time col-seen',
+    sortKey: 'lastSeen',
+    render: (cell, u) => text(cell, ago(u.lastSeenAt), absolute(u.lastSeenAt)),
+  },
+  { header: 'Last view', className: 'col-view', sortKey: 'view', render: (cell, u) => text(cell, viewText(u.lastView)) },
 ];
+
+const SORT_VALUES: Record<string, (u: UserJson) => SortValue> = {
+  name: (u) => u.name,
+  id: (u) => u.id,
+  type: (u) => u.type,
+  lastSeen: (u) => u.lastSeenAt,
+  view: (u) => viewText(u.lastView),
+};
+
+const DEFAULT_ORDER: SortOrder = { key: 'lastSeen', descending: true };
 
 export function offlineView(context: Context): View {
   const { api, hub } = context;
@@ -30,6 +47,7 @@ export function offlineView(context: Context): View {
   let shown: UserJson[] = [];
   let loaded = false;
   let problem: string | undefined;
+  let order = DEFAULT_ORDER;
 
   const heading = h('h2', { id: 'offline-heading', tabindex: -1 }, 'Offline users');
   const countLine = h('p', { class: 'count' });
@@ -39,6 +57,12 @@ export function offlineView(context: Context): View {
     labelledBy: 'offline-heading',
     caption: 'Users with no live session, most recently seen first',
     rowHref: (u) => userHref(u.id),
+    sort: order,
+    onSort: (key) => {
+      order = toggledSort(order, key, key === 'lastSeen');
+      table.setSort(order);
+      filter();
+    },
     source: {
       get total() {
         return shown.length;
@@ -60,7 +84,7 @@ export function offlineView(context: Context): View {
     { class: 'page' },
     h(
       'section',
-      { class: 'panel sessions-panel', 'aria-labelledby': 'offline-heading' },
+      { class: 'panel offline-panel table-panel', 'aria-labelledby': 'offline-heading' },
       h('div', { class: 'panel-head' }, heading, countLine),
       h(
         'form',
@@ -74,7 +98,11 @@ export function offlineView(context: Context): View {
 
   function filter() {
     const q = search.value.trim().toLowerCase();
-    shown = q ? users.filter((u) => u.name.toLowerCase().includes(q) || u.id.toLowerCase().includes(q)) : users;
+    const value = SORT_VALUES[order.key] ?? SORT_VALUES.lastSeen!;
+    shown = (q ? users.filter((u) => u.name.toLowerCase().includes(q) || u.id.toLowerCase().includes(q)) : users)
+      .map((u) => ({ u, v: value(u) }))
+      .sort((a, b) => compareValues(a.v, b.v, order.descending))
+      .map(({ u }) => u);
     setText(countLine, loaded ? `${count(shown.length)} of ${count(users.length)} ${users.length === 1 ? 'user' : 'users'}` : 'Loading…');
     table.refresh(true);
   }
@@ -83,7 +111,7 @@ export function offlineView(context: Context): View {
   async function load() {
     try {
       const answer = await api.get<UsersAnswer>('/v1/users?status=offline');
-      users = answer.users.filter((u) => !u.online).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+      users = answer.users.filter((u) => !u.online);
       problem = undefined;
     } catch (error) {
       problem = error instanceof Error ? error.message : String(error);

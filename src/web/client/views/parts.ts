@@ -1,8 +1,15 @@
-// Pieces the detail pages share: a session's facts, its connections and its event log.
+// Pieces the pages share: a session's state badge, facts, connections and event log.
 import { definitionList, h } from '../dom.ts';
-import { absolute, ago, clientTypeLabel, shortNode, utcOffset, viewText } from '../format.ts';
+import { absolute, ago, clientTypeLabel, stateLabel, utcOffset, viewText } from '../format.ts';
+import { userHref } from '../links.ts';
+import { DataTable } from '../data-table.ts';
+import type { NodeDirectory } from '../nodes.ts';
 import type { SessionJson } from '../types.ts';
-import { stateBadge, userHref } from './sessions-view.ts';
+
+export function stateBadge(session: SessionJson): HTMLSpanElement {
+  const label = stateLabel(session);
+  return h('span', { class: `badge ${label === 'Reconnecting' ? 'detached' : label.toLowerCase()}` }, label);
+}
 
 const EVENT_LABELS: Record<string, string> = {
   connected: 'Connected',
@@ -12,12 +19,17 @@ const EVENT_LABELS: Record<string, string> = {
   ended: 'Ended',
 };
 
+/** "5 min ago", which the page's clock moves on (main.ts looks for `data-relative`). */
 export const time = (unixSeconds: number) =>
-  h('time', { datetime: new Date(unixSeconds * 1000).toISOString(), title: absolute(unixSeconds) }, ago(unixSeconds));
+  h(
+    'time',
+    { datetime: new Date(unixSeconds * 1000).toISOString(), title: absolute(unixSeconds), 'data-relative': true },
+    ago(unixSeconds),
+  );
 
 const yesNo = (value: boolean | undefined) => (value === undefined ? undefined : value ? 'yes' : 'no');
 
-export function sessionFacts(session: SessionJson, withUser: boolean): HTMLDListElement {
+export function sessionFacts(session: SessionJson, withUser: boolean, nodes: NodeDirectory): HTMLDListElement {
   const rep = session.representative;
   const customer = session.customer;
   return definitionList([
@@ -47,7 +59,7 @@ export function sessionFacts(session: SessionJson, withUser: boolean): HTMLDList
     ['Viewing', viewText(session.view)],
     ['Started', h('span', {}, time(session.startedAt), ` · ${absolute(session.startedAt)}`)],
     ['Last activity', time(session.lastActivityAt)],
-    ['Node', h('span', { title: session.nodeId }, session.nodeId)],
+    ['Node', nodeName(session.nodeId, nodes)],
     ...(rep
       ? ([
           ['Representative type', rep.type],
@@ -72,31 +84,40 @@ export function sessionFacts(session: SessionJson, withUser: boolean): HTMLDList
   ]);
 }
 
-export function connectionsTable(session: SessionJson, headingId: string): HTMLTableElement {
+/** A node's host name and role, with its id beneath (ids are what logs and the API show). */
+export function nodeName(nodeId: string, nodes: NodeDirectory): HTMLSpanElement {
+  const node = nodes.get(nodeId);
   return h(
-    'table',
-    { class: 'data compact', 'aria-labelledby': headingId },
-    h(
-      'thead',
-      {},
-      h('tr', {}, ...['Node', 'Purpose', 'Receives traffic', 'Connected since', 'Private IP'].map((t) => h('th', { scope: 'col' }, t))),
-    ),
-    h(
-      'tbody',
-      {},
-      ...session.connections.map((c) =>
-        h(
-          'tr',
-          {},
-          h('td', { title: c.nodeId }, shortNode(c.nodeId)),
-          h('td', {}, c.purpose),
-          h('td', {}, c.receiveTrafficNode ? 'yes' : 'no'),
-          h('td', {}, time(c.connectedSince)),
-          h('td', {}, c.privateIp ?? ''),
-        ),
-      ),
-    ),
+    'span',
+    { class: 'node-name' },
+    node ? `${node.hostname} · ${node.role}` : nodes.label(nodeId),
+    node ? h('span', { class: 'node-id' }, nodeId) : null,
   );
+}
+
+type Connection = SessionJson['connections'][number];
+
+/** The nodes a session is attached to; on a narrow screen each becomes a card (data-table.ts). */
+export function connectionsTable(session: SessionJson, nodes: NodeDirectory): HTMLElement {
+  const table = new DataTable<Connection>({
+    caption: 'The nodes this session is attached to',
+    key: (c) => c.nodeId,
+    emptyText: 'Not attached to any node.',
+    className: 'compact connections',
+    columns: [
+      {
+        header: 'Node',
+        cell: (c) => h('span', { title: nodes.describe(c.nodeId) }, nodes.label(c.nodeId)),
+        sort: (c) => nodes.label(c.nodeId),
+      },
+      { header: 'Purpose', cell: (c) => c.purpose, sort: (c) => c.purpose },
+      { header: 'Receives traffic', cell: (c) => (c.receiveTrafficNode ? 'yes' : 'no') },
+      { header: 'Connected since', cell: (c) => time(c.connectedSince), sort: (c) => c.connectedSince, descendingFirst: true },
+      { header: 'Private IP', cell: (c) => c.privateIp ?? '' },
+    ],
+  });
+  table.setRows(session.connections);
+  return table.element;
 }
 
 /** The session's last 20 connection events, oldest first. */

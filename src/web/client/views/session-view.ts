@@ -1,24 +1,14 @@
 // One session: its facts, connections and event log, kept current by the stream. Admins may end it.
 import { ApiError } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { clientTypeLabel } from '../format.ts';
+import { clientTypeLabel, endReasonText } from '../format.ts';
+import { sessionsHref, userHref } from '../links.ts';
 import type { SessionJson } from '../types.ts';
 import { connectionsTable, eventLogTable, notice, sessionFacts } from './parts.ts';
-import { userHref } from './sessions-view.ts';
 import type { Context, View } from './view.ts';
 
-const REASONS: Record<string, string> = {
-  closed: 'the client closed it',
-  expired: 'it missed its heartbeats',
-  connection_lost: 'its connection was lost',
-  ping_timeout: 'it stopped answering pings',
-  ended_by_admin: 'an administrator ended it',
-  node_lost: 'its node went away',
-  server_shutdown: 'the server shut down',
-};
-
 export function sessionView(context: Context, id: number): View {
-  const { api, hub, me } = context;
+  const { api, hub, me, nodes } = context;
   const heading = h('h2', { tabindex: -1 }, `Session ${id}`);
   const subtitle = h('p', { class: 'subtitle' });
   const banner = h('p', { class: 'banner', role: 'status', hidden: true });
@@ -27,7 +17,7 @@ export function sessionView(context: Context, id: number): View {
   const element = h(
     'div',
     { class: 'page detail-page' },
-    h('p', { class: 'crumbs' }, h('a', { href: '#/sessions' }, '← Live sessions')),
+    h('p', { class: 'crumbs' }, h('a', { href: sessionsHref() }, '← Live sessions')),
     h('div', { class: 'page-head' }, h('div', {}, heading, subtitle), actions),
     banner,
     body,
@@ -59,7 +49,7 @@ export function sessionView(context: Context, id: number): View {
     ended = true;
     endButton.disabled = true;
     endButton.hidden = true;
-    const why = reason ? `: ${REASONS[reason] ?? reason}${endedBy ? ` (${endedBy})` : ''}` : '';
+    const why = reason ? `: ${endReasonText(reason)}${endedBy ? ` (${endedBy})` : ''}` : '';
     showBanner(`This session has ended${why}.`);
   }
 
@@ -73,13 +63,13 @@ export function sessionView(context: Context, id: number): View {
         'section',
         { class: 'panel', 'aria-labelledby': 'facts-heading' },
         h('h3', { id: 'facts-heading' }, 'Details'),
-        sessionFacts(session, true),
+        sessionFacts(session, true, nodes),
       ),
       h(
         'section',
-        { class: 'panel', 'aria-labelledby': 'connections-heading' },
+        { class: 'panel table-panel', 'aria-labelledby': 'connections-heading' },
         h('h3', { id: 'connections-heading' }, 'Connections'),
-        connectionsTable(session, 'connections-heading'),
+        connectionsTable(session, nodes),
       ),
       h(
         'section',

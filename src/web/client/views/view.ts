@@ -1,6 +1,7 @@
 // What a page of the dashboard is given, and what it hands back to the router.
 import type { Api } from '../api.ts';
 import type { ChangeHub, StatsStore } from '../live.ts';
+import type { NodeDirectory } from '../nodes.ts';
 import type { Me } from '../types.ts';
 
 export interface Context {
@@ -8,6 +9,7 @@ export interface Context {
   me: Me;
   hub: ChangeHub;
   stats: StatsStore;
+  nodes: NodeDirectory;
 }
 
 export interface View {
