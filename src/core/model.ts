@@ -200,11 +200,24 @@ export interface UserPresence extends UserRecord {
   sessions: Session[];
 }
 
+/**
+ * A user entered a place (their first session in it) or left it (their last session in it left or
+ * ended): user-level, like user.online and user.offline. `sessionId` is the session that made it so.
+ */
+export interface PlaceChange {
+  type: 'place.join' | 'place.leave';
+  at: number;
+  place: string;
+  user: UserInfo;
+  sessionId: number;
+}
+
 /** Changes the core announces; later consumers (stream, webhooks, caches) read them. */
 export type PresenceChange =
   | { type: 'session.started'; at: number; session: Session }
   | { type: 'session.updated'; at: number; session: Session }
   | { type: 'session.ended'; at: number; session: Session; reason: EndReason; endedBy?: string }
   | { type: 'user.online'; at: number; user: UserInfo }
-  | { type: 'user.offline'; at: number; user: UserInfo; lastSeenAt: number };
+  | { type: 'user.offline'; at: number; user: UserInfo; lastSeenAt: number }
+  | PlaceChange;
 export type PresenceChangeType = PresenceChange['type'];

@@ -3,7 +3,7 @@
 // or by PATCH) and in the place its view names, by one rule (viewPlace), so "who is viewing ticket
 // 105792" needs nothing from an application that already reports views.
 import { RollcallError } from './errors.ts';
-import type { Session, View } from './model.ts';
+import type { PlaceChange, Session, View } from './model.ts';
 
 /** Longest place name, in characters. */
 export const PLACE_NAME_MAX = 128;
@@ -79,4 +79,24 @@ export function checkPlaceGrant(grants: PlaceGrants | undefined, name: string, w
   if (!grantsPlace(grants, name)) {
     throw new RollcallError('forbidden', `places: this client token does not let its user ${what} ${JSON.stringify(name)}`);
   }
+}
+
+/**
+ * What one change of a session did to its user's presence in places: the places the user entered
+ * (their first session there) and left (their last one went), each in name order. The live stores
+ * count sessions per place and user to know it, and announce these as place.join and place.leave.
+ */
+export interface PlaceMoves {
+  joined: readonly string[];
+  left: readonly string[];
+}
+
+export const NO_PLACE_MOVES: PlaceMoves = Object.freeze({ joined: NO_PLACES, left: NO_PLACES });
+
+/** The place.join changes, then the place.leave changes, that `moves` of `session`'s user make. */
+export function placeChanges(moves: PlaceMoves, session: Pick<Session, 'id' | 'user'>, at: number): PlaceChange[] {
+  const changes: PlaceChange[] = [];
+  for (const place of moves.joined) changes.push({ type: 'place.join', at, place, user: session.user, sessionId: session.id });
+  for (const place of moves.left) changes.push({ type: 'place.leave', at, place, user: session.user, sessionId: session.id });
+  return changes;
 }

@@ -54,6 +54,10 @@ export class NumberedEvent implements StreamEvent {
     return this.change.clientType;
   }
 
+  get places() {
+    return this.change.places;
+  }
+
   get data() {
     return this.change.data;
   }

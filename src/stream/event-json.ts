@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ClientType, PresenceChange, PresenceChangeType, Session } from '../core/model.ts';
 import { END_REASONS } from '../core/model.ts';
+import { sessionPlaces } from '../core/places.ts';
 import { SessionJsonSchema, UserInfoSchema, sessionJson, toSeconds } from '../api/presence-json.ts';
 import { stringEnum } from '../api/schemas.ts';
 import { PRESENCE_CHANGE_TYPES } from './event-types.ts';
@@ -13,7 +14,11 @@ export const EventJsonSchema = Type.Object(
     type: stringEnum(PRESENCE_CHANGE_TYPES),
     at: Type.Integer({ description: 'When the change happened (Unix seconds)' }),
     session: Type.Optional(Type.Object(SessionJsonSchema.properties, { description: 'session.* events: the session after the change' })),
-    user: Type.Optional(Type.Object(UserInfoSchema.properties, { description: 'user.* events: the user' })),
+    user: Type.Optional(Type.Object(UserInfoSchema.properties, { description: 'user.* and place.* events: the user' })),
+    place: Type.Optional(Type.String({ description: 'place.* events: the place the user entered or left' })),
+    sessionId: Type.Optional(
+      Type.Integer({ description: "place.* events: the session that made it so (the user's first in the place, or the last to go)" }),
+    ),
     reason: Type.Optional(stringEnum(END_REASONS, { description: 'session.ended: why it ended' })),
     endedBy: Type.Optional(Type.String({ description: 'session.ended by an admin: the account name' })),
     lastSeenAt: Type.Optional(Type.Integer({ description: "user.offline: the user's last activity (Unix seconds)" })),
@@ -45,6 +50,9 @@ export function eventJson(change: PresenceChange, lastActivityAt?: number): Even
       return { type: change.type, at, user: change.user };
     case 'user.offline':
       return { type: change.type, at, user: change.user, lastSeenAt: toSeconds(change.lastSeenAt) };
+    case 'place.join':
+    case 'place.leave':
+      return { type: change.type, at, place: change.place, user: change.user, sessionId: change.sessionId };
   }
 }
 
@@ -60,6 +68,8 @@ export interface SerializedChange {
   readonly userId: string;
   /** session.* events only. */
   readonly clientType?: ClientType | undefined;
+  /** The places the event is about: a session's (after the change), a place event's one; none for user events. */
+  readonly places: readonly string[];
   /** The EventJson as JSON text (one line: JSON.stringify never writes a raw line break). */
   readonly data: string;
 }
@@ -90,6 +100,11 @@ export class ChangeJson implements SerializedChange {
 
   get clientType(): ClientType | undefined {
     return 'session' in this.change ? this.change.session.clientType : undefined;
+  }
+
+  get places(): readonly string[] {
+    if ('session' in this.change) return sessionPlaces(this.change.session);
+    return 'place' in this.change ? [this.change.place] : [];
   }
 
   get data(): string {

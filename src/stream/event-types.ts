@@ -8,6 +8,8 @@ export const PRESENCE_CHANGE_TYPES = [
   'session.ended',
   'user.online',
   'user.offline',
+  'place.join',
+  'place.leave',
 ] as const satisfies readonly PresenceChangeType[];
 
 // Fails to compile when the core announces a type this list lacks.

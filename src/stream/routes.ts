@@ -9,6 +9,7 @@ import { READER_SECURITY, errorResponses } from '../api/schemas.ts';
 import type { Credentials } from '../auth/credentials.ts';
 import { RollcallError } from '../core/errors.ts';
 import { CLIENT_TYPES, type ClientType, type PresenceChangeType } from '../core/model.ts';
+import { isPlaceName, PLACE_NAME_MAX } from '../core/places.ts';
 import type { EventHub } from './event-hub.ts';
 import { PRESENCE_CHANGE_TYPES } from './event-types.ts';
 import { SseConnection, type EventFilter } from './sse-connection.ts';
@@ -40,6 +41,14 @@ const EventsQuery = Type.Object(
         description: `Comma list of ${CLIENT_TYPES.join(', ')}: only session events of these client types (user events have none and are left out)`,
       }),
     ),
+    place: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: PLACE_NAME_MAX,
+        description:
+          'Only events about this place: its place.join and place.leave, and session events of sessions in it (after the change; an ended session, as it was)',
+      }),
+    ),
     lastEventId: Type.Optional(
       Type.String({ pattern: EVENT_ID_PATTERN, description: 'Like the Last-Event-ID header, for clients that cannot set headers' }),
     ),
@@ -53,7 +62,9 @@ const EventsHeaders = Type.Object({
 });
 
 const STREAM_DESCRIPTION = `Server-Sent Events. Each event is \`id: <integer>\`, \`event: <type>\`, \`data: <JSON>\` (an EventJson:
-type, at, and session, user, reason, endedBy or lastSeenAt as the type has them). The stream begins with
+type, at, and session, user, reason, endedBy, lastSeenAt, place or sessionId as the type has them). place.join and
+place.leave are per user, like user.online and user.offline: a user's first session in a place joins it, their
+last one to go leaves it; a user.offline also means the user is in no place. The stream begins with
 \`retry: ${RECONNECT_HINT_MS}\` and, unless it replays, an id-only block that sets the last event id. \`event: resync\`
 says to reload state from the API: the events after Last-Event-ID are no longer kept (the stream then goes on
 live), or the client fell too far behind (it is then disconnected). Idle streams get \`: keep-alive\` comments.`;
@@ -142,8 +153,12 @@ export const eventStreamRoutes: FastifyPluginAsyncTypebox<EventStreamOptions> = 
   );
 };
 
-function parseFilter(query: { types?: string; userId?: string; clientType?: string }): EventFilter {
+function parseFilter(query: { types?: string; userId?: string; clientType?: string; place?: string }): EventFilter {
+  if (query.place !== undefined && !isPlaceName(query.place)) {
+    throw new RollcallError('invalid_parameter', 'place: a place name has no whitespace, control characters or *');
+  }
   return {
+    ...(query.place !== undefined && { place: query.place }),
     ...(query.types !== undefined && { types: new Set(commaList(query.types, PRESENCE_CHANGE_TYPES, 'types')) }),
     ...(query.userId !== undefined && { userId: query.userId }),
     ...(query.clientType !== undefined && { clientTypes: new Set(commaList(query.clientType, CLIENT_TYPES, 'clientType')) }),

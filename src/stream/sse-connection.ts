@@ -12,12 +12,15 @@ export interface EventFilter {
   userId?: string;
   /** Only session events of these client types (user events have no client type and are left out). */
   clientTypes?: ReadonlySet<ClientType>;
+  /** Only events about this place: place events of it, and session events of sessions in it. */
+  place?: string;
 }
 
 export function matchesFilter(filter: EventFilter, event: StreamEvent): boolean {
   if (filter.types && !filter.types.has(event.type)) return false;
   if (filter.userId !== undefined && event.userId !== filter.userId) return false;
   if (filter.clientTypes && (event.clientType === undefined || !filter.clientTypes.has(event.clientType))) return false;
+  if (filter.place !== undefined && !event.places.includes(filter.place)) return false;
   return true;
 }
 

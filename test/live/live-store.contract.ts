@@ -455,6 +455,67 @@ export function describeLiveStoreContract(name: string, open: () => Promise<Live
       );
     });
 
+    test('place.join and place.leave are per user, numbered among the changes that made them', async () => {
+      const user = (id: string) => ({ id, name: id, type: 'staff' });
+      const { heard, stop } = hear();
+      const placeEvents = () =>
+        heard.flatMap(({ change }) => (change.type === 'place.join' || change.type === 'place.leave' ? [change] : []));
+      const said = () => placeEvents().map((c) => `${c.user.id} ${c.type === 'place.join' ? 'joins' : 'leaves'} ${c.place}`);
+
+      // kim's first tab joins two places, one of them by its view; her second tab only one of them again.
+      const ticket = { m: 'support', v: 'getticket', t: 'ticketid|105792' };
+      const tab1 = (await store.open(makeSession({ id: await nextId(), user: user('kim'), places: ['doc:42'], view: ticket }))).session;
+      const tab2 = (await store.open(makeSession({ id: await nextId(), user: user('kim'), places: ['doc:42'] }))).session;
+      assert.deepEqual(said(), ['kim joins doc:42', 'kim joins ticket:105792']);
+      assert.deepEqual(
+        heard.slice(0, 4).map((h) => h.type),
+        ['session.started', 'user.online', 'place.join', 'place.join'],
+        'after the session and the user it belongs to',
+      );
+      const first = placeEvents()[0]!;
+      assert.equal(first.sessionId, tab1.id);
+      assert.equal(first.at, tab1.startedAt);
+
+      // The first tab leaves doc:42 (the second is still there) and moves its view to another ticket.
+      await store.update(tab1.id, (s) => ({ ...s, places: undefined, view: { m: 'support', v: 'getticket', t: 'ticketid|7' } }), 9_000);
+      assert.deepEqual(said().slice(2), ['kim joins ticket:7', 'kim leaves ticket:105792']);
+      const [joined, left] = placeEvents().slice(2);
+      assert.equal(joined!.at, 9_000);
+      assert.equal(left!.sessionId, tab1.id);
+
+      // An update that moves no place says nothing of places.
+      const before = heard.length;
+      await store.update(tab2.id, (s) => ({ ...s, hostname: 'elsewhere' }), 9_500);
+      assert.deepEqual(
+        heard.slice(before).map((h) => h.type),
+        ['session.updated'],
+      );
+
+      // The last tab in doc:42 ends: kim leaves it, then (her other tab still live) stays online.
+      await close(tab2.id);
+      assert.deepEqual(said().slice(4), ['kim leaves doc:42']);
+      // Her last session ends: its places go before the user does.
+      await close(tab1.id);
+      stop();
+      assert.deepEqual(said().slice(5), ['kim leaves ticket:7']);
+      assert.deepEqual(
+        heard.slice(-3).map((h) => h.type),
+        ['session.ended', 'place.leave', 'user.offline'],
+      );
+      const seqs = heard.map((h) => h.seq);
+      assert.deepEqual(
+        seqs,
+        seqs.map((_, i) => seqs[0]! + i),
+        'one seq per change, place changes included',
+      );
+      for (const { seq, change } of heard) {
+        if (change.type === 'session.started' || change.type === 'session.updated') {
+          assert.equal(change.session.version, seq, "a session's version is the seq of its own change");
+        }
+      }
+      assert.deepEqual(await store.places({ prefix: '', limit: 10 }), []);
+    });
+
     test('tally counts sessions by client type, user type and node, and online users', async () => {
       assert.deepEqual(await store.tally(), { sessions: 0, onlineUsers: 0, byClientType: {}, byUserType: {}, byNode: {} });
       const add = async (overrides: Parameters<typeof makeSession>[0]) => store.open(makeSession({ id: await nextId(), ...overrides }));

@@ -14,6 +14,7 @@ import { RedisLiveStore, type RedisLiveStoreOptions } from '../../src/live/redis
 import { InMemoryIdBlockSource } from '../../src/live/session-ids.ts';
 import { redisAdmin, skipUnlessRedis, startRedis, withRedisAdmin, type RedisServer } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/server.ts';
+import { sessionPlaces } from '../../src/core/places.ts';
 import { makeSession } from '../helpers/sessions.ts';
 import { describeLiveStoreContract } from './live-store.contract.ts';
 
@@ -239,7 +240,7 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
   });
 
   it('gives every node the same changes with the same seqs in the same order', async () => {
-    const { nodes } = await openCluster(3);
+    const { nodes, prefix } = await openCluster(3);
     const heard = nodes.map(hear);
     const user = (n: number) => ({ id: `user-${n % 4}`, name: `User ${n % 4}`, type: 'staff' });
     // Every node changes sessions at once: opens, updates, touches that change the view, ends, announcements.
@@ -249,11 +250,13 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
         for (let i = 0; i < 12; i++) {
           const id = await node.allocateSessionId();
           ids.push(id);
-          await node.open(makeSession({ id, user: user(i + n), nodeId: `node-${n + 1}` }));
+          await node.open(makeSession({ id, user: user(i + n), nodeId: `node-${n + 1}`, places: [`doc:${i % 3}`] }));
         }
-        await Promise.all(ids.slice(0, 4).map((id, i) => node.update(id, (s) => ({ ...s, hostname: `host-${n}-${i}` }), Date.now())));
+        await Promise.all(
+          ids.slice(0, 4).map((id, i) => node.update(id, (s) => ({ ...s, hostname: `host-${n}-${i}`, places: ['doc:9'] }), Date.now())),
+        );
         await node.touch(
-          ids.slice(4, 8).map((id) => ({ id, view: { m: 'm', v: `v${n}`, t: 't' } })),
+          ids.slice(4, 8).map((id) => ({ id, view: { m: 'm', v: `v${n}`, t: `ticketid|${id % 2}` } })),
           Date.now(),
         );
         await Promise.all(ids.slice(8).map((id) => node.end(id, { reason: 'closed', at: Date.now() })));
@@ -272,12 +275,31 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
       'one seq per change, no gaps',
     );
     for (const { seq, change } of first) {
-      if (change.type !== 'user.online' && change.type !== 'user.offline')
-        assert.equal(change.session.version, seq, 'a session version is the seq of its change');
+      if ('session' in change) assert.equal(change.session.version, seq, 'a session version is the seq of its change');
     }
     const lists = await Promise.all(nodes.map((node) => node.list()));
     for (const list of lists.slice(1)) assert.deepEqual(list, lists[0], 'the same sessions on every node');
     assert.equal(lists[0]!.length, 3 * 8);
+
+    // Places: what the scripts counted per user and place is what the live sessions say, after all that
+    // ran at once; and every user in a place joined it once more than they left it.
+    const types = first.map((h) => h.change.type);
+    assert.ok(types.includes('place.join') && types.includes('place.leave'), 'place changes among them');
+    const expected: Record<string, string> = {};
+    for (const session of lists[0]!) {
+      for (const place of sessionPlaces(session)) {
+        const field = `${place} ${session.user.id}`;
+        expected[field] = String(Number(expected[field] ?? 0) + 1);
+      }
+    }
+    assert.deepEqual(await withRedisAdmin(redis.url, (admin) => admin.hGetAll(storeKeys(prefix).placeUsers)), expected);
+    const balance = new Map<string, number>();
+    for (const { change } of first) {
+      if (change.type !== 'place.join' && change.type !== 'place.leave') continue;
+      const field = `${change.place} ${change.user.id}`;
+      balance.set(field, (balance.get(field) ?? 0) + (change.type === 'place.join' ? 1 : -1));
+    }
+    for (const [field, count] of balance) assert.equal(count, field in expected ? 1 : 0, field);
   });
 
   it('applies every one of concurrent compare-and-set updates of one session from two nodes', async () => {

@@ -63,6 +63,7 @@ async function redisState(url: string, nodeIds: readonly string[]) {
       activity: Object.fromEntries(stored.map(([id, session]) => [id, session.lastActivityAt])),
       profiles,
       profileRefs: await admin.hGetAll(keys.profileRefs),
+      placeUsers: await admin.hGetAll(keys.placeUsers),
       nodeSets,
     };
   } finally {
@@ -130,10 +131,16 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const nodes = await openNodes(redis, 4, { activityFlushMs: 600_000 });
     const [one, two, three, four] = nodes as [Node, Node, Node, Node];
     const t0 = Date.now();
-    const duoHttp = await open(one, { user: user('duo'), transport: 'http', lifetimeMs: 60_000, expiresAt: t0 + 60_000 });
-    const duoSocket = await open(two, { user: user('duo'), transport: 'websocket' });
+    const duoHttp = await open(one, {
+      user: user('duo'),
+      transport: 'http',
+      lifetimeMs: 60_000,
+      expiresAt: t0 + 60_000,
+      places: ['doc:1'],
+    });
+    const duoSocket = await open(two, { user: user('duo'), transport: 'websocket', places: ['doc:1', 'doc:2'] });
     const detached = await open(two, { user: user('dora'), transport: 'websocket', detached: true, expiresAt: t0 + 30_000 });
-    await open(three, { user: user('carl'), idle: true, view: { m: 'support', v: 'queue', t: 'q1' } });
+    await open(three, { user: user('carl'), idle: true, view: { m: 'support', v: 'queue', t: 'ticketid|7' } });
     // node-4 stops (on purpose or not, it is gone): its sessions live on in Redis and in every replica.
     const orphans = [await open(four, { user: user('olga'), transport: 'http' }), await open(four, { user: user('duo') })];
     const moved = await two.store.update(duoSocket.id, (s) => ({ ...s, hostname: 'moved' }), Date.now());
@@ -174,6 +181,8 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     assert.deepEqual(stateAfter.detached, stateBefore.detached);
     assert.deepEqual(stateAfter.profiles, stateBefore.profiles, 'each shared profile kept once again');
     assert.deepEqual(stateAfter.profileRefs, stateBefore.profileRefs, 'counted once per session naming it, not once per re-assert');
+    assert.deepEqual(stateBefore.placeUsers, { 'doc:1 duo': '2', 'doc:2 duo': '1', 'ticket:7 carl': '1' });
+    assert.deepEqual(stateAfter.placeUsers, stateBefore.placeUsers, "each user's sessions per place counted again, once");
     assert.ok(Object.keys(stateBefore.profiles).length > 0);
     // The heartbeat only node-1 had is the later clock: it wins, on every node too.
     assert.deepEqual(stateAfter.deadlines, { ...stateBefore.deadlines, [duoHttp.id]: t0 + 5_000 + 60_000 });

@@ -11,6 +11,7 @@ const change = (n: number): SerializedChange => ({
   type: n % 2 === 0 ? 'user.online' : 'session.started',
   userId: `u${n}`,
   ...(n % 2 === 1 && { clientType: 'web' as const }),
+  places: n % 3 === 0 ? ['doc:1'] : [],
   data: JSON.stringify({ n }),
 });
 
@@ -28,6 +29,7 @@ const fields = (event: StreamEvent) => ({
   type: event.type,
   userId: event.userId,
   clientType: event.clientType,
+  places: event.places,
   data: event.data,
 });
 

@@ -74,10 +74,19 @@ describe('change stream', () => {
   it('sends every change in order with increasing ids, in the public JSON shape', async () => {
     const client = track(await stream(server));
     const id = await openSession(server, openBody(user('order-1')));
-    await updateSession(server, id, { view: { m: 'support', v: 'ticket', t: 'id|9' } });
+    // The view names a place (ticket:9): its user enters it with this update and leaves it with the end.
+    await updateSession(server, id, { view: { m: 'support', v: 'ticket', t: 'ticketid|9' } });
     await closeSession(server, id);
-    const events = await client.waitForEvents(5);
-    assert.deepEqual(types(events), ['session.started', 'user.online', 'session.updated', 'session.ended', 'user.offline']);
+    const events = await client.waitForEvents(7);
+    assert.deepEqual(types(events), [
+      'session.started',
+      'user.online',
+      'session.updated',
+      'place.join',
+      'session.ended',
+      'place.leave',
+      'user.offline',
+    ]);
     const ids = events.map((event) => Number(event.id));
     assert.ok(
       ids.every((value, i) => i === 0 || value === ids[i - 1]! + 1),
@@ -85,7 +94,7 @@ describe('change stream', () => {
     );
     assert.ok(ids[0]! > Number(client.blocks[1]?.id), 'after the position the stream started at');
 
-    const [started, online, updated, ended, offline] = events.map((event) => event.json);
+    const [started, online, updated, joined, ended, left, offline] = events.map((event) => event.json);
     assert.equal(started.type, 'session.started');
     assert.ok(Number.isInteger(started.at) && Math.abs(started.at - Date.now() / 1000) < 60, 'at is Unix seconds');
     assert.equal(started.session.id, id);
@@ -93,7 +102,10 @@ describe('change stream', () => {
     assert.equal(started.session.clientType, 'web');
     assert.ok(!('resumeSecretHash' in started.session) && !('expiresAt' in started.session), 'no internals');
     assert.deepEqual(online.user, { id: 'order-1', name: 'User order-1', type: 'staff' });
-    assert.deepEqual(updated.session.view, { m: 'support', v: 'ticket', t: 'id|9' });
+    assert.deepEqual(updated.session.view, { m: 'support', v: 'ticket', t: 'ticketid|9' });
+    assert.deepEqual(updated.session.places, ['ticket:9']);
+    assert.deepEqual(joined, { type: 'place.join', at: updated.at, place: 'ticket:9', user: online.user, sessionId: id });
+    assert.deepEqual(left, { type: 'place.leave', at: ended.at, place: 'ticket:9', user: online.user, sessionId: id });
     assert.equal(ended.reason, 'closed');
     assert.equal(ended.session.id, id);
     assert.equal(offline.user.id, 'order-1');
@@ -157,8 +169,51 @@ describe('change stream', () => {
     assert.equal(byClient.events().length, 2);
   });
 
-  it('refuses an unknown type, client type or malformed Last-Event-ID with 400', async () => {
-    for (const query of ['?types=user.online,user.away', '?clientType=fax', '?lastEventId=abc', '?types=']) {
+  it('filters by place: its users entering and leaving, and the sessions in it, with their updates and ends', async () => {
+    const doc = track(await stream(server, '?place=doc:7'));
+    const joins = track(await stream(server, '?place=doc:7&types=place.join,place.leave'));
+    const inside = await openSession(server, openBody({ ...user('place-a'), places: ['doc:7'] }));
+    const second = await openSession(server, openBody({ ...user('place-a'), places: ['doc:7', 'doc:8'] }));
+    const elsewhere = await openSession(server, openBody({ ...user('place-b'), places: ['doc:8'] }));
+    await updateSession(server, elsewhere, { places: ['doc:7'] });
+    await closeSession(server, inside);
+    await closeSession(server, second);
+    await closeSession(server, elsewhere);
+
+    const said = (events: SseEvent[]) =>
+      events.map((e) => `${e.event} ${e.json.user?.id ?? e.json.session.user.id}${e.json.place ? ` ${e.json.place}` : ''}`);
+    assert.deepEqual(said(await joins.waitForEvents(4)), [
+      'place.join place-a doc:7',
+      'place.join place-b doc:7',
+      'place.leave place-a doc:7',
+      'place.leave place-b doc:7',
+    ]);
+    assert.deepEqual(said(await doc.waitForEvents(10)), [
+      'session.started place-a',
+      'place.join place-a doc:7',
+      'session.started place-a',
+      'session.updated place-b',
+      'place.join place-b doc:7',
+      'session.ended place-a',
+      'session.ended place-a',
+      'place.leave place-a doc:7',
+      'session.ended place-b',
+      'place.leave place-b doc:7',
+    ]);
+    // No user events (they are about no place), no events of doc:8 alone: nothing else arrived.
+    assert.equal(doc.events().length, 10);
+    assert.equal(joins.events().length, 4);
+  });
+
+  it('refuses an unknown type, client type, place or malformed Last-Event-ID with 400', async () => {
+    for (const query of [
+      '?types=user.online,user.away',
+      '?clientType=fax',
+      '?lastEventId=abc',
+      '?types=',
+      '?place=a%20b',
+      '?place=doc:*',
+    ]) {
       const answer = await request(server.url, 'GET', `/v1/events${query}`, { headers: server.admin });
       assert.equal(answer.status, 400, `${query}: ${answer.text}`);
       assert.equal(answer.json.error.code, 'invalid_parameter');

@@ -29,6 +29,7 @@ const event = (id: number, overrides: Partial<StreamEvent> = {}): StreamEvent =>
   type: 'session.started',
   userId: 'u1',
   clientType: 'web',
+  places: [],
   data: JSON.stringify({ type: 'session.started', n: id }),
   ...overrides,
 });

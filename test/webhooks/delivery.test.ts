@@ -124,6 +124,33 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('delivers place.join and place.leave: a user entering a place and leaving it, once however many tabs', async () => {
+    receiver = await startReceiver();
+    subscriptions.push(await subscribe(server, receiver.url, ['place.join', 'place.leave']));
+    const first = await openSession(server, openBody({ ...user('placed'), places: ['queue:billing'] }));
+    const second = await openSession(server, openBody({ ...user('placed'), places: ['queue:billing'] }));
+    await closeSession(server, first);
+    await closeSession(server, second);
+    await waitFor(() => receiver.received.length >= 2, { what: 'two deliveries' });
+    // The deliveries may arrive in either order; each says what happened, by whom, where and when.
+    const bodies = receiver.received.map(({ json }) => {
+      const { deliveryId, eventId, at, ...rest } = json;
+      assert.match(deliveryId, UUID);
+      assert.ok(Number.isInteger(eventId) && Number.isInteger(at));
+      return rest;
+    });
+    bodies.sort((a, b) => a.type.localeCompare(b.type));
+    const placed = { id: 'placed', name: 'User placed', type: 'staff' };
+    assert.deepEqual(bodies, [
+      { type: 'place.join', place: 'queue:billing', user: placed, sessionId: first },
+      { type: 'place.leave', place: 'queue:billing', user: placed, sessionId: second },
+    ]);
+    await waitFor(async () => (await deliveries(server, subscriptions[0]!)).every((d) => d.status === 'delivered'), {
+      what: 'both recorded as delivered',
+    });
+    assert.equal(receiver.received.length, 2, 'the second tab joining and the first leaving said nothing');
+  });
+
   it('retries a failing receiver with backoff until it recovers, always with the same delivery id', async () => {
     receiver = await startReceiver();
     receiver.behave({ status: 500 });

@@ -14,7 +14,13 @@ const subscription = (id: number, events: WebhookSubscription['events'], active 
   createdAt: 0,
 });
 
-const event = (id: number, type: StreamEvent['type']): StreamEvent => ({ id, type, userId: 'u1', data: JSON.stringify({ type, at: 1 }) });
+const event = (id: number, type: StreamEvent['type']): StreamEvent => ({
+  id,
+  type,
+  userId: 'u1',
+  places: [],
+  data: JSON.stringify({ type, at: 1 }),
+});
 
 /** The two store calls the outbox makes; a write fails while `failing` is set. */
 function fakeHistory(subscriptions: WebhookSubscription[]) {

@@ -2,6 +2,7 @@
 // this process's listeners as they are made. Every mutation changes the index and announces in one
 // synchronous step, so listeners see changes in the order they happened.
 import { sameView, type PresenceChange, type Session } from '../../core/model.ts';
+import { placeChanges, type PlaceMoves } from '../../core/places.ts';
 import { endedSession, expiryReason } from '../../core/session-events.ts';
 import type {
   ChangeListener,
@@ -55,9 +56,10 @@ export class MemoryLiveStore implements LiveStore {
 
   async open(session: Session): Promise<{ session: Session; firstOfUser: boolean }> {
     const stored = { ...session, version: this.seq + 1 };
-    const firstOfUser = this.index.add(stored);
+    const { firstOfUser, places } = this.index.add(stored);
     this.emit({ type: 'session.started', at: stored.startedAt, session: stored });
     if (firstOfUser) this.emit({ type: 'user.online', at: stored.startedAt, user: stored.user });
+    this.emitPlaces(places, stored, stored.startedAt);
     return { session: stored, firstOfUser };
   }
 
@@ -205,12 +207,13 @@ export class MemoryLiveStore implements LiveStore {
 
   /** Replaces a session with its next state (version already set) and announces it. */
   private store(next: Session, at: number): Session {
-    this.index.replace(next);
+    const places = this.index.replace(next);
     this.emit({ type: 'session.updated', at, session: next });
+    this.emitPlaces(places, next, at);
     return next;
   }
 
-  private announceEnd({ session, lastOfUser, userLastSeenAt }: RemovedFromIndex, end: SessionEnd): EndedSession {
+  private announceEnd({ session, lastOfUser, userLastSeenAt, places }: RemovedFromIndex, end: SessionEnd): EndedSession {
     const ended = { ...endedSession(session, end.reason, end.at, end.endedBy), version: this.seq + 1 };
     this.emit({
       type: 'session.ended',
@@ -219,8 +222,13 @@ export class MemoryLiveStore implements LiveStore {
       reason: end.reason,
       ...(end.endedBy !== undefined && { endedBy: end.endedBy }),
     });
+    this.emitPlaces(places, session, end.at);
     if (lastOfUser) this.emit({ type: 'user.offline', at: end.at, user: session.user, lastSeenAt: userLastSeenAt });
     return { ...end, session: ended, lastOfUser };
+  }
+
+  private emitPlaces(moves: PlaceMoves, session: Session, at: number): void {
+    for (const change of placeChanges(moves, session, at)) this.emit(change);
   }
 
   private emit(change: PresenceChange): void {

@@ -6,6 +6,7 @@
 // It decides nothing and announces nothing: the stores do. Heartbeats only move two numbers on the
 // session and one in the expiry array: the hot path allocates nothing and reorders nothing.
 import type { ClientType, Session } from '../../core/model.ts';
+import type { PlaceMoves } from '../../core/places.ts';
 import type { PlaceQuery, PlaceTally, SessionTally, Touch } from '../live-store.ts';
 import { matchesEverything, sessionMatcher, type SessionFilter, type SessionQuery } from '../session-filter.ts';
 import { ExpirySlots } from './expiry-slots.ts';
@@ -22,6 +23,15 @@ export interface RemovedFromIndex {
    * online (an earlier one may have been more recent than this one's).
    */
   userLastSeenAt: number;
+  /** The places its user left with it (no other session of theirs is there). */
+  places: PlaceMoves;
+}
+
+export interface AddedToIndex {
+  /** True when it is its user's first session. */
+  firstOfUser: boolean;
+  /** The places its user entered with it. */
+  places: PlaceMoves;
 }
 
 export class SessionIndex {
@@ -51,20 +61,23 @@ export class SessionIndex {
     return slot === undefined ? undefined : this.bySlot[slot];
   }
 
-  /** Adds a session that is not in the index; answers true when it is its user's first. */
-  add(session: Session): boolean {
+  /** Adds a session that is not in the index. */
+  add(session: Session): AddedToIndex {
     if (this.slotOf.has(session.id)) throw new Error(`session ${session.id} is already live`);
     const slot = this.expiry.allocate(session.expiresAt);
     this.slotOf.set(session.id, slot);
     this.bySlot[slot] = session;
     this.order.add(session.id);
     this.typeOrder(session.clientType).add(session.id);
-    this.byPlace.add(session);
-    return this.byUser.add(session.user.id, session.id);
+    const places = this.byPlace.add(session);
+    return { firstOfUser: this.byUser.add(session.user.id, session.id), places };
   }
 
-  /** Puts `next` in the place of the session with its id (same user, same client type). */
-  replace(next: Session): void {
+  /**
+   * Puts `next` in the place of the session with its id (same user, same client type); answers the
+   * places its user entered and left with it.
+   */
+  replace(next: Session): PlaceMoves {
     const slot = this.slotOf.get(next.id);
     if (slot === undefined) throw new Error(`session ${next.id} is not live`);
     const current = this.bySlot[slot]!;
@@ -73,7 +86,7 @@ export class SessionIndex {
     }
     this.bySlot[slot] = next;
     this.expiry.set(slot, next.expiresAt);
-    this.byPlace.move(current, next);
+    return this.byPlace.replace(current, next);
   }
 
   remove(id: number): RemovedFromIndex | undefined {
@@ -180,10 +193,7 @@ export class SessionIndex {
     for (const name of this.byPlace.names(prefix)) {
       if (after !== undefined && name <= after) continue;
       if (tallies.length === limit) break;
-      const ids = this.byPlace.sessionIds(name);
-      const users = new Set<string>();
-      for (const id of ids) users.add(this.get(id)!.user.id);
-      tallies.push({ name, sessions: ids.size, users: users.size });
+      tallies.push({ name, sessions: this.byPlace.sessionIds(name).size, users: this.byPlace.userCount(name) });
     }
     return tallies;
   }
@@ -210,7 +220,7 @@ export class SessionIndex {
   private removeSlot(slot: number): RemovedFromIndex {
     const session = this.bySlot[slot]!;
     this.bySlot[slot] = undefined;
-    this.byPlace.remove(session);
+    const places = this.byPlace.remove(session);
     this.expiry.release(slot);
     this.slotOf.delete(session.id);
     if (this.order.removed()) this.order.compact((id) => this.slotOf.has(id));
@@ -221,6 +231,6 @@ export class SessionIndex {
     const seen = Math.max(session.lastActivityAt, this.endedActivity.get(userId) ?? 0);
     if (lastOfUser) this.endedActivity.delete(userId);
     else this.endedActivity.set(userId, seen);
-    return { session, lastOfUser, userLastSeenAt: seen };
+    return { session, lastOfUser, userLastSeenAt: seen, places };
   }
 }

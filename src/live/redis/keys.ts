@@ -32,6 +32,11 @@ export const KEY_NAMES = [
   'userSessions',
   /** HASH: user id → latest activity of the user's sessions already ended while still online. */
   'userSeen',
+  /**
+   * HASH: `<place> <user id>` → how many of the user's live sessions are in the place; decides the
+   * user's place.join and place.leave (a place name holds no space, so the first one splits the field).
+   */
+  'placeUsers',
   /** Not a key but the start of one: `<this><node id>` is the SET of ids of that node's sessions. */
   'nodeSessions',
   /** HASH: node id → LiveNode JSON. */

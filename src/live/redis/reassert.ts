@@ -11,7 +11,7 @@
 // seqs: session ids come from history's counter, never from Redis.
 import type { Session } from '../../core/model.ts';
 import { REASSERT_CLOCKS, REASSERT_SESSIONS, type LuaScript } from './scripts.ts';
-import { decodeStored, sessionArgs } from './session-codec.ts';
+import { decodeStored, placesArg, sessionArgs } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK } from './session-writer.ts';
 
 /** Sessions per REASSERT_CLOCKS script: four short values each, a few µs of Redis time per session. */
@@ -72,8 +72,10 @@ async function sendInFull(items: readonly { session: Session; found: Found }[], 
         String(s.lastActivityAt),
         String(s.expiresAt),
         ...sessionArgs(s),
+        placesArg(s),
         stored ? String(stored.version) : '',
         stored ? stored.nodeId : '',
+        stored ? placesArg(stored) : '',
       ];
     });
     const again = await deps.run<FlatTriples | null>(REASSERT_SESSIONS, args);

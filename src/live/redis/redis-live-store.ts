@@ -53,7 +53,7 @@ import { Replica } from './replica.ts';
 import { loadReplica, type LoadedReplica } from './replica-loader.ts';
 import { RedisNodeRegistry } from './node-registry.ts';
 import { ACTIVITY, ANNOUNCE, DUE_SESSIONS, JOIN_EPOCH, OPEN, REGISTER_NODE, type LuaScript } from './scripts.ts';
-import { encodeChange, sessionArgs } from './session-codec.ts';
+import { encodeChange, placesArg, sessionArgs } from './session-codec.ts';
 import { chunked, flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
 import { Steadiness } from './steadiness.ts';
 import {
@@ -198,6 +198,7 @@ export class RedisLiveStore implements LiveStore {
         String(session.lastActivityAt),
         String(session.expiresAt),
         ...sessionArgs(session),
+        placesArg(session),
       ],
       (seq) => seq ?? 0,
     );

@@ -112,6 +112,33 @@ local function profile_of(stored)
   return redis.call('HGET', K.profiles, ref_of(stored)) or ''
 end
 
+-- Counts the user's sessions per place as one session moves from the places in 'was' to those in 'is'
+-- (names in name order, joined by spaces: a place name holds none). Answers the places the user entered
+-- (their first session there) and left (their last one went), each joined by spaces.
+local function move_places(user, was, is)
+  if was == is then return '', '' end
+  local before, after, joined, left = {}, {}, {}, {}
+  for name in string.gmatch(was, '%S+') do before[#before + 1] = name; before[name] = true end
+  for name in string.gmatch(is, '%S+') do after[#after + 1] = name; after[name] = true end
+  for _, name in ipairs(after) do
+    if not before[name] and redis.call('HINCRBY', K.placeUsers, name .. ' ' .. user, 1) == 1 then joined[#joined + 1] = name end
+  end
+  for _, name in ipairs(before) do
+    if not after[name] and redis.call('HINCRBY', K.placeUsers, name .. ' ' .. user, -1) <= 0 then
+      redis.call('HDEL', K.placeUsers, name .. ' ' .. user)
+      left[#left + 1] = name
+    end
+  end
+  return table.concat(joined, ' '), table.concat(left, ' ')
+end
+
+-- How many names a list of place names joined by spaces holds.
+local function place_count(names)
+  local count = 0
+  for _ in string.gmatch(names, '%S+') do count = count + 1 end
+  return count
+end
+
 -- Takes 'count' seqs and appends one entry whose id is the first of them.
 local function append(kind, count, data)
   local first = redis.call('INCRBY', K.seq, count) - count + 1
@@ -216,16 +243,18 @@ return { redis.call('GET', K.epoch), redis.call('GET', K.seq), last_id(K.stream)
 
 /**
  * Opens a session. ARGV[5..]: id, user id, node id, detached ('1'/'0'), lastActivityAt, expiresAt,
- * profile ref, profile, array. Answers the session's seq, or nil when the id is live already.
+ * profile ref, profile, array, places (joined by spaces). Answers the session's seq, or nil when the id
+ * is live already.
  */
 export const OPEN = guarded(
   'open',
   `
 local id, user, node, detached, activity, deadline = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local ref, profile, array = ARGV[11], ARGV[12], ARGV[13]
+local ref, profile, array, places = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 if redis.call('HEXISTS', K.sessions, id) == 1 then return false end
 local first = redis.call('HINCRBY', K.userSessions, user, 1) == 1
-local seq = append('open', first and 2 or 1, (first and '1' or '0') .. '\\n' .. profile .. '\\n' .. array)
+local joined = move_places(user, '', places)
+local seq = append('open', (first and 2 or 1) + place_count(joined), table.concat({ first and '1' or '0', profile, array, joined }, '\\n'))
 redis.call('HSET', K.sessions, id, stored_as(string.format('%d', seq), activity, ref, array))
 adopt(ref, profile)
 redis.call('ZADD', K.deadlines, deadline, id)
@@ -236,17 +265,18 @@ return seq
 );
 
 /**
- * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 10 values: id, expected
- * version, node id at that version, next node id, next detached ('1'/'0'), next lastActivityAt, next
- * expiresAt, next profile ref, profile, array. Applies each whose version is the expected one; all
- * applied are announced in one entry. Answers { first seq or 0, outcomes }, an outcome per session:
- * 'ok', 'gone', or the conflict { stored, profile, expiresAt }.
+ * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 13 values: id, expected
+ * version, user id, node id and places at that version, next node id, next detached ('1'/'0'), next
+ * lastActivityAt, next expiresAt, next places, next profile ref, profile, array (places joined by
+ * spaces). Applies each whose version is the expected one; all applied are announced in one entry,
+ * each session.updated followed by the place.join and place.leave its user made. Answers { first seq
+ * or 0, outcomes }, an outcome per session: 'ok', 'gone', or the conflict { stored, profile, expiresAt }.
  */
 export const UPDATE = guarded(
   'update',
   `
-local outcomes, applied, data = {}, {}, { ARGV[5] }
-for i = 6, #ARGV, 10 do
+local outcomes, applied, data, changes = {}, {}, { ARGV[5] }, 0
+for i = 6, #ARGV, 13 do
   local id = ARGV[i]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
@@ -255,37 +285,39 @@ for i = 6, #ARGV, 10 do
     outcomes[#outcomes + 1] = conflict(id, stored)
   else
     outcomes[#outcomes + 1] = 'ok'
-    applied[#applied + 1] = { i, ref_of(stored) }
-    data[#data + 1] = ARGV[i + 8]
-    data[#data + 1] = ARGV[i + 9]
+    local joined, left = move_places(ARGV[i + 2], ARGV[i + 4], ARGV[i + 9])
+    -- The session's version is the seq of its session.updated: 'changes' entries after the first.
+    applied[#applied + 1] = { i, ref_of(stored), changes }
+    changes = changes + 1 + place_count(joined) + place_count(left)
+    for _, part in ipairs({ ARGV[i + 11], ARGV[i + 12], joined, left }) do data[#data + 1] = part end
   end
 end
 if #applied == 0 then return { 0, outcomes } end
-local first = append('update', #applied, table.concat(data, '\\n'))
-for n, change in ipairs(applied) do
-  local i, had_ref = change[1], change[2]
-  local id, node, next_node, ref = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 7]
-  redis.call('HSET', K.sessions, id, stored_as(string.format('%d', first + n - 1), ARGV[i + 5], ref, ARGV[i + 9]))
+local first = append('update', changes, table.concat(data, '\\n'))
+for _, change in ipairs(applied) do
+  local i, had_ref, offset = change[1], change[2], change[3]
+  local id, node, next_node, ref = ARGV[i], ARGV[i + 3], ARGV[i + 5], ARGV[i + 10]
+  redis.call('HSET', K.sessions, id, stored_as(string.format('%d', first + offset), ARGV[i + 7], ref, ARGV[i + 12]))
   if ref ~= had_ref then
-    adopt(ref, ARGV[i + 8])
+    adopt(ref, ARGV[i + 11])
     release(had_ref)
   end
-  redis.call('ZADD', K.deadlines, ARGV[i + 6], id)
+  redis.call('ZADD', K.deadlines, ARGV[i + 8], id)
   if node ~= next_node then
     redis.call('SREM', K.nodeSessions .. node, id)
     redis.call('SADD', K.nodeSessions .. next_node, id)
   end
-  if ARGV[i + 4] == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
+  if ARGV[i + 6] == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
 end
 return { first, outcomes }
 `,
 );
 
 /**
- * Ends sessions. Per session 8 values: id, expected version, user id, node id at that version, the
- * end as JSON ({reason, at, endedBy}), due by ('' or epoch ms: end it only if its deadline is at or
- * before that), and the ending node's newest activity not yet flushed ('' '' or lastActivityAt,
- * expiresAt). All ended are announced in one entry. Answers { first seq or 0, outcomes }, an outcome
+ * Ends sessions. Per session 9 values: id, expected version, user id, node id and places (joined by
+ * spaces) at that version, the end as JSON ({reason, at, endedBy}), due by ('' or epoch ms: end it
+ * only if its deadline is at or before that), and the ending node's newest activity not yet flushed
+ * ('' '' or lastActivityAt, expiresAt). All ended are announced in one entry. Answers { first seq or 0, outcomes }, an outcome
  * per session: 'ok', 'gone', 'not due', or the conflict { stored, profile, expiresAt }.
  * While the re-assert window is open, an ended id is kept as a tombstone: a node re-asserting late
  * from an older view must not bring it back.
@@ -295,8 +327,8 @@ export const END = guarded(
   `
 local outcomes, data, changes = {}, {}, 0
 local window = redis.call('PTTL', K.reassertWindow)
-for i = 5, #ARGV, 8 do
-  local id, user, node, due_by = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 5]
+for i = 5, #ARGV, 9 do
+  local id, user, node, due_by = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 6]
   local stored = redis.call('HGET', K.sessions, id)
   local activity, deadline
   if stored then
@@ -310,8 +342,8 @@ for i = 5, #ARGV, 8 do
   elseif due_by ~= '' and tonumber(deadline) > tonumber(due_by) then
     outcomes[#outcomes + 1] = 'not due'
   else
-    if ARGV[i + 6] ~= '' and tonumber(ARGV[i + 6]) > tonumber(activity) then
-      activity, deadline = ARGV[i + 6], ARGV[i + 7]
+    if ARGV[i + 7] ~= '' and tonumber(ARGV[i + 7]) > tonumber(activity) then
+      activity, deadline = ARGV[i + 7], ARGV[i + 8]
     end
     local profile = profile_of(stored)
     redis.call('HDEL', K.sessions, id)
@@ -331,9 +363,10 @@ for i = 5, #ARGV, 8 do
     else
       redis.call('HSET', K.userSeen, user, seen)
     end
+    local _, left = move_places(user, ARGV[i + 4], '')
     outcomes[#outcomes + 1] = 'ok'
-    changes = changes + (last and 2 or 1)
-    for _, part in ipairs({ ARGV[i + 4], activity, deadline, last and '1' or '0', seen, stored, profile }) do
+    changes = changes + (last and 2 or 1) + place_count(left)
+    for _, part in ipairs({ ARGV[i + 5], activity, deadline, last and '1' or '0', seen, stored, profile, left }) do
       data[#data + 1] = part
     end
   end
@@ -502,11 +535,11 @@ return wanted
 );
 
 /**
- * The second step: sessions in full. Per session 12 values: id, version, user id, node id, detached
- * ('1'/'0'), lastActivityAt, expiresAt, profile ref, profile, array, and the version and node id the
- * caller found stored ('' '' for none). Inserts a session that is absent and was not ended in this
- * epoch (counting it for its user, its node and its profile, announcing nothing: it was announced
- * when it opened); replaces one still at the version found, when older; merges clocks when another
+ * The second step: sessions in full. Per session 14 values: id, version, user id, node id, detached
+ * ('1'/'0'), lastActivityAt, expiresAt, profile ref, profile, array, places (joined by spaces), and the
+ * version, node id and places the caller found stored ('' '' '' for none). Inserts a session that is
+ * absent and was not ended in this epoch (counting it for its user, its node, its profile and its
+ * places, announcing nothing: it was announced when it opened); replaces one still at the version found, when older; merges clocks when another
  * node put the same version there first. What changed goes out as one 'reassert' entry of the change
  * stream, which takes no seq (side_id). Answers false when the window closed, else flat triples
  * { position, stored, profile } for sessions that changed since the caller looked (to send again
@@ -523,16 +556,17 @@ local function put(id, stored, deadline)
   redis.call('ZADD', K.deadlines, deadline, id)
   for _, part in ipairs({ stored, profile_of(stored), activity_of(stored), deadline }) do data[#data + 1] = part end
 end
-for i = 5, #ARGV, 12 do
+for i = 5, #ARGV, 14 do
   local id, version, user, node, detached = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local activity, deadline, ref, profile, array = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
-  local found, found_node = ARGV[i + 10], ARGV[i + 11]
+  local places, found, found_node, found_places = ARGV[i + 10], ARGV[i + 11], ARGV[i + 12], ARGV[i + 13]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
     if found == '' and redis.call('SISMEMBER', K.tombstones, id) == 0 then
       redis.call('SADD', K.nodeSessions .. node, id)
       if detached == '1' then redis.call('SADD', K.detached, id) end
       redis.call('HINCRBY', K.userSessions, user, 1)
+      move_places(user, '', places)
       adopt(ref, profile)
       put(id, stored_as(version, activity, ref, array), deadline)
     end
@@ -549,6 +583,7 @@ for i = 5, #ARGV, 12 do
           redis.call('SADD', K.nodeSessions .. node, id)
         end
         if detached == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
+        move_places(user, found_places, places)
         local had_ref = ref_of(stored)
         if ref ~= had_ref then
           adopt(ref, profile)
@@ -557,7 +592,7 @@ for i = 5, #ARGV, 12 do
         -- The newer version's deadline counts (a detach sets a grace deadline); activity is the later.
         put(id, stored_as(version, later(activity_of(stored), activity), ref, array), deadline)
       else
-        for _, part in ipairs({ (i - 5) / 12 + 1, stored, profile_of(stored) }) do again[#again + 1] = part end
+        for _, part in ipairs({ (i - 5) / 14 + 1, stored, profile_of(stored) }) do again[#again + 1] = part end
       end
     end
   end

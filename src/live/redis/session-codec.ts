@@ -33,6 +33,7 @@ import {
   TRANSPORTS,
   type UserInfo,
 } from '../../core/model.ts';
+import { sessionPlaces } from '../../core/places.ts';
 import { describeAgent } from '../../core/user-agent.ts';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -285,6 +286,12 @@ export function sessionArgs(session: Session): [profileRef: string, profile: str
   const { profileRef, profile, array } = encodeSession(session);
   return [profileRef, profile, array];
 }
+
+/**
+ * The places a session is in, as the scripts take them: names joined by spaces (a place name holds
+ * none), in name order, so two states of one session compare as strings.
+ */
+export const placesArg = (session: Session): string => sessionPlaces(session).join(' ');
 
 /** The session as the sessions HASH holds it, as the scripts write it (scripts.ts: stored_as). */
 export const storedForm = (version: number, lastActivityAt: number, encoded: EncodedSession): string =>

@@ -7,7 +7,7 @@ import { RollcallError } from '../../core/errors.ts';
 import type { Session } from '../../core/model.ts';
 import type { EndedSession, SessionEnd } from '../live-store.ts';
 import { END, UPDATE, type LuaScript } from './scripts.ts';
-import { decodeStored, sessionArgs } from './session-codec.ts';
+import { decodeStored, placesArg, sessionArgs } from './session-codec.ts';
 import { encodeEnd, type ChangeEntry } from './stream-entries.ts';
 
 /**
@@ -104,11 +104,14 @@ export class SessionWriter {
         args.push(
           String(next.id),
           String(current.version),
+          current.user.id,
           current.nodeId,
+          placesArg(current),
           next.nodeId,
           flag(next.detached),
           String(next.lastActivityAt),
           String(next.expiresAt),
+          placesArg(next),
           ...sessionArgs(next),
         );
         sent.push(item);
@@ -142,6 +145,7 @@ export class SessionWriter {
           session ? String(session.version) : '',
           session?.user.id ?? '',
           session?.nodeId ?? '',
+          session ? placesArg(session) : '',
           session ? encodeEnd(endOf(session)) : '',
           dueBy !== undefined ? String(dueBy) : '',
           queued !== undefined ? String(queued) : '',

@@ -6,12 +6,16 @@
 // separated by newlines (JSON never holds a raw newline). A change entry's id is `<first seq>-0`; it
 // takes one seq per change, in the order below. Activity entries are in a stream of their own (keys.ts)
 // and take no seq. Sessions are as session-codec.ts writes them. By kind, `d` holds:
-//   open      `<1 when the user's first session, else 0>` `<profile>` `<session array>`
-//             → session.started, then user.online when first
-//   update    `<at>`, then per session `<profile>` `<session array>` → session.updated each
-//   end       per session seven parts: `<end JSON {reason, at, endedBy?}>` `<lastActivityAt>`
+//   open      `<1 when the user's first session, else 0>` `<profile>` `<session array>` `<places
+//             joined>` → session.started, then user.online when first, then place.join per place
+//   update    `<at>`, then per session `<profile>` `<session array>` `<places joined>` `<places left>`
+//             → session.updated, then place.join and place.leave per place, for each session
+//   end       per session eight parts: `<end JSON {reason, at, endedBy?}>` `<lastActivityAt>`
 //             `<expiresAt>` `<1 when the user's last session, else 0>` `<user's lastSeenAt>`
-//             `<stored session>` `<its profile>` → session.ended, then user.offline when last
+//             `<stored session>` `<its profile>` `<places left>` → session.ended, then place.leave
+//             per place, then user.offline when last
+// Places joined or left are the user's (place.join and place.leave are per user: the scripts count
+// each user's sessions per place), names joined by spaces, empty for none.
 //   announce  a `<change JSON>` per change → those changes
 //   raise     `<the seq before>`, in an entry `<new seq>-0` → no change: the seq jumped forward (a node
 //             joined an epoch with a floor above it, recovery.ts); the seqs between are never used
@@ -24,6 +28,7 @@
 // The ended session is derived by endedSession() from the stored one with the clock Redis had, so its
 // event log and times are the same on every node.
 import type { PresenceChange, Session } from '../../core/model.ts';
+import { placeChanges, type PlaceMoves } from '../../core/places.ts';
 import { endedSession } from '../../core/session-events.ts';
 import type { EndedSession, SessionEnd } from '../live-store.ts';
 import { decodeChange, decodeSession, decodeStored } from './session-codec.ts';
@@ -128,23 +133,35 @@ export function decodeEntry([id, fields]: RawEntry): StreamEntry {
   }
 }
 
-function openEntry(id: string, origin: string, firstSeq: number, [first, profile, array]: string[]): OpenEntry {
+/** Place names as the scripts join them: by spaces, '' for none. */
+const placeNames = (joined: string | undefined): string[] => (joined ? joined.split(' ') : []);
+
+function openEntry(id: string, origin: string, firstSeq: number, [first, profile, array, joined]: string[]): OpenEntry {
   const session = decodeSession(profile!, array!, firstSeq);
   const firstOfUser = first === '1';
   const changes: PresenceChange[] = [{ type: 'session.started', at: session.startedAt, session }];
   if (firstOfUser) changes.push({ type: 'user.online', at: session.startedAt, user: session.user });
+  changes.push(...placeChanges({ joined: placeNames(joined), left: [] }, session, session.startedAt));
   return { kind: 'open', id, origin, firstSeq, changes, session, firstOfUser };
 }
+
+const UPDATE_PARTS = 4;
 
 function updateEntry(id: string, origin: string, firstSeq: number, [at, ...parts]: string[]): UpdateEntry {
   const when = Number(at);
   const sessions: Session[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) sessions.push(decodeSession(parts[i]!, parts[i + 1]!, firstSeq + sessions.length));
-  const changes: PresenceChange[] = sessions.map((session) => ({ type: 'session.updated', at: when, session }));
+  const changes: PresenceChange[] = [];
+  for (let i = 0; i + UPDATE_PARTS <= parts.length; i += UPDATE_PARTS) {
+    // Its version is the seq of its session.updated, which follows the changes before it.
+    const session = decodeSession(parts[i]!, parts[i + 1]!, firstSeq + changes.length);
+    const moves: PlaceMoves = { joined: placeNames(parts[i + 2]), left: placeNames(parts[i + 3]) };
+    sessions.push(session);
+    changes.push({ type: 'session.updated', at: when, session }, ...placeChanges(moves, session, when));
+  }
   return { kind: 'update', id, origin, firstSeq, changes, sessions };
 }
 
-const END_PARTS = 7;
+const END_PARTS = 8;
 
 function endEntry(id: string, origin: string, firstSeq: number, parts: string[]): EndEntry {
   const changes: PresenceChange[] = [];
@@ -162,6 +179,7 @@ function endEntry(id: string, origin: string, firstSeq: number, parts: string[])
       reason: end.reason,
       ...(end.endedBy !== undefined && { endedBy: end.endedBy }),
     });
+    changes.push(...placeChanges({ joined: [], left: placeNames(parts[i + 7]) }, session, end.at));
     if (lastOfUser) changes.push({ type: 'user.offline', at: end.at, user: session.user, lastSeenAt: Number(parts[i + 4]) });
     items.push({ ended: { ...end, session, lastOfUser }, storedVersion: stored.version });
   }
