@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { keptForLife } from '../../src/history/sqlite/kept-for-life.ts';
 import { openSqliteDatabase, SCHEMA_VERSION } from '../../src/history/sqlite/open-sqlite.ts';
 import { MIGRATIONS } from '../../src/history/sqlite/sql.ts';
 import { SqliteHistoryStore } from '../../src/history/sqlite/sqlite-history-store.ts';
@@ -12,6 +13,9 @@ import type { UserRecord } from '../../src/core/model.ts';
 import { describeHistoryStoreContract } from './history-store.contract.ts';
 import { isRollcallError } from '../../src/core/errors.ts';
 import { waitFor } from '../helpers/server.ts';
+
+/** A pragma's value, read through a prepared statement (better-sqlite3's pragma() cannot be kept: kept-for-life.ts). */
+const pragmaValue = (db: Database.Database, name: string): unknown => db.prepare(`PRAGMA ${name}`).pluck().get();
 
 const freshDir = (): string => mkdtempSync(join(tmpdir(), 'rollcall-history-'));
 
@@ -52,11 +56,11 @@ describe('SqliteHistoryStore on a file', () => {
   it('creates the parent folder and sets WAL, NORMAL sync, foreign keys, and no busy wait on the thread', () => {
     const { db } = open();
     assert.ok(existsSync(path));
-    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.pragma('synchronous', { simple: true }), 1, 'NORMAL');
-    assert.equal(db.pragma('busy_timeout', { simple: true }), 0, 'locks are waited for asynchronously (lock-wait.ts)');
-    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
-    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(pragmaValue(db, 'journal_mode'), 'wal');
+    assert.equal(pragmaValue(db, 'synchronous'), 1, 'NORMAL');
+    assert.equal(pragmaValue(db, 'busy_timeout'), 0, 'locks are waited for asynchronously (lock-wait.ts)');
+    assert.equal(pragmaValue(db, 'foreign_keys'), 1);
+    assert.equal(pragmaValue(db, 'user_version'), SCHEMA_VERSION);
   });
 
   it('lets a second handle on the same file (the CLI beside a server) see writes at once', async () => {
@@ -124,7 +128,7 @@ describe('SqliteHistoryStore on a file', () => {
     await first.close();
 
     const { db, store: second } = open();
-    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'no migration ran twice');
+    assert.equal(pragmaValue(db, 'user_version'), SCHEMA_VERSION, 'no migration ran twice');
     assert.deepEqual(await second.findAccount('ops'), account);
     assert.deepEqual(await second.findApiKey(key.hash), key);
     assert.deepEqual(await second.getUser('u1'), record);
@@ -172,16 +176,16 @@ describe('SqliteHistoryStore on a file', () => {
 
   it('migrates a file of schema 1: accounts get the command permission of their role', async () => {
     const v1Path = join(dir, 'v1.db');
-    const db = new Database(v1Path);
+    const db = keptForLife(new Database(v1Path));
     db.exec(MIGRATIONS[0]!);
-    db.pragma('user_version = 1');
+    db.exec('PRAGMA user_version = 1');
     db.prepare(
       "INSERT INTO accounts (username, role, password_hash, created_at) VALUES ('boss', 'admin', 'x', 1), ('eye', 'reader', 'y', 2)",
     ).run();
     db.close();
     const reopened = openSqliteDatabase(v1Path);
     handles.push(reopened);
-    assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(pragmaValue(reopened, 'user_version'), SCHEMA_VERSION);
     const store = new SqliteHistoryStore(reopened);
     assert.equal((await store.findAccount('boss'))?.commandPermission, 'full');
     assert.equal((await store.findAccount('eye'))?.commandPermission, 'read_only');
@@ -190,14 +194,14 @@ describe('SqliteHistoryStore on a file', () => {
 
   it('migrates a file of schema 3: the webhook tables arrive empty and earlier data stays', async () => {
     const v3Path = join(dir, 'v3.db');
-    const db = new Database(v3Path);
+    const db = keptForLife(new Database(v3Path));
     for (const step of MIGRATIONS.slice(0, 3)) db.exec(step);
-    db.pragma('user_version = 3');
+    db.exec('PRAGMA user_version = 3');
     db.prepare("INSERT INTO accounts (username, role, password_hash, created_at) VALUES ('boss', 'admin', 'x', 1)").run();
     db.close();
     const reopened = openSqliteDatabase(v3Path);
     handles.push(reopened);
-    assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(pragmaValue(reopened, 'user_version'), SCHEMA_VERSION);
     const store = new SqliteHistoryStore(reopened);
     assert.equal((await store.findAccount('boss'))?.role, 'admin');
     assert.deepEqual(await store.listWebhooks(), []);
@@ -251,7 +255,7 @@ describe('SqliteHistoryStore on a file', () => {
 
   it('refuses a file written by a newer schema', () => {
     const { db } = open();
-    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     assert.throws(() => openSqliteDatabase(path), /newer/);
   });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { keptForLife } from '../../src/history/sqlite/kept-for-life.ts';
 import { startRollcallProcess, type RollcallProcess } from '../helpers/rollcall-process.ts';
 import { waitFor } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
@@ -51,7 +52,7 @@ describe('a node killed with kill -9', () => {
   const start = () => startRollcallProcess(['--data-dir', dir], ENV);
   const delivered = () => receiver.received.map((r) => r.json as Delivered);
   const openLog = () => {
-    const db = new Database(join(dir, 'rollcall.db'), { readonly: true });
+    const db = keptForLife(new Database(join(dir, 'rollcall.db'), { readonly: true }));
     try {
       return (db.prepare('SELECT count(*) AS n FROM session_log WHERE ended_at IS NULL').get() as { n: number }).n;
     } finally {

@@ -19,10 +19,14 @@ async function holdWriteLock(path: string): Promise<ChildProcess> {
   const script = `
     import Database from 'better-sqlite3';
     const db = new Database(${JSON.stringify(path)});
-    db.prepare('BEGIN IMMEDIATE').run();
-    db.prepare("INSERT INTO settings (key, value) VALUES ('held-by', 'other process') ON CONFLICT (key) DO NOTHING").run();
+    // Statements stay referenced until exit, as src/history/sqlite/kept-for-life.ts explains (Node 24).
+    const begin = db.prepare('BEGIN IMMEDIATE');
+    const insert = db.prepare("INSERT INTO settings (key, value) VALUES ('held-by', 'other process') ON CONFLICT (key) DO NOTHING");
+    const commit = db.prepare('COMMIT');
+    begin.run();
+    insert.run();
     process.stdout.write('locked\\n');
-    const release = () => { db.prepare('COMMIT').run(); db.close(); process.exit(0); };
+    const release = () => { commit.run(); db.close(); process.exit(0); };
     process.stdin.on('end', release);
     process.stdin.resume();
     setTimeout(release, 20_000);`;

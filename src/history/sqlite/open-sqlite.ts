@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { keptForLife } from './kept-for-life.ts';
 import { GET_USER_VERSION, MIGRATIONS, setUserVersion } from './sql.ts';
 
 /** Milliseconds opening and migrating wait for another connection's write lock before failing with SQLITE_BUSY. */
@@ -17,17 +18,19 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function openSqliteDatabase(path: string): Database.Database {
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  // Kept for life, and pragmas through exec() (no statement object): see kept-for-life.ts (Node 24).
+  const db = keptForLife(new Database(path, { timeout: BUSY_TIMEOUT_MS }));
+  const pragma = (setting: string) => db.exec(`PRAGMA ${setting}`);
   try {
     // busy_timeout first: switching to WAL takes a lock another process may hold at this moment.
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
+    pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last
     // commits, which the history (last seen, session log) can afford for a much cheaper fsync pattern.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
+    pragma('synchronous = NORMAL');
+    pragma('foreign_keys = ON');
     migrate(db);
-    db.pragma('busy_timeout = 0');
+    pragma('busy_timeout = 0');
     return db;
   } catch (error) {
     db.close();
@@ -36,7 +39,7 @@ export function openSqliteDatabase(path: string): Database.Database {
 }
 
 function readUserVersion(db: Database.Database): number {
-  const version = db.pragma(GET_USER_VERSION, { simple: true });
+  const version = db.prepare(GET_USER_VERSION).pluck().get();
   if (typeof version !== 'number') throw new Error(`unexpected user_version: ${String(version)}`);
   return version;
 }

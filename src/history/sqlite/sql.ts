@@ -187,7 +187,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export const GET_USER_VERSION = 'user_version';
+export const GET_USER_VERSION = 'PRAGMA user_version';
 /** PRAGMA takes no bound parameters; `version` is always an integer from MIGRATIONS' length. */
 export const setUserVersion = (version: number): string => `PRAGMA user_version = ${Math.trunc(version)}`;
 
