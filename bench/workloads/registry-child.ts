@@ -15,6 +15,7 @@ import { openHistory } from '../../src/server/open-history.ts';
 import { serveParent } from '../lib/child.ts';
 import { allStringBytes, sessionBody, uniqueStringBytes, v8StringBytes } from '../lib/fleet.ts';
 import { settledMemory } from '../lib/memory.ts';
+import { watchLoop, type LoopBlock } from '../lib/loop-probe.ts';
 import { startProfile, stopProfile } from '../lib/profiler.ts';
 import type { ProfileSummary } from '../lib/cpuprofile.ts';
 import { median } from '../lib/stats.ts';
@@ -52,6 +53,11 @@ export interface ExpiryFigures {
   expirySweepMs: number;
   expirySweepCpuMs: number;
   expiredSessions: number;
+  /** How long the sweep held the event loop at most (it yields between slices), and how it was seen. */
+  expiryLoop: LoopBlock;
+  /** The history flush that writes their ends and last seen, and how long it held the loop at most. */
+  expiryFlushMs: number;
+  expiryFlushLoop: LoopBlock;
   profile?: ProfileSummary;
 }
 
@@ -247,19 +253,28 @@ async function run({
     });
     const refiledSessions = await presence.countSessions();
 
-    // Then everyone goes quiet at once (a network cut): one sweep ends all N. Asked for separately
-    // (`expire`): the sweep holds the event loop until it is done, so only the parent can time-box it.
+    // Then everyone goes quiet at once (a network cut): one sweep ends all N, in slices that give the
+    // event loop back (the loop probe says for how long it was held at most), then history writes
+    // their ends in chunks. Asked for separately (`expire`), so the parent can time-box it.
     massExpiry = async () => {
       clock = lastOpen + 10_000 + TTL_MS + 1;
       await settledMemory();
       if (profileDir) await startProfile();
       const cpu = process.cpuUsage();
+      const stopWatching = watchLoop();
       const start = performance.now();
       await presence.sweep();
       const expirySweepMs = performance.now() - start;
+      const expiryLoop = stopWatching();
       const expirySweepCpuMs = cpuMs(process.cpuUsage(cpu));
       const profile = profileDir ? await stopProfile(join(profileDir, 'registry-sweep-expire.cpuprofile')) : undefined;
-      return { expirySweepMs, expirySweepCpuMs, expiredSessions: n - (await presence.countSessions()), ...(profile && { profile }) };
+      const expiredSessions = n - (await presence.countSessions());
+      const stopWatchingFlush = watchLoop();
+      const flushStart = performance.now();
+      await presence.flushHistory();
+      const expiryFlushMs = performance.now() - flushStart;
+      const expiryFlushLoop = stopWatchingFlush();
+      return { expirySweepMs, expirySweepCpuMs, expiredSessions, expiryLoop, expiryFlushMs, expiryFlushLoop, ...(profile && { profile }) };
     };
 
     return {

@@ -16,6 +16,15 @@ import type { UserInfo, UserRecord, View } from './model.ts';
 /** How often records of plain activity (no view, no open or end) are written. */
 const ACTIVITY_CHECKPOINT_MS = 60_000;
 
+/**
+ * Records per history write. A flush after a mass expiry holds a million of them; SQLite writes on the
+ * calling thread (about 3.6 µs per last-seen update here, BENCHMARKS.md workload 6), so the writer
+ * writes them in chunks and yields to the event loop between chunks: each holds it under 10 ms.
+ */
+const WRITE_CHUNK = 2_000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The two history writes the writer makes, both batched. */
 export type HistoryWriterTarget = Pick<PresenceHistory, 'recordUsers'> & Pick<SessionLog, 'appendSessionLog'>;
 
@@ -28,6 +37,8 @@ export class HistoryWriter {
   private sessionLog: SessionLogWrite[] = [];
   /** The session-log writes of the write in progress: no longer pending here, maybe not in the store yet. */
   private sessionLogInFlight: readonly SessionLogWrite[] = [];
+  /** Records of the write in progress: still pending for queries until their last chunk is written. */
+  private inFlight = new Map<string, UserRecord>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   /** Batches written so far: what history read before a change of this number may be out of date. */
@@ -106,12 +117,14 @@ export class HistoryWriter {
 
   /** Records not yet written, so queries can show the freshest last seen. */
   pendingUser(id: string): UserRecord | undefined {
-    return this.users.get(id) ?? this.activity.get(id);
+    return this.users.get(id) ?? this.activity.get(id) ?? this.inFlight.get(id);
   }
 
+  /** May name a user twice (a record in flight and a newer one); readers keep the freshest. */
   *pendingUsers(): IterableIterator<UserRecord> {
     yield* this.users.values();
     yield* this.activity.values();
+    yield* this.inFlight.values();
   }
 
   /** Session-log writes that may not be in the store yet (being written, or waiting for a flush), oldest first. */
@@ -156,18 +169,40 @@ export class HistoryWriter {
   }
 
   private async write(users: Map<string, UserRecord>, sessionLog: SessionLogWrite[]): Promise<void> {
+    this.inFlight = users;
+    try {
+      await this.writeChunks([...users.values()], sessionLog);
+    } finally {
+      this.inFlight = new Map();
+    }
+  }
+
+  /**
+   * Writes in chunks of WRITE_CHUNK, yielding between them. The batch count moves before and after,
+   * so history read between two chunks is not taken for history after the write.
+   */
+  private async writeChunks(records: UserRecord[], sessionLog: SessionLogWrite[]): Promise<void> {
     this.batches++;
-    try {
-      if (users.size > 0) await this.history.recordUsers([...users.values()]);
-    } catch (error) {
-      this.options.onError(error);
-      for (const record of users.values()) this.restore(record);
+    for (let start = 0; start < records.length; start += WRITE_CHUNK) {
+      if (start > 0) await yieldToEventLoop();
+      try {
+        await this.history.recordUsers(records.slice(start, start + WRITE_CHUNK));
+      } catch (error) {
+        this.options.onError(error);
+        for (const record of records.slice(start)) this.restore(record);
+        break;
+      }
     }
-    try {
-      if (sessionLog.length > 0) await this.history.appendSessionLog(sessionLog);
-    } catch (error) {
-      this.options.onError(error);
-      this.sessionLog = [...sessionLog, ...this.sessionLog];
+    for (let start = 0; start < sessionLog.length; start += WRITE_CHUNK) {
+      if (start > 0 || records.length > 0) await yieldToEventLoop();
+      try {
+        await this.history.appendSessionLog(sessionLog.slice(start, start + WRITE_CHUNK));
+      } catch (error) {
+        this.options.onError(error);
+        this.sessionLog = [...sessionLog.slice(start), ...this.sessionLog];
+        break;
+      }
     }
+    this.batches++;
   }
 }

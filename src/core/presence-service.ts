@@ -41,6 +41,11 @@ export interface PresenceOptions {
   /** Users seen within this window with no live session are "offline users". */
   offlineWindowMs: number;
   sweepIntervalMs: number;
+  /**
+   * Milliseconds of ending sessions after which a sweep yields to the event loop (default
+   * SWEEP_SLICE_MS); 0 yields after every batch (tests).
+   */
+  sweepSliceMs?: number;
   historyFlushMs: number;
   now?: () => number;
   /** Faults that have no caller to report to (background sweeps, history writes). */
@@ -58,8 +63,21 @@ export type UserStatus = 'online' | 'offline' | 'all';
 /** What a health probe found; `problem` is fit to show to callers (no internals). */
 export type Health = { ok: true } | { ok: false; problem: string };
 
-/** Expired sessions claimed per store call; a sweep repeats until the store has no more. */
-const SWEEP_BATCH = 10_000;
+/**
+ * Expired sessions claimed per store call; a sweep repeats until the store has no more. Ending one
+ * costs the memory store about 5 µs with its change notices and history records, so a batch holds the
+ * event loop a few milliseconds, and a sweep gives the loop back between batches (SWEEP_SLICE_MS).
+ */
+const SWEEP_BATCH = 1_000;
+
+/**
+ * Milliseconds of ending sessions after which a sweep yields to the event loop. A network cut that
+ * ends a million sessions at once then takes a few seconds in slices, while ingest, queries and the
+ * change stream keep answering between them; a session touched meanwhile is no longer due and stays.
+ */
+const SWEEP_SLICE_MS = 10;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The history roles the core reads: users and the session log, and a setting as its health probe. */
 export type PresenceServiceHistory = PresenceHistory & SessionLog & Pick<SettingsStore, 'getSetting'>;
@@ -516,11 +534,26 @@ export class PresenceService {
     return this.endSocketsOf(this.options.nodeId);
   }
 
-  private async endSocketsOf(nodeId: string): Promise<void> {
+  private endSocketsOf(nodeId: string): Promise<void> {
+    return this.endInSlices(() => this.live.endSocketsOf(nodeId, { reason: 'node_lost', at: this.now() }, SWEEP_BATCH));
+  }
+
+  /**
+   * Ends what `claim` answers, a batch at a time, until a batch comes back short; yields to the event
+   * loop after each SWEEP_SLICE_MS of work. Each batch is claimed afresh at the clock of its turn, so
+   * a session extended while the sweep yielded is not claimed, and none is claimed twice.
+   */
+  private async endInSlices(claim: () => Promise<EndedSession[]>): Promise<void> {
+    const sliceMs = this.options.sweepSliceMs ?? SWEEP_SLICE_MS;
+    let sliceStart = performance.now();
     for (;;) {
-      const ended = await this.live.endSocketsOf(nodeId, { reason: 'node_lost', at: this.now() }, SWEEP_BATCH);
+      const ended = await claim();
       for (const end of ended) this.recordEnd(end);
       if (ended.length < SWEEP_BATCH) return;
+      if (performance.now() - sliceStart >= sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
     }
   }
 
@@ -589,11 +622,7 @@ export class PresenceService {
 
   private async sweepNow(): Promise<void> {
     try {
-      for (;;) {
-        const ended = await this.live.claimExpired(this.now(), SWEEP_BATCH);
-        for (const end of ended) this.recordEnd(end);
-        if (ended.length < SWEEP_BATCH) return;
-      }
+      await this.endInSlices(() => this.live.claimExpired(this.now(), SWEEP_BATCH));
     } catch (error) {
       this.options.onError(error, 'expiry sweep');
     }

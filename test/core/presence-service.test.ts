@@ -86,6 +86,52 @@ describe('PresenceService', () => {
     assert.equal(log?.endReason, 'expired');
   });
 
+  test('a sweep ends expired sessions in slices: each once, and not those touched meanwhile', async () => {
+    const sliced = new PresenceService(
+      live,
+      history,
+      coreOptions({ now: () => clock, sweepSliceMs: 0, onError: (e) => assert.fail(String(e)) }),
+    );
+    const ids: number[] = [];
+    for (let i = 0; i < 3_500; i++) {
+      const { session } = await sliced.open(openBody({ user: { id: `u${i % 2_000}`, name: `User ${i}`, type: 'staff' } }), INGEST, HTTP);
+      ids.push(session.id);
+    }
+    // Opened in this order, the last 500 are in the sweep's third or fourth batch of 1,000.
+    const touched = ids.slice(-500);
+    const endedByHand = ids[2_500]!;
+    clock += 90_001;
+    changes.length = 0;
+    let turns = 0;
+    const sweeping = sliced.sweep();
+    // Runs in the first turn the sweep gives back, before its second batch.
+    const meanwhile = new Promise<void>((resolve) =>
+      setImmediate(async () => {
+        turns++;
+        const { unknown } = await sliced.heartbeats({ heartbeats: touched.map((id) => ({ id })) }, INGEST);
+        assert.deepEqual(unknown, [], 'the sweep had not reached them yet');
+        await sliced.end(endedByHand, INGEST);
+        resolve();
+      }),
+    );
+    await Promise.all([sweeping, meanwhile]);
+    assert.equal(turns, 1);
+    const endedIds = changes.flatMap((c) => (c.type === 'session.ended' ? [c.session.id] : []));
+    assert.equal(new Set(endedIds).size, endedIds.length, 'no session ended twice');
+    assert.deepEqual(
+      endedIds.toSorted((a, b) => a - b),
+      ids.slice(0, -500),
+      'every expired session ended, the touched ones not',
+    );
+    assert.equal(await sliced.countSessions(), 500);
+    for (const id of touched) assert.ok(await sliced.getSession(id), `session ${id} was touched and stays`);
+    const reasons = changes.flatMap((c) => (c.type === 'session.ended' && c.session.id !== endedByHand ? [c.reason] : []));
+    assert.ok(reasons.every((r) => r === 'expired'));
+    await sliced.flushHistory();
+    const log = await history.listSessionLog({ limit: 5_000 });
+    assert.equal(log.filter((entry) => entry.endedAt !== undefined).length, 3_000, 'one end row per ended session');
+  });
+
   test('a detached socket session resumes within the grace period with no leave or join', async () => {
     const opened = await presence.open(openBody(), INGEST, WS);
     await presence.detach(opened.session.id);

@@ -47,6 +47,9 @@ export class SessionIndex {
   /** The same by client type: "online representatives" walks only theirs, not a million others. */
   private readonly orderByType = new Map<ClientType, OrderedIds>();
   private readonly byPlace = new PlaceIndex();
+  /** Which ids `order` keeps when it compacts, and `orderByType`'s, made once. */
+  private readonly isLive = (id: number) => this.slotOf.has(id);
+  private readonly isLiveOfType = new Map<ClientType, (id: number) => boolean>();
 
   get size(): number {
     return this.slotOf.size;
@@ -213,7 +216,10 @@ export class SessionIndex {
 
   private typeOrder(type: ClientType): OrderedIds {
     let ids = this.orderByType.get(type);
-    if (!ids) this.orderByType.set(type, (ids = new OrderedIds()));
+    if (!ids) {
+      this.orderByType.set(type, (ids = new OrderedIds()));
+      this.isLiveOfType.set(type, (id) => this.get(id)?.clientType === type);
+    }
     return ids;
   }
 
@@ -223,9 +229,8 @@ export class SessionIndex {
     const places = this.byPlace.remove(session);
     this.expiry.release(slot);
     this.slotOf.delete(session.id);
-    if (this.order.removed()) this.order.compact((id) => this.slotOf.has(id));
-    const ofType = this.typeOrder(session.clientType);
-    if (ofType.removed()) ofType.compact((id) => this.get(id)?.clientType === session.clientType);
+    this.order.removed(this.isLive);
+    this.typeOrder(session.clientType).removed(this.isLiveOfType.get(session.clientType)!);
     const userId = session.user.id;
     const lastOfUser = this.byUser.remove(userId, session.id);
     const seen = Math.max(session.lastActivityAt, this.endedActivity.get(userId) ?? 0);
