@@ -413,9 +413,13 @@ export class PresenceService {
     return this.live.places(query);
   }
 
-  /** Online users with their sessions, and/or offline users seen within the offline window. */
+  /**
+   * Online users with their sessions, and/or offline users seen within the offline window. The live
+   * sessions are listed at once, with every last activity as it was then; grouping them by user yields
+   * to the event loop every GROUP_SLICE_MS, so 10,000 sessions never hold it for the whole grouping.
+   */
   async users(status: UserStatus): Promise<UserPresence[]> {
-    const online = status === 'offline' ? [] : groupByUser(await this.live.list());
+    const online = status === 'offline' ? [] : await groupByUser(await this.live.list());
     const offline = status === 'online' ? [] : await this.offlineUsers();
     return [...online, ...offline];
   }
@@ -715,13 +719,54 @@ function presenceOf(sessions: Session[]): UserPresence {
   };
 }
 
-/** Groups sessions (in id order) by user, users in order of their first session. */
-function groupByUser(sessions: Session[]): UserPresence[] {
-  const byUser = new Map<string, Session[]>();
-  for (const session of sessions) {
-    const list = byUser.get(session.user.id);
-    if (list) list.push(session);
-    else byUser.set(session.user.id, [session]);
+/**
+ * presenceOf for the sessions at `indexes` of a listing, with their last activity as `activity` holds
+ * it (read at one moment): the first of the most recent ones wins a tie, as in presenceOf.
+ */
+function presenceAt(listed: readonly Session[], activity: Float64Array, indexes: readonly number[]): UserPresence {
+  let latest = indexes[0]!;
+  let withView = -1;
+  for (const i of indexes) {
+    if (activity[i]! > activity[latest]!) latest = i;
+    if (listed[i]!.view && (withView < 0 || activity[i]! > activity[withView]!)) withView = i;
   }
-  return [...byUser.values()].map(presenceOf);
+  const view = withView < 0 ? undefined : listed[withView]!.view;
+  return {
+    user: listed[latest]!.user,
+    lastSeenAt: activity[latest]!,
+    ...(view && { lastView: view }),
+    online: true,
+    sessions: indexes.map((i) => listed[i]!),
+  };
+}
+
+/** Milliseconds of grouping sessions by user between two yields to the event loop. */
+const GROUP_SLICE_MS = 2;
+
+/**
+ * Groups sessions (in id order) by user, users in order of their first session. Every last activity
+ * is read before the first yield, so the users' last seen times are those of one moment.
+ */
+async function groupByUser(sessions: Session[]): Promise<UserPresence[]> {
+  const activity = Float64Array.from(sessions, (session) => session.lastActivityAt);
+  const byUser = new Map<string, number[]>();
+  let sliceStart = performance.now();
+  const sliceOver = async () => {
+    if (performance.now() - sliceStart < GROUP_SLICE_MS) return;
+    await yieldToEventLoop();
+    sliceStart = performance.now();
+  };
+  for (let i = 0; i < sessions.length; i++) {
+    const userId = sessions[i]!.user.id;
+    const list = byUser.get(userId);
+    if (list) list.push(i);
+    else byUser.set(userId, [i]);
+    if ((i & 255) === 255) await sliceOver();
+  }
+  const users: UserPresence[] = [];
+  for (const indexes of byUser.values()) {
+    users.push(presenceAt(sessions, activity, indexes));
+    if ((users.length & 255) === 0) await sliceOver();
+  }
+  return users;
 }

@@ -8,7 +8,7 @@ import { renderV1Error } from '../../src/api/errors.ts';
 import { readRoutes } from '../../src/api/read-routes.ts';
 import { mountBeside, type Mounted } from '../helpers/cached-routes.ts';
 import { request } from '../helpers/http.ts';
-import { openSession, updateSession } from '../helpers/ingest.ts';
+import { closeSession, heartbeat, openSession, updateSession } from '../helpers/ingest.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
 import { countCalls } from '../helpers/count-calls.ts';
@@ -108,5 +108,36 @@ describe('who is online without an answer cache', () => {
     const after = await online();
     assert.equal(after.users[0].sessions[0].hostname, 'desk-2');
     assert.deepEqual(after.users[0].lastView, { m: 'crm', v: 'contact', t: 'id|1' });
+  });
+
+  it('sends the same bytes again while nothing changed, and makes a new answer once anything did', async (t) => {
+    const server = await startTestServer();
+    t.after(() => server.close());
+    const ids: number[] = [];
+    for (const n of [1, 2, 3]) ids.push(await openSession(server, openBody({ user: { id: `u${n}`, name: `User ${n}`, type: 'staff' } })));
+    const made = countCalls(t, server.rollcall.presence, 'users');
+    const online = () => request(server.url, 'GET', '/v1/users?status=online', { headers: server.admin });
+    const first = await online();
+    const again = await online();
+    assert.equal(made.calls, 1, 'nothing changed: the answer was sent again');
+    assert.equal(again.text, first.text);
+    // A heartbeat moves a last activity in place, with no change announced.
+    const before = Date.now();
+    while (Date.now() === before) await new Promise((resolve) => setImmediate(resolve));
+    await heartbeat(server, ids[1]!);
+    const afterHeartbeat = await online();
+    assert.equal(made.calls, 2, 'a moved last activity makes a new answer');
+    const fresh = (await server.rollcall.presence.users('online')).find((u) => u.user.id === 'u2')!;
+    assert.equal(afterHeartbeat.json.users[1].lastSeenAt, Math.floor(fresh.lastSeenAt / 1000));
+    await closeSession(server, ids[0]!);
+    const afterEnd = await online();
+    assert.deepEqual(
+      afterEnd.json.users.map((u: { id: string }) => u.id),
+      ['u2', 'u3'],
+      'an ended session is gone from the next answer',
+    );
+    assert.equal((await online()).text, afterEnd.text);
+    assert.equal(made.calls, 4, 'the users are read once per change (the test read them once itself)');
+    assert.equal((await request(server.url, 'GET', '/v1/users?status=online', {})).status, 401, 'credentials are still checked');
   });
 });

@@ -132,6 +132,36 @@ describe('PresenceService', () => {
     assert.equal(log.filter((entry) => entry.endedAt !== undefined).length, 3_000, 'one end row per ended session');
   });
 
+  test('users are grouped as one pass over the sessions would: order, last seen, last view', async () => {
+    const views = [undefined, { m: 'crm', v: 'contact', t: 'id|1' }, { m: 'support', v: 'queue', t: '' }];
+    for (let i = 0; i < 2_000; i++) {
+      clock += i % 7;
+      const { session } = await presence.open(
+        openBody({ user: { id: `u${(i * 7919) % 1_300}`, name: `User ${i}`, type: 'staff' }, ...(views[i % 3] && { view: views[i % 3] }) }),
+        INGEST,
+        HTTP,
+      );
+      if (i % 5 === 0) {
+        clock += 3;
+        await presence.heartbeat(session.id, {}, INGEST);
+      }
+    }
+    const sessions = await presence.listSessions();
+    // The reference: one synchronous pass, as users() was written before it yielded.
+    const byUser = new Map<string, typeof sessions>();
+    for (const s of sessions) byUser.set(s.user.id, [...(byUser.get(s.user.id) ?? []), s]);
+    const expected = [...byUser.values()].map((list) => {
+      const latest = list.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
+      const withView = list.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
+      return { user: latest.user, lastSeenAt: latest.lastActivityAt, lastView: withView?.view, ids: list.map((s) => s.id) };
+    });
+    const users = await presence.users('online');
+    assert.deepEqual(
+      users.map((u) => ({ user: u.user, lastSeenAt: u.lastSeenAt, lastView: u.lastView, ids: u.sessions.map((s) => s.id) })),
+      expected,
+    );
+  });
+
   test('a detached socket session resumes within the grace period with no leave or join', async () => {
     const opened = await presence.open(openBody(), INGEST, WS);
     await presence.detach(opened.session.id);

@@ -1,0 +1,124 @@
+// "Who is online" in one process, in pieces: how long the core's users('online'), the JSON writer and a
+// whole HTTP request take at N live sessions, and how long each holds the event loop. The suite measures
+// the answer through a server in a child process (workloads 4 and 5); this is the focused view.
+//
+//   node --import tsx bench/who-is-online.ts [--sessions 15000] [--requests 30]
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load.ts';
+import { createRollcall } from '../src/server/compose.ts';
+import { sessionBody } from './lib/fleet.ts';
+import { watchLoop } from './lib/loop-probe.ts';
+import { startProfile, stopProfile } from './lib/profiler.ts';
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '15000' },
+    requests: { type: 'string', default: '30' },
+    status: { type: 'string', default: 'online' },
+    profile: { type: 'string' },
+    // Before each request one session heartbeats, so no answer can be sent again (the uncached figure).
+    touch: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.sessions);
+const REQUESTS = Number(values.requests);
+const PASSWORD = 'bench-admin-password';
+
+const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-who-'));
+const config = loadConfig({
+  flags: {
+    port: 0,
+    dataDir: dir,
+    adminPassword: PASSWORD,
+    ingestKey: 'bench-ingest-key-0123456789',
+    logLevel: 'silent',
+    btCacheMs: 0,
+    pollCacheMs: 0,
+  },
+});
+const rollcall = await createRollcall(config);
+await rollcall.app.listen({ port: 0, host: '127.0.0.1' });
+const address = rollcall.app.server.address();
+if (!address || typeof address !== 'object') throw new Error('no address');
+const ids: number[] = [];
+for (let i = 0; i < N; i++) {
+  const body = JSON.parse(JSON.stringify(sessionBody(i)));
+  const { session } = await rollcall.presence.open(body, { kind: 'ingest' }, { transport: 'websocket', remoteAddress: '127.0.0.1' });
+  ids.push(session.id);
+}
+await rollcall.presence.flushHistory();
+
+/** curl in a child process, so receiving the answer costs this process nothing. */
+function curl(target: string, auth: string): Promise<{ bytes: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      ['-s', '-o', '/dev/null', '-H', `authorization: ${auth}`, '-w', '%{http_code} %{size_download} %{time_total}', target],
+      (error, stdout) => {
+        if (error) return reject(error);
+        const [status = '', size = '0', seconds = '0'] = stdout.trim().split(' ');
+        if (status !== '200') return reject(new Error(`HTTP ${status}`));
+        resolve({ bytes: Number(size), ms: Number(seconds) * 1000 });
+      },
+    );
+  });
+}
+
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
+const url = `http://127.0.0.1:${address.port}/v1/users?status=${values.status}`;
+const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+const times: number[] = [];
+const blocks: number[] = [];
+let bytes = 0;
+if (values.profile) await startProfile();
+for (let i = 0; i < REQUESTS + 3; i++) {
+  const stop = watchLoop();
+  if (values.touch) {
+    const before = Date.now();
+    while (Date.now() === before) await new Promise((resolve) => setImmediate(resolve));
+    await rollcall.presence.keepAlive([ids[i % ids.length]!]);
+  }
+  const answer = await curl(url, authorization);
+  bytes = answer.bytes;
+  const ms = answer.ms;
+  const probe = stop();
+  if (i >= 3) {
+    times.push(ms);
+    blocks.push(probe.longestBusyGapMs);
+  }
+}
+if (values.profile) await stopProfile(values.profile);
+const core: number[] = [];
+for (let i = 0; i < REQUESTS; i++) {
+  const start = performance.now();
+  await rollcall.presence.users(values.status as 'online');
+  core.push(performance.now() - start);
+}
+console.log(
+  `${N} sessions, ${values.status}: request median ${median(times).toFixed(1)} ms (curl), ${(bytes / 1e6).toFixed(2)} MB; ` +
+    `longest loop block median ${median(blocks).toFixed(1)} ms, worst ${Math.max(...blocks).toFixed(1)} ms; ` +
+    `presence.users median ${median(core).toFixed(1)} ms; load ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
+);
+// The floor: a bare node:http server shipping a body of the same size.
+const body = Buffer.alloc(bytes, 'x');
+const bare = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(body));
+await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bareAddress = bare.address();
+if (!bareAddress || typeof bareAddress !== 'object') throw new Error('no address');
+const bareTimes: number[] = [];
+for (let i = 0; i < REQUESTS + 3; i++) {
+  const answer = await curl(`http://127.0.0.1:${bareAddress.port}/`, authorization);
+  if (i >= 3) bareTimes.push(answer.ms);
+}
+bare.close();
+console.log(`a bare node:http route shipping the same ${(bytes / 1e6).toFixed(2)} MB: median ${median(bareTimes).toFixed(1)} ms`);
+await rollcall.close();
+rmSync(dir, { recursive: true, force: true });
