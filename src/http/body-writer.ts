@@ -78,6 +78,11 @@ export class BodyWriter {
     return pieces;
   }
 
+  /** What was written from byte `start` on, as a view (no copy; it is valid until the next write). */
+  since(start: number): Buffer {
+    return this.buffer.subarray(start, this.length);
+  }
+
   /** Everything written, as one view (no copy). */
   whole(): Buffer {
     return this.buffer.subarray(0, this.length);
