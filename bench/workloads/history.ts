@@ -49,9 +49,15 @@ const users = (count: number, lastSeenAt: number): UserRecord[] =>
 function sessionLog(op: 'start' | 'end', count: number, round: number, startedAt: number): SessionLogWrite[] {
   return Array.from({ length: count }, (_, i): SessionLogWrite => {
     const sessionId = round * count + i + 1;
-    return op === 'start'
-      ? { op, entry: { sessionId, userId: `user-${i}`, clientType: 'web', nodeId: 'bench-node', remoteAddress: '127.0.0.2', startedAt } }
-      : { op, sessionId, startedAt, endedAt: startedAt + 1_000, endReason: 'closed' };
+    const entry = {
+      sessionId,
+      userId: `user-${i}`,
+      clientType: 'web',
+      nodeId: 'bench-node',
+      remoteAddress: '127.0.0.2',
+      startedAt,
+    } as const;
+    return op === 'start' ? { op, entry } : { op, entry: { ...entry, endedAt: startedAt + 1_000, endReason: 'closed' } };
   });
 }
 

@@ -642,13 +642,10 @@ export class PresenceService {
   /** What history keeps of a session this node ended: its user's last sighting and its log row. */
   private recordEnd({ session, reason, at, endedBy }: EndedSession): void {
     this.writer.seen(session.user, session.lastActivityAt, session.view);
+    // The whole line: in a cluster the opening node's start may reach the log after this end.
     this.writer.log({
       op: 'end',
-      sessionId: session.id,
-      startedAt: session.startedAt,
-      endedAt: at,
-      endReason: reason,
-      ...(endedBy !== undefined && { endedBy }),
+      entry: { ...startEntry(session), endedAt: at, endReason: reason, ...(endedBy !== undefined && { endedBy }) },
     });
   }
 

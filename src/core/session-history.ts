@@ -6,7 +6,7 @@
 // Pages follow the log's order (by start, then session id, both descending) and each starts after the
 // last entry of the previous one: sessions that start meanwhile come before the first page, never into
 // a later one, so paging neither skips nor repeats a session.
-import type { SessionLogEntry, SessionLogPosition, SessionLogWrite } from '../history/history-store.ts';
+import type { EndedSessionLogEntry, SessionLogEntry, SessionLogPosition, SessionLogWrite } from '../history/history-store.ts';
 import type { Session } from './model.ts';
 import { agentNames } from './user-agent.ts';
 
@@ -56,14 +56,13 @@ export function sessionHistoryPage({ userId, after, limit, logged, pending, live
   const inPage = (entry: SessionLogPosition) => after === undefined || newestFirst(entry, after) > 0;
   const entries = new Map<string, SessionLogEntry>();
   for (const entry of logged) entries.set(keyOf(entry), entry);
-  const ends = new Map<string, Extract<SessionLogWrite, { op: 'end' }>>();
-  for (const write of pending) {
-    if (write.op === 'end') {
-      // The first end written is the one the log keeps.
-      if (!ends.has(keyOf(write))) ends.set(keyOf(write), write);
-    } else if (write.entry.userId === userId && inPage(write.entry) && !entries.has(keyOf(write.entry))) {
-      entries.set(keyOf(write.entry), write.entry);
-    }
+  const ends = new Map<string, EndedSessionLogEntry>();
+  for (const { op, entry } of pending) {
+    const key = keyOf(entry);
+    // The first end written is the one the log keeps.
+    if (op === 'end' && !ends.has(key)) ends.set(key, entry);
+    // An end is a whole line too: in a cluster the session's start may be written by another node, later.
+    if (entry.userId === userId && inPage(entry) && !entries.has(key)) entries.set(key, entry);
   }
   const liveKeys = new Set<string>();
   for (const session of live) {

@@ -29,7 +29,12 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
   before(async () => {
     backends = await startClusterBackends();
     for (let n = 0; n < 3; n++) {
-      const node = await startClusterNode(backends, { wsResumeGraceMs: 10_000, nodeRole: n === 0 ? 'master' : 'traffic' });
+      // History is written when a test says so (flushHistory), so the order of the nodes' writes is the test's.
+      const node = await startClusterNode(backends, {
+        wsResumeGraceMs: 10_000,
+        nodeRole: n === 0 ? 'master' : 'traffic',
+        historyFlushMs: 60_000,
+      });
       nodes.push(node);
       const log: [number, string, string][] = [];
       heard.push(log);
@@ -186,13 +191,14 @@ describe('a cluster of three nodes on one Redis', { skip }, () => {
     assert.deepEqual(ended.json, { ended: 2 });
     await goneOn(a(), first);
     await goneOn(c(), second);
-    // The starts were logged by the nodes that opened the sessions, the ends by b.
-    for (const node of [a(), c(), b()]) await node.rollcall.presence.flushHistory();
+    // The starts are logged by the nodes that opened the sessions, the ends by b, and here b writes first:
+    // an end that reaches the log before its start is kept, and the start completes its row.
+    for (const node of [b(), a(), c()]) await node.rollcall.presence.flushHistory();
     assert.deepEqual(
-      (await sessionsOn(a())).map((s) => [s.id, s.live, s.endReason, s.endedBy]),
+      (await sessionsOn(a())).map((s) => [s.id, s.live, s.endReason, s.endedBy, s.nodeId]),
       [
-        [second, false, 'ended_by_admin', 'admin'],
-        [first, false, 'ended_by_admin', 'admin'],
+        [second, false, 'ended_by_admin', 'admin', c().rollcall.dataDir.nodeId],
+        [first, false, 'ended_by_admin', 'admin', a().rollcall.dataDir.nodeId],
       ],
     );
   });

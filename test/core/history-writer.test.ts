@@ -58,7 +58,8 @@ test('a large flush is written in chunks, yielding between them; records in flig
   const writer = new HistoryWriter(history, { flushMs: 2_000, onError: (error) => assert.fail(String(error)) });
   for (let i = 0; i < 5_000; i++) {
     writer.seen({ id: `u${i}`, name: `User ${i}`, type: 'staff' }, 1_000 + i);
-    writer.log({ op: 'end', sessionId: i + 1, startedAt: 0, endedAt: 1_000, endReason: 'expired' });
+    const entry = { sessionId: i + 1, userId: `u${i}`, clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 0 } as const;
+    writer.log({ op: 'end', entry: { ...entry, endedAt: 1_000, endReason: 'expired' } });
   }
   let turns = 0;
   const probe = setInterval(() => {

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sessionHistoryPage, startEntry } from '../../src/core/session-history.ts';
 import type { SessionLogEntry, SessionLogWrite } from '../../src/history/history-store.ts';
+import type { EndReason } from '../../src/core/model.ts';
 import { makeSession } from '../helpers/sessions.ts';
 
 const logged = (sessionId: number, startedAt: number, more: Partial<SessionLogEntry> = {}): SessionLogEntry => ({
@@ -15,6 +16,17 @@ const logged = (sessionId: number, startedAt: number, more: Partial<SessionLogEn
   remoteAddress: '192.0.2.7',
   startedAt,
   ...more,
+});
+/** A node's end write: the whole line. */
+const ended = (
+  sessionId: number,
+  startedAt: number,
+  endedAt: number,
+  endReason: EndReason,
+  more: Partial<SessionLogEntry> = {},
+): SessionLogWrite => ({
+  op: 'end',
+  entry: { ...logged(sessionId, startedAt, more), endedAt, endReason },
 });
 const ids = (page: { entries: { sessionId: number }[] }) => page.entries.map((e) => e.sessionId);
 
@@ -38,11 +50,11 @@ describe('sessionHistoryPage', () => {
     const pending: SessionLogWrite[] = [
       { op: 'start', entry: logged(5, 500) },
       { op: 'start', entry: logged(6, 600, { userId: 'someone-else' }) },
-      { op: 'end', sessionId: 5, startedAt: 500, endedAt: 550, endReason: 'closed' },
-      { op: 'end', sessionId: 2, startedAt: 200, endedAt: 700, endReason: 'ended_by_admin', endedBy: 'alice' },
-      { op: 'end', sessionId: 2, startedAt: 200, endedAt: 800, endReason: 'expired' },
+      ended(5, 500, 550, 'closed'),
+      ended(2, 200, 700, 'ended_by_admin', { endedBy: 'alice' }),
+      ended(2, 200, 800, 'expired'),
       // Logged ended already: the log's end stays.
-      { op: 'end', sessionId: 1, startedAt: 100, endedAt: 900, endReason: 'expired' },
+      ended(1, 100, 900, 'expired'),
     ];
     const page = sessionHistoryPage({
       userId: 'u1',
@@ -55,6 +67,20 @@ describe('sessionHistoryPage', () => {
       { ...logged(5, 500), endedAt: 550, endReason: 'closed', live: false },
       { ...logged(2, 200), endedAt: 700, endReason: 'ended_by_admin', endedBy: 'alice', live: false },
       { ...logged(1, 100), endedAt: 150, endReason: 'closed', live: false },
+    ]);
+  });
+
+  it('lists an unwritten end whose start another node has not written yet, with its end, for that user only', () => {
+    const page = sessionHistoryPage({
+      userId: 'u1',
+      limit: 10,
+      logged: [logged(1, 100)],
+      pending: [ended(3, 300, 350, 'connection_lost'), ended(4, 400, 450, 'closed', { userId: 'u2' })],
+      live: [],
+    });
+    assert.deepEqual(page.entries, [
+      { ...logged(3, 300), endedAt: 350, endReason: 'connection_lost', live: false },
+      { ...logged(1, 100), live: false },
     ]);
   });
 

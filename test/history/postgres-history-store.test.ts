@@ -11,6 +11,7 @@ import { createPostgresPool } from '../../src/history/postgres/open-postgres.ts'
 import { migratePostgres, POSTGRES_SCHEMA_VERSION, SchemaTooNewError } from '../../src/history/postgres/migrate.ts';
 import { CREATE_SCHEMA_MIGRATIONS, MIGRATIONS } from '../../src/history/postgres/sql.ts';
 import type { NewWebhookDelivery, SessionLogWrite } from '../../src/history/history-store.ts';
+import type { EndReason } from '../../src/core/model.ts';
 import type { UserRecord } from '../../src/core/model.ts';
 import { waitFor } from '../helpers/server.ts';
 
@@ -210,20 +211,14 @@ if (skip) {
           op: 'start',
           entry: { sessionId, userId, clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 10 },
         }) as SessionLogWrite;
-      await assert.rejects(
-        store.appendSessionLog([
-          start(1, 'u1'),
-          { op: 'end', sessionId: 1, startedAt: 10, endedAt: 20, endReason: 'closed' },
-          start(2, undefined),
-        ]),
-      );
+      const end = (sessionId: number, endedAt: number, endReason: EndReason): SessionLogWrite => ({
+        op: 'end',
+        entry: { ...start(sessionId, 'u1').entry, endedAt, endReason },
+      });
+      await assert.rejects(store.appendSessionLog([start(1, 'u1'), end(1, 20, 'closed'), start(2, undefined)]));
       assert.deepEqual(await store.listSessionLog(), []);
       // Two ends of one session in one run: the first is kept, as written one after the other.
-      await store.appendSessionLog([
-        start(3, 'u1'),
-        { op: 'end', sessionId: 3, startedAt: 10, endedAt: 30, endReason: 'expired' },
-        { op: 'end', sessionId: 3, startedAt: 10, endedAt: 40, endReason: 'closed' },
-      ]);
+      await store.appendSessionLog([start(3, 'u1'), end(3, 30, 'expired'), end(3, 40, 'closed')]);
       const [entry] = await store.listSessionLog();
       assert.deepEqual([entry?.endedAt, entry?.endReason], [30, 'expired']);
     });

@@ -69,7 +69,22 @@ async function fillHistory(store: HistoryStore): Promise<void> {
     })),
   );
   await store.appendSessionLog([
-    { op: 'end', sessionId: 1, startedAt: now - 100_000, endedAt: now - 50_000, endReason: 'ended_by_admin', endedBy: 'ops' },
+    {
+      op: 'end',
+      entry: {
+        sessionId: 1,
+        userId: 'u0',
+        clientType: 'web',
+        nodeId: 'node-b',
+        remoteAddress: '192.0.2.1',
+        hostname: 'host-0',
+        agent: { browser: 'Firefox 128', os: 'Linux' },
+        startedAt: now - 100_000,
+        endedAt: now - 50_000,
+        endReason: 'ended_by_admin',
+        endedBy: 'ops',
+      },
+    },
   ]);
 
   await store.setSetting('first-start.ingest-key', '2026-12-03T09:00:00.000Z');

@@ -65,9 +65,6 @@ const changed = (result: pg.QueryResult): number => result.rowCount ?? 0;
 /** The value of a `count(*) AS <column>` statement. */
 const counted = (result: pg.QueryResult, column: string): number => Number(result.rows[0]?.[column] ?? 0);
 
-type SessionStartWrite = Extract<SessionLogWrite, { op: 'start' }>;
-type SessionEndWrite = Extract<SessionLogWrite, { op: 'end' }>;
-
 export class PostgresHistoryStore implements HistoryStore {
   readonly #pool: pg.Pool;
   #closing: Promise<void> | undefined;
@@ -221,11 +218,11 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void> {
-    const statements = splitRuns(writes).map((runOfWrites) =>
-      runOfWrites[0]?.op === 'start'
-        ? insertStarts(runOfWrites.filter((write): write is SessionStartWrite => write.op === 'start'))
-        : updateEnds(runOfWrites.filter((write): write is SessionEndWrite => write.op === 'end')),
-    );
+    const statements = splitRuns(writes).map((runOfWrites) => {
+      const upsert = runOfWrites[0]?.op === 'start' ? sql.UPSERT_SESSION_STARTS : sql.UPSERT_SESSION_ENDS;
+      const columns = sessionLogColumns(runOfWrites.map((write) => write.entry));
+      return (on: Queryable) => run(on, upsert, columns);
+    });
     await this.#allOrNone(statements);
   }
 
@@ -467,9 +464,9 @@ function splitRuns(writes: readonly SessionLogWrite[]): SessionLogWrite[][] {
   return runs;
 }
 
-function insertStarts(starts: readonly SessionStartWrite[]): (on: Queryable) => Promise<unknown> {
-  const entries = starts.map((write) => write.entry);
-  const values = [
+/** Lines as the run statements take them: one array per column, in SESSION_LOG_COLUMNS' order. */
+function sessionLogColumns(entries: readonly SessionLogEntry[]): unknown[][] {
+  return [
     entries.map((e) => e.sessionId),
     entries.map((e) => e.startedAt),
     entries.map((e) => e.userId),
@@ -484,16 +481,4 @@ function insertStarts(starts: readonly SessionStartWrite[]): (on: Queryable) => 
     entries.map((e) => e.endReason ?? null),
     entries.map((e) => e.endedBy ?? null),
   ];
-  return (on) => run(on, sql.INSERT_SESSION_STARTS, values);
-}
-
-function updateEnds(ends: readonly SessionEndWrite[]): (on: Queryable) => Promise<unknown> {
-  const values = [
-    ends.map((e) => e.sessionId),
-    ends.map((e) => e.startedAt),
-    ends.map((e) => e.endedAt),
-    ends.map((e) => e.endReason),
-    ends.map((e) => e.endedBy ?? null),
-  ];
-  return (on) => run(on, sql.UPDATE_SESSION_ENDS, values);
 }

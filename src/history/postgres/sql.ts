@@ -365,32 +365,40 @@ const SESSION_LOG_COLUMNS =
   'session_id, started_at, user_id, client_type, transport, node_id, remote_address, hostname, browser, os, ended_at, end_reason, ended_by';
 
 /**
- * A run of starts, one array per column. Inserted in the order given, so the identity keeps the batch
- * order. A replayed start (a retried batch) adds no second row and does not undo an end already written.
+ * A run of session-log lines, one array per column ($1–$13, in SESSION_LOG_COLUMNS' order), inserted in
+ * the order given so the identity keeps the batch order. DISTINCT ON keeps a session's first line of
+ * the run: an upsert may not touch one row twice in a statement.
  */
-export const INSERT_SESSION_STARTS = statement(
-  'insert_session_starts',
-  `INSERT INTO session_log (${SESSION_LOG_COLUMNS})
+const INSERT_SESSION_LOG_RUN = `INSERT INTO session_log (${SESSION_LOG_COLUMNS})
    SELECT ${SESSION_LOG_COLUMNS}
-   FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-               $10::text[], $11::bigint[], $12::text[], $13::text[])
-        WITH ORDINALITY AS w (${SESSION_LOG_COLUMNS}, ord)
-   ORDER BY ord
-   ON CONFLICT (session_id, started_at) DO NOTHING`,
+   FROM (SELECT DISTINCT ON (session_id, started_at) *
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::text[], $11::bigint[], $12::text[], $13::text[])
+              WITH ORDINALITY AS w (${SESSION_LOG_COLUMNS}, ord)
+         ORDER BY session_id, started_at, ord) w
+   ORDER BY ord`;
+/**
+ * Starts make their rows, or complete the ones their ends made first (a cluster's ending node may write
+ * before the opening node): what was known at the start replaces what the end knew, the end stays. A
+ * replayed start (a retried batch) adds no second row and undoes no end.
+ */
+export const UPSERT_SESSION_STARTS = statement(
+  'upsert_session_starts',
+  `${INSERT_SESSION_LOG_RUN}
+   ON CONFLICT (session_id, started_at) DO UPDATE SET
+     user_id = excluded.user_id, client_type = excluded.client_type, transport = excluded.transport, node_id = excluded.node_id,
+     remote_address = excluded.remote_address, hostname = excluded.hostname, browser = excluded.browser, os = excluded.os`,
 );
 /**
- * A run of ends ($1 session ids, $2 starts, $3 ends, $4 reasons, $5 who). A session ends once: the
- * first end written is kept, both against the table (ended_at IS NULL) and within the run (DISTINCT ON
- * keeps the earliest in batch order). An end whose start is unknown changes nothing.
+ * Ends complete their rows, or make them when the start is not written yet. A session ends once: the
+ * first end written is kept, both against the table (ended_at IS NULL) and within the run.
  */
-export const UPDATE_SESSION_ENDS = statement(
-  'update_session_ends',
-  `UPDATE session_log s SET ended_at = e.ended_at, end_reason = e.end_reason, ended_by = e.ended_by
-   FROM (SELECT DISTINCT ON (session_id, started_at) session_id, started_at, ended_at, end_reason, ended_by
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])
-              WITH ORDINALITY AS w (session_id, started_at, ended_at, end_reason, ended_by, ord)
-         ORDER BY session_id, started_at, ord) e
-   WHERE s.session_id = e.session_id AND s.started_at = e.started_at AND s.ended_at IS NULL`,
+export const UPSERT_SESSION_ENDS = statement(
+  'upsert_session_ends',
+  `${INSERT_SESSION_LOG_RUN}
+   ON CONFLICT (session_id, started_at) DO UPDATE SET
+     ended_at = excluded.ended_at, end_reason = excluded.end_reason, ended_by = excluded.ended_by
+   WHERE session_log.ended_at IS NULL`,
 );
 /** Closes the rows a node left open when it stopped without ending them (a crash, a kill -9). */
 export const END_OPEN_SESSIONS_OF_NODE = statement(

@@ -28,9 +28,19 @@ export interface SessionLogEntry {
   endedBy?: string;
 }
 
-export type SessionLogWrite =
-  | { op: 'start'; entry: SessionLogEntry }
-  | { op: 'end'; sessionId: number; startedAt: number; endedAt: number; endReason: EndReason; endedBy?: string };
+/** A session's line as it ended: the whole line, so that it stands alone when its start is not written yet. */
+export interface EndedSessionLogEntry extends SessionLogEntry {
+  endedAt: number;
+  endReason: EndReason;
+}
+
+/**
+ * What the log is told. Writes of one session may arrive in either order: in a cluster the node that
+ * opened a session writes its start and the node that ended it writes its end, each in its own batch.
+ * So an end carries the whole line and makes the row when its start is not there yet; the start, when
+ * it comes, completes what was known when the session started and leaves the end alone.
+ */
+export type SessionLogWrite = { op: 'start'; entry: SessionLogEntry } | { op: 'end'; entry: EndedSessionLogEntry };
 
 /**
  * A place in the log's order (newest first: by start, then by session id, both descending). Only the

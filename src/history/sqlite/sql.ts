@@ -308,16 +308,29 @@ export const SELECT_USERS_SEEN_SINCE = `
 const SESSION_LOG_COLUMNS =
   'session_id, started_at, user_id, client_type, transport, node_id, remote_address, hostname, browser, os, ended_at, end_reason, ended_by';
 
-/** A replayed start (a retried batch) must not add a second row nor undo an end already written. */
-export const INSERT_SESSION_START = `
+/**
+ * A start makes the row, or completes the one its end made first (a cluster's ending node may write
+ * before the opening node): what was known at the start replaces what the end knew, the end stays. A
+ * replayed start (a retried batch) adds no second row and undoes no end.
+ */
+export const UPSERT_SESSION_START = `
   INSERT INTO session_log (${SESSION_LOG_COLUMNS})
   VALUES (@sessionId, @startedAt, @userId, @clientType, @transport, @nodeId, @remoteAddress, @hostname, @browser, @os, @endedAt,
           @endReason, @endedBy)
-  ON CONFLICT (session_id, started_at) DO NOTHING`;
-/** A session ends once: the first end written is the one kept (a later one is a late duplicate). */
-export const UPDATE_SESSION_END = `
-  UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason, ended_by = @endedBy
-  WHERE session_id = @sessionId AND started_at = @startedAt AND ended_at IS NULL`;
+  ON CONFLICT (session_id, started_at) DO UPDATE SET
+    user_id = excluded.user_id, client_type = excluded.client_type, transport = excluded.transport, node_id = excluded.node_id,
+    remote_address = excluded.remote_address, hostname = excluded.hostname, browser = excluded.browser, os = excluded.os`;
+/**
+ * An end completes its row, or makes it when the start is not written yet. A session ends once: the
+ * first end written is the one kept (a later one is a late duplicate).
+ */
+export const UPSERT_SESSION_END = `
+  INSERT INTO session_log (${SESSION_LOG_COLUMNS})
+  VALUES (@sessionId, @startedAt, @userId, @clientType, @transport, @nodeId, @remoteAddress, @hostname, @browser, @os, @endedAt,
+          @endReason, @endedBy)
+  ON CONFLICT (session_id, started_at) DO UPDATE SET
+    ended_at = excluded.ended_at, end_reason = excluded.end_reason, ended_by = excluded.ended_by
+  WHERE session_log.ended_at IS NULL`;
 /** Closes the rows a node left open when it stopped without ending them (a crash, a kill -9). */
 export const END_OPEN_SESSIONS_OF_NODE = `
   UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason

@@ -72,7 +72,8 @@ import * as sql from './sql.ts';
 const NO_LIMIT = -1;
 
 // Bind objects: better-sqlite3 wants every named parameter present, so absent optionals are null.
-interface SessionStartParams {
+/** A session-log line as the upserts bind it. */
+interface SessionLogParams {
   sessionId: number;
   startedAt: number;
   userId: string;
@@ -88,12 +89,22 @@ interface SessionStartParams {
   endedBy: string | null;
 }
 
-interface SessionEndParams {
-  sessionId: number;
-  startedAt: number;
-  endedAt: number;
-  endReason: EndReason;
-  endedBy: string | null;
+function sessionLogParams(entry: SessionLogEntry): SessionLogParams {
+  return {
+    sessionId: entry.sessionId,
+    startedAt: entry.startedAt,
+    userId: entry.userId,
+    clientType: entry.clientType,
+    transport: entry.transport ?? null,
+    nodeId: entry.nodeId,
+    remoteAddress: entry.remoteAddress,
+    hostname: entry.hostname ?? null,
+    browser: entry.agent?.browser ?? null,
+    os: entry.agent?.os ?? null,
+    endedAt: entry.endedAt ?? null,
+    endReason: entry.endReason ?? null,
+    endedBy: entry.endedBy ?? null,
+  };
 }
 
 interface WebhookPatchParams {
@@ -157,8 +168,8 @@ function prepareStatements(db: Database.Database) {
     upsertUser: db.prepare<UserParams>(sql.UPSERT_USER),
     user: db.prepare<[string], UserRow>(sql.SELECT_USER),
     usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
-    insertSessionStart: db.prepare<SessionStartParams>(sql.INSERT_SESSION_START),
-    updateSessionEnd: db.prepare<SessionEndParams>(sql.UPDATE_SESSION_END),
+    upsertSessionStart: db.prepare<SessionLogParams>(sql.UPSERT_SESSION_START),
+    upsertSessionEnd: db.prepare<SessionLogParams>(sql.UPSERT_SESSION_END),
     endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(
       sql.END_OPEN_SESSIONS_OF_NODE,
     ),
@@ -230,33 +241,8 @@ export class SqliteHistoryStore implements HistoryStore {
 
     const appendSessionLog = db.transaction((writes: readonly SessionLogWrite[]) => {
       for (const write of writes) {
-        if (write.op === 'start') {
-          const { entry } = write;
-          statements.insertSessionStart.run({
-            sessionId: entry.sessionId,
-            startedAt: entry.startedAt,
-            userId: entry.userId,
-            clientType: entry.clientType,
-            transport: entry.transport ?? null,
-            nodeId: entry.nodeId,
-            remoteAddress: entry.remoteAddress,
-            hostname: entry.hostname ?? null,
-            browser: entry.agent?.browser ?? null,
-            os: entry.agent?.os ?? null,
-            endedAt: entry.endedAt ?? null,
-            endReason: entry.endReason ?? null,
-            endedBy: entry.endedBy ?? null,
-          });
-        } else {
-          // An end whose start is unknown (never logged, or logged elsewhere) changes nothing.
-          statements.updateSessionEnd.run({
-            sessionId: write.sessionId,
-            startedAt: write.startedAt,
-            endedAt: write.endedAt,
-            endReason: write.endReason,
-            endedBy: write.endedBy ?? null,
-          });
-        }
+        const upsert = write.op === 'start' ? statements.upsertSessionStart : statements.upsertSessionEnd;
+        upsert.run(sessionLogParams(write.entry));
       }
     });
     this.#appendSessionLog = (writes) => appendSessionLog.immediate(writes);

@@ -4,6 +4,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { EndReason } from '../../../src/core/model.ts';
 import type { SessionLog, SessionLogEntry, SessionLogPosition, SessionLogWrite } from '../../../src/history/history-store.ts';
 import { freshStorePerTest, rejectsWith, type OpenStore } from './common.ts';
 
@@ -16,10 +17,12 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
       op: 'start',
       entry: { sessionId, userId, clientType: 'web', nodeId: 'node-a', remoteAddress: '192.0.2.7', startedAt },
     });
-    const entryOf = (write: SessionLogWrite): SessionLogEntry => {
-      assert.equal(write.op, 'start');
-      return { ...(write as Extract<SessionLogWrite, { op: 'start' }>).entry };
-    };
+    const entryOf = (write: SessionLogWrite): SessionLogEntry => ({ ...write.entry });
+    /** The end of the session `started` logs, as a node writes it: the whole line. */
+    const end = (started: SessionLogWrite, endedAt: number, endReason: EndReason, endedBy?: string): SessionLogWrite => ({
+      op: 'end',
+      entry: { ...started.entry, endedAt, endReason, ...(endedBy !== undefined && { endedBy }) },
+    });
 
     describe('session log', () => {
       it('ends the open rows of one node only, keeping ends already written, and answers the rows it ended', async () => {
@@ -30,7 +33,7 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
         const viaSocket = start(2, 'crashed');
         if (viaSocket.op === 'start') viaSocket.entry.transport = 'websocket';
         await store.appendSessionLog([start(1, 'crashed'), viaSocket, start(3, 'other'), start(4, 'crashed')]);
-        await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 1_004, endedAt: 2_000, endReason: 'closed' }]);
+        await store.appendSessionLog([end(start(4, 'crashed'), 2_000, 'closed')]);
         const ended = await store.endOpenSessions('crashed', 9_000, 'node_lost');
         assert.deepEqual(
           [...ended].sort((a, b) => a.sessionId - b.sessionId),
@@ -80,14 +83,12 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
         assert.deepEqual(logged, [entry]);
         for (const field of ['endedAt', 'endReason', 'endedBy']) assert.ok(!(field in logged[0]!), `no ${field} key`);
 
-        await store.appendSessionLog([
-          { op: 'end', sessionId: 7, startedAt: 1_000, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' },
-        ]);
+        await store.appendSessionLog([end({ op: 'start', entry }, 5_000, 'ended_by_admin', 'alice')]);
         assert.deepEqual(await store.listSessionLog(), [{ ...entry, endedAt: 5_000, endReason: 'ended_by_admin', endedBy: 'alice' }]);
       });
 
       it('takes a start and its end in one batch', async () => {
-        await store.appendSessionLog([start(1, 100), { op: 'end', sessionId: 1, startedAt: 100, endedAt: 200, endReason: 'closed' }]);
+        await store.appendSessionLog([start(1, 100), end(start(1, 100), 200, 'closed')]);
         const [entry] = await store.listSessionLog();
         assert.equal(entry?.endedAt, 200);
         assert.equal(entry?.endReason, 'closed');
@@ -96,7 +97,7 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
 
       it('ends only the row with the same session id and start time (ids wrap)', async () => {
         await store.appendSessionLog([start(5, 100), start(5, 900)]);
-        await store.appendSessionLog([{ op: 'end', sessionId: 5, startedAt: 100, endedAt: 150, endReason: 'expired' }]);
+        await store.appendSessionLog([end(start(5, 100), 150, 'expired')]);
         const log = await store.listSessionLog();
         assert.deepEqual(
           log.map((e) => [e.sessionId, e.startedAt, e.endedAt]),
@@ -109,22 +110,35 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
 
       it('keeps the first end of a session', async () => {
         await store.appendSessionLog([start(3, 100)]);
-        await store.appendSessionLog([
-          { op: 'end', sessionId: 3, startedAt: 100, endedAt: 200, endReason: 'ended_by_admin', endedBy: 'bob' },
-        ]);
-        await store.appendSessionLog([{ op: 'end', sessionId: 3, startedAt: 100, endedAt: 300, endReason: 'connection_lost' }]);
+        await store.appendSessionLog([end(start(3, 100), 200, 'ended_by_admin', 'bob')]);
+        await store.appendSessionLog([end(start(3, 100), 300, 'connection_lost')]);
         const [entry] = await store.listSessionLog();
         assert.deepEqual([entry?.endedAt, entry?.endReason, entry?.endedBy], [200, 'ended_by_admin', 'bob']);
       });
 
-      it('ignores an end for a session it never logged', async () => {
-        await store.appendSessionLog([{ op: 'end', sessionId: 99, startedAt: 1, endedAt: 2, endReason: 'node_lost' }]);
-        assert.deepEqual(await store.listSessionLog(), []);
+      it('keeps an end written before its start, and the start completes that row without undoing the end', async () => {
+        // In a cluster the node that ended a session may write before the node that opened it.
+        const opened: SessionLogWrite = {
+          op: 'start',
+          entry: { ...entryOf(start(9, 100)), nodeId: 'node-a', remoteAddress: '192.0.2.7', hostname: 'jack-pc' },
+        };
+        const seenAtEnd: SessionLogWrite = { op: 'start', entry: { ...opened.entry, nodeId: 'node-b', remoteAddress: '192.0.2.8' } };
+        await store.appendSessionLog([end(seenAtEnd, 400, 'connection_lost')]);
+        assert.deepEqual(await store.listSessionLog(), [{ ...seenAtEnd.entry, endedAt: 400, endReason: 'connection_lost' }]);
+        await store.appendSessionLog([opened]);
+        assert.deepEqual(await store.listSessionLog(), [{ ...opened.entry, endedAt: 400, endReason: 'connection_lost' }]);
+        assert.deepEqual(await store.endOpenSessions('node-a', 900, 'node_lost'), [], 'the row is ended already');
+      });
+
+      it('keeps an end and its later start in one batch, and a second end of the same batch changes nothing', async () => {
+        await store.appendSessionLog([end(start(8, 100), 300, 'expired'), end(start(8, 100), 350, 'closed'), start(8, 100)]);
+        const log = await store.listSessionLog();
+        assert.deepEqual(log, [{ ...entryOf(start(8, 100)), endedAt: 300, endReason: 'expired' }]);
       });
 
       it('keeps one row when a start is written again, without undoing its end', async () => {
         await store.appendSessionLog([start(4, 100)]);
-        await store.appendSessionLog([{ op: 'end', sessionId: 4, startedAt: 100, endedAt: 200, endReason: 'closed' }]);
+        await store.appendSessionLog([end(start(4, 100), 200, 'closed')]);
         await store.appendSessionLog([start(4, 100)]);
         const log = await store.listSessionLog();
         assert.equal(log.length, 1);
@@ -163,7 +177,7 @@ export function describeSessionLogContract(name: string, open: OpenStore<Session
         const osOnly: SessionLogEntry = { ...entryOf(start(3, 300)), hostname: 'kiosk', agent: { os: 'Linux' } };
         const neither = entryOf(start(4, 400));
         await store.appendSessionLog([withBoth, browserOnly, osOnly, neither].map((entry) => ({ op: 'start', entry })));
-        await store.appendSessionLog([{ op: 'end', sessionId: 1, startedAt: 100, endedAt: 150, endReason: 'closed' }]);
+        await store.appendSessionLog([end({ op: 'start', entry: withBoth }, 150, 'closed')]);
         const log = await store.listSessionLog();
         assert.deepEqual(log, [neither, osOnly, browserOnly, { ...withBoth, endedAt: 150, endReason: 'closed' }]);
         assert.ok(!('hostname' in log[0]!) && !('agent' in log[0]!));
