@@ -22,8 +22,11 @@ export interface ClusterBackends {
   stop(): Promise<void>;
 }
 
-export async function startClusterBackends(options: { redisTcp?: boolean } = {}): Promise<ClusterBackends> {
-  const [redis, postgres] = await Promise.all([startRedis({ tcp: options.redisTcp ?? false }), startPostgres()]);
+export async function startClusterBackends(options: { redisTcp?: boolean; redisTls?: boolean } = {}): Promise<ClusterBackends> {
+  const [redis, postgres] = await Promise.all([
+    startRedis({ tcp: options.redisTcp ?? false, tls: options.redisTls ?? false }),
+    startPostgres(),
+  ]);
   const { url: databaseUrl } = await postgres.createDatabase();
   const settings: Partial<ConfigInput> = {
     liveStore: 'redis',

@@ -4,7 +4,7 @@
 // restart without data; with `persist` it comes back with everything it acknowledged), start it again
 // on the same socket, and promote a replica. See
 // /work/shared/CLUSTER.md for the measured recipe and what clients do across a restart.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,8 @@ export interface RedisServer {
   url: string;
   /** The server's pid while it runs. */
   readonly pid: number | undefined;
+  /** For a server started with `tls`: its self-signed certificate, the file a client must trust. */
+  caFile?: string;
   /** kill -9: the server is gone with everything it held (unless started with `persist`). */
   crash(): Promise<void>;
   /** Starts it again on the same socket or port: empty, or with its data when started with `persist`. */
@@ -69,6 +71,12 @@ export interface RedisOptions {
    * so give master and replica the same one. The server's url carries it. Default: none.
    */
   password?: string;
+  /**
+   * Serve TLS only, on a free loopback port (`rediss://127.0.0.1:<port>`), with a certificate for
+   * 127.0.0.1 made for this server by openssl; clients must trust `caFile`. The unix socket stays plain
+   * (the readiness probe uses it).
+   */
+  tls?: boolean;
 }
 
 /** A free port on 127.0.0.1, found by binding port 0 and letting it go again. */
@@ -85,12 +93,17 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-redis-'));
   const socket = join(dir, 'redis.sock');
   const port = options.tcp || options.replicaOf ? await freePort() : 0;
+  const tlsPort = options.tls ? await freePort() : 0;
   const master = options.replicaOf && new URL(options.replicaOf.url);
   if (master && master.protocol !== 'redis:') throw new Error('a replica follows its master over TCP: start the master with { tcp: true }');
+  const certificate = options.tls ? selfSignedCertificate(dir) : undefined;
   const args = [
     '--port',
     String(port),
-    ...(port !== 0 ? ['--bind', '127.0.0.1'] : []),
+    ...(port !== 0 || certificate ? ['--bind', '127.0.0.1'] : []),
+    ...(certificate
+      ? ['--tls-port', String(tlsPort), '--tls-cert-file', certificate.cert, '--tls-key-file', certificate.key, '--tls-auth-clients', 'no']
+      : []),
     '--unixsocket',
     socket,
     '--unixsocketperm',
@@ -141,8 +154,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const address = certificate ? `rediss://127.0.0.1:${tlsPort}` : port !== 0 ? `redis://127.0.0.1:${port}` : `unix://${socket}`;
   return {
-    url: withPassword(port !== 0 ? `redis://127.0.0.1:${port}` : `unix://${socket}`, options.password),
+    url: withPassword(address, options.password),
+    ...(certificate && { caFile: certificate.cert }),
     get pid() {
       return running() ? server?.pid : undefined;
     },
@@ -161,7 +176,17 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   };
 }
 
-/** Polls PING over the socket until the new server answers or the deadline passes. */
+/** A key and a self-signed certificate for 127.0.0.1, written into `dir`. */
+function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', ...subject, '-keyout', key, '-out', cert], {
+    stdio: 'ignore',
+  });
+  return { cert, key };
+}
+
 /** The URL with the password in it, as a client takes it (`redis://:pw@host:port`). */
 function withPassword(url: string, password: string | undefined): string {
   if (password === undefined) return url;
@@ -170,6 +195,7 @@ function withPassword(url: string, password: string | undefined): string {
   return parsed.toString();
 }
 
+/** Polls PING over the socket until the new server answers or the deadline passes. */
 async function pingWhenReady(server: ChildProcess, socket: string, password: string | undefined, log: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {

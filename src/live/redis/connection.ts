@@ -18,6 +18,7 @@
 // - Through Sentinel (sentinel-link.ts), the same settings apply to the master's connections, and the
 //   connection follows the master the sentinels name.
 import { createClient, ErrorReply } from '@redis/client';
+import { redactRedisUrl } from '../../config/redis-url.ts';
 import { RollcallError } from '../../core/errors.ts';
 import { FIRST_CONNECT_ATTEMPTS, reconnectDelay, type ConnectionEvents, type Link } from './link.ts';
 import { OutageReporter } from './outage-reporter.ts';
@@ -47,7 +48,8 @@ export class RedisConnection {
           : await directLink(target.url, clientName, outage, events);
       return new RedisConnection(link);
     } catch (error) {
-      throw unavailable(error, `cannot connect to Redis (${name})`);
+      // What an operator needs at a failed start: where rollcall looked, and what went wrong there.
+      throw unavailable(error, `cannot connect to Redis ${whereTo(target)}: ${failureOf(error)}`);
     }
   }
 
@@ -115,6 +117,20 @@ async function directLink(url: string, name: string, outage: OutageReporter, eve
     close: () => client.close(),
     destroy: () => client.destroy(),
   };
+}
+
+/** The target in words, its password left out. */
+function whereTo(target: RedisTarget): string {
+  if (!('sentinels' in target)) return `at ${redactRedisUrl(target.url)}`;
+  const sentinels = target.sentinels.map(({ host, port }) => `${host}:${port}`).join(', ');
+  return `"${target.masterName}" through Sentinel (${sentinels})`;
+}
+
+/** Why a connection failed, from the client's or the socket's error ("self-signed certificate", "connect ECONNREFUSED …"). */
+function failureOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return failureOf(error.errors[0]);
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
 }
 
 /**
