@@ -24,7 +24,7 @@
 //    connections close at once, so Redis drops its subscriptions).
 import { join } from 'node:path';
 import type { ClusterSizes } from '../config.ts';
-import { KEY_NAMES, nodeSessionsKey, storeKeys } from '../../src/live/redis/keys.ts';
+import { KEY_NAMES, storeKeys } from '../../src/live/redis/keys.ts';
 import { allStarted, BENCH_DIR, forkChild, type Child } from '../lib/child.ts';
 import { startBackends, type Backends, type BenchRedis } from '../lib/cluster-backends.ts';
 import { BENCH_ADMIN_PASSWORD, BENCH_INGEST_KEY, BENCH_TOKEN_SECRET } from '../lib/constants.ts';
@@ -279,13 +279,7 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
     const redisMemory = async () => {
       const info = await redisX.info('memory');
       const perKey: Record<string, number> = {};
-      for (const name of KEY_NAMES) {
-        if (name === 'nodeSessions') {
-          for (const node of three) perKey[`nodeSessions:${node.name}`] = await redisX.memoryUsage(nodeSessionsKey(keys, node.nodeId));
-        } else {
-          perKey[name] = await redisX.memoryUsage(keys[name]);
-        }
-      }
+      for (const name of KEY_NAMES) perKey[name] = await redisX.memoryUsage(keys[name]);
       const dbsize = Number(await redisX.client.sendCommand(['DBSIZE']));
       // What one stored session is (session-codec.ts): the length of a few, at random.
       const sampled = ((await redisX.client.sendCommand(['HRANDFIELD', keys.sessions, '20'])) ?? []) as string[];
@@ -420,7 +414,9 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       );
     const countSio = (answer: Answer) => (JSON.parse(answer.body.toString('utf8')) as { sockets: number }).sockets;
     const timed = async (url: string, headers: Record<string, string> = {}): Promise<Timed & { answer: Answer }> => {
-      const answer = await fetchOnce(url, { headers, timeoutMs: 60_000 });
+      const answer = await fetchOnce(url, { headers, timeoutMs: 60_000 }).catch((error: unknown) => {
+        throw new Error(`GET ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      });
       return { ms: answer.ms, status: answer.status, bytes: answer.bytes, answer };
     };
     /**
@@ -481,9 +477,14 @@ export async function runCluster(sizes: ClusterSizes, options: { profileDir?: st
       }
     })();
     if (options.profileDir) await a.call('profileStart');
-    const whoAll = await whoIsOnline(three, sio, sizes.whoRequests, sizes.sockets);
-    watchingBuffers = false;
-    await bufferWatch;
+    let whoAll: Awaited<ReturnType<typeof whoIsOnline>>;
+    try {
+      whoAll = await whoIsOnline(three, sio, sizes.whoRequests, sizes.sockets);
+    } finally {
+      // Also when it failed: the watch must not outlive the Redis client it uses.
+      watchingBuffers = false;
+      await bufferWatch;
+    }
     const sioRedisAfter = await redisClients();
     const limits = JSON.stringify(await redisZ.client.sendCommand(['CONFIG', 'GET', 'client-output-buffer-limit']));
     const pubsubLimit = /pubsub \d+ \d+ \d+/.exec(limits)?.[0] ?? limits;

@@ -8,7 +8,7 @@ import { RESP_TYPES } from '@redis/client';
 import { isRollcallError } from '../../src/core/errors.ts';
 import type { PresenceChange, Session } from '../../src/core/model.ts';
 import { RedisConnection } from '../../src/live/redis/connection.ts';
-import { keyList, nodeSessionsKey, storeKeys } from '../../src/live/redis/keys.ts';
+import { keyList, storeKeys } from '../../src/live/redis/keys.ts';
 import { decodeStored, storedProfileRef } from '../../src/live/redis/session-codec.ts';
 import { PendingMutations } from '../../src/live/redis/pending-mutations.ts';
 import { reassertSessions } from '../../src/live/redis/reassert.ts';
@@ -49,8 +49,6 @@ async function redisState(url: string, nodeIds: readonly string[]) {
   const admin = redisAdmin(url);
   await admin.connect();
   try {
-    const nodeSets: Record<string, string[]> = {};
-    for (const node of nodeIds) nodeSets[node] = (await admin.sMembers(nodeSessionsKey(keys, node))).sort();
     const profiles = await admin.hGetAll(keys.profiles);
     const stored = Object.entries(await admin.hGetAll(keys.sessions)).map(
       ([id, value]) => [id, decodeStored(value, profiles[storedProfileRef(value)] ?? '')] as const,
@@ -64,7 +62,6 @@ async function redisState(url: string, nodeIds: readonly string[]) {
       profiles,
       profileRefs: await admin.hGetAll(keys.profileRefs),
       placeUsers: await admin.hGetAll(keys.placeUsers),
-      nodeSets,
     };
   } finally {
     admin.destroy();
@@ -177,7 +174,6 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     const stateAfter = await redisState(redis.url, nodeIds);
     assert.deepEqual(stateAfter.sessions, stateBefore.sessions, 'every session stored again as it was (version and JSON)');
     assert.deepEqual(stateAfter.userSessions, stateBefore.userSessions, 'per-user counts as they were');
-    assert.deepEqual(stateAfter.nodeSets, stateBefore.nodeSets, 'per-node sets as they were (the gone node’s too)');
     assert.deepEqual(stateAfter.detached, stateBefore.detached);
     assert.deepEqual(stateAfter.profiles, stateBefore.profiles, 'each shared profile kept once again');
     assert.deepEqual(stateAfter.profileRefs, stateBefore.profileRefs, 'counted once per session naming it, not once per re-assert');
@@ -310,7 +306,8 @@ describe('RedisLiveStore when Redis lost the cluster’s state', { skip }, () =>
     }
     const stored = await redisState(redis.url, ['node-1', 'node-2']);
     assert.deepEqual(stored.userSessions, { kept: '1', changed: '1', lost: '1' });
-    assert.deepEqual(stored.nodeSets, { 'node-1': [String(kept.id), String(lost.id)].sort(), 'node-2': [String(changed.id)] });
+    const nodeOf = (id: number) => (JSON.parse(stored.sessions[String(id)]!) as Session).nodeId;
+    assert.deepEqual([nodeOf(kept.id), nodeOf(lost.id), nodeOf(changed.id)], ['node-1', 'node-1', 'node-2']);
     const fresh = await open(b);
     assert.ok(fresh.version > seen, `the next seq ${fresh.version} is above every seq seen (${seen}): none is handed out twice`);
     t.diagnostic(`Redis rolled back behind the nodes: both recovered ${recoveredMs} ms after (grace 500 ms)`);

@@ -37,8 +37,6 @@ export const KEY_NAMES = [
    * user's place.join and place.leave (a place name holds no space, so the first one splits the field).
    */
   'placeUsers',
-  /** Not a key but the start of one: `<this><node id>` is the SET of ids of that node's sessions. */
-  'nodeSessions',
   /** HASH: node id → LiveNode JSON. */
   'nodes',
   /** ZSET: node id → registration number: listNodes' order of first registration. */
@@ -63,12 +61,10 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.to
 
 export function storeKeys(prefix: string): StoreKeys {
   const keys = {} as StoreKeys;
-  for (const name of KEY_NAMES) keys[name] = `{${prefix}}:${kebab(name)}${name === 'nodeSessions' ? ':' : ''}`;
+  for (const name of KEY_NAMES) keys[name] = `{${prefix}}:${kebab(name)}`;
   return keys;
 }
 
 /** The keys in KEY_NAMES order, as the scripts receive them. */
 export const keyList = (keys: StoreKeys): string[] => KEY_NAMES.map((name) => keys[name]);
 
-/** The SET of ids of a node's sessions (the node reaper ends them when the node is lost). */
-export const nodeSessionsKey = (keys: StoreKeys, nodeId: string): string => keys.nodeSessions + nodeId;

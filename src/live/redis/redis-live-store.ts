@@ -193,7 +193,6 @@ export class RedisLiveStore implements LiveStore {
       [
         String(session.id),
         session.user.id,
-        session.nodeId,
         flag(session.detached),
         String(session.lastActivityAt),
         String(session.expiresAt),

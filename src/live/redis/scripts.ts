@@ -3,7 +3,7 @@
 // without every node hearing of it, in one order. What the entries' `d` field holds is described in
 // stream-entries.ts, which reads them.
 //
-// Scripts never decode a session's JSON: what they must know of a session (its user, its node) the
+// Scripts never decode a session's JSON: what they must know of a session (its user, its places) the
 // node states beside the expected version, and the version check makes that statement true. (Lua's
 // cjson would also refuse strings that JSON.stringify writes, such as lone surrogates from a client.)
 // Numbers pass as the strings the node sent or through string.format('%d'): Lua prints a seq such as
@@ -242,15 +242,15 @@ return { redis.call('GET', K.epoch), redis.call('GET', K.seq), last_id(K.stream)
 );
 
 /**
- * Opens a session. ARGV[5..]: id, user id, node id, detached ('1'/'0'), lastActivityAt, expiresAt,
- * profile ref, profile, array, places (joined by spaces). Answers the session's seq, or nil when the id
+ * Opens a session. ARGV[5..]: id, user id, detached ('1'/'0'), lastActivityAt, expiresAt, profile ref,
+ * profile, array, places (joined by spaces). Answers the session's seq, or nil when the id
  * is live already.
  */
 export const OPEN = guarded(
   'open',
   `
-local id, user, node, detached, activity, deadline = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local ref, profile, array, places = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
+local id, user, detached, activity, deadline = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local ref, profile, array, places = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 if redis.call('HEXISTS', K.sessions, id) == 1 then return false end
 local first = redis.call('HINCRBY', K.userSessions, user, 1) == 1
 local joined = move_places(user, '', places)
@@ -258,17 +258,15 @@ local seq = append('open', (first and 2 or 1) + place_count(joined), table.conca
 redis.call('HSET', K.sessions, id, stored_as(string.format('%d', seq), activity, ref, array))
 adopt(ref, profile)
 redis.call('ZADD', K.deadlines, deadline, id)
-redis.call('SADD', K.nodeSessions .. node, id)
 if detached == '1' then redis.call('SADD', K.detached, id) end
 return seq
 `,
 );
 
 /**
- * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 13 values: id, expected
- * version, user id, node id and places at that version, next node id, next detached ('1'/'0'), next
- * lastActivityAt, next expiresAt, next places, next profile ref, profile, array (places joined by
- * spaces). Applies each whose version is the expected one; all applied are announced in one entry,
+ * Compare-and-set of sessions. ARGV[5]: the changes' time; then per session 11 values: id, expected
+ * version, user id, places at that version, next detached ('1'/'0'), next lastActivityAt, next
+ * expiresAt, next places, next profile ref, profile, array (places joined by spaces). Applies each whose version is the expected one; all applied are announced in one entry,
  * each session.updated followed by the place.join and place.leave its user made. Answers { first seq
  * or 0, outcomes }, an outcome per session: 'ok', 'gone', or the conflict { stored, profile, expiresAt }.
  */
@@ -276,7 +274,7 @@ export const UPDATE = guarded(
   'update',
   `
 local outcomes, applied, data, changes = {}, {}, { ARGV[5] }, 0
-for i = 6, #ARGV, 13 do
+for i = 6, #ARGV, 11 do
   local id = ARGV[i]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
@@ -285,37 +283,33 @@ for i = 6, #ARGV, 13 do
     outcomes[#outcomes + 1] = conflict(id, stored)
   else
     outcomes[#outcomes + 1] = 'ok'
-    local joined, left = move_places(ARGV[i + 2], ARGV[i + 4], ARGV[i + 9])
+    local joined, left = move_places(ARGV[i + 2], ARGV[i + 3], ARGV[i + 7])
     -- The session's version is the seq of its session.updated: 'changes' entries after the first.
     applied[#applied + 1] = { i, ref_of(stored), changes }
     changes = changes + 1 + place_count(joined) + place_count(left)
-    for _, part in ipairs({ ARGV[i + 11], ARGV[i + 12], joined, left }) do data[#data + 1] = part end
+    for _, part in ipairs({ ARGV[i + 9], ARGV[i + 10], joined, left }) do data[#data + 1] = part end
   end
 end
 if #applied == 0 then return { 0, outcomes } end
 local first = append('update', changes, table.concat(data, '\\n'))
 for _, change in ipairs(applied) do
   local i, had_ref, offset = change[1], change[2], change[3]
-  local id, node, next_node, ref = ARGV[i], ARGV[i + 3], ARGV[i + 5], ARGV[i + 10]
-  redis.call('HSET', K.sessions, id, stored_as(string.format('%d', first + offset), ARGV[i + 7], ref, ARGV[i + 12]))
+  local id, ref = ARGV[i], ARGV[i + 8]
+  redis.call('HSET', K.sessions, id, stored_as(string.format('%d', first + offset), ARGV[i + 5], ref, ARGV[i + 10]))
   if ref ~= had_ref then
-    adopt(ref, ARGV[i + 11])
+    adopt(ref, ARGV[i + 9])
     release(had_ref)
   end
-  redis.call('ZADD', K.deadlines, ARGV[i + 8], id)
-  if node ~= next_node then
-    redis.call('SREM', K.nodeSessions .. node, id)
-    redis.call('SADD', K.nodeSessions .. next_node, id)
-  end
-  if ARGV[i + 6] == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
+  redis.call('ZADD', K.deadlines, ARGV[i + 6], id)
+  if ARGV[i + 4] == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
 end
 return { first, outcomes }
 `,
 );
 
 /**
- * Ends sessions. Per session 9 values: id, expected version, user id, node id and places (joined by
- * spaces) at that version, the end as JSON ({reason, at, endedBy}), due by ('' or epoch ms: end it
+ * Ends sessions. Per session 8 values: id, expected version, user id, places (joined by spaces) at
+ * that version, the end as JSON ({reason, at, endedBy}), due by ('' or epoch ms: end it
  * only if its deadline is at or before that), and the ending node's newest activity not yet flushed
  * ('' '' or lastActivityAt, expiresAt). All ended are announced in one entry. Answers { first seq or 0, outcomes }, an outcome
  * per session: 'ok', 'gone', 'not due', or the conflict { stored, profile, expiresAt }.
@@ -327,8 +321,8 @@ export const END = guarded(
   `
 local outcomes, data, changes = {}, {}, 0
 local window = redis.call('PTTL', K.reassertWindow)
-for i = 5, #ARGV, 9 do
-  local id, user, node, due_by = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 6]
+for i = 5, #ARGV, 8 do
+  local id, user, due_by = ARGV[i], ARGV[i + 2], ARGV[i + 5]
   local stored = redis.call('HGET', K.sessions, id)
   local activity, deadline
   if stored then
@@ -342,15 +336,14 @@ for i = 5, #ARGV, 9 do
   elseif due_by ~= '' and tonumber(deadline) > tonumber(due_by) then
     outcomes[#outcomes + 1] = 'not due'
   else
-    if ARGV[i + 7] ~= '' and tonumber(ARGV[i + 7]) > tonumber(activity) then
-      activity, deadline = ARGV[i + 7], ARGV[i + 8]
+    if ARGV[i + 6] ~= '' and tonumber(ARGV[i + 6]) > tonumber(activity) then
+      activity, deadline = ARGV[i + 6], ARGV[i + 7]
     end
     local profile = profile_of(stored)
     redis.call('HDEL', K.sessions, id)
     release(ref_of(stored))
     redis.call('ZREM', K.deadlines, id)
     redis.call('SREM', K.detached, id)
-    redis.call('SREM', K.nodeSessions .. node, id)
     if window > 0 then redis.call('SADD', K.tombstones, id) end
     -- user.offline carries the latest activity of any of the user's sessions while online.
     local seen = activity
@@ -363,10 +356,10 @@ for i = 5, #ARGV, 9 do
     else
       redis.call('HSET', K.userSeen, user, seen)
     end
-    local _, left = move_places(user, ARGV[i + 4], '')
+    local _, left = move_places(user, ARGV[i + 3], '')
     outcomes[#outcomes + 1] = 'ok'
     changes = changes + (last and 2 or 1) + place_count(left)
-    for _, part in ipairs({ ARGV[i + 5], activity, deadline, last and '1' or '0', seen, stored, profile, left }) do
+    for _, part in ipairs({ ARGV[i + 4], activity, deadline, last and '1' or '0', seen, stored, profile, left }) do
       data[#data + 1] = part
     end
   end
@@ -535,11 +528,10 @@ return wanted
 );
 
 /**
- * The second step: sessions in full. Per session 14 values: id, version, user id, node id, detached
- * ('1'/'0'), lastActivityAt, expiresAt, profile ref, profile, array, places (joined by spaces), and the
- * version, node id and places the caller found stored ('' '' '' for none). Inserts a session that is
- * absent and was not ended in this epoch (counting it for its user, its node, its profile and its
- * places, announcing nothing: it was announced when it opened); replaces one still at the version found, when older; merges clocks when another
+ * The second step: sessions in full. Per session 12 values: id, version, user id, detached ('1'/'0'),
+ * lastActivityAt, expiresAt, profile ref, profile, array, places (joined by spaces), and the version
+ * and places the caller found stored ('' '' for none). Inserts a session that is absent and was not
+ * ended in this epoch (counting it for its user, its profile and its places, announcing nothing: it was announced when it opened); replaces one still at the version found, when older; merges clocks when another
  * node put the same version there first. What changed goes out as one 'reassert' entry of the change
  * stream, which takes no seq (side_id). Answers false when the window closed, else flat triples
  * { position, stored, profile } for sessions that changed since the caller looked (to send again
@@ -556,14 +548,13 @@ local function put(id, stored, deadline)
   redis.call('ZADD', K.deadlines, deadline, id)
   for _, part in ipairs({ stored, profile_of(stored), activity_of(stored), deadline }) do data[#data + 1] = part end
 end
-for i = 5, #ARGV, 14 do
-  local id, version, user, node, detached = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local activity, deadline, ref, profile, array = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
-  local places, found, found_node, found_places = ARGV[i + 10], ARGV[i + 11], ARGV[i + 12], ARGV[i + 13]
+for i = 5, #ARGV, 12 do
+  local id, version, user, detached = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local activity, deadline, ref, profile, array = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
+  local places, found, found_places = ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
   local stored = redis.call('HGET', K.sessions, id)
   if not stored then
     if found == '' and redis.call('SISMEMBER', K.tombstones, id) == 0 then
-      redis.call('SADD', K.nodeSessions .. node, id)
       if detached == '1' then redis.call('SADD', K.detached, id) end
       redis.call('HINCRBY', K.userSessions, user, 1)
       move_places(user, '', places)
@@ -578,10 +569,6 @@ for i = 5, #ARGV, 14 do
       if next_activity ~= had_activity or next_deadline ~= had_deadline then put(id, with_activity(stored, next_activity), next_deadline) end
     elseif tonumber(at) < tonumber(version) then
       if at == found then
-        if found_node ~= node then
-          redis.call('SREM', K.nodeSessions .. found_node, id)
-          redis.call('SADD', K.nodeSessions .. node, id)
-        end
         if detached == '1' then redis.call('SADD', K.detached, id) else redis.call('SREM', K.detached, id) end
         move_places(user, found_places, places)
         local had_ref = ref_of(stored)
@@ -592,7 +579,7 @@ for i = 5, #ARGV, 14 do
         -- The newer version's deadline counts (a detach sets a grace deadline); activity is the later.
         put(id, stored_as(version, later(activity_of(stored), activity), ref, array), deadline)
       else
-        for _, part in ipairs({ (i - 5) / 14 + 1, stored, profile_of(stored) }) do again[#again + 1] = part end
+        for _, part in ipairs({ (i - 5) / 12 + 1, stored, profile_of(stored) }) do again[#again + 1] = part end
       end
     end
   end
