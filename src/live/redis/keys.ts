@@ -67,4 +67,3 @@ export function storeKeys(prefix: string): StoreKeys {
 
 /** The keys in KEY_NAMES order, as the scripts receive them. */
 export const keyList = (keys: StoreKeys): string[] => KEY_NAMES.map((name) => keys[name]);
-
