@@ -46,17 +46,8 @@ export interface StatsJson {
 }
 
 export type ChangeType = 'session.started' | 'session.updated' | 'session.ended' | 'user.online' | 'user.offline';
-/** Every type the change stream may carry; the live tables follow only the ChangeTypes. */
-export const STREAM_EVENT_TYPES = [
-  'session.started',
-  'session.updated',
-  'session.ended',
-  'user.online',
-  'user.offline',
-  'place.join',
-  'place.leave',
-] as const;
-export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
+/** Every type the change stream may carry (the server's list); the live tables follow only the ChangeTypes. */
+export { PRESENCE_CHANGE_TYPES as STREAM_EVENT_TYPES } from '../../stream/event-types.ts';
 
 /** One message of `GET /v1/events`. */
 export interface ChangeEvent {
