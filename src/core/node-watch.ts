@@ -15,11 +15,19 @@ export interface NodeWatchOptions {
   /** A node silent this long is lost: several beats, so one slow beat is no death. */
   silenceMs: number;
   onError: (error: unknown, context: string) => void;
+  /** What an operator must hear of: a node this one took for lost, or this node taken for lost. */
+  onWarning: (message: string) => void;
 }
 
+/**
+ * Beats and looks run apart, each never overtaken by its next turn: ending a lost node's sessions can
+ * take seconds on a loaded machine, and a node that stopped beating meanwhile would be taken for lost
+ * in turn, and so on round the cluster.
+ */
 export class NodeWatch {
   private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
+  private beating: Promise<void> | undefined;
+  private looking: Promise<void> | undefined;
 
   constructor(
     private readonly presence: Pick<PresenceService, 'beat' | 'reapSilentNodes'>,
@@ -34,25 +42,43 @@ export class NodeWatch {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.round;
+    await Promise.all([this.beating, this.looking]);
   }
 
-  /** One beat and one look; a round still running (a slow store) is not overtaken by the next. */
-  tick(): Promise<void> {
-    this.round ??= (async () => {
+  /** Starts a beat and a look, each unless its previous turn still runs (a slow store); waits for those it started. */
+  async tick(): Promise<void> {
+    await Promise.all([this.beating ? undefined : this.beat(), this.looking ? undefined : this.look()]);
+  }
+
+  private beat(): Promise<void> {
+    this.beating = (async () => {
       try {
-        await this.presence.beat();
+        if (!(await this.presence.beat())) {
+          this.options.onWarning(
+            `the cluster took this node for lost (silent over ${this.options.silenceMs} ms) and ended its sockets' sessions; it joined again, and its clients reconnect`,
+          );
+        }
       } catch (error) {
         this.options.onError(error, 'node beat');
       }
+    })().finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  private look(): Promise<void> {
+    this.looking = (async () => {
       try {
-        await this.presence.reapSilentNodes(this.options.silenceMs);
+        await this.presence.reapSilentNodes(this.options.silenceMs, (nodeId) =>
+          this.options.onWarning(`node ${nodeId} was silent over ${this.options.silenceMs} ms: ending its sockets' sessions (node_lost)`),
+        );
       } catch (error) {
         this.options.onError(error, 'ending the sessions of a lost node');
       }
     })().finally(() => {
-      this.round = undefined;
+      this.looking = undefined;
     });
-    return this.round;
+    return this.looking;
   }
 }

@@ -514,19 +514,25 @@ export class PresenceService {
   /**
    * Tells the cluster this node is alive. A node the others took for lost (it was silent too long: a
    * stall, a partition) registers again; its sockets' sessions were ended meanwhile, and their clients
-   * are told so and open anew.
+   * are told so and open anew. Answers false when it had been taken for lost.
    */
-  async beat(): Promise<void> {
-    if (!(await this.live.beat(this.options.nodeId)) && this.registration) await this.live.registerNode(this.registration);
+  async beat(): Promise<boolean> {
+    if (await this.live.beat(this.options.nodeId)) return true;
+    if (this.registration) await this.live.registerNode(this.registration);
+    return false;
   }
 
   /**
    * Ends the sockets' sessions of every node silent for longer than `silenceMs` (killed, cut off):
    * `session.ended` with reason `node_lost`, once, by whichever node claimed the silent one.
+   * `onLost` hears of each claimed node before its sessions end.
    */
-  async reapSilentNodes(silenceMs: number): Promise<string[]> {
+  async reapSilentNodes(silenceMs: number, onLost: (nodeId: string) => void = () => undefined): Promise<string[]> {
     const silent = await this.live.claimSilentNodes(silenceMs);
-    for (const nodeId of silent) await this.endSocketsOf(nodeId);
+    for (const nodeId of silent) {
+      onLost(nodeId);
+      await this.endSocketsOf(nodeId);
+    }
     return silent;
   }
 

@@ -156,7 +156,12 @@ export async function createRollcall(config: Config, options: RollcallOptions = 
   await presence.registerNode({ hostname: machine, publicHostname: config.publicHostname ?? machine, version: packageJson.version });
   presence.start();
   const nodeWatch = live.outlivesProcess
-    ? new NodeWatch(presence, { beatMs: DEFAULT_BEAT_MS, silenceMs: DEFAULT_SILENCE_MS, onError: logFault })
+    ? new NodeWatch(presence, {
+        beatMs: DEFAULT_BEAT_MS,
+        silenceMs: DEFAULT_SILENCE_MS,
+        onError: logFault,
+        onWarning: (message) => app?.log.warn(message),
+      })
     : undefined;
   nodeWatch?.start();
   stats.start();
