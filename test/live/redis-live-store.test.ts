@@ -540,6 +540,11 @@ describe('RedisLiveStore as a cluster', { skip }, () => {
       { what: 'both nodes claimed as silent' },
     );
     assert.deepEqual(claimed.sort(), ['leaving', 'lost'], 'each silent node went to one caller');
+    // A node that looks is alive, however late its own beat: it never claims itself; another node may.
+    await a.registerNode(node('node-1'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(await a.claimSilentNodes(1), [], 'node-1 does not claim itself');
+    assert.deepEqual(await b.claimSilentNodes(1), ['node-1']);
     assert.equal(await a.beat('lost'), false, 'a node claimed as lost must register again');
     await a.registerNode(node('back'));
     await b.deregisterNode('back');

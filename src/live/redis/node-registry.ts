@@ -50,7 +50,7 @@ export class RedisNodeRegistry {
   /** By Redis's clock: nodes' clocks may disagree, Redis's is one. See RedisLiveStore.claimSilentNodes. */
   async claimSilent(silenceMs: number): Promise<string[]> {
     if (!this.deps.mayClaim(silenceMs)) return [];
-    const claimed = await this.deps.run<string[]>(CLAIM_SILENT_NODES, [String(silenceMs)]);
+    const claimed = await this.deps.run<string[]>(CLAIM_SILENT_NODES, [String(silenceMs), this.deps.nodeId]);
     if (claimed.length > 0) await this.refresh();
     return claimed;
   }

@@ -450,14 +450,20 @@ return 1
 );
 
 /**
- * Forgets and answers the nodes whose last beat is more than ARGV[5] ms old by Redis TIME. One script
- * takes them all, so each silent node goes to exactly one caller.
+ * Forgets and answers the nodes whose last beat is more than ARGV[5] ms old by Redis TIME, but the
+ * caller, ARGV[6]: a node that looks is alive, however late its own beat (a stalled start, a beat still
+ * on its way). One script takes them all, so each silent node goes to exactly one caller.
  */
 export const CLAIM_SILENT_NODES = guarded(
   'claim-silent-nodes',
   `
-local silent = redis.call('ZRANGEBYSCORE', K.beats, '-inf', string.format('(%d', now_ms() - tonumber(ARGV[5])))
-for _, node in ipairs(silent) do forget(node) end
+local silent = {}
+for _, node in ipairs(redis.call('ZRANGEBYSCORE', K.beats, '-inf', string.format('(%d', now_ms() - tonumber(ARGV[5])))) do
+  if node ~= ARGV[6] then
+    forget(node)
+    silent[#silent + 1] = node
+  end
+end
 return silent
 `,
 );
