@@ -420,6 +420,9 @@ export class PresenceService {
    */
   async users(status: UserStatus): Promise<UserPresence[]> {
     const online = status === 'offline' ? [] : await groupByUser(await this.live.list());
+    // The grouping's last slice, the offline users and the caller's first slice of writing would
+    // otherwise run as one stretch (some 10 ms at 10,000 users: BENCHMARKS.md, second round).
+    if (status === 'all') await yieldToEventLoop();
     const offline = status === 'online' ? [] : await this.offlineUsers();
     return [...online, ...offline];
   }
@@ -453,14 +456,15 @@ export class PresenceService {
     const since = this.now() - this.options.offlineWindowMs;
     const onlineIds = new Set(await this.live.onlineUserIds());
     const byId = new Map<string, UserRecord>();
-    for (const record of await this.usersSeenSince(since)) byId.set(record.user.id, record);
+    // Only users not online are kept: at 10,000 users seen today most are online, and a Map of all of
+    // them took milliseconds of the event loop per answer.
+    for (const record of await this.usersSeenSince(since)) if (!onlineIds.has(record.user.id)) byId.set(record.user.id, record);
     for (const pending of this.writer.pendingUsers()) {
-      if (pending.lastSeenAt >= since) byId.set(pending.user.id, this.freshest(byId.get(pending.user.id), pending)!);
+      if (pending.lastSeenAt >= since && !onlineIds.has(pending.user.id)) {
+        byId.set(pending.user.id, this.freshest(byId.get(pending.user.id), pending)!);
+      }
     }
-    return [...byId.values()]
-      .filter((record) => !onlineIds.has(record.user.id))
-      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
-      .map((record) => ({ ...record, online: false, sessions: [] }));
+    return [...byId.values()].sort((a, b) => b.lastSeenAt - a.lastSeenAt).map((record) => ({ ...record, online: false, sessions: [] }));
   }
 
   /** Every node of the cluster (the dialects' appliances), this one included once it registered. */
