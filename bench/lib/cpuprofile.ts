@@ -102,3 +102,20 @@ export function formatSummary(summary: ProfileSummary, lines = 10): string {
   }
   return out.join('\n');
 }
+
+/**
+ * What the profile's samples between `fromUs` and `toUs` (the monotonic clock of `startTime`, the one
+ * `process.hrtime` reads) were doing: e.g. inside the longest event-loop block a loop probe recorded.
+ */
+export function summariseWindow(profile: CpuProfile, fromUs: number, toUs: number, top = 15): ProfileSummary {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs || at > toUs) continue;
+    samples.push(profile.samples[i]!);
+    timeDeltas.push(profile.timeDeltas[i] ?? 0);
+  }
+  return summariseProfile({ ...profile, samples, timeDeltas, startTime: fromUs, endTime: toUs }, top);
+}

@@ -14,10 +14,18 @@ export interface LoopBlock {
   longestGcMs: number;
   delayMaxMs: number;
   delayP99Ms: number;
+  /**
+   * With `recordOverMs`: every gap at least that long (busy, as the row counts it), with its bounds on
+   * the monotonic clock in µs, the clock of a V8 CPU profile's samples, so a profile of the same
+   * window says what ran in it (bench/query-blocks.ts).
+   */
+  gaps?: { startUs: number; endUs: number; ms: number; busyMs: number }[];
 }
 
 /** Starts watching; the function it answers stops and reports. */
-export function watchLoop(): () => LoopBlock {
+export function watchLoop(options: { recordOverMs?: number } = {}): () => LoopBlock {
+  const gaps: NonNullable<LoopBlock['gaps']> = [];
+  let lastUs = process.hrtime.bigint() / 1000n;
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   let longestGc = 0;
@@ -35,7 +43,13 @@ export function watchLoop(): () => LoopBlock {
     const cpu = process.cpuUsage(lastCpu);
     const gap = now - last;
     longestGap = Math.max(longestGap, gap);
-    longestBusyGap = Math.max(longestBusyGap, Math.min(gap, (cpu.user + cpu.system) / 1000));
+    const busy = Math.min(gap, (cpu.user + cpu.system) / 1000);
+    longestBusyGap = Math.max(longestBusyGap, busy);
+    const nowUs = process.hrtime.bigint() / 1000n;
+    if (options.recordOverMs !== undefined && busy >= options.recordOverMs) {
+      gaps.push({ startUs: Number(lastUs), endUs: Number(nowUs), ms: gap, busyMs: busy });
+    }
+    lastUs = nowUs;
     last = now;
     lastCpu = process.cpuUsage();
     if (running) setImmediate(tick);
@@ -51,6 +65,7 @@ export function watchLoop(): () => LoopBlock {
       longestGcMs: longestGc,
       delayMaxMs: histogram.max / 1e6,
       delayP99Ms: histogram.percentile(99) / 1e6,
+      ...(options.recordOverMs !== undefined && { gaps }),
     };
   };
 }

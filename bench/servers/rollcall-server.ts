@@ -183,8 +183,9 @@ serveParent(
       loopDelay.reset();
       return figures;
     },
-    probeStart: () => {
-      stopProbe = watchLoop();
+    /** `recordOverMs`: also list every gap at least this long, with its bounds (see loop-probe.ts). */
+    probeStart: ({ recordOverMs }: { recordOverMs?: number } = {}) => {
+      stopProbe = watchLoop({ recordOverMs });
     },
     probeStop: () => {
       const result = stopProbe?.();

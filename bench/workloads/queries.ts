@@ -24,13 +24,13 @@ import type { LoopBlock } from '../lib/loop-probe.ts';
 import { row, type Row, type WorkloadResult } from '../lib/report.ts';
 import { mean, percentile } from '../lib/stats.ts';
 
-interface Credentials {
+export interface Credentials {
   username: string;
   password: string;
   apiKey: string;
 }
 
-interface Query {
+export interface Query {
   key: string;
   label: string;
   path: string;
@@ -39,7 +39,7 @@ interface Query {
   cached: boolean;
 }
 
-function queries(credentials: Credentials, middleId: number): Query[] {
+export function queries(credentials: Credentials, middleId: number): Query[] {
   const command = (params: string) =>
     `/api/command?username=${encodeURIComponent(credentials.username)}&password=${encodeURIComponent(credentials.password)}&${params}`;
   const bearer = { authorization: `Bearer ${credentials.apiKey}` };

@@ -9,7 +9,7 @@ import { RollcallError } from '../core/errors.ts';
 import { LIMITS, SessionIdSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, type ClientType, type Session, type UserPresence } from '../core/model.ts';
 import { PLACE_NAME_MAX } from '../core/places.ts';
-import { userNotFound, type PresenceService } from '../core/presence-service.ts';
+import { activityTimes, userNotFound, type PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
 import { BodyWriter } from '../http/body-writer.ts';
 import { JSON_CONTENT_TYPE, sendJsonBytes } from '../http/json-reply.ts';
@@ -309,7 +309,7 @@ interface OnlineAnswer {
  */
 function activityOf(users: readonly UserPresence[], seq: number): Omit<OnlineAnswer, 'body'> | undefined {
   const sessions = users.flatMap((user) => user.sessions);
-  const activity = Float64Array.from(sessions, (session) => session.lastActivityAt);
+  const activity = activityTimes(sessions);
   let i = 0;
   for (const user of users) {
     let latest = Number.NEGATIVE_INFINITY;

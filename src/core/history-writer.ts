@@ -19,9 +19,10 @@ const ACTIVITY_CHECKPOINT_MS = 60_000;
 /**
  * Records per history write. A flush after a mass expiry holds a million of them; SQLite writes on the
  * calling thread (about 3.6 µs per last-seen update here, BENCHMARKS.md workload 6), so the writer
- * writes them in chunks and yields to the event loop between chunks: each holds it under 10 ms.
+ * writes them in chunks and yields to the event loop between chunks. 1,000 (some 4 ms), not 2,000:
+ * a chunk and a slice of a sweep still ending sessions can run in the same turn of the loop.
  */
-const WRITE_CHUNK = 2_000;
+const WRITE_CHUNK = 1_000;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

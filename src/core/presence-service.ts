@@ -68,14 +68,17 @@ export type Health = { ok: true } | { ok: false; problem: string };
  * costs the memory store about 5 µs with its change notices and history records, so a batch holds the
  * event loop a few milliseconds, and a sweep gives the loop back between batches (SWEEP_SLICE_MS).
  */
-const SWEEP_BATCH = 1_000;
+const SWEEP_BATCH = 500;
 
 /**
  * Milliseconds of ending sessions after which a sweep yields to the event loop. A network cut that
  * ends a million sessions at once then takes a few seconds in slices, while ingest, queries and the
  * change stream keep answering between them; a session touched meanwhile is no longer due and stays.
+ * 5 ms (with batches of 500), not 10 ms of 1,000: the slice is checked after a batch, so it overshoots
+ * by up to a batch, and a garbage collection or a history chunk in the same turn adds to it; the
+ * registry's mass end of 1,000,000 then held the loop 35 ms at most instead of 43–112 ms (BENCHMARKS.md).
  */
-const SWEEP_SLICE_MS = 10;
+const SWEEP_SLICE_MS = 5;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -420,6 +423,9 @@ export class PresenceService {
    */
   async users(status: UserStatus): Promise<UserPresence[]> {
     const online = status === 'offline' ? [] : await groupByUser(await this.live.list());
+    // The grouping's last slice, the offline users and the caller's first slice of writing would
+    // otherwise run as one stretch (some 10 ms at 10,000 users: BENCHMARKS.md, second round).
+    if (status === 'all') await yieldToEventLoop();
     const offline = status === 'online' ? [] : await this.offlineUsers();
     return [...online, ...offline];
   }
@@ -453,14 +459,15 @@ export class PresenceService {
     const since = this.now() - this.options.offlineWindowMs;
     const onlineIds = new Set(await this.live.onlineUserIds());
     const byId = new Map<string, UserRecord>();
-    for (const record of await this.usersSeenSince(since)) byId.set(record.user.id, record);
+    // Only users not online are kept: at 10,000 users seen today most are online, and a Map of all of
+    // them took milliseconds of the event loop per answer.
+    for (const record of await this.usersSeenSince(since)) if (!onlineIds.has(record.user.id)) byId.set(record.user.id, record);
     for (const pending of this.writer.pendingUsers()) {
-      if (pending.lastSeenAt >= since) byId.set(pending.user.id, this.freshest(byId.get(pending.user.id), pending)!);
+      if (pending.lastSeenAt >= since && !onlineIds.has(pending.user.id)) {
+        byId.set(pending.user.id, this.freshest(byId.get(pending.user.id), pending)!);
+      }
     }
-    return [...byId.values()]
-      .filter((record) => !onlineIds.has(record.user.id))
-      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
-      .map((record) => ({ ...record, online: false, sessions: [] }));
+    return [...byId.values()].sort((a, b) => b.lastSeenAt - a.lastSeenAt).map((record) => ({ ...record, online: false, sessions: [] }));
   }
 
   /** Every node of the cluster (the dialects' appliances), this one included once it registered. */
@@ -743,6 +750,17 @@ function presenceAt(listed: readonly Session[], activity: Float64Array, indexes:
   };
 }
 
+/**
+ * Every session's last activity, read at one moment. A plain loop: Float64Array.from with a mapping
+ * function takes the generic iterator path, some milliseconds at 10,000 sessions before the first
+ * yield of a query (a CPU profile of its event-loop blocks, BENCHMARKS.md second round).
+ */
+export function activityTimes(sessions: readonly Session[]): Float64Array {
+  const activity = new Float64Array(sessions.length);
+  for (let i = 0; i < sessions.length; i++) activity[i] = sessions[i]!.lastActivityAt;
+  return activity;
+}
+
 /** Milliseconds of grouping sessions by user between two yields to the event loop. */
 const GROUP_SLICE_MS = 2;
 
@@ -751,7 +769,7 @@ const GROUP_SLICE_MS = 2;
  * is read before the first yield, so the users' last seen times are those of one moment.
  */
 async function groupByUser(sessions: Session[]): Promise<UserPresence[]> {
-  const activity = Float64Array.from(sessions, (session) => session.lastActivityAt);
+  const activity = activityTimes(sessions);
   const byUser = new Map<string, number[]>();
   let sliceStart = performance.now();
   const sliceOver = async () => {

@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
  */
 export const DEFAULT_SLICE_MS = 2;
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets the event loop turn once (I/O, timers, other requests) before the caller goes on. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Calls `write` for every item; whenever a slice of `sliceMs` has passed, calls `endSlice` (a writer

@@ -69,8 +69,8 @@ test('a large flush is written in chunks, yielding between them; records in flig
   const batchesBefore = writer.batchesWritten;
   await writer.flush();
   clearInterval(probe);
-  assert.deepEqual(written, [2_000, 2_000, 1_000]);
-  assert.deepEqual(logged, [2_000, 2_000, 1_000]);
+  assert.deepEqual(written, [1_000, 1_000, 1_000, 1_000, 1_000]);
+  assert.deepEqual(logged, [1_000, 1_000, 1_000, 1_000, 1_000]);
   assert.ok(turns > 0, 'the event loop ran between chunks');
   assert.equal(seenBetweenChunks?.lastSeenAt, 5_999, 'a user not written yet is still pending for queries');
   assert.equal(writer.pendingUser('u4999'), undefined, 'and no longer once written');
@@ -95,7 +95,7 @@ test('a failed chunk keeps it and the chunks after it for the next flush, in ord
   for (let i = 0; i < 4_500; i++) writer.seen({ id: `u${i}`, name: `User ${i}`, type: 'staff' }, 1_000);
   await writer.flush();
   assert.equal(errors.length, 1);
-  assert.equal(written.flat().length, 2_000);
+  assert.equal(written.flat().length, 1_000, 'the first chunk');
   await writer.flush();
   assert.equal(new Set(written.flat()).size, 4_500, 'every user written once the store answers again');
 });

@@ -17,6 +17,10 @@ import { waitFor } from '../helpers/server.ts';
 /** A pragma's value, read through a prepared statement (better-sqlite3's pragma() cannot be kept: kept-for-life.ts). */
 const pragmaValue = (db: Database.Database, name: string): unknown => db.prepare(`PRAGMA ${name}`).pluck().get();
 
+/** `count` users, each seen a millisecond after the one before. */
+const usersSeenInTurn = (count: number): UserRecord[] =>
+  Array.from({ length: count }, (_, i) => ({ user: { id: `user-${i}`, name: `User ${i}`, type: 'customer' }, lastSeenAt: 1_000_000 + i }));
+
 const freshDir = (): string => mkdtempSync(join(tmpdir(), 'rollcall-history-'));
 
 describeHistoryStoreContract('sqlite', async () => {
@@ -149,6 +153,32 @@ describe('SqliteHistoryStore on a file', () => {
     assert.equal(seen.length, 5_000);
     assert.deepEqual(seen[0], records[4_999]);
     assert.deepEqual(seen[4_999], records[0]);
+  });
+
+  it('a long list of users read in pages starts over when a user moves ahead of the pages already read', async () => {
+    const { store } = open();
+    const records = usersSeenInTurn(3_000);
+    await store.recordUsers(records);
+    // The first page (the newest 1,000) is read as the call starts; the oldest user is then seen anew,
+    // which puts them before that page. Read on from where it was, the list would miss them.
+    const listed = store.listUsersSeenSince(0);
+    await store.recordUsers([{ ...records[0]!, lastSeenAt: 2_000_000 }]);
+    const seen = await listed;
+    assert.equal(seen.length, 3_000);
+    assert.deepEqual(seen[0], { ...records[0]!, lastSeenAt: 2_000_000 });
+    assert.equal(new Set(seen.map((r) => r.user.id)).size, 3_000);
+  });
+
+  it('a long list of users read in pages starts over when another connection writes users', async () => {
+    const { store } = open();
+    const records = usersSeenInTurn(3_000);
+    await store.recordUsers(records);
+    const other = open().db;
+    const listed = store.listUsersSeenSince(0);
+    other.prepare('UPDATE users SET last_seen_at = 2000000 WHERE id = ?').run('user-0');
+    const seen = await listed;
+    assert.equal(seen.length, 3_000);
+    assert.equal(seen[0]!.user.id, 'user-0');
   });
 
   it('writes a user batch as one transaction: a bad record leaves nothing behind', async () => {

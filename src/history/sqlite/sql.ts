@@ -302,6 +302,14 @@ export const SELECT_USERS_SEEN_SINCE = `
   WHERE last_seen_at >= @since
   ORDER BY last_seen_at DESC, id DESC
   LIMIT @limit`;
+/** The same list after the user at (@afterSeen, @afterId) in that order: a long list read in pages. */
+export const SELECT_USERS_SEEN_SINCE_AFTER = `
+  SELECT ${USER_COLUMNS} FROM users
+  WHERE last_seen_at >= @since AND (last_seen_at, id) < (@afterSeen, @afterId)
+  ORDER BY last_seen_at DESC, id DESC
+  LIMIT @limit`;
+/** Moves when another connection (the CLI on the same file) committed a change since the last read. */
+export const DATA_VERSION = 'PRAGMA data_version';
 
 // Session log
 

@@ -71,6 +71,21 @@ import * as sql from './sql.ts';
 /** SQLite reads a negative LIMIT as "no limit". */
 const NO_LIMIT = -1;
 
+/**
+ * Users per read of a long list of users seen since a time. better-sqlite3 reads on the calling
+ * thread: "who was online today" at 10,000 users held the event loop 24–29 ms in one read
+ * (BENCHMARKS.md, second round); a page of 1,000 takes some 2–3 ms, and the list yields between pages.
+ */
+const USERS_PAGE = 1_000;
+
+/**
+ * Paged reads started over because users were written between two pages, before the list is read in
+ * one go (writes come every history flush, a paged read takes some tens of milliseconds: rarely).
+ */
+const USERS_PAGE_RESTARTS = 2;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 // Bind objects: better-sqlite3 wants every named parameter present, so absent optionals are null.
 /** A session-log line as the upserts bind it. */
 interface SessionLogParams {
@@ -168,6 +183,10 @@ function prepareStatements(db: Database.Database) {
     upsertUser: db.prepare<UserParams>(sql.UPSERT_USER),
     user: db.prepare<[string], UserRow>(sql.SELECT_USER),
     usersSeenSince: db.prepare<{ since: number; limit: number }, UserRow>(sql.SELECT_USERS_SEEN_SINCE),
+    usersSeenSinceAfter: db.prepare<{ since: number; limit: number; afterSeen: number; afterId: string }, UserRow>(
+      sql.SELECT_USERS_SEEN_SINCE_AFTER,
+    ),
+    dataVersion: db.prepare<[], number>(sql.DATA_VERSION).pluck(),
     upsertSessionStart: db.prepare<SessionLogParams>(sql.UPSERT_SESSION_START),
     upsertSessionEnd: db.prepare<SessionLogParams>(sql.UPSERT_SESSION_END),
     endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(
@@ -226,6 +245,8 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly #claimDueWebhookDeliveries: (now: number, limit: number, leaseUntil: number, skip: string) => DueWebhookDeliveryRow[];
   readonly #releaseWebhookClaims: (ids: readonly string[], dueAt: number) => number;
   readonly #lockWait: LockWaitOptions;
+  /** recordUsers calls so far: with the data version, tells a paged read of users that they changed. */
+  #userWrites = 0;
 
   /** `db` comes from openSqliteDatabase (migrated); the store owns it from here and closes it. */
   constructor(db: Database.Database, options: LockWaitOptions = {}) {
@@ -237,7 +258,10 @@ export class SqliteHistoryStore implements HistoryStore {
     const recordUsers = db.transaction((records: readonly UserRecord[]) => {
       for (const record of records) statements.upsertUser.run(userParams(record));
     });
-    this.#recordUsers = (records) => recordUsers.immediate(records);
+    this.#recordUsers = (records) => {
+      this.#userWrites++;
+      recordUsers.immediate(records);
+    };
 
     const appendSessionLog = db.transaction((writes: readonly SessionLogWrite[]) => {
       for (const write of writes) {
@@ -485,14 +509,21 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
+  /**
+   * A list longer than USERS_PAGE is read in pages, yielding to the event loop between them. Users
+   * written between two pages (a user's newer last seen moves them ahead of the pages already read)
+   * start the read over; after USERS_PAGE_RESTARTS it is read in one go. Either way the list is what
+   * one read would have answered at one moment.
+   */
   async listUsersSeenSince(since: number, limit?: number): Promise<UserRecord[]> {
-    return this.#whenUnlocked(() => {
-      const rows = this.#statements.usersSeenSince.all({
-        since,
-        limit: limit === undefined ? NO_LIMIT : checkLimit(limit),
-      });
-      return rows.map(toUserRecord);
-    });
+    const wanted = limit === undefined ? Number.POSITIVE_INFINITY : checkLimit(limit);
+    for (let attempt = 0; attempt <= USERS_PAGE_RESTARTS && wanted > USERS_PAGE; attempt++) {
+      const records = await this.#usersSeenSinceInPages(since, wanted);
+      if (records) return records;
+    }
+    return this.#whenUnlocked(() =>
+      this.#statements.usersSeenSince.all({ since, limit: wanted === Number.POSITIVE_INFINITY ? NO_LIMIT : wanted }).map(toUserRecord),
+    );
   }
 
   async appendSessionLog(writes: readonly SessionLogWrite[]): Promise<void> {
@@ -694,6 +725,29 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  /** Undefined when users were written between two pages. */
+  async #usersSeenSinceInPages(since: number, wanted: number): Promise<UserRecord[] | undefined> {
+    const records: UserRecord[] = [];
+    let version: string | undefined;
+    for (;;) {
+      const last = records.at(-1);
+      const page = await this.#whenUnlocked(() => {
+        const now = `${this.#userWrites}.${this.#statements.dataVersion.get()}`;
+        if (version !== undefined && now !== version) return undefined;
+        version = now;
+        const limit = Math.min(USERS_PAGE, wanted - records.length);
+        const rows = last
+          ? this.#statements.usersSeenSinceAfter.all({ since, limit, afterSeen: last.lastSeenAt, afterId: last.user.id })
+          : this.#statements.usersSeenSince.all({ since, limit });
+        return rows.map(toUserRecord);
+      });
+      if (!page) return undefined;
+      records.push(...page);
+      if (page.length < USERS_PAGE || records.length >= wanted) return records;
+      await yieldToEventLoop();
+    }
   }
 
   #whenUnlocked<T>(operation: () => T): Promise<T> {

@@ -46,7 +46,7 @@ export class SessionIndex {
   private readonly order = new OrderedIds();
   /** The same by client type: "online representatives" walks only theirs, not a million others. */
   private readonly orderByType = new Map<ClientType, OrderedIds>();
-  private readonly byPlace = new PlaceIndex();
+  private readonly byPlace = new PlaceIndex((id) => this.get(id)!.user.id);
   /** Which ids `order` keeps when it compacts, and `orderByType`'s, made once. */
   private readonly isLive = (id: number) => this.slotOf.has(id);
   private readonly isLiveOfType = new Map<ClientType, (id: number) => boolean>();
@@ -196,7 +196,7 @@ export class SessionIndex {
     for (const name of this.byPlace.names(prefix)) {
       if (after !== undefined && name <= after) continue;
       if (tallies.length === limit) break;
-      tallies.push({ name, sessions: this.byPlace.sessionIds(name).size, users: this.byPlace.userCount(name) });
+      tallies.push({ name, sessions: this.byPlace.sessionCount(name), users: this.byPlace.userCount(name) });
     }
     return tallies;
   }

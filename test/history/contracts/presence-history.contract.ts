@@ -117,6 +117,19 @@ export function describePresenceHistoryContract(name: string, open: OpenStore<Pr
         assert.equal((await store.listUsersSeenSince(0)).length, 5, 'no limit when none is given');
       });
 
+      it('lists more users than one page of a store holds, in order, ties broken by id', async () => {
+        // 2,500: past the SQLite store's pages of 1,000, and ties across a page's edge (every 3 share a time).
+        const records = Array.from({ length: 2_500 }, (_, n) => user(`u${String(n).padStart(4, '0')}`, 1_000 + Math.floor(n / 3)));
+        await store.recordUsers(records);
+        const expected = [...records].sort((a, b) => b.lastSeenAt - a.lastSeenAt || (a.user.id < b.user.id ? 1 : -1));
+        assert.deepEqual(await store.listUsersSeenSince(0), expected);
+        assert.deepEqual(await store.listUsersSeenSince(0, 1_500), expected.slice(0, 1_500));
+        assert.deepEqual(
+          await store.listUsersSeenSince(1_500),
+          expected.filter((r) => r.lastSeenAt >= 1_500),
+        );
+      });
+
       it('lists by the last seen that was kept, not the last one written', async () => {
         await store.recordUsers([user('a', 3_000), user('b', 2_000)]);
         await store.recordUsers([user('a', 1_000)]);
