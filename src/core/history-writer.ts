@@ -12,6 +12,7 @@
 // cache misses (user, id, record), most of the core's part of a WebSocket heartbeat.
 import type { PresenceHistory, SessionLog, SessionLogWrite } from '../history/history-store.ts';
 import type { UserInfo, UserRecord, View } from './model.ts';
+import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
 /** How often records of plain activity (no view, no open or end) are written. */
 const ACTIVITY_CHECKPOINT_MS = 60_000;
@@ -23,8 +24,6 @@ const ACTIVITY_CHECKPOINT_MS = 60_000;
  * a chunk and a slice of a sweep still ending sessions can run in the same turn of the loop.
  */
 const WRITE_CHUNK = 1_000;
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The two history writes the writer makes, both batched. */
 export type HistoryWriterTarget = Pick<PresenceHistory, 'recordUsers'> & Pick<SessionLog, 'appendSessionLog'>;

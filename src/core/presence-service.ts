@@ -27,6 +27,7 @@ import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
 import { isPlaceName } from './places.ts';
 import { sessionHistoryPage, startEntry, type SessionHistoryPage } from './session-history.ts';
 import { applyUpdate, mergeRepresentative, placesAfter, sessionFactsFromOpen, unchanged, type PlaceChange } from './session-input.ts';
+import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
 export interface PresenceOptions {
   /** This node's GUID (the dialects' appliance id). */
@@ -79,8 +80,6 @@ const SWEEP_BATCH = 500;
  * registry's mass end of 1,000,000 then held the loop 35 ms at most instead of 43–112 ms (BENCHMARKS.md).
  */
 const SWEEP_SLICE_MS = 5;
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The history roles the core reads: users and the session log, and a setting as its health probe. */
 export type PresenceServiceHistory = PresenceHistory & SessionLog & Pick<SettingsStore, 'getSetting'>;

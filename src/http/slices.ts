@@ -2,6 +2,7 @@
 // the event loop, so 10,000 sessions never hold it for a whole document (heartbeats and other requests
 // go on meanwhile; bench/bt-serialize.ts measures the longest block).
 import { performance } from 'node:perf_hooks';
+import { yieldToEventLoop } from '../core/yield-to-event-loop.ts';
 
 /**
  * Milliseconds of writing between two yields to the event loop while a long list is written. Copying
@@ -9,8 +10,7 @@ import { performance } from 'node:perf_hooks';
  */
 export const DEFAULT_SLICE_MS = 2;
 
-/** Lets the event loop turn once (I/O, timers, other requests) before the caller goes on. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export { yieldToEventLoop };
 
 /**
  * Calls `write` for every item; whenever a slice of `sliceMs` has passed, calls `endSlice` (a writer

@@ -67,6 +67,7 @@ import {
 } from '../rows.ts';
 import { whenUnlocked, type LockWaitOptions } from './lock-wait.ts';
 import * as sql from './sql.ts';
+import { yieldToEventLoop } from '../../core/yield-to-event-loop.ts';
 
 /** SQLite reads a negative LIMIT as "no limit". */
 const NO_LIMIT = -1;
@@ -83,8 +84,6 @@ const USERS_PAGE = 1_000;
  * one go (writes come every history flush, a paged read takes some tens of milliseconds: rarely).
  */
 const USERS_PAGE_RESTARTS = 2;
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 // Bind objects: better-sqlite3 wants every named parameter present, so absent optionals are null.
 /** A session-log line as the upserts bind it. */
