@@ -127,13 +127,28 @@ export function describeAgent(userAgent: string | undefined, platformName?: stri
  * A described agent as people name its browser and OS: "Chrome 134", "Windows 11", "macOS 14.5", or the
  * bare name when the version is not known. What is unknown is left out; undefined when both are.
  */
-export function agentNames(agent: SessionAgent | undefined): { browser?: string; os?: string } | undefined {
+export function agentNames(agent: SessionAgent | undefined): AgentNames | undefined {
   if (!agent) return undefined;
+  // Agents are shared by every session with the same user agent (describeAgent's cache), and so are
+  // their names: ending a million sessions makes no million pairs of strings for the session log.
+  const known = namesOfAgent.get(agent);
+  if (known !== undefined) return known ?? undefined;
+  const names = namesOf(agent);
+  namesOfAgent.set(agent, names ?? null);
+  return names;
+}
+
+/** A session's browser and OS in short names ("Chrome 134", "Windows 11"); shared, never changed. */
+export type AgentNames = Readonly<{ browser?: string; os?: string }>;
+
+const namesOfAgent = new WeakMap<SessionAgent, AgentNames | null>();
+
+function namesOf(agent: SessionAgent): AgentNames | undefined {
   const browser =
     agent.browser === UNKNOWN_AGENT_FIELD ? undefined : agent.majorVersion > 0 ? `${agent.browser} ${agent.majorVersion}` : agent.browser;
   const os = agent.os === UNKNOWN_AGENT_FIELD ? undefined : agent.osVersion ? `${agent.os} ${agent.osVersion}` : agent.os;
   if (browser === undefined && os === undefined) return undefined;
-  return { ...(browser !== undefined && { browser }), ...(os !== undefined && { os }) };
+  return Object.freeze({ ...(browser !== undefined && { browser }), ...(os !== undefined && { os }) });
 }
 
 function parse(agent: string, platform: string | undefined, hints: ReadHints | undefined): SessionAgent {

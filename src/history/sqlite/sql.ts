@@ -328,6 +328,10 @@ export const UPSERT_SESSION_START = `
   ON CONFLICT (session_id, started_at) DO UPDATE SET
     user_id = excluded.user_id, client_type = excluded.client_type, transport = excluded.transport, node_id = excluded.node_id,
     remote_address = excluded.remote_address, hostname = excluded.hostname, browser = excluded.browser, os = excluded.os`;
+/** An end completes its row when the row is there and not ended yet (a session ends once). */
+export const UPDATE_SESSION_END = `
+  UPDATE session_log SET ended_at = @endedAt, end_reason = @endReason, ended_by = @endedBy
+  WHERE session_id = @sessionId AND started_at = @startedAt AND ended_at IS NULL`;
 /**
  * An end completes its row, or makes it when the start is not written yet. A session ends once: the
  * first end written is the one kept (a later one is a late duplicate).

@@ -103,6 +103,15 @@ interface SessionLogParams {
   endedBy: string | null;
 }
 
+/** An end as the update of an existing row binds it. */
+interface SessionEndParams {
+  sessionId: number;
+  startedAt: number;
+  endedAt: number;
+  endReason: EndReason;
+  endedBy: string | null;
+}
+
 function sessionLogParams(entry: SessionLogEntry): SessionLogParams {
   return {
     sessionId: entry.sessionId,
@@ -187,6 +196,7 @@ function prepareStatements(db: Database.Database) {
     ),
     dataVersion: db.prepare<[], number>(sql.DATA_VERSION).pluck(),
     upsertSessionStart: db.prepare<SessionLogParams>(sql.UPSERT_SESSION_START),
+    updateSessionEnd: db.prepare<SessionEndParams>(sql.UPDATE_SESSION_END),
     upsertSessionEnd: db.prepare<SessionLogParams>(sql.UPSERT_SESSION_END),
     endOpenSessionsOfNode: db.prepare<{ nodeId: string; endedAt: number; endReason: EndReason }, SessionLogRow>(
       sql.END_OPEN_SESSIONS_OF_NODE,
@@ -264,8 +274,16 @@ export class SqliteHistoryStore implements HistoryStore {
 
     const appendSessionLog = db.transaction((writes: readonly SessionLogWrite[]) => {
       for (const write of writes) {
-        const upsert = write.op === 'start' ? statements.upsertSessionStart : statements.upsertSessionEnd;
-        upsert.run(sessionLogParams(write.entry));
+        const { entry } = write;
+        if (write.op === 'start') {
+          statements.upsertSessionStart.run(sessionLogParams(entry));
+          continue;
+        }
+        // Most ends find their row: the cheap update. Only an end whose start is not written yet (a
+        // cluster's other node) or a late duplicate goes on to the upsert of the whole line.
+        const { sessionId, startedAt, endedAt, endReason } = write.entry;
+        const ended = statements.updateSessionEnd.run({ sessionId, startedAt, endedAt, endReason, endedBy: entry.endedBy ?? null });
+        if (ended.changes === 0) statements.upsertSessionEnd.run(sessionLogParams(entry));
       }
     });
     this.#appendSessionLog = (writes) => appendSessionLog.immediate(writes);
