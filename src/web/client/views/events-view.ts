@@ -177,6 +177,8 @@ export function eventsView(context: Context, params: URLSearchParams): View {
       stream = undefined;
       return;
     }
+    // Not live until the new filter's stream says so: events of the moment between are not shown.
+    setStatus('connecting');
     stream = new EventStream({
       url: withQuery('/v1/events', query),
       authorization: () => api.authorization,
