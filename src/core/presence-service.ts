@@ -25,7 +25,7 @@ import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSession
 import type { EndReason, NodeConnection, PresenceChange, Session, Transport, UserPresence, UserRecord } from './model.ts';
 import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
 import { isPlaceName } from './places.ts';
-import { sessionHistoryPage, startEntry, type SessionHistoryPage } from './session-history.ts';
+import { endEntry, sessionHistoryPage, startEntry, type SessionHistoryPage } from './session-history.ts';
 import { applyUpdate, mergeRepresentative, placesAfter, sessionFactsFromOpen, unchanged, type PlaceChange } from './session-input.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
@@ -654,11 +654,7 @@ export class PresenceService {
   /** What history keeps of a session this node ended: its user's last sighting and its log row. */
   private recordEnd({ session, reason, at, endedBy }: EndedSession): void {
     this.writer.seen(session.user, session.lastActivityAt, session.view);
-    // The whole line: in a cluster the opening node's start may reach the log after this end.
-    this.writer.log({
-      op: 'end',
-      entry: { ...startEntry(session), endedAt: at, endReason: reason, ...(endedBy !== undefined && { endedBy }) },
-    });
+    this.writer.log({ op: 'end', entry: endEntry(session, { endedAt: at, endReason: reason, endedBy }) });
   }
 
   private async touch(touches: readonly Touch[]): Promise<TouchResult> {

@@ -3,7 +3,7 @@
 // a position and say whether more follow.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { sessionHistoryPage, startEntry } from '../../src/core/session-history.ts';
+import { endEntry, sessionHistoryPage, startEntry } from '../../src/core/session-history.ts';
 import type { SessionLogEntry, SessionLogWrite } from '../../src/history/history-store.ts';
 import type { EndReason } from '../../src/core/model.ts';
 import { makeSession } from '../helpers/sessions.ts';
@@ -68,6 +68,14 @@ describe('sessionHistoryPage', () => {
       { ...logged(2, 200), endedAt: 700, endReason: 'ended_by_admin', endedBy: 'alice', live: false },
       { ...logged(1, 100), endedAt: 150, endReason: 'closed', live: false },
     ]);
+  });
+
+  it('makes an end’s whole line: the start’s, with the end, and no endedBy unless an admin ended it', () => {
+    const session = makeSession({ id: 4, user: { id: 'u1', name: 'U', type: 'staff' }, startedAt: 400, hostname: 'pc' });
+    const closed = endEntry(session, { endedAt: 450, endReason: 'closed' });
+    assert.deepEqual(closed, { ...startEntry(session), endedAt: 450, endReason: 'closed' });
+    assert.ok(!('endedBy' in closed));
+    assert.equal(endEntry(session, { endedAt: 460, endReason: 'ended_by_admin', endedBy: 'ops' }).endedBy, 'ops');
   });
 
   it('lists an unwritten end whose start another node has not written yet, with its end, for that user only', () => {
