@@ -2,7 +2,7 @@
 // whole HTTP request take at N live sessions, and how long each holds the event loop. The suite measures
 // the answer through a server in a child process (workloads 4 and 5); this is the focused view.
 //
-//   node --import tsx bench/who-is-online.ts [--sessions 15000] [--requests 30]
+//   node --import tsx bench/who-is-online.ts [--sessions 15000] [--requests 30] [--touch 150] [--client node]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -13,6 +13,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
 import { createRollcall } from '../src/server/compose.ts';
 import { sessionBody } from './lib/fleet.ts';
+import { fetchOnce } from './lib/http.ts';
+import { percentile } from './lib/stats.ts';
 import { watchLoop } from './lib/loop-probe.ts';
 import { startProfile, stopProfile } from './lib/profiler.ts';
 
@@ -22,11 +24,16 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '30' },
     status: { type: 'string', default: 'online' },
     profile: { type: 'string' },
-    // Before each request one session heartbeats, so no answer can be sent again (the uncached figure).
-    touch: { type: 'boolean', default: false },
+    // Before each request this many sessions (spread over the fleet) heartbeat, so no answer can be sent
+    // again (the uncached figure). 150 of 15,000 is what 1,000 heartbeats a second do between two answers.
+    touch: { type: 'string', default: '0' },
+    // Who reads the answer: curl (a child process: receiving costs this process nothing), or node (the
+    // suite's own client, bench/lib/http.ts, in this process: what workloads 4 and 5 measure with).
+    client: { type: 'string', default: 'curl' },
   },
 });
 const N = Number(values.sessions);
+const TOUCH = Number(values.touch);
 const REQUESTS = Number(values.requests);
 const PASSWORD = 'bench-admin-password';
 
@@ -70,6 +77,13 @@ function curl(target: string, auth: string): Promise<{ bytes: number; ms: number
   });
 }
 
+async function read(target: string, auth: string): Promise<{ bytes: number; ms: number }> {
+  if (values.client === 'curl') return curl(target, auth);
+  const answer = await fetchOnce(target, { headers: { authorization: auth } });
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+  return answer;
+}
+
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
 const url = `http://127.0.0.1:${address.port}/v1/users?status=${values.status}`;
 const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
@@ -79,12 +93,14 @@ let bytes = 0;
 if (values.profile) await startProfile();
 for (let i = 0; i < REQUESTS + 3; i++) {
   const stop = watchLoop();
-  if (values.touch) {
-    const before = Date.now();
-    while (Date.now() === before) await new Promise((resolve) => setImmediate(resolve));
-    await rollcall.presence.keepAlive([ids[i % ids.length]!]);
+  if (TOUCH > 0) {
+    // Answers carry whole seconds: wait for the next one, so every touched session's time moves.
+    const before = Math.floor(Date.now() / 1000);
+    while (Math.floor(Date.now() / 1000) === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    const stride = Math.max(1, Math.floor(ids.length / TOUCH));
+    await rollcall.presence.keepAlive(Array.from({ length: TOUCH }, (_, k) => ids[(i + k * stride) % ids.length]!));
   }
-  const answer = await curl(url, authorization);
+  const answer = await read(url, authorization);
   bytes = answer.bytes;
   const ms = answer.ms;
   const probe = stop();
@@ -101,7 +117,7 @@ for (let i = 0; i < REQUESTS; i++) {
   core.push(performance.now() - start);
 }
 console.log(
-  `${N} sessions, ${values.status}: request median ${median(times).toFixed(1)} ms (curl), ${(bytes / 1e6).toFixed(2)} MB; ` +
+  `${N} sessions, ${values.status}, ${TOUCH} touched per request: request median ${median(times).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (${values.client}), ${(bytes / 1e6).toFixed(2)} MB; ` +
     `longest loop block median ${median(blocks).toFixed(1)} ms, worst ${Math.max(...blocks).toFixed(1)} ms; ` +
     `presence.users median ${median(core).toFixed(1)} ms; load ${loadavg()
       .map((n) => n.toFixed(1))
@@ -115,7 +131,7 @@ const bareAddress = bare.address();
 if (!bareAddress || typeof bareAddress !== 'object') throw new Error('no address');
 const bareTimes: number[] = [];
 for (let i = 0; i < REQUESTS + 3; i++) {
-  const answer = await curl(`http://127.0.0.1:${bareAddress.port}/`, authorization);
+  const answer = await read(`http://127.0.0.1:${bareAddress.port}/`, authorization);
   if (i >= 3) bareTimes.push(answer.ms);
 }
 bare.close();

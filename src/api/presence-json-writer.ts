@@ -1,6 +1,6 @@
 // Long JSON answers of sessions and users ("who is online", pages of sessions), written straight into
-// one Buffer (http/body-writer.ts) in slices, byte for byte what the routes' response schemas would
-// produce. Serializing 15,000 sessions with the schema-driven serializer took most of such a request,
+// bytes (http/body-writer.ts; users as blocks kept between answers, user-blocks.ts) in slices, byte
+// for byte what the routes' response schemas would produce. Serializing 15,000 sessions with the schema-driven serializer took most of such a request,
 // so each session's JSON is made once per session snapshot and remembered (http/snapshot-memo.ts).
 //
 // A session's JSON holds one thing that moves in place, `lastActivityAt` (heartbeats move it without a
@@ -16,6 +16,7 @@ import type { BodyWriter } from '../http/body-writer.ts';
 import { DEFAULT_SLICE_MS, forEachSliced } from '../http/slices.ts';
 import { SnapshotMemo } from '../http/snapshot-memo.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
+import { UserBlocks, type WrittenUser } from './user-blocks.ts';
 
 type Serialize = (data: Record<string, unknown>) => string;
 
@@ -71,19 +72,6 @@ const USER_MARKS: Record<UserHole, Mark> = {
   sessions: { prefix: '"sessions":[', placeholder: '', suffix: ']' },
 };
 
-/**
- * An online user's whole JSON as last written, and what it was written from: the same user and view,
- * the same session snapshots, and the same seconds in every time field give the same bytes.
- */
-interface WrittenUser {
-  user: UserInfo;
-  view: View | undefined;
-  sessions: readonly Session[];
-  /** Unix seconds written: the user's last seen, then each session's last activity. */
-  seconds: number[];
-  bytes: Uint8Array;
-}
-
 /** The serializers of one route, resolved once per answer. */
 export interface Serializers {
   session: Serialize;
@@ -115,12 +103,8 @@ export class PresenceJsonWriter {
    * last view may come from another of the user's sessions, so a template is used only with its view.
    */
   private readonly onlineUsers = new SnapshotMemo<UserInfo, UserTemplate>();
-  /**
-   * Per online user's first session snapshot: the user's whole JSON as last written. An answer then
-   * copies one piece per unchanged user instead of writing it from its fragments (about a tenth of the
-   * users' seconds move between two answers when every client sends a sign of life each 15 s).
-   */
-  private readonly writtenUsers = new SnapshotMemo<Session, WrittenUser>();
+  /** The last answer's users as blocks of JSON, most of which the next answer sends again (user-blocks.ts). */
+  private readonly userBlocks = new UserBlocks();
 
   /** The serializers `compile` makes for the pieces; call once per answer. */
   serializers(compile: CompileSerializer): Serializers {
@@ -142,55 +126,34 @@ export class PresenceJsonWriter {
     return writeArray(out, sessions, (session) => this.writeSession(out, session, serializers), sliceMs);
   }
 
-  /** Users as a JSON array, yielding to the event loop between slices of `sliceMs`. */
-  writeUsers(out: BodyWriter, users: readonly UserPresence[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<void> {
-    return writeArray(out, users, (user) => this.writeUser(out, user, serializers), sliceMs);
+  /**
+   * Users as a JSON array, in pieces to send one after the other (most of them the last answer's, sent
+   * again: user-blocks.ts); yields to the event loop between slices of `sliceMs`.
+   */
+  writeUsers(users: readonly UserPresence[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<Buffer[]> {
+    return this.userBlocks.write(users, (out, presence) => this.writeUser(out, presence, serializers), sliceMs);
   }
 
-  /** One user as `UserJsonSchema` serializes it. */
-  writeUser(out: BodyWriter, presence: UserPresence, serializers: Serializers): void {
-    const first = presence.online ? presence.sessions[0] : undefined;
-    if (!first) {
-      this.writeUserAfresh(out, presence, serializers);
-      return;
-    }
+  /** One user as `UserJsonSchema` serializes it; answers what an online user was written from. */
+  private writeUser(out: BodyWriter, presence: UserPresence, serializers: Serializers): WrittenUser | undefined {
+    // Read once: the bytes hold the times the record says, even if a heartbeat moves one meanwhile.
     const seconds = [toSeconds(presence.lastSeenAt)];
     for (const session of presence.sessions) seconds.push(toSeconds(session.lastActivityAt));
-    const written = this.writtenUsers.lookup(first);
-    if (written && sameWritten(written, presence, seconds)) {
-      out.bytes(written.bytes);
-      return;
-    }
-    const start = out.byteLength;
-    this.writeUserAfresh(out, presence, serializers, seconds);
-    this.writtenUsers.remember(first, {
-      user: presence.user,
-      view: presence.lastView,
-      sessions: presence.sessions,
-      seconds,
-      // A copy with its own memory: a pooled slice would keep its neighbours' 8 KB slab alive.
-      bytes: new Uint8Array(out.since(start)),
-    });
-  }
-
-  /**
-   * One user written from its fragments; `seconds` (as writeUser reads them) keeps the times it writes
-   * those it checked, even if a heartbeat moves one meanwhile.
-   */
-  private writeUserAfresh(out: BodyWriter, presence: UserPresence, serializers: Serializers, seconds?: readonly number[]): void {
     const { parts, holes } = this.userTemplate(presence, serializers);
     for (let i = 0; i < holes.length; i++) {
       out.bytes(parts[i]!);
-      if (holes[i] === 'lastSeenAt') out.ascii(String(seconds?.[0] ?? toSeconds(presence.lastSeenAt)));
+      if (holes[i] === 'lastSeenAt') out.ascii(String(seconds[0]));
       else this.writeUserSessions(out, presence.sessions, serializers, seconds);
     }
     out.bytes(parts[holes.length]!);
+    if (!presence.online) return undefined;
+    return { user: presence.user, view: presence.lastView, sessions: presence.sessions, seconds };
   }
 
   clear(): void {
     this.sessions.clear();
     this.onlineUsers.clear();
-    this.writtenUsers.clear();
+    this.userBlocks.clear();
   }
 
   private userTemplate(presence: UserPresence, serializers: Serializers): UserTemplate {
@@ -203,28 +166,16 @@ export class PresenceJsonWriter {
     return template;
   }
 
-  private writeUserSessions(out: BodyWriter, sessions: readonly Session[], serializers: Serializers, seconds?: readonly number[]): void {
+  private writeUserSessions(out: BodyWriter, sessions: readonly Session[], serializers: Serializers, seconds: readonly number[]): void {
     for (let i = 0; i < sessions.length; i++) {
       if (i > 0) out.ascii(',');
-      const session = sessions[i]!;
-      const at = seconds?.[i + 1];
-      if (at === undefined) {
-        this.writeSession(out, session, serializers);
-        continue;
-      }
-      const { parts } = this.sessions.get(session, sessionTemplate, serializers);
-      out.bytes(parts[0]!).ascii(String(at)).bytes(parts[1]!);
+      const { parts } = this.sessions.get(sessions[i]!, sessionTemplate, serializers);
+      out
+        .bytes(parts[0]!)
+        .ascii(String(seconds[i + 1]))
+        .bytes(parts[1]!);
     }
   }
-}
-
-function sameWritten(written: WrittenUser, presence: UserPresence, seconds: readonly number[]): boolean {
-  if (written.user !== presence.user || written.view !== presence.lastView) return false;
-  const sessions = presence.sessions;
-  if (written.sessions.length !== sessions.length) return false;
-  for (let i = 0; i < sessions.length; i++) if (written.sessions[i] !== sessions[i]) return false;
-  for (let i = 0; i < seconds.length; i++) if (written.seconds[i] !== seconds[i]) return false;
-  return true;
 }
 
 /** `items` as a JSON array, each written by `writeOne`, yielding to the event loop between slices. */

@@ -108,6 +108,8 @@ const StatsAnswer = Type.Object({
   }),
 });
 
+const USERS_KEY = Buffer.from('{"users":');
+
 export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (app, { presence, credentials, stats, cacheMs = 0 }) => {
   requireReader(app, credentials);
   const common = { tags: ['read'], security: READER_SECURITY };
@@ -115,8 +117,6 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
   // (presence-json-writer.ts); the schemas stay on the routes for validation and the OpenAPI document.
   const json = new PresenceJsonWriter();
   const pages = new ResponseCache<SharedAnswer>({ windowMs: cacheMs, version: () => presence.appliedSeq() });
-  // Sized like the last answer, so a large one is not copied as it grows.
-  let lastUsersBytes = 0;
   let lastOnline: OnlineAnswer | undefined;
   app.addHook('onClose', async () => {
     pages.clear();
@@ -207,17 +207,13 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
       const seq = presence.appliedSeq();
       const users = await presence.users(status);
       const online = status === 'online' ? activityOf(users, seq) : undefined;
-      const out = new BodyWriter(lastUsersBytes * 1.125);
-      out.ascii('{"users":');
-      await json.writeUsers(
-        out,
+      const array = await json.writeUsers(
         users,
         json.serializers((schema) => reply.compileSerializationSchema(schema)),
       );
-      out.ascii(`,"count":${users.length}}`);
-      lastUsersBytes = out.byteLength;
-      if (online) lastOnline = { ...online, body: out.whole() };
-      return sendJsonBytes(reply, out.whole());
+      const body = [USERS_KEY, ...array, Buffer.from(`,"count":${users.length}}`)];
+      if (online) lastOnline = { ...online, body };
+      return sendJsonBytes(reply, body);
     },
   );
 
@@ -300,7 +296,8 @@ interface OnlineAnswer {
   seq: number;
   sessions: Session[];
   activity: Float64Array;
-  body: Buffer;
+  /** Pieces, sent one after the other (user-blocks.ts). */
+  body: Buffer[];
 }
 
 /**

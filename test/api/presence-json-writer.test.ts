@@ -11,6 +11,8 @@ import { BodyWriter } from '../../src/http/body-writer.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, userJson } from '../../src/api/presence-json.ts';
 import { PresenceJsonWriter } from '../../src/api/presence-json-writer.ts';
 import { goldenSessions, goldenUsers } from '../helpers/golden-sessions.ts';
+import { makeSession } from '../helpers/sessions.ts';
+import { BLOCK_USERS } from '../../src/api/user-blocks.ts';
 
 const UsersAnswer = Type.Object({ users: Type.Array(UserJsonSchema), count: Type.Integer() });
 const SessionsAnswer = Type.Object({ sessions: Type.Array(SessionJsonSchema) });
@@ -32,9 +34,9 @@ async function twoWays(data: { users: () => UserPresence[]; sessions: () => Sess
   }));
   app.get('/fragments/users', { schema: { response: { 200: UsersAnswer } } }, async (_request, reply) => {
     const users = data.users();
-    const out = new BodyWriter().ascii('{"users":');
-    await json.writeUsers(out, users, serializers(reply), 0);
-    return reply.type('application/json; charset=utf-8').send(out.ascii(`,"count":${users.length}}`).whole());
+    const array = await json.writeUsers(users, serializers(reply), 0);
+    const body = Buffer.concat([Buffer.from('{"users":'), ...array, Buffer.from(`,"count":${users.length}}`)]);
+    return reply.type('application/json; charset=utf-8').send(body);
   });
   app.get('/fragments/sessions', { schema: { response: { 200: SessionsAnswer } } }, async (_request, reply) => {
     const out = new BodyWriter().ascii('{"sessions":');
@@ -134,5 +136,39 @@ describe('PresenceJsonWriter', () => {
     users = users.map((u, i) => (i === index ? { ...u, lastView: undefined } : u));
     const without = JSON.parse((await app.same('users')).toString('utf8'));
     assert.equal(without.users[index].lastView, undefined);
+  });
+
+  it('keeps many users right as blocks are sent again, rewritten, split and joined', async (t) => {
+    const T0 = 1_709_618_828_900;
+    let sessions = Array.from({ length: BLOCK_USERS * 5 + 3 }, (_, i) => makeSession({ id: 1 + i, startedAt: T0 + i * 1_000 }));
+    const users = (): UserPresence[] => sessions.map((s) => ({ user: s.user, lastSeenAt: s.lastActivityAt, online: true, sessions: [s] }));
+    const app = await twoWays({ users, sessions: () => sessions });
+    t.after(() => app.close());
+    const answers = [await app.same('users')];
+    answers.push(await app.same('users'));
+    assert.deepEqual(answers[1], answers[0], 'nothing changed: the same bytes');
+
+    // A heartbeat in the middle of a block (in place), a new snapshot at a block's end.
+    sessions[BLOCK_USERS + 5]!.lastActivityAt += 7_000;
+    sessions = sessions.map((s, i) => (i === 2 * BLOCK_USERS - 1 ? { ...s, idle: true } : s));
+    const moved = JSON.parse((await app.same('users')).toString('utf8'));
+    assert.equal(moved.users[BLOCK_USERS + 5].lastSeenAt, Math.floor((T0 + (BLOCK_USERS + 5) * 1_000 + 7_000) / 1000));
+    assert.equal(moved.users[2 * BLOCK_USERS - 1].sessions[0].idle, true);
+
+    // The user that starts a block leaves, another leaves from inside one, a newcomer comes last.
+    sessions = sessions.filter((_, i) => i !== 2 * BLOCK_USERS && i !== 3 * BLOCK_USERS + 4);
+    sessions.push(makeSession({ id: 10_000, startedAt: T0 }));
+    const changed = JSON.parse((await app.same('users')).toString('utf8'));
+    assert.equal(changed.count, sessions.length);
+    assert.deepEqual(
+      changed.users.map((u: { id: string }) => u.id),
+      sessions.map((s) => s.user.id),
+    );
+    await app.same('users');
+    // Everyone but a few leaves: what is left is still written right.
+    sessions = sessions.filter((_, i) => i % 40 === 1);
+    await app.same('users');
+    sessions = [];
+    assert.equal(JSON.parse((await app.same('users')).toString('utf8')).count, 0);
   });
 });
