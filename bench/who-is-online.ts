@@ -28,7 +28,8 @@ const { values } = parseArgs({
     // again (the uncached figure). 150 of 15,000 is what 1,000 heartbeats a second do between two answers.
     touch: { type: 'string', default: '0' },
     // Who reads the answer: curl (a child process: receiving costs this process nothing), or node (the
-    // suite's own client, bench/lib/http.ts, in this process: what workloads 4 and 5 measure with).
+    // suite's own client, bench/lib/http.ts, which workloads 4 and 5 run in a process of their own; here
+    // it shares the server's process and thread, so its figures are not theirs).
     client: { type: 'string', default: 'curl' },
   },
 });

@@ -1,7 +1,7 @@
 // Long JSON answers of sessions and users ("who is online", pages of sessions), written straight into
 // bytes (http/body-writer.ts; users as blocks kept between answers, user-blocks.ts) in slices, byte
-// for byte what the routes' response schemas would produce. Serializing 15,000 sessions with the schema-driven serializer took most of such a request,
-// so each session's JSON is made once per session snapshot and remembered (http/snapshot-memo.ts).
+// for byte what the routes' response schemas would produce. Serializing 15,000 sessions with the
+// schema-driven serializer took most of such a request, so each session's JSON is made once per session snapshot and remembered (http/snapshot-memo.ts).
 //
 // A session's JSON holds one thing that moves in place, `lastActivityAt` (heartbeats move it without a
 // new snapshot), so a fragment is the JSON before its value and the JSON after it; the value is

@@ -17,7 +17,7 @@
 // last answer are kept: memory is one answer's worth.
 import type { Session, UserInfo, UserPresence, View } from '../core/model.ts';
 import { BodyWriter } from '../http/body-writer.ts';
-import { DEFAULT_SLICE_MS, yieldToEventLoop } from '../http/slices.ts';
+import { DEFAULT_SLICE_MS, forEachSliced } from '../http/slices.ts';
 import { toSeconds } from './presence-json.ts';
 
 /** Users per block: a block is rewritten when one of them changes, and each block is one piece to send. */
@@ -53,6 +53,9 @@ interface Block {
   offsets: number[];
 }
 
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
 const firstSession = (presence: UserPresence): Session | undefined => (presence.online ? presence.sessions[0] : undefined);
 
 export class UserBlocks {
@@ -65,25 +68,25 @@ export class UserBlocks {
   async write(users: readonly UserPresence[], writeUser: WriteUser, sliceMs = DEFAULT_SLICE_MS): Promise<Buffer[]> {
     const pieces: Buffer[] = [];
     const kept = new Map<Session, Block>();
-    let sliceStart = performance.now();
+    await forEachSliced(this.blocks(users, writeUser, kept), (block) => pieces.push(block.bytes), sliceMs);
+    // Another answer may have been written meanwhile (both yield): either one's blocks are sound.
+    this.byFirst = kept;
+    // The first user has no comma before it: a view that skips it.
+    if (pieces[0]) pieces[0] = pieces[0].subarray(1);
+    return [OPEN, ...pieces, CLOSE];
+  }
+
+  /** The blocks of `users` in order, the last answer's where they still hold; each one kept in `kept`. */
+  private *blocks(users: readonly UserPresence[], writeUser: WriteUser, kept: Map<Session, Block>): Generator<Block> {
     let i = 0;
     while (i < users.length) {
       const first = firstSession(users[i]!);
       const old = first && this.byFirst.get(first);
       const block = old && blockMatches(old, users, i) ? old : this.writeBlock(users, i, old, writeUser);
       if (first) kept.set(first, block);
-      pieces.push(block.bytes);
       i += block.users.length;
-      if (sliceMs !== Number.POSITIVE_INFINITY && performance.now() - sliceStart >= sliceMs) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
+      yield block;
     }
-    // Another answer may have been written meanwhile (both yield): either one's blocks are sound.
-    this.byFirst = kept;
-    // The first user has no comma before it: a view that skips it.
-    if (pieces[0]) pieces[0] = pieces[0].subarray(1);
-    return [Buffer.from('['), ...pieces, Buffer.from(']')];
   }
 
   clear(): void {
