@@ -147,7 +147,7 @@ export class PresenceJsonWriter {
     }
     out.bytes(parts[holes.length]!);
     if (!presence.online) return undefined;
-    return { user: presence.user, view: presence.lastView, sessions: presence.sessions, seconds };
+    return { presence, user: presence.user, view: presence.lastView, sessions: presence.sessions, seconds };
   }
 
   clear(): void {

@@ -9,7 +9,7 @@ import { RollcallError } from '../core/errors.ts';
 import { LIMITS, SessionIdSchema } from '../core/input-schemas.ts';
 import { CLIENT_TYPES, type ClientType, type Session, type UserPresence } from '../core/model.ts';
 import { PLACE_NAME_MAX } from '../core/places.ts';
-import { activityTimes, userNotFound, type PresenceService } from '../core/presence-service.ts';
+import { userNotFound, type PresenceService } from '../core/presence-service.ts';
 import type { PresenceStats } from '../core/stats.ts';
 import { BodyWriter } from '../http/body-writer.ts';
 import { JSON_CONTENT_TYPE, sendJsonBytes } from '../http/json-reply.ts';
@@ -202,17 +202,15 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { status } = request.query;
-      if (status === 'online' && lastOnline && isCurrent(lastOnline, presence.appliedSeq())) return sendJsonBytes(reply, lastOnline.body);
-      // Taken before the users are read: a change while the answer is made leaves it out of date.
-      const seq = presence.appliedSeq();
       const users = await presence.users(status);
-      const online = status === 'online' ? activityOf(users, seq) : undefined;
+      // The core answers the same array while nothing moved: the same bytes as last time.
+      if (status === 'online' && users === lastOnline?.users) return sendJsonBytes(reply, lastOnline.body);
       const array = await json.writeUsers(
         users,
         json.serializers((schema) => reply.compileSerializationSchema(schema)),
       );
       const body = [USERS_KEY, ...array, Buffer.from(`,"count":${users.length}}`)];
-      if (online) lastOnline = { ...online, body };
+      if (status === 'online') lastOnline = { users, body };
       return sendJsonBytes(reply, body);
     },
   );
@@ -286,40 +284,16 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
 };
 
 /**
- * The last "who is online" answer, and what it was made from: the change seq the store had applied
- * before it was read, and every session with its last activity then. Sessions are snapshots that only
- * move `lastActivityAt` in place (live-store.ts): while no change was applied since and no session's
- * last activity moved, a fresh answer would be these same bytes, so they are sent again. Nothing is
- * counted on the heartbeat path for it; the check reads one number per session (some 30 µs at 15,000).
+ * The last "who is online" answer and the users it was written from. The core hands out the same
+ * users array again only while no change was applied and no session's last activity moved
+ * (core/online-users.ts), so the same array means the same bytes. The writer reads the sessions' times
+ * as it writes: a heartbeat in between moves one after the users were made, and the core then makes
+ * a new array next time, so a body written from newer times is never taken for the array's.
  */
 interface OnlineAnswer {
-  seq: number;
-  sessions: Session[];
-  activity: Float64Array;
+  users: readonly UserPresence[];
   /** Pieces, sent one after the other (user-blocks.ts). */
   body: Buffer[];
-}
-
-/**
- * What the answer about to be written is made from; undefined when a last activity already moved after
- * the users were grouped (their `lastSeenAt` would not match it), so that answer is not kept.
- */
-function activityOf(users: readonly UserPresence[], seq: number): Omit<OnlineAnswer, 'body'> | undefined {
-  const sessions = users.flatMap((user) => user.sessions);
-  const activity = activityTimes(sessions);
-  let i = 0;
-  for (const user of users) {
-    let latest = Number.NEGATIVE_INFINITY;
-    for (const _ of user.sessions) latest = Math.max(latest, activity[i++]!);
-    if (latest !== user.lastSeenAt) return undefined;
-  }
-  return { seq, sessions, activity };
-}
-
-function isCurrent({ seq, sessions, activity }: OnlineAnswer, appliedSeq: number): boolean {
-  if (seq !== appliedSeq) return false;
-  for (let i = 0; i < sessions.length; i++) if (sessions[i]!.lastActivityAt !== activity[i]) return false;
-  return true;
 }
 
 function sessionFilter(query: SessionsQuery): SessionFilter {

@@ -21,7 +21,7 @@ import { DEFAULT_SLICE_MS, forEachSliced } from '../http/slices.ts';
 import { toSeconds } from './presence-json.ts';
 
 /** Users per block: a block is rewritten when one of them changes, and each block is one piece to send. */
-export const BLOCK_USERS = 32;
+export const BLOCK_USERS = 16;
 
 /** A block is closed at this size too (users with many sessions), so a rewrite stays small. */
 const BLOCK_BYTES = 64 * 1024;
@@ -31,6 +31,11 @@ const BLOCK_BYTES = 64 * 1024;
  * the same seconds in every time field give the same bytes.
  */
 export interface WrittenUser {
+  /**
+   * The object it was written from. The core hands out the same object again only while none of its
+   * sessions' last activity moved (core/online-users.ts), so it needs no other check.
+   */
+  presence: UserPresence;
   user: UserInfo;
   view: View | undefined;
   sessions: readonly Session[];
@@ -147,6 +152,7 @@ function indexIn(block: Block, presence: UserPresence, aligned: number): number 
 
 /** Whether writing `presence` now would give the bytes written from `was`. */
 function matches(was: WrittenUser, presence: UserPresence): boolean {
+  if (was.presence === presence) return true;
   if (was.user !== presence.user || was.view !== presence.lastView) return false;
   const sessions = presence.sessions;
   if (was.sessions.length !== sessions.length || was.seconds[0] !== toSeconds(presence.lastSeenAt)) return false;

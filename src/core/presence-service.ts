@@ -20,6 +20,7 @@ import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
 import { lostSession } from './lost-sessions.ts';
+import { OnlineUsers } from './online-users.ts';
 import { appendConnection, appendEvent, sessionEvent } from './session-events.ts';
 import type { HeartbeatBody, HeartbeatBatchBody, HelloSessionBody, UpdateSessionBody } from './input-schemas.ts';
 import type { EndReason, NodeConnection, PresenceChange, Session, Transport, UserPresence, UserRecord } from './model.ts';
@@ -96,6 +97,8 @@ export class PresenceService {
   private sweepTimer: NodeJS.Timeout | undefined;
   private seenCache: { since: number; readAt: number; batches: number; records: UserRecord[] } | undefined;
   private sweeping: Promise<void> | undefined;
+  /** "Who is online", kept between calls while only heartbeats happened (online-users.ts). */
+  private readonly online: OnlineUsers;
   /** Activity up to this time (epoch ms) has been handed to the history writer. */
   private activityCollectedAt: number;
   /** This node as it registered, to register again after the cluster took it for lost. */
@@ -108,6 +111,8 @@ export class PresenceService {
   ) {
     this.now = options.now ?? Date.now;
     this.activityCollectedAt = this.now();
+    this.online = new OnlineUsers({ appliedSeq: () => live.appliedSeq(), list: () => live.list() });
+    live.onResync(() => this.online.forget());
     this.writer = new HistoryWriter(history, {
       flushMs: options.historyFlushMs,
       onError: (error) => options.onError(error, 'history write'),
@@ -417,16 +422,16 @@ export class PresenceService {
 
   /**
    * Online users with their sessions, and/or offline users seen within the offline window. The live
-   * sessions are listed at once, with every last activity as it was then; grouping them by user yields
-   * to the event loop every GROUP_SLICE_MS, so 10,000 sessions never hold it for the whole grouping.
+   * sessions are listed at once, with every last activity as it was then, and grouped in slices
+   * (online-users.ts). `online` answers the same array again while nothing moved since the last call.
    */
-  async users(status: UserStatus): Promise<UserPresence[]> {
-    const online = status === 'offline' ? [] : await groupByUser(await this.live.list());
+  async users(status: UserStatus): Promise<readonly UserPresence[]> {
+    if (status === 'online') return this.online.users();
+    const online = status === 'offline' ? [] : await this.online.users();
     // The grouping's last slice, the offline users and the caller's first slice of writing would
     // otherwise run as one stretch (some 10 ms at 10,000 users: BENCHMARKS.md, second round).
     if (status === 'all') await yieldToEventLoop();
-    const offline = status === 'online' ? [] : await this.offlineUsers();
-    return [...online, ...offline];
+    return [...online, ...(await this.offlineUsers())];
   }
 
   /** One user: live sessions if online, else what history remembers. */
@@ -722,67 +727,4 @@ function presenceOf(sessions: Session[]): UserPresence {
     online: true,
     sessions,
   };
-}
-
-/**
- * presenceOf for the sessions at `indexes` of a listing, with their last activity as `activity` holds
- * it (read at one moment): the first of the most recent ones wins a tie, as in presenceOf.
- */
-function presenceAt(listed: readonly Session[], activity: Float64Array, indexes: readonly number[]): UserPresence {
-  let latest = indexes[0]!;
-  let withView = -1;
-  for (const i of indexes) {
-    if (activity[i]! > activity[latest]!) latest = i;
-    if (listed[i]!.view && (withView < 0 || activity[i]! > activity[withView]!)) withView = i;
-  }
-  const view = withView < 0 ? undefined : listed[withView]!.view;
-  return {
-    user: listed[latest]!.user,
-    lastSeenAt: activity[latest]!,
-    ...(view && { lastView: view }),
-    online: true,
-    sessions: indexes.map((i) => listed[i]!),
-  };
-}
-
-/**
- * Every session's last activity, read at one moment. A plain loop: Float64Array.from with a mapping
- * function takes the generic iterator path, some milliseconds at 10,000 sessions before the first
- * yield of a query (a CPU profile of its event-loop blocks, BENCHMARKS.md second round).
- */
-export function activityTimes(sessions: readonly Session[]): Float64Array {
-  const activity = new Float64Array(sessions.length);
-  for (let i = 0; i < sessions.length; i++) activity[i] = sessions[i]!.lastActivityAt;
-  return activity;
-}
-
-/** Milliseconds of grouping sessions by user between two yields to the event loop. */
-const GROUP_SLICE_MS = 2;
-
-/**
- * Groups sessions (in id order) by user, users in order of their first session. Every last activity
- * is read before the first yield, so the users' last seen times are those of one moment.
- */
-async function groupByUser(sessions: Session[]): Promise<UserPresence[]> {
-  const activity = activityTimes(sessions);
-  const byUser = new Map<string, number[]>();
-  let sliceStart = performance.now();
-  const sliceOver = async () => {
-    if (performance.now() - sliceStart < GROUP_SLICE_MS) return;
-    await yieldToEventLoop();
-    sliceStart = performance.now();
-  };
-  for (let i = 0; i < sessions.length; i++) {
-    const userId = sessions[i]!.user.id;
-    const list = byUser.get(userId);
-    if (list) list.push(i);
-    else byUser.set(userId, [i]);
-    if ((i & 255) === 255) await sliceOver();
-  }
-  const users: UserPresence[] = [];
-  for (const indexes of byUser.values()) {
-    users.push(presenceAt(sessions, activity, indexes));
-    if ((users.length & 255) === 0) await sliceOver();
-  }
-  return users;
 }

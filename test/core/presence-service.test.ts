@@ -146,20 +146,50 @@ describe('PresenceService', () => {
         await presence.heartbeat(session.id, {}, INGEST);
       }
     }
-    const sessions = await presence.listSessions();
     // The reference: one synchronous pass, as users() was written before it yielded.
-    const byUser = new Map<string, typeof sessions>();
-    for (const s of sessions) byUser.set(s.user.id, [...(byUser.get(s.user.id) ?? []), s]);
-    const expected = [...byUser.values()].map((list) => {
-      const latest = list.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
-      const withView = list.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
-      return { user: latest.user, lastSeenAt: latest.lastActivityAt, lastView: withView?.view, ids: list.map((s) => s.id) };
-    });
-    const users = await presence.users('online');
-    assert.deepEqual(
-      users.map((u) => ({ user: u.user, lastSeenAt: u.lastSeenAt, lastView: u.lastView, ids: u.sessions.map((s) => s.id) })),
-      expected,
-    );
+    const reference = async () => {
+      const sessions = await presence.listSessions();
+      const byUser = new Map<string, typeof sessions>();
+      for (const s of sessions) byUser.set(s.user.id, [...(byUser.get(s.user.id) ?? []), s]);
+      return [...byUser.values()].map((list) => {
+        const latest = list.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
+        const withView = list.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
+        return { user: latest.user, lastSeenAt: latest.lastActivityAt, lastView: withView?.view, ids: list.map((s) => s.id) };
+      });
+    };
+    const grouped = async () =>
+      (await presence.users('online')).map((u) => ({
+        user: u.user,
+        lastSeenAt: u.lastSeenAt,
+        lastView: u.lastView,
+        ids: u.sessions.map((s) => s.id),
+      }));
+    assert.deepEqual(await grouped(), await reference());
+
+    // Kept between calls: the same array while nothing moved; after heartbeats only the users whose
+    // sessions moved are new objects; after a change (a session ends, another opens) grouped afresh.
+    const first = await presence.users('online');
+    assert.equal(await presence.users('online'), first, 'nothing moved: the same answer');
+    const live = await presence.listSessions();
+    for (let round = 0; round < 4; round++) {
+      clock += 1_000;
+      const beaten = live.filter((_, i) => i % 97 === round);
+      for (const session of beaten) await presence.heartbeat(session.id, {}, INGEST);
+      const before = await presence.users('online');
+      assert.deepEqual(await grouped(), await reference(), `after heartbeats, round ${round}`);
+      const movedUsers = new Set(beaten.map((s) => s.user.id));
+      const after = await presence.users('online');
+      assert.equal(after, before, 'read twice with nothing moved in between: the same array');
+      if (round === 0) {
+        for (const [i, user] of after.entries()) {
+          if (movedUsers.has(user.user.id)) assert.notEqual(user, first[i], `user ${user.user.id} moved: made again`);
+          else assert.equal(user, first[i], `user ${user.user.id} did not move: the same object`);
+        }
+      }
+      await presence.end(live[round * 13]!.id, INGEST);
+      await presence.open(openBody({ user: { id: `u${round}`, name: 'Again', type: 'staff' } }), INGEST, HTTP);
+      assert.deepEqual(await grouped(), await reference(), `after a session ended and one opened, round ${round}`);
+    }
   });
 
   test('a detached socket session resumes within the grace period with no leave or join', async () => {
