@@ -3,7 +3,6 @@
 // the answer through a server in a child process (workloads 4 and 5); this is the focused view.
 //
 //   node --import tsx bench/who-is-online.ts [--sessions 15000] [--requests 30] [--touch 150] [--client node]
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -12,8 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
 import { createRollcall } from '../src/server/compose.ts';
-import { sessionBody } from './lib/fleet.ts';
-import { fetchOnce } from './lib/http.ts';
+import { sessionBody, spread } from './lib/fleet.ts';
+import { timedGet, type LatencyClient } from './lib/http.ts';
 import { percentile } from './lib/stats.ts';
 import { watchLoop } from './lib/loop-probe.ts';
 import { startProfile, stopProfile } from './lib/profiler.ts';
@@ -62,28 +61,7 @@ for (let i = 0; i < N; i++) {
 }
 await rollcall.presence.flushHistory();
 
-/** curl in a child process, so receiving the answer costs this process nothing. */
-function curl(target: string, auth: string): Promise<{ bytes: number; ms: number }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'curl',
-      ['-s', '-o', '/dev/null', '-H', `authorization: ${auth}`, '-w', '%{http_code} %{size_download} %{time_total}', target],
-      (error, stdout) => {
-        if (error) return reject(error);
-        const [status = '', size = '0', seconds = '0'] = stdout.trim().split(' ');
-        if (status !== '200') return reject(new Error(`HTTP ${status}`));
-        resolve({ bytes: Number(size), ms: Number(seconds) * 1000 });
-      },
-    );
-  });
-}
-
-async function read(target: string, auth: string): Promise<{ bytes: number; ms: number }> {
-  if (values.client === 'curl') return curl(target, auth);
-  const answer = await fetchOnce(target, { headers: { authorization: auth } });
-  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
-  return answer;
-}
+const read = (target: string, auth: string) => timedGet(values.client as LatencyClient, target, { authorization: auth });
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
 const url = `http://127.0.0.1:${address.port}/v1/users?status=${values.status}`;
@@ -98,8 +76,7 @@ for (let i = 0; i < REQUESTS + 3; i++) {
     // Answers carry whole seconds: wait for the next one, so every touched session's time moves.
     const before = Math.floor(Date.now() / 1000);
     while (Math.floor(Date.now() / 1000) === before) await new Promise((resolve) => setTimeout(resolve, 5));
-    const stride = Math.max(1, Math.floor(ids.length / TOUCH));
-    await rollcall.presence.keepAlive(Array.from({ length: TOUCH }, (_, k) => ids[(i + k * stride) % ids.length]!));
+    await rollcall.presence.keepAlive(spread(ids.length, TOUCH, i).map((k) => ids[k]!));
   }
   const answer = await read(url, authorization);
   bytes = answer.bytes;

@@ -224,3 +224,9 @@ export function v8StringBytes(s: string): number {
   const oneByte = /^[\u0000-\u00ff]*$/.test(s);
   return Math.ceil((16 + s.length * (oneByte ? 1 : 2)) / 8) * 8;
 }
+
+/** `count` indexes of `length`, spread evenly from `offset` on: the sessions a benchmark touches. */
+export function spread(length: number, count: number, offset: number): number[] {
+  const stride = Math.max(1, Math.floor(length / Math.max(1, count)));
+  return Array.from({ length: Math.min(count, length) }, (_, k) => (offset + k * stride) % length);
+}

@@ -1,6 +1,7 @@
 // HTTP measurements from the orchestrating process: sequential requests for latency, autocannon for
 // throughput. Both target loopback servers the run started; both are bounded in count or time.
 import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { percentile } from './stats.ts';
 
@@ -81,20 +82,65 @@ export async function sequentialLatency(
 }
 
 /**
+ * One GET by curl in a child process, the body thrown away: receiving it costs this process nothing, so
+ * a large answer's time is the server's and the socket's, not this client's (fetchOnce reads an 18 MB
+ * body in some 30 ms of JavaScript, curl in 7: BENCHMARKS.md). The time is curl's own `time_total`.
+ */
+export function curlOnce(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: number; ms: number }> {
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      ['-s', '-o', '/dev/null', ...headerArgs, '-w', '%{http_code} %{size_download} %{time_total}', url],
+      (error, stdout) => {
+        if (error) return reject(error);
+        const [status = '0', size = '0', seconds = '0'] = stdout.trim().split(' ');
+        resolve({ status: Number(status), bytes: Number(size), ms: Number(seconds) * 1000 });
+      },
+    );
+  });
+}
+
+/** Who reads the answers of a latency run: this process (fetchOnce) or curl (curlOnce). */
+export type LatencyClient = 'node' | 'curl';
+
+/** One GET by `client`, timed; anything but 200 is an error. */
+export async function timedGet(
+  client: LatencyClient,
+  url: string,
+  headers?: Record<string, string>,
+): Promise<{ status: number; bytes: number; ms: number }> {
+  if (client === 'curl') {
+    const answer = await curlOnce(url, headers);
+    if (answer.status !== 200) throw new Error(`${url}: HTTP ${answer.status}`);
+    return answer;
+  }
+  const answer = await fetchOnce(url, { headers });
+  if (answer.status !== 200) throw new Error(`${url}: HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8')}`);
+  return answer;
+}
+
+/**
  * Latency of two servers measured in turns (a, b, a, b, …), so that a noisy neighbour hurts both alike.
+ * `beforePair` runs before each turn of both, outside the timing (to change what they answer).
  */
 export async function alternatingLatency(
   a: { url: string; headers?: Record<string, string> },
   b: { url: string; headers?: Record<string, string> },
-  { count, warmup = 2 }: { count: number; warmup?: number },
+  {
+    count,
+    warmup = 2,
+    client = 'node',
+    beforePair,
+  }: { count: number; warmup?: number; client?: LatencyClient; beforePair?: () => Promise<void> },
 ): Promise<[LatencyResult, LatencyResult]> {
   const times: [number[], number[]] = [[], []];
-  const last: [Answer | undefined, Answer | undefined] = [undefined, undefined];
+  const bytes: [number, number] = [0, 0];
   for (let i = 0; i < warmup + count; i++) {
+    await beforePair?.();
     for (const [k, target] of [a, b].entries()) {
-      const answer = await fetchOnce(target.url, { headers: target.headers });
-      if (answer.status !== 200) throw new Error(`${target.url}: HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8')}`);
-      last[k] = answer;
+      const answer = await timedGet(client, target.url, target.headers);
+      bytes[k] = answer.bytes;
       if (i >= warmup) times[k]!.push(answer.ms);
     }
   }
@@ -103,8 +149,8 @@ export async function alternatingLatency(
     p50Ms: percentile(times[k], 50),
     p99Ms: percentile(times[k], 99),
     maxMs: Math.max(...times[k]),
-    bytes: last[k]?.bytes ?? 0,
-    status: last[k]?.status ?? 0,
+    bytes: bytes[k],
+    status: 200,
   });
   return [result(0), result(1)];
 }

@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { jwtVerify } from 'jose';
 import { Server, type Socket } from 'socket.io';
+import { spread } from '../lib/fleet.ts';
 
 export interface PresenceSession {
   user: { id: string; name: string; type: string };
@@ -35,6 +36,8 @@ export interface SocketIoPresence {
   port: number;
   /** `hb` events handled so far. */
   heartbeats(): number;
+  /** Stamps `lastActivityAt` of `count` sockets spread over all of them, as their `hb` would (the benchmark's). */
+  touch(count: number, offset: number): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,10 @@ export async function startSocketIoPresence(options: { tokenSecret: string; host
   return {
     port: address.port,
     heartbeats: () => heartbeats,
+    touch: (count, offset) => {
+      const sockets = [...io.of('/').sockets.values()];
+      for (const k of spread(sockets.length, count, offset)) (sockets[k]!.data as PresenceSession).lastActivityAt = Date.now();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         io.disconnectSockets(true);

@@ -23,7 +23,7 @@ import { heartbeatFramesChannel, type HeartbeatFramesMessage } from '../../src/i
 import { createRollcall } from '../../src/server/compose.ts';
 import { serveParent } from '../lib/child.ts';
 import { BENCH_ADMIN_PASSWORD, BENCH_INGEST_KEY, BENCH_TOKEN_SECRET } from '../lib/constants.ts';
-import { sessionBody } from '../lib/fleet.ts';
+import { sessionBody, spread } from '../lib/fleet.ts';
 import { watchLoop, type LoopBlock } from '../lib/loop-probe.ts';
 import { settledMemory } from '../lib/memory.ts';
 import { startProfile, stopProfile } from '../lib/profiler.ts';
@@ -151,6 +151,14 @@ serveParent(
       const key = generateApiKey('api');
       await history.createApiKey({ kind: 'api', accountId: admin.id, prefix: key.prefix, hash: key.hash, label: 'bench' });
       return { username: 'bench-reader', password, apiKey: key.key, adminPassword: BENCH_ADMIN_PASSWORD };
+    },
+    /**
+     * Heartbeats `count` live sessions spread over all of them through the core, as their clients'
+     * heartbeats would: "who is online" must then be made again (bench/workloads/ws-ingest.ts).
+     */
+    touch: async ({ count, offset }: { count: number; offset: number }) => {
+      const ids = (await presence.listSessions()).map((s) => s.id);
+      await presence.keepAlive(spread(ids.length, count, offset).map((k) => ids[k]!));
     },
     /** Every live session's id (the soak's final check: the server's set against the clients'). */
     sessionIds: async () => (await presence.listSessions()).map((s) => s.id),

@@ -14,6 +14,7 @@ serveParent(
       return { heartbeats: peer.heartbeats(), cpuUs: cpu.user + cpu.system, atMs: performance.now(), sessions: 0 };
     },
     memory: () => settledMemory(),
+    touch: ({ count, offset }: { count: number; offset: number }) => peer.touch(count, offset),
     profileStart: () => startProfile(),
     profileStop: ({ file }: { file?: string }) => stopProfile(file),
   },

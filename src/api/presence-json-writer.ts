@@ -16,7 +16,7 @@ import type { BodyWriter } from '../http/body-writer.ts';
 import { DEFAULT_SLICE_MS, forEachSliced } from '../http/slices.ts';
 import { SnapshotMemo } from '../http/snapshot-memo.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
-import { UserBlocks, type WrittenUser } from './user-blocks.ts';
+import { UserBlocks, type UsersAnswer, type WrittenUser } from './user-blocks.ts';
 
 type Serialize = (data: Record<string, unknown>) => string;
 
@@ -130,24 +130,29 @@ export class PresenceJsonWriter {
    * Users as a JSON array, in pieces to send one after the other (most of them the last answer's, sent
    * again: user-blocks.ts); yields to the event loop between slices of `sliceMs`.
    */
-  writeUsers(users: readonly UserPresence[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<Buffer[]> {
+  writeUsers(users: readonly UserPresence[], serializers: Serializers, sliceMs = DEFAULT_SLICE_MS): Promise<UsersAnswer> {
     return this.userBlocks.write(users, (out, presence) => this.writeUser(out, presence, serializers), sliceMs);
   }
 
   /** One user as `UserJsonSchema` serializes it; answers what an online user was written from. */
   private writeUser(out: BodyWriter, presence: UserPresence, serializers: Serializers): WrittenUser | undefined {
+    const start = out.byteLength;
     // Read once: the bytes hold the times the record says, even if a heartbeat moves one meanwhile.
     const seconds = [toSeconds(presence.lastSeenAt)];
     for (const session of presence.sessions) seconds.push(toSeconds(session.lastActivityAt));
+    // Where each of those times is written, from the user's first byte (user-blocks.ts patches them).
+    const at: number[] = [];
     const { parts, holes } = this.userTemplate(presence, serializers);
     for (let i = 0; i < holes.length; i++) {
       out.bytes(parts[i]!);
-      if (holes[i] === 'lastSeenAt') out.ascii(String(seconds[0]));
-      else this.writeUserSessions(out, presence.sessions, serializers, seconds);
+      if (holes[i] === 'lastSeenAt') {
+        at[0] = out.byteLength - start;
+        out.ascii(String(seconds[0]));
+      } else this.writeUserSessions(out, presence.sessions, serializers, seconds, start, at);
     }
     out.bytes(parts[holes.length]!);
     if (!presence.online) return undefined;
-    return { presence, user: presence.user, view: presence.lastView, sessions: presence.sessions, seconds };
+    return { presence, user: presence.user, view: presence.lastView, sessions: presence.sessions, seconds, at };
   }
 
   clear(): void {
@@ -166,14 +171,20 @@ export class PresenceJsonWriter {
     return template;
   }
 
-  private writeUserSessions(out: BodyWriter, sessions: readonly Session[], serializers: Serializers, seconds: readonly number[]): void {
+  private writeUserSessions(
+    out: BodyWriter,
+    sessions: readonly Session[],
+    serializers: Serializers,
+    seconds: readonly number[],
+    userStart: number,
+    at: number[],
+  ): void {
     for (let i = 0; i < sessions.length; i++) {
       if (i > 0) out.ascii(',');
       const { parts } = this.sessions.get(sessions[i]!, sessionTemplate, serializers);
-      out
-        .bytes(parts[0]!)
-        .ascii(String(seconds[i + 1]))
-        .bytes(parts[1]!);
+      out.bytes(parts[0]!);
+      at[i + 1] = out.byteLength - userStart;
+      out.ascii(String(seconds[i + 1])).bytes(parts[1]!);
     }
   }
 }

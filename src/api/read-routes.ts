@@ -20,6 +20,7 @@ import type { SessionFilter } from '../live/session-filter.ts';
 import { requireReader } from './access.ts';
 import { SessionJsonSchema, UserJsonSchema, sessionJson, toSeconds, userJson } from './presence-json.ts';
 import { PresenceJsonWriter } from './presence-json-writer.ts';
+import type { UsersAnswer } from './user-blocks.ts';
 import { READER_SECURITY, errorResponses, stringEnum } from './schemas.ts';
 
 export interface ReadRoutesOptions {
@@ -204,13 +205,18 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
       const { status } = request.query;
       const users = await presence.users(status);
       // The core answers the same array while nothing moved: the same bytes as last time.
-      if (status === 'online' && users === lastOnline?.users) return sendJsonBytes(reply, lastOnline.body);
-      const array = await json.writeUsers(
+      if (status === 'online' && users === lastOnline?.users) {
+        reply.raw.once('close', lastOnline.answer.hold());
+        return sendJsonBytes(reply, lastOnline.body);
+      }
+      const answer = await json.writeUsers(
         users,
         json.serializers((schema) => reply.compileSerializationSchema(schema)),
       );
-      const body = [USERS_KEY, ...array, Buffer.from(`,"count":${users.length}}`)];
-      if (status === 'online') lastOnline = { users, body };
+      // Its bytes stay as they are until the socket has them all (user-blocks.ts writes over free ones).
+      reply.raw.once('close', answer.release);
+      const body = [USERS_KEY, ...answer.pieces, Buffer.from(`,"count":${users.length}}`)];
+      if (status === 'online') lastOnline = { users, answer, body };
       return sendJsonBytes(reply, body);
     },
   );
@@ -292,7 +298,9 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
  */
 interface OnlineAnswer {
   users: readonly UserPresence[];
-  /** Pieces, sent one after the other (user-blocks.ts). */
+  /** The users' part, held again by every response that sends it (user-blocks.ts). */
+  answer: UsersAnswer;
+  /** Pieces, sent one after the other. */
   body: Buffer[];
 }
 

@@ -41,6 +41,8 @@ export interface WrittenUser {
   sessions: readonly Session[];
   /** Unix seconds written: the user's last seen, then each session's last activity. */
   seconds: readonly number[];
+  /** Where each of `seconds` was written, from the user's first byte (after its comma). */
+  at: readonly number[];
 }
 
 /**
@@ -54,8 +56,38 @@ interface Block {
   users: (WrittenUser | undefined)[];
   /** `,user,user,…`: a comma before every user, so blocks follow one another as they are. */
   bytes: Buffer;
+  /**
+   * The memory `bytes` begins, this block's alone (never Node's shared pool of small Buffers): a
+   * rewrite of a free block goes here when it fits, so memory is reused rather than allocated anew.
+   */
+  room: Buffer;
   /** Where each user's comma is in `bytes`, then the end. */
   offsets: number[];
+  /**
+   * Answers being made or sent that hold this block. Only a block no answer holds is written over in
+   * place (a heartbeat's new seconds); otherwise a changed block is written anew.
+   */
+  holds: number;
+}
+
+/**
+ * An answer's pieces, and the blocks they are views of, held until `release` is called: the route
+ * calls it once the response is finished or closed (the socket has all its bytes by then).
+ */
+export interface UsersAnswer {
+  pieces: Buffer[];
+  release(): void;
+  /** Holds the blocks again, for another response of the same answer; answers its release. */
+  hold(): () => void;
+}
+
+function holding(blocks: readonly Block[]): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    for (const block of blocks) block.holds--;
+  };
 }
 
 const OPEN = Buffer.from('[');
@@ -65,20 +97,45 @@ const firstSession = (presence: UserPresence): Session | undefined => (presence.
 
 export class UserBlocks {
   private byFirst = new Map<Session, Block>();
+  /** Where a free block is written before it goes over its old bytes (they are copied from meanwhile). */
+  private readonly scratch = new BodyWriter(BLOCK_BYTES * 2);
 
   /**
    * `users` as a JSON array, as pieces to send one after the other; yields to the event loop after
-   * each `sliceMs` of work. Every user's times are read during the call, as a fresh write would.
+   * each `sliceMs` of work. Every user's times are read during the call, as a fresh write would. The
+   * answer holds its blocks until released.
    */
-  async write(users: readonly UserPresence[], writeUser: WriteUser, sliceMs = DEFAULT_SLICE_MS): Promise<Buffer[]> {
-    const pieces: Buffer[] = [];
+  async write(users: readonly UserPresence[], writeUser: WriteUser, sliceMs = DEFAULT_SLICE_MS): Promise<UsersAnswer> {
+    const order: Block[] = [];
+    const release = holding(order);
     const kept = new Map<Session, Block>();
-    await forEachSliced(this.blocks(users, writeUser, kept), (block) => pieces.push(block.bytes), sliceMs);
+    try {
+      await forEachSliced(
+        this.blocks(users, writeUser, kept),
+        (block) => {
+          // Held from the moment it is in the answer: another answer made meanwhile leaves it be.
+          block.holds++;
+          order.push(block);
+        },
+        sliceMs,
+      );
+    } catch (error) {
+      release();
+      throw error;
+    }
     // Another answer may have been written meanwhile (both yield): either one's blocks are sound.
     this.byFirst = kept;
+    const pieces = order.map((block) => block.bytes);
     // The first user has no comma before it: a view that skips it.
     if (pieces[0]) pieces[0] = pieces[0].subarray(1);
-    return [OPEN, ...pieces, CLOSE];
+    return {
+      pieces: [OPEN, ...pieces, CLOSE],
+      release,
+      hold: () => {
+        for (const block of order) block.holds++;
+        return holding(order);
+      },
+    };
   }
 
   /** The blocks of `users` in order, the last answer's where they still hold; each one kept in `kept`. */
@@ -87,7 +144,8 @@ export class UserBlocks {
     while (i < users.length) {
       const first = firstSession(users[i]!);
       const old = first && this.byFirst.get(first);
-      const block = old && blockMatches(old, users, i) ? old : this.writeBlock(users, i, old, writeUser);
+      const reused = old && (blockMatches(old, users, i) || (old.holds === 0 && patchedInPlace(old, users, i)));
+      const block = reused ? old : this.writeBlock(users, i, old, writeUser);
       if (first) kept.set(first, block);
       i += block.users.length;
       yield block;
@@ -98,9 +156,13 @@ export class UserBlocks {
     this.byFirst = new Map();
   }
 
-  /** A new block from `users[start]` on; users unchanged since `old` (the block that started there) are copied. */
+  /**
+   * A new block from `users[start]` on; users unchanged since `old` (the block that started there) are
+   * copied. When no answer holds `old`, the new block is written over it (the same object and memory).
+   */
   private writeBlock(users: readonly UserPresence[], start: number, old: Block | undefined, writeUser: WriteUser): Block {
-    const out = new BodyWriter(old ? old.bytes.length * 1.25 : 0);
+    const free = old !== undefined && old.holds === 0;
+    const out = free ? this.scratch.clear() : new BodyWriter(old ? old.bytes.length * 1.25 : 0);
     const written: (WrittenUser | undefined)[] = [];
     const offsets: number[] = [];
     const online = users[start]!.online;
@@ -121,15 +183,76 @@ export class UserBlocks {
         out.bytes(old!.bytes.subarray(old!.offsets[j]! + 1, old!.offsets[j + 1]));
         written.push(was);
       } else {
-        written.push(writeUser(out, presence));
+        // Most changes between answers are heartbeats: the same user, view and snapshots, other
+        // seconds. Those users are copied and their times written over, not written again.
+        const seconds = was && timesOnlyMoved(was, presence);
+        if (seconds) {
+          const userStart = out.byteLength;
+          out.bytes(old!.bytes.subarray(old!.offsets[j]! + 1, old!.offsets[j + 1]));
+          for (let t = 0; t < seconds.length; t++) out.overwrite(userStart + was.at[t]!, String(seconds[t]));
+          written.push({ ...was, presence, seconds });
+        } else {
+          written.push(writeUser(out, presence));
+        }
       }
     }
     offsets.push(out.byteLength);
     const whole = out.whole();
-    // The writer's Buffer grows by doubling; a block kept for the next answer should not keep that room.
-    const bytes = whole.length < whole.buffer.byteLength * 0.75 ? Buffer.from(whole) : whole;
-    return { users: written, bytes, offsets };
+    if (free && whole.length <= old.room.length) {
+      // Bytes, offsets and users change together, in one synchronous step: another answer being made
+      // meanwhile sees the old block or the new one, never a mix.
+      old.bytes = old.room.subarray(0, whole.length);
+      whole.copy(old.bytes);
+      old.offsets = offsets;
+      old.users = written;
+      return old;
+    }
+    // Written in a fresh writer, whose Buffer is its own (16 KB at least, never pooled), unless it grew
+    // by doubling: a block kept for the next answer should not keep that much room.
+    const room = !free && whole.length >= whole.buffer.byteLength * 0.75 ? Buffer.from(whole.buffer, whole.byteOffset) : ownCopy(whole);
+    return { users: written, bytes: room.subarray(0, whole.length), room, offsets, holds: 0 };
   }
+}
+
+/** `bytes` copied into memory of their own, with a quarter more room for a later rewrite. */
+function ownCopy(bytes: Buffer): Buffer {
+  const room = Buffer.allocUnsafeSlow(Math.ceil(bytes.length * 1.25));
+  bytes.copy(room);
+  return room;
+}
+
+/**
+ * When the block's users are, from `users[start]` on, the current ones with at most their times moved:
+ * writes the new seconds over the old (as many digits, so nothing else moves) and answers true. Only
+ * for a block no answer holds: nothing is sending these bytes.
+ */
+function patchedInPlace(block: Block, users: readonly UserPresence[], start: number): boolean {
+  if (start + block.users.length > users.length) return false;
+  const moved: (number[] | undefined)[] = [];
+  for (let j = 0; j < block.users.length; j++) {
+    const was = block.users[j];
+    const presence = users[start + j]!;
+    if (!was) return false;
+    if (matches(was, presence)) moved.push(undefined);
+    else {
+      const seconds = timesOnlyMoved(was, presence);
+      if (!seconds) return false;
+      moved.push(seconds);
+    }
+  }
+  for (let j = 0; j < block.users.length; j++) {
+    const seconds = moved[j];
+    const was = block.users[j]!;
+    const userStart = block.offsets[j]! + 1;
+    if (seconds) {
+      for (let t = 0; t < seconds.length; t++) block.bytes.write(String(seconds[t]), userStart + was.at[t]!, 'latin1');
+      block.users[j] = { ...was, presence: users[start + j]!, seconds };
+    } else {
+      // Unchanged bytes, perhaps from another object of the same user: remember the current one.
+      block.users[j] = { ...was, presence: users[start + j]! };
+    }
+  }
+  return true;
 }
 
 /** Whether the block's users are, from `users[start]` on, the current ones unchanged. */
@@ -148,6 +271,46 @@ function indexIn(block: Block, presence: UserPresence, aligned: number): number 
   if (!first) return -1;
   if (block.users[aligned]?.sessions[0] === first) return aligned;
   return block.users.findIndex((was) => was?.sessions[0] === first);
+}
+
+/**
+ * The seconds to write when `presence` differs from what `was` was written from in its times only, each
+ * of the same number of digits (so every byte but theirs stays where it was); undefined otherwise.
+ */
+function timesOnlyMoved(was: WrittenUser, presence: UserPresence): number[] | undefined {
+  // A user with several sessions is named by its latest one, and its view is its latest one with a
+  // view: which session that is moves with heartbeats, and each session has its own equal objects.
+  if (!sameFacts(was.user, presence.user) || !sameFacts(was.view, presence.lastView)) return undefined;
+  const sessions = presence.sessions;
+  if (was.sessions.length !== sessions.length) return undefined;
+  const seconds = [toSeconds(presence.lastSeenAt)];
+  for (let i = 0; i < sessions.length; i++) {
+    if (was.sessions[i] !== sessions[i]) return undefined;
+    seconds.push(toSeconds(sessions[i]!.lastActivityAt));
+  }
+  for (let t = 0; t < seconds.length; t++) if (digits(seconds[t]!) !== digits(was.seconds[t]!)) return undefined;
+  return seconds;
+}
+
+/** Digits of a whole number of seconds: 10 from 2001 to 2286, without making a string for it. */
+const digits = (n: number) => (n >= 1e9 && n < 1e10 ? 10 : String(n).length);
+
+/**
+ * Whether two objects of facts (a user, a view: strings and numbers) would be written the same: the
+ * same object, or the same keys with the same values, in the same order. A value that is an object is
+ * compared by identity, so a deeper difference is never missed.
+ */
+function sameFacts(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const aKeys = Object.keys(a);
+  const bKeys = Object.keys(b);
+  if (aKeys.length !== bKeys.length) return false;
+  for (let i = 0; i < aKeys.length; i++) {
+    const key = aKeys[i]!;
+    if (key !== bKeys[i] || (a as Record<string, unknown>)[key] !== (b as Record<string, unknown>)[key]) return false;
+  }
+  return true;
 }
 
 /** Whether writing `presence` now would give the bytes written from `was`. */

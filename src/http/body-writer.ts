@@ -61,6 +61,24 @@ export class BodyWriter {
     return this;
   }
 
+  /** Forgets what was written, to write anew in the same memory (only when no view of it is in use). */
+  clear(): this {
+    this.length = 0;
+    this.cuts.length = 0;
+    return this;
+  }
+
+  /**
+   * Writes ASCII `text` over bytes already written, from byte `at` on (a number of as many digits, in
+   * a copy of something written before). Never past what was written.
+   */
+  overwrite(at: number, text: string): this {
+    if (at < 0 || at + text.length > this.length)
+      throw new RangeError(`overwrite: ${at}+${text.length} is outside the ${this.length} bytes written`);
+    for (let i = 0; i < text.length; i++) this.buffer[at + i] = text.charCodeAt(i);
+    return this;
+  }
+
   /** Ends the current piece here (nothing happens when nothing was written since the last cut). */
   cut(): this {
     if (this.length > (this.cuts.at(-1) ?? 0)) this.cuts.push(this.length);

@@ -97,6 +97,17 @@ describe('/v1/sessions pages with the answer cache on', () => {
   });
 });
 
+/** A server with three users online, the writer's answers watched, and "who is online" to ask. */
+async function threeUsers(t: TestContext) {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const ids: number[] = [];
+  for (const n of [1, 2, 3]) ids.push(await openSession(server, openBody({ user: { id: `u${n}`, name: `User ${n}`, type: 'staff' } })));
+  const made = t.mock.method(PresenceJsonWriter.prototype, 'writeUsers');
+  const online = () => request(server.url, 'GET', '/v1/users?status=online', { headers: server.admin });
+  return { server, ids, made, online };
+}
+
 describe('who is online without an answer cache', () => {
   it('shows a changed session in the next answer', async (t) => {
     const server = await startTestServer();
@@ -111,13 +122,22 @@ describe('who is online without an answer cache', () => {
     assert.deepEqual(after.users[0].lastView, { m: 'crm', v: 'contact', t: 'id|1' });
   });
 
+  it('lets the next answer write over the last one once its response is finished', async (t) => {
+    const { server, ids, made, online } = await threeUsers(t);
+    await online();
+    const before = Date.now();
+    while (Math.floor(Date.now() / 1000) === Math.floor(before / 1000)) await new Promise((resolve) => setTimeout(resolve, 10));
+    await heartbeat(server, ids[1]!);
+    const after = await online();
+    const [first, second] = await Promise.all(made.mock.calls.map((call) => call.result!));
+    // The same memory: the first answer was released when its response closed, so its block was free.
+    assert.equal(second!.pieces[1]!.buffer, first!.pieces[1]!.buffer);
+    const fresh = (await server.rollcall.presence.users('online')).find((u) => u.user.id === 'u2')!;
+    assert.equal(after.json.users[1].lastSeenAt, Math.floor(fresh.lastSeenAt / 1000));
+  });
+
   it('sends the same bytes again while nothing changed, and makes a new answer once anything did', async (t) => {
-    const server = await startTestServer();
-    t.after(() => server.close());
-    const ids: number[] = [];
-    for (const n of [1, 2, 3]) ids.push(await openSession(server, openBody({ user: { id: `u${n}`, name: `User ${n}`, type: 'staff' } })));
-    const made = t.mock.method(PresenceJsonWriter.prototype, 'writeUsers');
-    const online = () => request(server.url, 'GET', '/v1/users?status=online', { headers: server.admin });
+    const { server, ids, made, online } = await threeUsers(t);
     const first = await online();
     const again = await online();
     assert.equal(made.mock.callCount(), 1, 'nothing changed: the answer was sent again');

@@ -14,6 +14,29 @@ import { goldenSessions, goldenUsers } from '../helpers/golden-sessions.ts';
 import { makeSession } from '../helpers/sessions.ts';
 import { BLOCK_USERS } from '../../src/api/user-blocks.ts';
 
+/** The route's serializers, as read-routes.ts has them: a reply compiles them. */
+async function routeSerializers(json: PresenceJsonWriter) {
+  const app = Fastify();
+  let serializers: ReturnType<PresenceJsonWriter['serializers']> | undefined;
+  app.get('/', async (_request, reply) => {
+    serializers = json.serializers((schema) => reply.compileSerializationSchema(schema));
+    return {};
+  });
+  await app.inject({ method: 'GET', url: '/' });
+  await app.close();
+  return serializers!;
+}
+
+/** A writer with its route's serializers, and `count` users of one session each, a second apart. */
+async function writerWithUsers(count: number) {
+  const json = new PresenceJsonWriter();
+  const serializers = await routeSerializers(json);
+  const T0 = 1_709_618_828_900;
+  const sessions = Array.from({ length: count }, (_, i) => makeSession({ id: 1 + i, startedAt: T0 + i * 1_000 }));
+  const users = sessions.map((s): UserPresence => ({ user: s.user, lastSeenAt: s.lastActivityAt, online: true, sessions: [s] }));
+  return { json, serializers, sessions, users };
+}
+
 const UsersAnswer = Type.Object({ users: Type.Array(UserJsonSchema), count: Type.Integer() });
 const SessionsAnswer = Type.Object({ sessions: Type.Array(SessionJsonSchema) });
 
@@ -34,8 +57,9 @@ async function twoWays(data: { users: () => UserPresence[]; sessions: () => Sess
   }));
   app.get('/fragments/users', { schema: { response: { 200: UsersAnswer } } }, async (_request, reply) => {
     const users = data.users();
-    const array = await json.writeUsers(users, serializers(reply), 0);
-    const body = Buffer.concat([Buffer.from('{"users":'), ...array, Buffer.from(`,"count":${users.length}}`)]);
+    const answer = await json.writeUsers(users, serializers(reply), 0);
+    const body = Buffer.concat([Buffer.from('{"users":'), ...answer.pieces, Buffer.from(`,"count":${users.length}}`)]);
+    answer.release();
     return reply.type('application/json; charset=utf-8').send(body);
   });
   app.get('/fragments/sessions', { schema: { response: { 200: SessionsAnswer } } }, async (_request, reply) => {
@@ -136,6 +160,127 @@ describe('PresenceJsonWriter', () => {
     users = users.map((u, i) => (i === index ? { ...u, lastView: undefined } : u));
     const without = JSON.parse((await app.same('users')).toString('utf8'));
     assert.equal(without.users[index].lastView, undefined);
+  });
+
+  it('holds about an answer of memory, however many answers rewrote a few blocks each', async () => {
+    const { json, serializers, sessions, users } = await writerWithUsers(BLOCK_USERS * 200);
+    let pieces: Buffer[] = [];
+    for (let turn = 0; turn < 60; turn++) {
+      // Two users a turn move a second on, in blocks that change from one answer to the next.
+      for (const i of [(turn * 7) % users.length, (turn * 131 + 5) % users.length]) {
+        sessions[i]!.lastActivityAt += 1_000;
+        users[i] = { ...users[i]!, lastSeenAt: sessions[i]!.lastActivityAt };
+      }
+      const answer = await json.writeUsers(users, serializers, 0);
+      answer.release();
+      pieces = answer.pieces;
+    }
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const held = new Set(pieces.map((piece) => piece.buffer));
+    const heldBytes = [...held].reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    assert.ok(heldBytes <= 2 * length, `the pieces hold ${heldBytes} bytes of memory for an answer of ${length}`);
+    const parsed = JSON.parse(Buffer.concat(pieces).toString('utf8'));
+    assert.equal(parsed[7].lastSeenAt, Math.floor(sessions[7]!.lastActivityAt / 1000));
+  });
+
+  it('writes new seconds over a block only when no answer holds it', async () => {
+    const { json, serializers, sessions, users } = await writerWithUsers(BLOCK_USERS * 3);
+    const heartbeat = (i: number) => {
+      sessions[i]!.lastActivityAt += 5_000;
+      users[i] = { ...users[i]!, lastSeenAt: sessions[i]!.lastActivityAt };
+    };
+    const text = (pieces: Buffer[]) => Buffer.concat(pieces).toString('utf8');
+    const seenBy = (pieces: Buffer[], i: number) => JSON.parse(text(pieces))[i].lastSeenAt as number;
+
+    const held = await json.writeUsers(users, serializers, 0);
+    const heldText = text(held.pieces);
+    heartbeat(3);
+    const second = await json.writeUsers(users, serializers, 0);
+    assert.equal(text(held.pieces), heldText, 'an answer still held keeps its bytes');
+    assert.equal(seenBy(second.pieces, 3), Math.floor(sessions[3]!.lastActivityAt / 1000));
+    assert.notEqual(second.pieces[1]!.buffer, held.pieces[1]!.buffer, 'the changed block was written anew');
+
+    held.release();
+    second.release();
+    const secondText = text(second.pieces);
+    heartbeat(4);
+    heartbeat(BLOCK_USERS + 1);
+    const third = await json.writeUsers(users, serializers, 0);
+    assert.equal(third.pieces[1]!.buffer, second.pieces[1]!.buffer, 'a free block is written over in place');
+    assert.notEqual(text(second.pieces), secondText, 'so the released answer changed with it');
+    assert.equal(seenBy(third.pieces, 4), Math.floor(sessions[4]!.lastActivityAt / 1000));
+    assert.equal(seenBy(third.pieces, BLOCK_USERS + 1), Math.floor(sessions[BLOCK_USERS + 1]!.lastActivityAt / 1000));
+    assert.equal(seenBy(third.pieces, 3), Math.floor(sessions[3]!.lastActivityAt / 1000));
+
+    // Held again (another response of the same answer), then changed: written anew, the held bytes kept.
+    const release = third.hold();
+    third.release();
+    const thirdText = text(third.pieces);
+    heartbeat(5);
+    const fourth = await json.writeUsers(users, serializers, 0);
+    assert.equal(text(third.pieces), thirdText);
+    assert.equal(seenBy(fourth.pieces, 5), Math.floor(sessions[5]!.lastActivityAt / 1000));
+    release();
+    fourth.release();
+  });
+
+  it('rewrites a free block in its own memory, a held one in new memory, the held bytes kept', async () => {
+    const json = new PresenceJsonWriter();
+    const serializers = await routeSerializers(json);
+    const T0 = 1_709_618_828_900;
+    const sessions = Array.from({ length: BLOCK_USERS * 2 }, (_, i) =>
+      makeSession({ id: 1 + i, startedAt: T0 + i * 1_000, view: { m: 'crm', v: 'contact', t: `id|${i}` } }),
+    );
+    const users = () =>
+      sessions.map((s): UserPresence => ({ user: s.user, lastSeenAt: s.lastActivityAt, lastView: s.view, online: true, sessions: [s] }));
+    const text = (pieces: Buffer[]) => Buffer.concat(pieces).toString('utf8');
+    // A new snapshot with a longer view: the user's bytes change length, the block is written again.
+    const look = (i: number, t: string) => {
+      sessions[i] = { ...sessions[i]!, view: { m: 'crm', v: 'contact', t } };
+    };
+    const first = await json.writeUsers(users(), serializers, 0);
+    first.release();
+    look(2, 'id|2 and a much longer reference');
+    const second = await json.writeUsers(users(), serializers, 0);
+    assert.equal(second.pieces[1]!.buffer, first.pieces[1]!.buffer, 'free: written over in its own memory');
+    assert.equal(JSON.parse(text(second.pieces))[2].lastView.t, 'id|2 and a much longer reference');
+    const secondText = text(second.pieces);
+    look(3, 'id|3, held');
+    const third = await json.writeUsers(users(), serializers, 0);
+    assert.notEqual(third.pieces[1]!.buffer, second.pieces[1]!.buffer, 'held: new memory');
+    assert.equal(text(second.pieces), secondText, 'the held answer keeps its bytes');
+    assert.deepEqual(
+      JSON.parse(text(third.pieces)).map((u: { lastView: { t: string } }) => u.lastView.t),
+      sessions.map((s) => s.view!.t),
+    );
+    second.release();
+    third.release();
+  });
+
+  it('keeps users of two tabs right as the tabs take turns being the latest (equal user and view objects)', async (t) => {
+    const T0 = 1_709_618_828_900;
+    // Each tab has its own user and view objects, equal in content, as sessions opened apart have.
+    const tabs = Array.from({ length: BLOCK_USERS * 2 }, (_, i) =>
+      makeSession({
+        id: 1 + i,
+        startedAt: T0 + i * 1_000,
+        user: { id: `u${i >> 1}`, name: `User ${i >> 1}`, type: 'staff' },
+        view: { m: 'support', v: 'ticket', t: `id|${i >> 1}` },
+      }),
+    );
+    const users = (): UserPresence[] =>
+      Array.from({ length: tabs.length / 2 }, (_, u) => {
+        const own = [tabs[2 * u]!, tabs[2 * u + 1]!];
+        const latest = own[1]!.lastActivityAt > own[0]!.lastActivityAt ? own[1]! : own[0]!;
+        return { user: latest.user, lastSeenAt: latest.lastActivityAt, lastView: latest.view, online: true, sessions: own };
+      });
+    const app = await twoWays({ users, sessions: () => tabs });
+    t.after(() => app.close());
+    await app.same('users');
+    for (let turn = 0; turn < 6; turn++) {
+      for (let i = turn % 2; i < tabs.length; i += 5) tabs[i]!.lastActivityAt += 3_000;
+      await app.same('users');
+    }
   });
 
   it('keeps many users right as blocks are sent again, rewritten, split and joined', async (t) => {
