@@ -214,6 +214,8 @@ export const readRoutes: FastifyPluginAsyncTypebox<ReadRoutesOptions> = async (a
         json.serializers((schema) => reply.compileSerializationSchema(schema)),
       );
       // Its bytes stay as they are until the socket has them all (user-blocks.ts writes over free ones).
+      // A client gone before this line never releases them: its blocks are written anew when they
+      // change, and the new ones start free.
       reply.raw.once('close', answer.release);
       const body = [USERS_KEY, ...answer.pieces, Buffer.from(`,"count":${users.length}}`)];
       if (status === 'online') lastOnline = { users, answer, body };

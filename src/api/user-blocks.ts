@@ -9,7 +9,16 @@
 // users is kept with what each user was written from; an answer checks each block's users against the
 // current ones (identity of the snapshots, the seconds of their times) and sends an unchanged block's
 // bytes again without copying them. A changed block is written again: its unchanged users copied from
-// the old block, the changed ones written from their fragments (presence-json-writer.ts).
+// the old block, the changed ones written from their fragments (presence-json-writer.ts), or, when only
+// their times moved, copied with the new seconds written over the old.
+//
+// Fresh memory was most of a rewrite's cost (allocating a Buffer per block, page faults, collections),
+// so blocks are written over where they are when nothing is sending them. An answer holds its blocks
+// from the moment they are in it until its response closes (read-routes.ts); a block no answer holds
+// takes a heartbeat's new seconds in place (as many digits: nothing else moves), or any other rewrite in
+// its own memory when it fits. A held block is written anew and the held bytes stay as they were. Each
+// change to a block (bytes, offsets, users) is one synchronous step, so an answer being made meanwhile
+// sees the block before or after it, never a mix.
 //
 // Blocks are found by their first user's first session snapshot (users are listed in order of their
 // first session, so a block's users stay together while they stay online). A block ends before a user
