@@ -34,7 +34,10 @@ const stream = run({
   files,
   // Two cores: two files at a time keeps servers started by tests from starving each other.
   concurrency: 2,
-  timeout: 120_000,
+  // A whole file's cap, behind each test's own timeout: above the longest a test declares (installing
+  // the packed package, test/packaging/install.test.ts, 4 × 3 min), so a file is never cut short while
+  // its tests are within theirs. It took over 120 s on a busy machine (CI, 2026-12-04).
+  timeout: 900_000,
 });
 stream.on('test:pass', (event) => {
   if (event.details?.type === 'suite') return;
