@@ -11,6 +11,8 @@ import { WAIT_MS, skipWithoutChromium, startDashboardTest, type DashboardTest } 
 
 const skip = skipWithoutChromium();
 const EVENTS = '#event-list li.event';
+/** Past the console's wait for typing to pause (400 ms) before it reads a typed field. */
+const TYPING_SETTLED_MS = 600;
 
 /** The console's entries, newest first, as "type: summary". */
 const entries = (page: Page) =>
@@ -92,10 +94,20 @@ describe('the event console', { skip }, () => {
       `session.started: Una Only opened session ${una} (Representative) on jack-pc`,
     ]);
 
-    // And a client type: user events have none, so only session events of that type come.
+    // And a client type: user events have none, so only session events of that type come. The user id
+    // typed away just before settles after the select: the same filter, so the open stream is kept (a
+    // second stream would lose what arrives between the two).
+    const streams: string[] = [];
+    const countStream = (request: { url(): string }) => {
+      if (new URL(request.url()).pathname === '/v1/events') streams.push(request.url());
+    };
+    page.on('request', countStream);
     await page.getByLabel('User id').fill('');
     await page.getByLabel('Client type').selectOption('representative');
     await consoleOpen(page, '?clientType=representative');
+    await page.waitForTimeout(TYPING_SETTLED_MS);
+    page.off('request', countStream);
+    assert.equal(streams.length, 1, `one stream for one filter: ${streams.join(', ')}`);
     await page.getByRole('button', { name: 'Clear' }).click();
     await closeSession(server, other);
     await closeSession(server, una);

@@ -55,6 +55,8 @@ export function eventsView(context: Context, params: URLSearchParams): View {
   const { api } = context;
   let filter = filterFromParams(params);
   let stream: EventStream | undefined;
+  /** The query string of the open stream, to tell a real filter change from the same one read again. */
+  let streamQuery: string | undefined;
   let paused = false;
   let waiting: Received[] = [];
   let dropped = 0;
@@ -167,10 +169,14 @@ export function eventsView(context: Context, params: URLSearchParams): View {
   }
 
   function connect() {
-    stream?.stop();
-    batcher.dispose();
     const query = filterQuery(filter);
     const text = new URLSearchParams(query).toString();
+    // The same filter again (a typed field settling after a select changed) keeps the open stream:
+    // reconnecting would drop what arrives between the two streams.
+    if (stream && text === streamQuery) return;
+    stream?.stop();
+    batcher.dispose();
+    streamQuery = text;
     history.replaceState(null, '', text ? `#/events?${text}` : '#/events');
     if (filter.types.length === 0) {
       setStatus('stopped', 'Choose at least one event type.');
@@ -197,6 +203,8 @@ export function eventsView(context: Context, params: URLSearchParams): View {
   }
 
   function readFilter() {
+    // Every field is read here, so a pending read of a typed field has nothing left to do.
+    clearTimeout(typingTimer);
     filter = {
       types: typeBoxes.filter((box) => box.checked).map((box) => box.value),
       userId: userInput.value,
