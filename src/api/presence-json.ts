@@ -3,7 +3,7 @@
 // secret's hash, expiry bookkeeping) never leave the process. Times are Unix seconds, like the ingest
 // contract's. Field types and limits are the ingest contract's own (core/input-schemas.ts), so a field
 // has one type whether it is reported or read.
-import { Type, type Static } from '@sinclair/typebox';
+import { CloneType, Type, type Static } from '@sinclair/typebox';
 import { ClientHintsSchema, CustomerSchema, RepresentativeSchema, UserSchema, ViewSchema } from '../core/input-schemas.ts';
 import {
   CLIENT_TYPES,
@@ -134,7 +134,12 @@ export const UserJsonSchema = Type.Object(
     ...UserInfoSchema.properties,
     online: Type.Boolean(),
     lastSeenAt: UnixSeconds('The last activity of any of their sessions'),
-    lastView: Type.Optional(ViewSchema),
+    lastView: Type.Optional(
+      CloneType(ViewSchema, {
+        description:
+          'What they last looked at: while online, the view of the tab last turned to (an active tab before an idle one, then the one whose view or state changed last; heartbeats do not move it); offline, the last view reported',
+      }),
+    ),
     sessions: Type.Array(SessionJsonSchema, { description: 'Live sessions; empty when offline' }),
   },
   { description: 'A user, online or remembered' },

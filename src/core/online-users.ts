@@ -9,6 +9,7 @@
 // then reads one number per session and remakes only the users whose sessions' last activity moved.
 // When none moved it answers the very array of the last call: callers may take that identity as "the
 // same answer as last time" (read-routes.ts sends its last bytes again).
+import { lastViewed } from './last-view.ts';
 import type { Session, UserPresence } from './model.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
@@ -145,8 +146,8 @@ async function group(seq: number, sessions: readonly Session[]): Promise<Groupin
 
 /**
  * One user from the sessions at `members[from..to)` of a listing (`own`, in that order), with their
- * last activity as `activity` holds it: the user as its most recent session has it, the view of its
- * most recent session with one; the first of the most recent wins a tie.
+ * last activity as `activity` holds it: the user as its most recent session has it (the first of the
+ * most recent wins a tie), its view as last-view.ts chooses.
  */
 function presenceAt(
   sessions: readonly Session[],
@@ -157,13 +158,11 @@ function presenceAt(
   own: Session[],
 ): UserPresence {
   let latest = members[from]!;
-  let withView = -1;
   for (let k = from; k < to; k++) {
     const i = members[k]!;
     if (activity[i]! > activity[latest]!) latest = i;
-    if (sessions[i]!.view && (withView < 0 || activity[i]! > activity[withView]!)) withView = i;
   }
-  const view = withView < 0 ? undefined : sessions[withView]!.view;
+  const view = lastViewed(own)?.view;
   return {
     user: sessions[latest]!.user,
     lastSeenAt: activity[latest]!,

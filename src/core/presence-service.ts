@@ -19,6 +19,7 @@ import type {
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
+import { lastViewed } from './last-view.ts';
 import { lostSession } from './lost-sessions.ts';
 import { OnlineUsers } from './online-users.ts';
 import { appendConnection, appendEvent, sessionEvent } from './session-events.ts';
@@ -719,11 +720,11 @@ export const userNotFound = (id: string) => new RollcallError('not_found', `no u
 
 function presenceOf(sessions: Session[]): UserPresence {
   const latest = sessions.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
-  const withView = sessions.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
+  const view = lastViewed(sessions)?.view;
   return {
     user: latest.user,
     lastSeenAt: latest.lastActivityAt,
-    ...(withView?.view && { lastView: withView.view }),
+    ...(view && { lastView: view }),
     online: true,
     sessions,
   };

@@ -153,7 +153,8 @@ describe('PresenceService', () => {
       for (const s of sessions) byUser.set(s.user.id, [...(byUser.get(s.user.id) ?? []), s]);
       return [...byUser.values()].map((list) => {
         const latest = list.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
-        const withView = list.filter((s) => s.view).sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
+        // The view of the tab last turned to: active before idle, then the latest change (stable sort).
+        const withView = list.filter((s) => s.view).sort((a, b) => Number(a.idle) - Number(b.idle) || b.version - a.version)[0];
         return { user: latest.user, lastSeenAt: latest.lastActivityAt, lastView: withView?.view, ids: list.map((s) => s.id) };
       });
     };
@@ -190,6 +191,38 @@ describe('PresenceService', () => {
       await presence.open(openBody({ user: { id: `u${round}`, name: 'Again', type: 'staff' } }), INGEST, HTTP);
       assert.deepEqual(await grouped(), await reference(), `after a session ended and one opened, round ${round}`);
     }
+  });
+
+  test("a user's last view is the tab last turned to, and heartbeats do not move it", async () => {
+    const ticket = (n: number) => ({ m: 'support', v: 'getticket', t: `ticketid|${n}` });
+    const kim = { id: 'kim', name: 'Kim', type: 'staff' as const };
+    const lastView = async () => (await presence.users('online')).find((u) => u.user.id === 'kim')?.lastView;
+    const single = async () => (await presence.user('kim'))?.lastView;
+    const a = (await presence.open(openBody({ user: kim, view: ticket(1) }), INGEST, HTTP)).session.id;
+    clock += 1_000;
+    const b = (await presence.open(openBody({ user: kim, view: ticket(2) }), INGEST, HTTP)).session.id;
+    assert.deepEqual(await lastView(), ticket(2), 'the tab opened last');
+    // Tab 1 heartbeats later than tab 2, with its view unchanged: still tab 2's view.
+    for (const id of [b, a, b, a]) {
+      clock += 1_000;
+      await presence.heartbeat(id, { view: id === a ? ticket(1) : ticket(2) }, INGEST);
+      assert.deepEqual(await lastView(), ticket(2), `after a heartbeat of session ${id}`);
+      assert.deepEqual(await single(), ticket(2));
+    }
+    clock += 1_000;
+    await presence.heartbeat(a, { view: ticket(3) }, INGEST);
+    assert.deepEqual(await lastView(), ticket(3), 'a new view in tab 1');
+    clock += 1_000;
+    await presence.heartbeat(a, { idle: true }, INGEST);
+    assert.deepEqual(await lastView(), ticket(2), 'tab 1 went idle: the active tab');
+    assert.deepEqual(await single(), ticket(2));
+    clock += 1_000;
+    await presence.heartbeat(b, { idle: true }, INGEST);
+    assert.deepEqual(await lastView(), ticket(2), 'both idle: the one that changed last');
+    clock += 1_000;
+    await presence.heartbeat(a, { idle: false }, INGEST);
+    assert.deepEqual(await lastView(), ticket(3), 'tab 1 came back');
+    assert.deepEqual(await single(), ticket(3));
   });
 
   test('a detached socket session resumes within the grace period with no leave or join', async () => {
