@@ -9,8 +9,8 @@
 // then reads one number per session and remakes only the users whose sessions' last activity moved.
 // When none moved it answers the very array of the last call: callers may take that identity as "the
 // same answer as last time" (read-routes.ts sends its last bytes again).
-import { lastViewed } from './last-view.ts';
 import type { Session, UserPresence } from './model.ts';
+import { lastViewed, userFacts } from './user-facts.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
 /** Milliseconds of grouping between two yields to the event loop. */
@@ -80,7 +80,7 @@ export class OnlineUsers {
       const u = userOf[i]!;
       users ??= [...last.users];
       // A user with several moved sessions is made again for each: rare, and the same result.
-      users[u] = presenceAt(sessions, activity, members, starts[u]!, starts[u + 1]!, last.users[u]!.sessions);
+      users[u] = presenceAt(activity, members, starts[u]!, starts[u + 1]!, last.users[u]!.sessions);
     }
     if (!users) return last.users;
     this.last = { ...last, activity, users };
@@ -138,7 +138,7 @@ async function group(seq: number, sessions: readonly Session[]): Promise<Groupin
     const to = starts[u + 1]!;
     const own = new Array<Session>(to - from);
     for (let k = from; k < to; k++) own[k - from] = sessions[members[k]!]!;
-    users[u] = presenceAt(sessions, activity, members, from, to, own);
+    users[u] = presenceAt(activity, members, from, to, own);
     if ((u & 255) === 255) await sliceOver();
   }
   return { seq, sessions, activity, userOf, members, starts, users };
@@ -146,26 +146,15 @@ async function group(seq: number, sessions: readonly Session[]): Promise<Groupin
 
 /**
  * One user from the sessions at `members[from..to)` of a listing (`own`, in that order), with their
- * last activity as `activity` holds it: the user as its most recent session has it (the first of the
- * most recent wins a tie), its view as last-view.ts chooses.
+ * last activity as `activity` holds it; its facts and view as user-facts.ts chooses.
  */
-function presenceAt(
-  sessions: readonly Session[],
-  activity: Float64Array,
-  members: Int32Array,
-  from: number,
-  to: number,
-  own: Session[],
-): UserPresence {
-  let latest = members[from]!;
-  for (let k = from; k < to; k++) {
-    const i = members[k]!;
-    if (activity[i]! > activity[latest]!) latest = i;
-  }
+function presenceAt(activity: Float64Array, members: Int32Array, from: number, to: number, own: Session[]): UserPresence {
+  let lastSeenAt = activity[members[from]!]!;
+  for (let k = from + 1; k < to; k++) lastSeenAt = Math.max(lastSeenAt, activity[members[k]!]!);
   const view = lastViewed(own)?.view;
   return {
-    user: sessions[latest]!.user,
-    lastSeenAt: activity[latest]!,
+    user: userFacts(own),
+    lastSeenAt,
     ...(view && { lastView: view }),
     online: true,
     sessions: own,

@@ -19,7 +19,6 @@ import type {
 import type { Actor, ConnectionFacts } from './actor.ts';
 import { RollcallError } from './errors.ts';
 import { HistoryWriter } from './history-writer.ts';
-import { lastViewed } from './last-view.ts';
 import { lostSession } from './lost-sessions.ts';
 import { OnlineUsers } from './online-users.ts';
 import { appendConnection, appendEvent, sessionEvent } from './session-events.ts';
@@ -29,6 +28,7 @@ import { isResumeSecret, newResumeToken } from './resume-tokens.ts';
 import { isPlaceName } from './places.ts';
 import { endEntry, sessionHistoryPage, startEntry, type SessionHistoryPage } from './session-history.ts';
 import { applyUpdate, mergeRepresentative, placesAfter, sessionFactsFromOpen, unchanged, type PlaceChange } from './session-input.ts';
+import { lastViewed, userFacts } from './user-facts.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
 export interface PresenceOptions {
@@ -719,11 +719,10 @@ export const sessionNotFound = (id: number) => new RollcallError('not_found', `s
 export const userNotFound = (id: string) => new RollcallError('not_found', `no user ${id} is online or remembered`);
 
 function presenceOf(sessions: Session[]): UserPresence {
-  const latest = sessions.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
   const view = lastViewed(sessions)?.view;
   return {
-    user: latest.user,
-    lastSeenAt: latest.lastActivityAt,
+    user: userFacts(sessions),
+    lastSeenAt: Math.max(...sessions.map((s) => s.lastActivityAt)),
     ...(view && { lastView: view }),
     online: true,
     sessions,

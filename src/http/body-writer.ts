@@ -75,7 +75,7 @@ export class BodyWriter {
   overwrite(at: number, text: string): this {
     if (at < 0 || at + text.length > this.length)
       throw new RangeError(`overwrite: ${at}+${text.length} is outside the ${this.length} bytes written`);
-    for (let i = 0; i < text.length; i++) this.buffer[at + i] = text.charCodeAt(i);
+    writeAscii(this.buffer, at, text);
     return this;
   }
 
@@ -130,4 +130,12 @@ export function joinPieces(pieces: readonly Buffer[]): Buffer {
     end += piece.length;
   }
   return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
+/**
+ * Writes ASCII `text` into `target` from byte `at` on, a byte per character: for a few digits at a
+ * time a plain loop, where Buffer#write would take its encoding apart for every call.
+ */
+export function writeAscii(target: Uint8Array, at: number, text: string): void {
+  for (let i = 0; i < text.length; i++) target[at + i] = text.charCodeAt(i);
 }

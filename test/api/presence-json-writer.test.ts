@@ -257,6 +257,30 @@ describe('PresenceJsonWriter', () => {
     third.release();
   });
 
+  it('writes an older listing as it was after a block was rewritten for a newer one (overlapping answers)', async () => {
+    const json = new PresenceJsonWriter();
+    const serializers = await routeSerializers(json);
+    const T0 = 1_709_618_828_900;
+    const session = (i: number, t: string) => makeSession({ id: 1 + i, startedAt: T0 + i * 1_000, view: { m: 'crm', v: 'contact', t } });
+    const listing = (sessions: Session[]) =>
+      sessions.map((s): UserPresence => ({ user: s.user, lastSeenAt: s.lastActivityAt, lastView: s.view, online: true, sessions: [s] }));
+    const text = (pieces: Buffer[]) => Buffer.concat(pieces).toString('utf8');
+    const older = listing(Array.from({ length: BLOCK_USERS * 2 }, (_, i) => session(i, `id|${i}`)));
+    const first = await json.writeUsers(older, serializers, 0);
+    const olderText = text(first.pieces);
+    first.release();
+    // A newer listing: user 2 shows another view, its block rewritten in its own memory.
+    const newer = [...older];
+    newer[2] = listing([session(2, 'id|2, a new view')])[0]!;
+    const second = await json.writeUsers(newer, serializers, 0);
+    assert.equal(second.pieces[1]!.buffer, first.pieces[1]!.buffer, 'rewritten in its own memory');
+    second.release();
+    // The older listing again (an answer that began before the change, written after it).
+    const third = await json.writeUsers(older, serializers, 0);
+    assert.equal(text(third.pieces), olderText);
+    third.release();
+  });
+
   it('keeps users of two tabs right as the tabs take turns being the latest (equal user and view objects)', async (t) => {
     const T0 = 1_709_618_828_900;
     // Each tab has its own user and view objects, equal in content, as sessions opened apart have.

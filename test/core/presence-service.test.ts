@@ -152,10 +152,12 @@ describe('PresenceService', () => {
       const byUser = new Map<string, typeof sessions>();
       for (const s of sessions) byUser.set(s.user.id, [...(byUser.get(s.user.id) ?? []), s]);
       return [...byUser.values()].map((list) => {
-        const latest = list.reduce((a, b) => (b.lastActivityAt > a.lastActivityAt ? b : a));
-        // The view of the tab last turned to: active before idle, then the latest change (stable sort).
+        const lastSeenAt = Math.max(...list.map((s) => s.lastActivityAt));
+        // Facts as the session that changed last has them; the view of the tab last turned to: active
+        // before idle, then the latest change (stable sorts: the first of equals).
+        const changedLast = list.toSorted((a, b) => b.version - a.version)[0]!;
         const withView = list.filter((s) => s.view).sort((a, b) => Number(a.idle) - Number(b.idle) || b.version - a.version)[0];
-        return { user: latest.user, lastSeenAt: latest.lastActivityAt, lastView: withView?.view, ids: list.map((s) => s.id) };
+        return { user: changedLast.user, lastSeenAt, lastView: withView?.view, ids: list.map((s) => s.id) };
       });
     };
     const grouped = async () =>
@@ -193,21 +195,25 @@ describe('PresenceService', () => {
     }
   });
 
-  test("a user's last view is the tab last turned to, and heartbeats do not move it", async () => {
+  test("a user's name and last view come from the tab that changed last, and heartbeats do not move them", async () => {
     const ticket = (n: number) => ({ m: 'support', v: 'getticket', t: `ticketid|${n}` });
     const kim = { id: 'kim', name: 'Kim', type: 'staff' as const };
-    const lastView = async () => (await presence.users('online')).find((u) => u.user.id === 'kim')?.lastView;
+    const kimOnline = async () => (await presence.users('online')).find((u) => u.user.id === 'kim');
+    const lastView = async () => (await kimOnline())?.lastView;
     const single = async () => (await presence.user('kim'))?.lastView;
     const a = (await presence.open(openBody({ user: kim, view: ticket(1) }), INGEST, HTTP)).session.id;
     clock += 1_000;
-    const b = (await presence.open(openBody({ user: kim, view: ticket(2) }), INGEST, HTTP)).session.id;
+    const b = (await presence.open(openBody({ user: { ...kim, name: 'Kim Renamed' }, view: ticket(2) }), INGEST, HTTP)).session.id;
     assert.deepEqual(await lastView(), ticket(2), 'the tab opened last');
-    // Tab 1 heartbeats later than tab 2, with its view unchanged: still tab 2's view.
+    // Tab 1 heartbeats later than tab 2, with its view unchanged: still tab 2's view and name.
     for (const id of [b, a, b, a]) {
       clock += 1_000;
       await presence.heartbeat(id, { view: id === a ? ticket(1) : ticket(2) }, INGEST);
       assert.deepEqual(await lastView(), ticket(2), `after a heartbeat of session ${id}`);
       assert.deepEqual(await single(), ticket(2));
+      assert.equal((await kimOnline())?.user.name, 'Kim Renamed');
+      assert.equal((await presence.user('kim'))?.user.name, 'Kim Renamed');
+      assert.equal((await kimOnline())?.lastSeenAt, clock, 'last seen is the latest heartbeat');
     }
     clock += 1_000;
     await presence.heartbeat(a, { view: ticket(3) }, INGEST);
