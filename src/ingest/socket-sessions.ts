@@ -1,9 +1,10 @@
 // The sockets of WebSocket ingest (specs/INGEST.md) and the sessions they carry. One socket carries one
-// session: hello or resume binds it, hb/update/bye act on it. Liveness is WebSocket ping/pong, checked
-// for all sockets by one ping round per interval; signs of life are reported to the core in one batch
-// per round. A socket that misses two pings is terminated and its session ended; a socket that closes
-// leaves its session waiting for a resume (on this node or another). A socket that sent a frame since
-// the last round is known to be there and is not pinged.
+// session: hello or resume binds it, hb/update/bye act on it. Liveness is WebSocket ping/pong: every
+// socket is checked once per interval, a share of them at a time (ping-shares.ts); the signs of life a
+// share's check found are reported to the core in one batch. A socket that misses two pings is
+// terminated and its session ended; a socket that closes leaves its session waiting for a resume (on
+// this node or another). A socket that sent a frame since its last check is known to be there and is
+// not pinged.
 //
 // The hot path is the plain heartbeat an SDK sends every `heartbeatMs` on a bound socket: it is known
 // by its bytes (no parse, no validation, no promise per frame), and the sessions of every such frame
@@ -25,6 +26,7 @@ import { PLACE_NAME_MAX } from '../core/places.ts';
 import type { PresenceChange } from '../core/model.ts';
 import type { OpenedSession, PresenceService } from '../core/presence-service.ts';
 import { CloseCode, HELLO_TIMEOUT_MS, MAX_INVALID_FRAMES, WsErrorCode } from './protocol.ts';
+import { PingShares, pingShareCount } from './ping-shares.ts';
 import { sendPrebuilt, type PrebuiltFrame } from './prebuilt-frames.ts';
 import { SocketWatches, type SocketWatchState } from './socket-watches.ts';
 import { validateBody } from './validation.ts';
@@ -48,7 +50,7 @@ export type SocketSessionsCore = Pick<
 export interface SocketSessionsOptions {
   presence: SocketSessionsCore;
   credentials: Pick<Credentials, 'ingestActor'>;
-  /** Milliseconds between ping rounds; sent to clients as the heartbeat interval. */
+  /** Milliseconds between two checks of a socket; sent to clients as the heartbeat interval. */
   heartbeatMs: number;
   /** Where faults that have no client to tell go. */
   logError: (error: unknown, context: string) => void;
@@ -103,7 +105,7 @@ const INTERNAL_ERROR = { type: 'error', code: 'internal', message: 'internal err
  */
 interface Connection {
   sessionId: number | undefined;
-  /** What the socket showed since the last ping round: `Life` bits. */
+  /** What the socket showed since its last check: `Life` bits. */
   life: number;
   /** Set once the session is over for this socket, so its close does not detach anything. */
   released: boolean;
@@ -119,6 +121,8 @@ interface Connection {
   backlog: Task[] | undefined;
   /** The places it watches, from its first `watch` frame. */
   watches: SocketWatchState | undefined;
+  /** Which share of the ping round checks it (ping-shares.ts). */
+  share: number;
 }
 type Task = () => Promise<void>;
 
@@ -130,12 +134,12 @@ const kConnection = Symbol('rollcall.connection');
 type ConnectedSocket = WebSocket & { [kConnection]?: Connection | undefined };
 const connectionOf = (socket: WebSocket) => (socket as ConnectedSocket)[kConnection];
 
-/** Signs of life a socket gave since the last ping round. */
+/** Signs of life a socket gave since its last check. */
 const Life = { none: 0, pong: 1, frame: 2 } as const;
 
 export class SocketSessions {
   /** Every open socket's state. */
-  private readonly connections = new Set<Connection>();
+  private readonly connections: PingShares<Connection>;
   /** Sockets bound to a session on this node, by session id. */
   private readonly bound = new Map<number, Connection>();
   private readonly presence: SocketSessionsCore;
@@ -161,6 +165,7 @@ export class SocketSessions {
     this.presence = options.presence;
     this.credentials = options.credentials;
     this.heartbeatMs = options.heartbeatMs;
+    this.connections = new PingShares(pingShareCount(options.heartbeatMs));
     this.logError = options.logError;
     this.watches = options.places && new SocketWatches(options.places);
 
@@ -204,7 +209,8 @@ export class SocketSessions {
       }
     });
     if (options.pingTimer ?? true) {
-      this.pinger = setInterval(() => this.pingRound(), this.heartbeatMs);
+      const shareCount = pingShareCount(this.heartbeatMs);
+      this.pinger = setInterval(() => this.check(this.connections.nextShare()), this.heartbeatMs / shareCount);
       this.pinger.unref();
     }
   }
@@ -224,6 +230,7 @@ export class SocketSessions {
       helloTimer: undefined,
       backlog: undefined,
       watches: undefined,
+      share: 0,
     };
     conn.helloTimer = setTimeout(this.helloTimedOut, HELLO_TIMEOUT_MS, conn);
     this.connections.add(conn);
@@ -239,15 +246,19 @@ export class SocketSessions {
     return this.connections.size;
   }
 
-  /**
-   * One ping round (the timer runs one every heartbeatMs). Two unanswered pings in a row end the
-   * session. A socket that sent a frame since the last round needs no ping to show it is there (an SDK
-   * sends one every interval): if it then goes quiet, the next round pings it and the one after ends
-   * it, as soon as before.
-   */
+  /** Checks every socket now: the round the timer runs a share at a time over each interval. */
   pingRound(): void {
+    this.check(this.connections.nextShare());
+  }
+
+  /**
+   * Checks sockets: two unanswered pings in a row end the session. A socket that sent a frame since its
+   * last check needs no ping to show it is there (an SDK sends one every interval): if it then goes
+   * quiet, the next check pings it and the one after ends it, as soon as before.
+   */
+  private check(connections: Iterable<Connection>): void {
     const alive: number[] = [];
-    for (const conn of this.connections) {
+    for (const conn of connections) {
       const life = conn.life;
       conn.life = Life.none;
       if (life !== Life.none) {

@@ -148,6 +148,60 @@ describe('SocketSessions', () => {
     assert.equal(sessions.size, 1);
   });
 
+  test('with the timer, every socket is checked once per interval, a share at a time: a deaf one ends, one that answers stays', async () => {
+    // 1 s between checks of a socket, cut into 4 shares of 250 ms (ping-shares.ts).
+    const HEARTBEAT_MS = 1_000;
+    const timed = new SocketSessions({
+      presence,
+      credentials: { ingestActor: async () => ({ kind: 'ingest' }) },
+      heartbeatMs: HEARTBEAT_MS,
+      logError: (error) => errors.push(error),
+    });
+    const timedServer = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    timedServer.on('connection', (socket: WebSocket, request) =>
+      timed.accept(socket, { remoteAddress: request.socket.remoteAddress ?? '', authorization: undefined }),
+    );
+    await new Promise<void>((resolve) => timedServer.once('listening', () => resolve()));
+    const timedUrl = `ws://127.0.0.1:${(timedServer.address() as AddressInfo).port}`;
+    try {
+      const open = async (userId: string, autoPong: boolean) => {
+        const client = new RawClient(timedUrl, { autoPong });
+        clients.push(client);
+        const pingedAt: number[] = [];
+        client.socket.on('ping', () => pingedAt.push(Date.now()));
+        await client.opened();
+        client.send({ type: 'hello', token: TOKEN, session: { user: { id: userId, name: userId, type: 'staff' }, clientType: 'web' } });
+        const welcome = await client.next('welcome');
+        return { client, id: welcome.sessionId as number, pingedAt };
+      };
+      const deaf = await open('deaf', false);
+      const answering = await Promise.all(['a1', 'a2', 'a3'].map((user) => open(user, true)));
+      const started = Date.now();
+      // Hello counts as a sign of life for the first check; the second pings, the third ends a deaf socket.
+      assert.deepEqual(await deaf.client.closedWith(), { code: CloseCode.sessionEnded, reason: 'ping_timeout' });
+      const endedAfter = Date.now() - started;
+      assert.equal(deaf.pingedAt.length, 1, 'one ping, then the end');
+      assert.ok(endedAfter <= 3 * HEARTBEAT_MS + 2_000, `ended ${endedAfter} ms after its hello`);
+      await waitFor(() => answering.every((a) => a.pingedAt.length >= 2), {
+        what: 'two checks of each answering socket',
+        timeoutMs: 10_000,
+      });
+      for (const a of answering) {
+        assert.equal(a.client.closed, undefined);
+        assert.ok(await presence.getSession(a.id));
+        // Once per interval, not once per tick: a socket is in one share.
+        const gap = a.pingedAt[1]! - a.pingedAt[0]!;
+        assert.ok(gap >= HEARTBEAT_MS * 0.75, `pinged ${gap} ms apart`);
+      }
+      assert.equal(timed.size, 3);
+    } finally {
+      await timed.shutdown();
+      // The server closes once its sockets have: end the clients first.
+      for (const client of clients.splice(0)) client.socket.terminate();
+      await new Promise<void>((resolve) => timedServer.close(() => resolve()));
+    }
+  });
+
   test('a socket that sent a frame since the last round is not pinged, and its session is kept alive', async () => {
     const talker = await bound('talker', { autoPong: false });
     for (let i = 0; i < 3; i++) {
