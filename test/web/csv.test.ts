@@ -22,17 +22,42 @@ describe('CSV export', () => {
     assert.equal(csvField('a=b'), 'a=b');
   });
 
-  test('a header and one CRLF-terminated record per row', () => {
+  test('a header and one CRLF-terminated record per row', async () => {
     assert.equal(
-      toCsv(
+      await toCsv(
         ['id', 'name'],
         [
-          [1, 'Ann'],
-          [2, 'B, C'],
+          { id: 1, name: 'Ann' },
+          { id: 2, name: 'B, C' },
         ],
+        (row) => [row.id, row.name],
       ),
       'id,name\r\n1,Ann\r\n2,"B, C"\r\n',
     );
+  });
+
+  test('many records are written in slices with the page let go between them, all of them in order', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `User ${i}, "the ${i}th"` }));
+    let turns = 0;
+    let writing = true;
+    // Counts the times a timer got to run while the file was being written: none if it were one task.
+    const tick = () => {
+      turns++;
+      if (writing) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const slow = (row: (typeof rows)[number]) => {
+      const until = performance.now() + 0.01; // 30,000 × 10 µs: some 300 ms of work at least
+      while (performance.now() < until);
+      return [row.id, row.name];
+    };
+    const text = await toCsv(['id', 'name'], rows, slow);
+    writing = false;
+    const lines = text.split('\r\n');
+    assert.equal(lines.length, rows.length + 2);
+    assert.equal(lines[1], '0,"User 0, ""the 0th"""');
+    assert.equal(lines[30_000], '29999,"User 29999, ""the 29999th"""');
+    assert.ok(turns >= 5, `the page got ${turns} turns while 300 ms of records were written`);
   });
 
   test('file names carry the time, without characters some systems refuse', () => {

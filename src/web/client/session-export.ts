@@ -26,28 +26,25 @@ const HEADER = [
   'user_agent',
 ];
 
-export function sessionsCsv(sessions: readonly SessionJson[], nodes: NodeDirectory): string {
-  return toCsv(
-    HEADER,
-    sessions.map((s) => [
-      s.id,
-      s.user.id,
-      s.user.name,
-      s.user.type,
-      clientTypeLabel(s.clientType),
-      stateLabel(s),
-      s.hostname,
-      s.platform?.name ?? s.agent?.os,
-      viewText(s.view),
-      s.nodeId,
-      nodes.get(s.nodeId)?.hostname,
-      isoTime(s.startedAt),
-      isoTime(s.lastActivityAt),
-      s.remoteAddress,
-      s.transport,
-      s.userAgent,
-    ]),
-  );
+export function sessionsCsv(sessions: readonly SessionJson[], nodes: NodeDirectory): Promise<string> {
+  return toCsv(HEADER, sessions, (s) => [
+    s.id,
+    s.user.id,
+    s.user.name,
+    s.user.type,
+    clientTypeLabel(s.clientType),
+    stateLabel(s),
+    s.hostname,
+    s.platform?.name ?? s.agent?.os,
+    viewText(s.view),
+    s.nodeId,
+    nodes.get(s.nodeId)?.hostname,
+    isoTime(s.startedAt),
+    isoTime(s.lastActivityAt),
+    s.remoteAddress,
+    s.transport,
+    s.userAgent,
+  ]);
 }
 
 /** Every live session matching `filter`, in id order; `onProgress` hears how many came so far. */

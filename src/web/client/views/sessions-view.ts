@@ -167,7 +167,7 @@ export function sessionsView(context: Context, params: URLSearchParams): View {
               (fetched, total) => setText(exportButton, `Exporting ${count(fetched)} of ${count(total)}…`),
               exporting.signal,
             );
-      downloadFile(timestampedName('sessions'), sessionsCsv(sessions, nodes));
+      downloadFile(timestampedName('sessions'), await sessionsCsv(sessions, nodes));
       announcer.textContent = `Exported ${count(sessions.length)} sessions.`;
     } catch (error) {
       if (!exporting.signal.aborted) {
