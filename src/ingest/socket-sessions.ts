@@ -165,7 +165,8 @@ export class SocketSessions {
     this.presence = options.presence;
     this.credentials = options.credentials;
     this.heartbeatMs = options.heartbeatMs;
-    this.connections = new PingShares(pingShareCount(options.heartbeatMs));
+    const shareCount = pingShareCount(options.heartbeatMs);
+    this.connections = new PingShares(shareCount);
     this.logError = options.logError;
     this.watches = options.places && new SocketWatches(options.places);
 
@@ -209,7 +210,6 @@ export class SocketSessions {
       }
     });
     if (options.pingTimer ?? true) {
-      const shareCount = pingShareCount(this.heartbeatMs);
       this.pinger = setInterval(() => this.check(this.connections.nextShare()), this.heartbeatMs / shareCount);
       this.pinger.unref();
     }
@@ -248,7 +248,7 @@ export class SocketSessions {
 
   /** Checks every socket now: the round the timer runs a share at a time over each interval. */
   pingRound(): void {
-    this.check(this.connections.nextShare());
+    this.check(this.connections);
   }
 
   /**

@@ -176,12 +176,10 @@ describe('SocketSessions', () => {
       };
       const deaf = await open('deaf', false);
       const answering = await Promise.all(['a1', 'a2', 'a3'].map((user) => open(user, true)));
-      const started = Date.now();
-      // Hello counts as a sign of life for the first check; the second pings, the third ends a deaf socket.
+      // Hello counts as a sign of life for the first check; the second pings, the third ends a deaf
+      // socket: about 3 s here, within closedWith's 5 s.
       assert.deepEqual(await deaf.client.closedWith(), { code: CloseCode.sessionEnded, reason: 'ping_timeout' });
-      const endedAfter = Date.now() - started;
       assert.equal(deaf.pingedAt.length, 1, 'one ping, then the end');
-      assert.ok(endedAfter <= 3 * HEARTBEAT_MS + 2_000, `ended ${endedAfter} ms after its hello`);
       await waitFor(() => answering.every((a) => a.pingedAt.length >= 2), {
         what: 'two checks of each answering socket',
         timeoutMs: 10_000,

@@ -4,16 +4,16 @@
 // (starting with = + - @, a tab or a carriage return) gets a leading apostrophe, as OWASP advises, so
 // opening an export never runs what a client reported.
 
+type Field = string | number | boolean | undefined | null;
+
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-export function csvField(value: string | number | boolean | undefined | null): string {
+export function csvField(value: Field): string {
   if (value === undefined || value === null) return '';
   let text = String(value);
   if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
-
-type Field = string | number | boolean | undefined | null;
 
 /** How long the page is held at most while records are written: a frame and a half at 60 Hz. */
 const SLICE_MS = 25;
