@@ -62,6 +62,8 @@ interface Fleet {
   wrongKind: number;
   /** Frames that were neither events nor members (errors), the first few. */
   unexpected: string[];
+  /** Watchers whose socket closed, by close code and reason: a watcher that stopped getting events says why. */
+  closed: Record<string, number>;
 }
 
 const fleets = new Map<System, Fleet>();
@@ -72,7 +74,7 @@ const startsWith = (data: Buffer, prefix: Buffer) =>
 
 function fleetOf(system: System): Fleet {
   let fleet = fleets.get(system);
-  if (!fleet) fleets.set(system, (fleet = { watchers: [], arrivals: new Map(), received: 0, wrongKind: 0, unexpected: [] }));
+  if (!fleet) fleets.set(system, (fleet = { watchers: [], arrivals: new Map(), received: 0, wrongKind: 0, unexpected: [], closed: {} }));
   return fleet;
 }
 
@@ -98,10 +100,18 @@ function unexpected(fleet: Fleet, data: Buffer): void {
   if (fleet.unexpected.length < 5) fleet.unexpected.push(data.toString('utf8', 0, 200));
 }
 
+function countCloses(fleet: Fleet, ws: WebSocket): void {
+  ws.on('close', (code: number, reason: Buffer) => {
+    const key = `${code} ${reason.toString()}`.trim();
+    fleet.closed[key] = (fleet.closed[key] ?? 0) + 1;
+  });
+}
+
 async function connectRollcall(url: string, index: number, localAddress: string, token: string, fleet: Fleet): Promise<Watcher> {
   const hello = JSON.stringify({ type: 'hello', token, session: sessionBody(index, false) });
   const ws = await openWs(url, localAddress, hello, true);
   const watcher: Watcher = { index, ws, io: undefined, place: undefined, ordinal: 0, members: undefined };
+  countCloses(fleet, ws);
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) return unexpected(fleet, data);
     if (startsWith(data, PLACE_EVENT.rollcall)) return arrived('rollcall', fleet, watcher, data);
@@ -114,6 +124,7 @@ async function connectRollcall(url: string, index: number, localAddress: string,
 async function connectSocketIo(url: string, index: number, localAddress: string, token: string, fleet: Fleet): Promise<Watcher> {
   const { socket, raw } = await openSocketIo(url, localAddress, { token, session: sessionBody(index, false) });
   const watcher: Watcher = { index, ws: raw, io: socket, place: undefined, ordinal: 0, members: undefined };
+  countCloses(fleet, raw);
   // engine.io-client reads the socket through `onmessage`; place events stop here, the rest goes on to it.
   const engine = raw.onmessage as (event: { data: unknown }) => void;
   raw.onmessage = null;
@@ -186,7 +197,7 @@ serveParent(
         clearTimeout(timer);
         waiting = undefined;
       }
-      return { received: fleet.received };
+      return { received: fleet.received, closed: fleet.closed };
     },
     collect: ({ system }: { system: System }) => {
       const fleet = fleetOf(system);

@@ -240,7 +240,7 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
           }
           const answers = await Promise.all(
             clients.map((c, q) =>
-              c.call<{ received: number }>(
+              c.call<{ received: number; closed: Record<string, number> }>(
                 'until',
                 { system, frames: expected[q], timeoutMs: DELIVERY_TIMEOUT_MS },
                 DELIVERY_TIMEOUT_MS + 30_000,
@@ -250,7 +250,7 @@ export async function runPlaces(sizes: PlacesSizes, options: { profileDir?: stri
           answers.forEach((a, q) => {
             if (a.received < expected[q]!)
               throw new Error(
-                `${LABEL[system]} ${name}: watchers ${q} got ${a.received} of ${expected[q]} events within ${DELIVERY_TIMEOUT_MS} ms`,
+                `${LABEL[system]} ${name}: watchers ${q} got ${a.received} of ${expected[q]} events within ${DELIVERY_TIMEOUT_MS} ms; sockets closed: ${JSON.stringify(a.closed)}`,
               );
           });
           if (done + scenario.joiners < events) await sleep(scenario.pauseMs * (0.5 + Math.random()));

@@ -166,7 +166,7 @@ export class SocketSessions {
     this.credentials = options.credentials;
     this.heartbeatMs = options.heartbeatMs;
     const shareCount = pingShareCount(options.heartbeatMs);
-    this.connections = new PingShares(shareCount);
+    this.connections = new PingShares(shareCount, options.heartbeatMs, performance.now());
     this.logError = options.logError;
     this.watches = options.places && new SocketWatches(options.places);
 
@@ -210,7 +210,9 @@ export class SocketSessions {
       }
     });
     if (options.pingTimer ?? true) {
-      this.pinger = setInterval(() => this.check(this.connections.nextShare()), this.heartbeatMs / shareCount);
+      this.pinger = setInterval(() => {
+        for (const share of this.connections.due(performance.now())) this.check(share);
+      }, this.heartbeatMs / shareCount);
       this.pinger.unref();
     }
   }
