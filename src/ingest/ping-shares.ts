@@ -26,6 +26,8 @@ export class PingShares<T extends Shared> {
   private count = 0;
   /** The due time last given to a share: the next is at least a turn later, so turns stay spread. */
   private lastDue = Number.NEGATIVE_INFINITY;
+  /** Milliseconds between two shares' turns: how often a timer should ask what is due. */
+  readonly turnMs: number;
 
   /**
    * `shareCount` shares, each due once per `intervalMs`, their turns spread evenly over the interval
@@ -39,7 +41,8 @@ export class PingShares<T extends Shared> {
     if (!Number.isInteger(shareCount) || shareCount < 1) throw new RangeError(`ping-shares: ${shareCount} shares`);
     if (!(intervalMs > 0)) throw new RangeError(`ping-shares: an interval of ${intervalMs} ms`);
     this.shares = Array.from({ length: shareCount }, () => new Set<T>());
-    this.dueAt = Float64Array.from({ length: shareCount }, (_, i) => now + ((i + 1) * intervalMs) / shareCount);
+    this.turnMs = intervalMs / shareCount;
+    this.dueAt = Float64Array.from({ length: shareCount }, (_, i) => now + (i + 1) * this.turnMs);
   }
 
   get size(): number {
@@ -67,10 +70,9 @@ export class PingShares<T extends Shared> {
    */
   due(now: number): ReadonlySet<T>[] {
     const due: ReadonlySet<T>[] = [];
-    const turnMs = this.intervalMs / this.shares.length;
     while (due.length < this.shares.length && this.dueAt[this.turn]! <= now) {
       due.push(this.shares[this.turn]!);
-      this.lastDue = Math.max(this.dueAt[this.turn]! + this.intervalMs, now + this.intervalMs / 2, this.lastDue + turnMs);
+      this.lastDue = Math.max(this.dueAt[this.turn]! + this.intervalMs, now + this.intervalMs / 2, this.lastDue + this.turnMs);
       this.dueAt[this.turn] = this.lastDue;
       this.turn = (this.turn + 1) % this.shares.length;
     }

@@ -165,8 +165,7 @@ export class SocketSessions {
     this.presence = options.presence;
     this.credentials = options.credentials;
     this.heartbeatMs = options.heartbeatMs;
-    const shareCount = pingShareCount(options.heartbeatMs);
-    this.connections = new PingShares(shareCount, options.heartbeatMs, performance.now());
+    this.connections = new PingShares(pingShareCount(options.heartbeatMs), options.heartbeatMs, performance.now());
     this.logError = options.logError;
     this.watches = options.places && new SocketWatches(options.places);
 
@@ -212,7 +211,7 @@ export class SocketSessions {
     if (options.pingTimer ?? true) {
       this.pinger = setInterval(() => {
         for (const share of this.connections.due(performance.now())) this.check(share);
-      }, this.heartbeatMs / shareCount);
+      }, this.connections.turnMs);
       this.pinger.unref();
     }
   }

@@ -54,6 +54,7 @@ test('deleting an item not held, or twice, changes nothing', () => {
   assert.equal(shares.size, 0);
   assert.throws(() => new PingShares(0, 1_000, 0), RangeError);
   assert.throws(() => new PingShares(2, 0, 0), RangeError);
+  assert.equal(new PingShares(4, 1_000, 0).turnMs, 250);
 });
 
 test('late ticks catch up: each share is still due once per interval when the timer runs late', () => {
@@ -65,6 +66,7 @@ test('late ticks catch up: each share is still due once per interval when the ti
   for (let now = 450; now <= 20_000; now += 450) {
     for (const share of shares.due(now)) for (const it of share) checks.set(it.share, [...(checks.get(it.share) ?? []), now]);
   }
+  assert.equal(checks.size, 4, 'every share was checked');
   for (const [share, times] of checks) {
     assert.ok(times.length >= 19 && times.length <= 20, `share ${share} checked ${times.length} times in 20 s`);
     for (let i = 1; i < times.length; i++) {
