@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
 import { createRollcall } from '../src/server/compose.ts';
 import { sessionBody, spread } from './lib/fleet.ts';
-import { timedGet, type LatencyClient } from './lib/http.ts';
+import { forkChild, killAllOnSignal } from './lib/child.ts';
+import { timedGet } from './lib/http.ts';
 import { percentile } from './lib/stats.ts';
 import { watchLoop } from './lib/loop-probe.ts';
 import { startProfile, stopProfile } from './lib/profiler.ts';
@@ -26,7 +27,8 @@ const { values } = parseArgs({
     // Before each request this many sessions (spread over the fleet) heartbeat, so no answer can be sent
     // again (the uncached figure). 150 of 15,000 is what 1,000 heartbeats a second do between two answers.
     touch: { type: 'string', default: '0' },
-    // Who reads the answer: curl (a child process: receiving costs this process nothing), or node (the
+    // Who reads the answer: curl (started by a reader process of its own, bench/clients/curl-reader.ts:
+    // receiving costs this process nothing, and this process never forks per request), or node (the
     // suite's own client, bench/lib/http.ts, which workloads 4 and 5 run in a process of their own; here
     // it shares the server's process and thread, so its figures are not theirs).
     client: { type: 'string', default: 'curl' },
@@ -36,6 +38,14 @@ const N = Number(values.sessions);
 const TOUCH = Number(values.touch);
 const REQUESTS = Number(values.requests);
 const PASSWORD = 'bench-admin-password';
+
+killAllOnSignal('who-is-online');
+// Started before the fleet: its fork is the only one this process makes (see curl-reader.ts).
+const curlReader =
+  values.client === 'curl'
+    ? await forkChild(join(import.meta.dirname, 'clients/curl-reader.ts'), { name: 'curl-reader', lifetimeMs: 1_800_000 })
+    : undefined;
+if (!curlReader && values.client !== 'node') throw new Error(`--client is curl or node, not ${values.client}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-who-'));
 const config = loadConfig({
@@ -47,6 +57,10 @@ const config = loadConfig({
     logLevel: 'silent',
     btCacheMs: 0,
     pollCacheMs: 0,
+    // Sessions that nobody touches must outlive the run (one request a second, two passes): the fleet's
+    // size, hence the answer's, stays what was asked for.
+    sessionTtl: 86_400,
+    wsHeartbeatMs: 300_000,
   },
 });
 const rollcall = await createRollcall(config);
@@ -61,7 +75,16 @@ for (let i = 0; i < N; i++) {
 }
 await rollcall.presence.flushHistory();
 
-const read = (target: string, auth: string) => timedGet(values.client as LatencyClient, target, { authorization: auth });
+async function read(target: string, authorization: string): Promise<{ bytes: number; ms: number }> {
+  if (!curlReader) return timedGet('node', target, { authorization });
+  const answer = await curlReader.call<{ status: number; bytes: number; ms: number }>(
+    'get',
+    { url: target, headers: { authorization } },
+    60_000,
+  );
+  if (answer.status !== 200) throw new Error(`${target}: HTTP ${answer.status}`);
+  return answer;
+}
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
 const url = `http://127.0.0.1:${address.port}/v1/users?status=${values.status}`;
@@ -117,4 +140,5 @@ for (let i = 0; i < REQUESTS + 3; i++) {
 bare.close();
 console.log(`a bare node:http route shipping the same ${(bytes / 1e6).toFixed(2)} MB: median ${median(bareTimes).toFixed(1)} ms`);
 await rollcall.close();
+await curlReader?.stop();
 rmSync(dir, { recursive: true, force: true });
