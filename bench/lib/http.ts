@@ -45,9 +45,13 @@ export interface LatencyResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The five slowest requests, slowest first (what p99 of a short run is made of). */
+  slowestMs: number[];
   bytes: number;
   status: number;
 }
+
+const slowest = (times: readonly number[]) => [...times].sort((a, b) => b - a).slice(0, 5);
 
 /** `count` requests one after the other, after `warmup` unmeasured ones; every answer must be `expect`. */
 export async function sequentialLatency(
@@ -76,6 +80,7 @@ export async function sequentialLatency(
     p50Ms: percentile(times, 50),
     p99Ms: percentile(times, 99),
     maxMs: Math.max(...times),
+    slowestMs: slowest(times),
     bytes: last?.bytes ?? 0,
     status: last?.status ?? 0,
   };
@@ -149,6 +154,7 @@ export async function alternatingLatency(
     p50Ms: percentile(times[k], 50),
     p99Ms: percentile(times[k], 99),
     maxMs: Math.max(...times[k]),
+    slowestMs: slowest(times[k]),
     bytes: bytes[k],
     status: 200,
   });

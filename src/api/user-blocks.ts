@@ -25,7 +25,7 @@
 // that starts another remembered block, so boundaries stay where they were. Only the blocks of the
 // last answer are kept: memory is one answer's worth.
 import type { Session, UserInfo, UserPresence, View } from '../core/model.ts';
-import { BodyWriter, writeAscii } from '../http/body-writer.ts';
+import { BodyWriter } from '../http/body-writer.ts';
 import { DEFAULT_SLICE_MS, forEachSliced } from '../http/slices.ts';
 import { toSeconds } from './presence-json.ts';
 
@@ -207,7 +207,7 @@ export class UserBlocks {
           const userStart = out.byteLength;
           out.bytes(old!.bytes.subarray(old!.offsets[j]! + 1, old!.offsets[j + 1]));
           for (let t = 0; t < seconds.length; t++) out.overwrite(userStart + was.at[t]!, String(seconds[t]));
-          written.push({ ...was, presence, seconds });
+          written.push(movedOn(was, presence, seconds));
         } else {
           written.push(writeUser(out, presence));
         }
@@ -284,9 +284,9 @@ function patch(block: Block, users: readonly UserPresence[], start: number, chan
     const presence = users[start + index]!;
     if (seconds) {
       const userStart = block.offsets[index]! + 1;
-      for (let t = 0; t < seconds.length; t++) writeAscii(block.bytes, userStart + was.at[t]!, String(seconds[t]));
+      for (let t = 0; t < seconds.length; t++) writeDigits(block.bytes, userStart + was.at[t]!, seconds[t]!, digits(seconds[t]!));
     }
-    block.users[index] = { ...was, presence, ...(seconds && { seconds }) };
+    block.users[index] = movedOn(was, presence, seconds ?? was.seconds);
     block.presences[index] = presence;
   }
   return true;
@@ -317,6 +317,19 @@ function timesOnlyMoved(was: WrittenUser, presence: UserPresence): number[] | un
   }
   for (let t = 0; t < seconds.length; t++) if (digits(seconds[t]!) !== digits(was.seconds[t]!)) return undefined;
   return seconds;
+}
+
+/** What `was` says, for `presence` with `seconds` written: one shape for every WrittenUser (no spread). */
+function movedOn(was: WrittenUser, presence: UserPresence, seconds: readonly number[]): WrittenUser {
+  return { presence, user: was.user, view: was.view, sessions: was.sessions, seconds, at: was.at };
+}
+
+/** `n`'s `count` decimal digits at `at` (a number of as many digits), without making a string of it. */
+function writeDigits(target: Uint8Array, at: number, n: number, count: number): void {
+  for (let i = at + count - 1; i >= at; i--) {
+    target[i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
 }
 
 /** Digits of a whole number of seconds: 10 from 2001 to 2286, without making a string for it. */

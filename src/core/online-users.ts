@@ -80,7 +80,7 @@ export class OnlineUsers {
       const u = userOf[i]!;
       users ??= [...last.users];
       // A user with several moved sessions is made again for each: rare, and the same result.
-      users[u] = presenceAt(activity, members, starts[u]!, starts[u + 1]!, last.users[u]!.sessions);
+      users[u] = withLastSeen(last.users[u]!, lastSeenOf(activity, members, starts[u]!, starts[u + 1]!));
     }
     if (!users) return last.users;
     this.last = { ...last, activity, users };
@@ -149,14 +149,29 @@ async function group(seq: number, sessions: readonly Session[]): Promise<Groupin
  * last activity as `activity` holds it; its facts and view as user-facts.ts chooses.
  */
 function presenceAt(activity: Float64Array, members: Int32Array, from: number, to: number, own: Session[]): UserPresence {
-  let lastSeenAt = activity[members[from]!]!;
-  for (let k = from + 1; k < to; k++) lastSeenAt = Math.max(lastSeenAt, activity[members[k]!]!);
   const view = lastViewed(own)?.view;
   return {
     user: userFacts(own),
-    lastSeenAt,
+    lastSeenAt: lastSeenOf(activity, members, from, to),
     ...(view && { lastView: view }),
     online: true,
     sessions: own,
   };
+}
+
+/** The latest last activity of the sessions at `members[from..to)`. */
+function lastSeenOf(activity: Float64Array, members: Int32Array, from: number, to: number): number {
+  let lastSeenAt = activity[members[from]!]!;
+  for (let k = from + 1; k < to; k++) lastSeenAt = Math.max(lastSeenAt, activity[members[k]!]!);
+  return lastSeenAt;
+}
+
+/**
+ * `was` seen later. Only for a heartbeat's move: facts and view are chosen by the sessions' versions
+ * and views (user-facts.ts), which change only with the store's seq, so they are `was`'s own.
+ */
+function withLastSeen(was: UserPresence, lastSeenAt: number): UserPresence {
+  return was.lastView
+    ? { user: was.user, lastSeenAt, lastView: was.lastView, online: true, sessions: was.sessions }
+    : { user: was.user, lastSeenAt, online: true, sessions: was.sessions };
 }
