@@ -127,7 +127,9 @@ export async function timedGet(
 
 /**
  * Latency of two servers measured in turns (a, b, a, b, …), so that a noisy neighbour hurts both alike.
- * `beforePair` runs before each turn of both, outside the timing (to change what they answer).
+ * Outside the timing, `beforePair` runs before each turn of both and `beforeEach` right before each
+ * server's own request (to change what it answers: the other server is idle then, so work the change
+ * leaves behind, a collection say, falls in the changed server's own time, not in its peer's).
  */
 export async function alternatingLatency(
   a: { url: string; headers?: Record<string, string> },
@@ -137,13 +139,21 @@ export async function alternatingLatency(
     warmup = 2,
     client = 'node',
     beforePair,
-  }: { count: number; warmup?: number; client?: LatencyClient; beforePair?: () => Promise<void> },
+    beforeEach,
+  }: {
+    count: number;
+    warmup?: number;
+    client?: LatencyClient;
+    beforePair?: () => Promise<void>;
+    beforeEach?: (server: 0 | 1) => Promise<void>;
+  },
 ): Promise<[LatencyResult, LatencyResult]> {
   const times: [number[], number[]] = [[], []];
   const bytes: [number, number] = [0, 0];
   for (let i = 0; i < warmup + count; i++) {
     await beforePair?.();
     for (const [k, target] of [a, b].entries()) {
+      await beforeEach?.(k as 0 | 1);
       const answer = await timedGet(client, target.url, target.headers);
       bytes[k] = answer.bytes;
       if (i >= warmup) times[k]!.push(answer.ms);
