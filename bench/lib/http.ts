@@ -15,16 +15,41 @@ export interface Answer {
 }
 
 /** One request on a kept-alive connection; the time runs until the last byte of the body arrived. */
-export function fetchOnce(
+export async function fetchOnce(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
 ): Promise<Answer> {
+  try {
+    return await requestOnce(url, options);
+  } catch (error) {
+    // A server closes a keep-alive connection that sat idle past its timeout (rollcall's: 5 s), and
+    // the agent may hand out that very socket as the FIN arrives: the request then ends in "socket
+    // hang up" before any byte of it was read. The server answered everything sent on it before, so
+    // the request was not seen and is sent again once, on a new connection (as Node's documentation
+    // advises for `reusedSocket`). Any other failure, or a second one, is the answer.
+    if (!(error instanceof StaleSocketError)) throw error;
+    console.warn(`${error.message}; sent again on a new connection`);
+    return requestOnce(url, options);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+/** `url` for an error message: without the password the command API takes in its query. */
+const shown = (url: string) => url.replace(/password=[^&]*/, 'password=…');
+
+function requestOnce(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
+    let answered = false;
     const req = request(
       url,
       { method: options.method ?? 'GET', headers: options.headers, agent, timeout: options.timeoutMs ?? 30_000 },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
@@ -34,8 +59,12 @@ export function fetchOnce(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && !answered && error.code === 'ECONNRESET';
+      const what = `${options.method ?? 'GET'} ${shown(url)}${req.reusedSocket ? ' (kept-alive connection)' : ''}: ${error.message}`;
+      reject(stale ? new StaleSocketError(what, { cause: error }) : new Error(what, { cause: error }));
+    });
     req.end(options.body);
   });
 }
@@ -69,10 +98,7 @@ export async function sequentialLatency(
   let last: Answer | undefined;
   for (let i = 0; i < warmup + count; i++) {
     last = await fetchOnce(url, { headers, method, body });
-    if (last.status !== expect)
-      throw new Error(
-        `${url.replace(/password=[^&]*/, 'password=…')}: HTTP ${last.status}: ${last.body.subarray(0, 300).toString('utf8')}`,
-      );
+    if (last.status !== expect) throw new Error(`${shown(url)}: HTTP ${last.status}: ${last.body.subarray(0, 300).toString('utf8')}`);
     if (i >= warmup) times.push(last.ms);
   }
   return {
