@@ -2,7 +2,7 @@
 // for page errors; for the dashboard's, signing in and waiting for the sessions table to show given rows.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { skipUnlessInstalled } from '../helpers/requirements.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -57,6 +57,30 @@ export async function signIn(page: Page, url: string, password = TEST_ADMIN_PASS
   await page.getByLabel('User name').fill('admin');
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Clicks `target`, accepts the confirm() that opens, and answers what it asked. The dialog is accepted
+ * before anything is checked: a dialog left open (a handler that threw) blocks the page, so the click
+ * and every later test on the page would wait until they time out.
+ */
+export async function clickAndConfirm(page: Page, target: Locator): Promise<string> {
+  const asked = new Promise<string>((resolve) =>
+    page.once('dialog', (dialog) => {
+      resolve(dialog.message());
+      void dialog.accept();
+    }),
+  );
+  await target.click({ timeout: WAIT_MS });
+  let timer: NodeJS.Timeout | undefined;
+  const none = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the click asked for no confirmation')), WAIT_MS);
+  });
+  try {
+    return await Promise.race([asked, none]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Waits until the sessions table shows exactly these session ids (order aside). */

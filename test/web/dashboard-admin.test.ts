@@ -11,7 +11,7 @@ import { openSession } from '../helpers/ingest.ts';
 import { waitFor, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
 import { expectedSignature, startReceiver, type Receiver } from '../webhooks/receiver.ts';
-import { WAIT_MS, skipWithoutChromium, startDashboardTest, type DashboardTest } from './browser.ts';
+import { WAIT_MS, clickAndConfirm, skipWithoutChromium, startDashboardTest, type DashboardTest } from './browser.ts';
 
 const skip = skipWithoutChromium();
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -21,14 +21,6 @@ async function shownSecret(page: Page, what: RegExp): Promise<string> {
   const box = page.locator('.secret-box').filter({ hasText: what });
   await box.waitFor({ timeout: WAIT_MS });
   return box.locator('input.secret').inputValue();
-}
-
-/** Accepts the next confirm() after checking what it asks. */
-function acceptNextDialog(page: Page, asks: RegExp) {
-  page.once('dialog', (dialog) => {
-    assert.match(dialog.message(), asks);
-    void dialog.accept();
-  });
 }
 
 async function goTo(page: Page, hash: string, heading: string) {
@@ -82,15 +74,13 @@ describe('dashboard admin pages', { skip }, () => {
     await page.getByLabel('User name', { exact: true }).fill('');
 
     const row = page.locator('table.accounts tbody tr[data-id="olga"]');
-    acceptNextDialog(page, /new, generated password/);
-    await row.getByRole('button', { name: 'New password' }).click();
+    assert.match(await clickAndConfirm(page, row.getByRole('button', { name: 'New password' })), /new, generated password/);
     const next = await shownSecret(page, /The new password of olga/);
     assert.notEqual(next, password);
     assert.equal((await request(server.url, 'GET', '/dashboard/me', { headers: { authorization: basic('olga', password) } })).status, 401);
     assert.equal((await request(server.url, 'GET', '/dashboard/me', { headers: { authorization: basic('olga', next) } })).status, 200);
 
-    acceptNextDialog(page, /Remove the account olga/);
-    await row.getByRole('button', { name: 'Remove' }).click();
+    assert.match(await clickAndConfirm(page, row.getByRole('button', { name: 'Remove' })), /Remove the account olga/);
     await row.waitFor({ state: 'detached', timeout: WAIT_MS });
     assert.equal((await request(server.url, 'GET', '/dashboard/me', { headers: { authorization: basic('olga', next) } })).status, 401);
     // Nobody removes the account they are signed in with from here.
@@ -109,8 +99,7 @@ describe('dashboard admin pages', { skip }, () => {
     const row = page.locator('table.keys tbody tr').filter({ hasText: 'Wall display' });
     await row.waitFor({ timeout: WAIT_MS });
     assert.ok((await row.innerText()).includes(key.slice(0, 6)), 'the row shows the key by its prefix');
-    acceptNextDialog(page, /Revoke the key/);
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    assert.match(await clickAndConfirm(page, row.getByRole('button', { name: 'Revoke' })), /Revoke the key/);
     await row.locator('.badge', { hasText: 'Revoked' }).waitFor({ timeout: WAIT_MS });
     assert.equal((await reads()).status, 401);
   });
@@ -133,15 +122,13 @@ describe('dashboard admin pages', { skip }, () => {
     assert.equal(await token(clientId, secret), 200);
 
     const row = page.locator(`table.oauth-clients tbody tr[data-id="${clientId}"]`);
-    acceptNextDialog(page, /Replace the secret of Ticketing/);
-    await row.getByRole('button', { name: 'New secret' }).click();
+    assert.match(await clickAndConfirm(page, row.getByRole('button', { name: 'New secret' })), /Replace the secret of Ticketing/);
     const replaced = await shownSecret(page, /The new secret of the client/);
     assert.notEqual(replaced, secret);
     assert.equal(await token(clientId, replaced), 200);
     assert.notEqual(await token(clientId, secret), 200, 'the old secret no longer gets a token');
 
-    acceptNextDialog(page, /Remove the client Ticketing/);
-    await row.getByRole('button', { name: 'Remove' }).click();
+    assert.match(await clickAndConfirm(page, row.getByRole('button', { name: 'Remove' })), /Remove the client Ticketing/);
     await page.getByText('Removed the client Ticketing').waitFor({ timeout: WAIT_MS });
     assert.notEqual(await token(clientId, replaced), 200);
   });
@@ -194,8 +181,7 @@ describe('dashboard admin pages', { skip }, () => {
     await row.locator('.badge', { hasText: 'Paused' }).waitFor({ timeout: WAIT_MS });
     await row.getByRole('button', { name: 'Resume' }).click();
     await row.locator('.badge', { hasText: 'Active' }).waitFor({ timeout: WAIT_MS });
-    acceptNextDialog(page, /Remove the subscription/);
-    await row.getByRole('button', { name: 'Remove' }).click();
+    assert.match(await clickAndConfirm(page, row.getByRole('button', { name: 'Remove' })), /Remove the subscription/);
     await row.waitFor({ state: 'detached', timeout: WAIT_MS });
     // Chromium logs the answers refused on purpose above (a taken name, an ftp URL).
     assert.deepEqual(

@@ -11,7 +11,17 @@ import { request } from '../helpers/http.ts';
 import { closeSession, openSession } from '../helpers/ingest.ts';
 import { TEST_ADMIN_PASSWORD, startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { openBody } from '../helpers/sessions.ts';
-import { ROWS, WAIT_MS, buildDashboard, launch, signIn, skipWithoutChromium, waitForRows, watchErrors } from './browser.ts';
+import {
+  ROWS,
+  WAIT_MS,
+  buildDashboard,
+  clickAndConfirm,
+  launch,
+  signIn,
+  skipWithoutChromium,
+  waitForRows,
+  watchErrors,
+} from './browser.ts';
 
 const skip = skipWithoutChromium();
 /** The issue's promise: a row appears within a second of its session opening, and goes within a second of its end. */
@@ -323,8 +333,7 @@ describe('dashboard in a real browser', { skip }, () => {
     await page.goto(`${server.url}/#/sessions/${people.pat}`);
     await page.getByRole('heading', { name: `Session ${people.pat}` }).waitFor({ timeout: WAIT_MS });
     await page.getByRole('heading', { name: 'Event log' }).waitFor({ timeout: WAIT_MS });
-    page.once('dialog', (dialog) => void dialog.accept());
-    await page.getByRole('button', { name: 'End session' }).click();
+    await clickAndConfirm(page, page.getByRole('button', { name: 'End session' }));
     await page.getByText('This session has ended: an administrator ended it').waitFor({ timeout: WAIT_MS });
     assert.equal(await server.rollcall.presence.getSession(people.pat!), undefined);
     await page.getByRole('link', { name: 'Live sessions', exact: true }).click();
