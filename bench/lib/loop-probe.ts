@@ -39,6 +39,8 @@ export function watchLoop(options: { recordOverMs?: number } = {}): () => LoopBl
   let lastCpu = process.cpuUsage();
   let running = true;
   const tick = () => {
+    // A turn already scheduled when the watch stopped: what came after the window is none of its gaps.
+    if (!running) return;
     const now = performance.now();
     const cpu = process.cpuUsage(lastCpu);
     const gap = now - last;
@@ -52,7 +54,7 @@ export function watchLoop(options: { recordOverMs?: number } = {}): () => LoopBl
     lastUs = nowUs;
     last = now;
     lastCpu = process.cpuUsage();
-    if (running) setImmediate(tick);
+    setImmediate(tick);
   };
   setImmediate(tick);
   return () => {
