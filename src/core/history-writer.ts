@@ -12,6 +12,7 @@
 // cache misses (user, id, record), most of the core's part of a WebSocket heartbeat.
 import type { PresenceHistory, SessionLog, SessionLogWrite } from '../history/history-store.ts';
 import type { UserInfo, UserRecord, View } from './model.ts';
+import { OrderedShardedMap } from './sharded-map.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
 /** How often records of plain activity (no view, no open or end) are written. */
@@ -30,15 +31,15 @@ export type HistoryWriterTarget = Pick<PresenceHistory, 'recordUsers'> & Pick<Se
 
 export class HistoryWriter {
   /** Records to write at the next flush: opens, ends, views. */
-  private users = new Map<string, UserRecord>();
+  private users = new OrderedShardedMap<string, UserRecord>();
   /** Records of plain activity, written at the next checkpoint. A user is in one of the two maps. */
-  private activity = new Map<string, UserRecord>();
+  private activity = new OrderedShardedMap<string, UserRecord>();
   private lastCheckpoint = performance.now();
   private sessionLog: SessionLogWrite[] = [];
   /** The session-log writes of the write in progress: no longer pending here, maybe not in the store yet. */
   private sessionLogInFlight: readonly SessionLogWrite[] = [];
   /** Records of the write in progress: still pending for queries until their last chunk is written. */
-  private inFlight = new Map<string, UserRecord>();
+  private inFlight = new OrderedShardedMap<string, UserRecord>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   /** Batches written so far: what history read before a change of this number may be out of date. */
@@ -144,11 +145,11 @@ export class HistoryWriter {
     if (this.users.size === 0 && !withActivity && this.sessionLog.length === 0) return;
     const users = this.users;
     const sessionLog = this.sessionLog;
-    this.users = new Map();
+    this.users = new OrderedShardedMap();
     this.sessionLog = [];
     if (checkpoint) {
       for (const [id, record] of this.activity) users.set(id, record);
-      this.activity = new Map();
+      this.activity = new OrderedShardedMap();
       this.lastCheckpoint = performance.now();
     }
     this.sessionLogInFlight = sessionLog;
@@ -168,12 +169,12 @@ export class HistoryWriter {
     }
   }
 
-  private async write(users: Map<string, UserRecord>, sessionLog: SessionLogWrite[]): Promise<void> {
+  private async write(users: OrderedShardedMap<string, UserRecord>, sessionLog: SessionLogWrite[]): Promise<void> {
     this.inFlight = users;
     try {
       await this.writeChunks([...users.values()], sessionLog);
     } finally {
-      this.inFlight = new Map();
+      this.inFlight = new OrderedShardedMap();
     }
   }
 

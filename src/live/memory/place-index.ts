@@ -11,6 +11,7 @@
 // crowded place (a queue everyone watches) gets them back, so entering and leaving it stays O(1).
 import type { Session } from '../../core/model.ts';
 import { NO_PLACE_MOVES, sessionPlaces, type PlaceMoves } from '../../core/places.ts';
+import { ShardedMap } from '../../core/sharded-map.ts';
 
 const NONE: readonly string[] = [];
 
@@ -28,7 +29,7 @@ type Entry = number | number[] | Crowd;
 
 export class PlaceIndex {
   /** Place → the one session in it, the few (2 to FEW), or its crowd. */
-  private readonly places = new Map<string, Entry>();
+  private readonly places = new ShardedMap<string, Entry>();
 
   /** `userOf`: the user id of a session in the index (how a place of few sessions knows their users). */
   constructor(private readonly userOf: (sessionId: number) => string) {}

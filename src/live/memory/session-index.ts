@@ -7,6 +7,7 @@
 // session and one in the expiry array: the hot path allocates nothing and reorders nothing.
 import type { ClientType, Session } from '../../core/model.ts';
 import type { PlaceMoves } from '../../core/places.ts';
+import { ShardedMap } from '../../core/sharded-map.ts';
 import type { PlaceQuery, PlaceTally, SessionTally, Touch } from '../live-store.ts';
 import { matchesEverything, sessionMatcher, type SessionFilter, type SessionQuery } from '../session-filter.ts';
 import { ExpirySlots } from './expiry-slots.ts';
@@ -36,12 +37,12 @@ export interface AddedToIndex {
 
 export class SessionIndex {
   /** Session id → its slot in `bySlot` and `expiry`. */
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new ShardedMap<number, number>();
   private readonly bySlot: (Session | undefined)[] = [];
   private readonly expiry = new ExpirySlots();
   private readonly byUser = new UserSessionIndex();
   /** The latest activity of sessions already ended, per user still online. */
-  private readonly endedActivity = new Map<string, number>();
+  private readonly endedActivity = new ShardedMap<string, number>();
   /** Every live session's id, in order: pages walk it. */
   private readonly order = new OrderedIds();
   /** The same by client type: "online representatives" walks only theirs, not a million others. */

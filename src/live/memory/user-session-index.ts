@@ -1,8 +1,9 @@
 // Which live sessions each user has. Most users have one or two, so a user's entry is the bare id
 // until a second session comes, then a small array: a Set per user would cost a hash table each.
+import { ShardedMap } from '../../core/sharded-map.ts';
 
 export class UserSessionIndex {
-  private readonly byUser = new Map<string, number | number[]>();
+  private readonly byUser = new ShardedMap<string, number | number[]>();
 
   /** Users with at least one session. */
   get size(): number {
