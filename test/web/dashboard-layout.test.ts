@@ -128,6 +128,19 @@ describe('dashboard layout at desktop and phone sizes', { skip }, () => {
         assert.equal(agreement.liveSessions, agreement.cardSessions?.replaceAll(',', ''));
         assert.ok(agreement.top >= Number(agreement.liveSessions), `the axis (0–${agreement.top}) reaches the live count`);
         // Every label is drawn at least 11 px tall, on a phone as on a desktop, and inside the chart.
+        // The chart is drawn again once its box has its final size (a narrow viewport can settle a
+        // frame after the first drawing, whose labels are then scaled down): the drawing that
+        // stays is the one checked; if it never comes, the checks below say what is wrong.
+        await page
+          .waitForFunction(
+            () => {
+              const ticks = Array.from(document.querySelectorAll('.chart-panel svg.chart .tick'));
+              return ticks.length >= 4 && ticks.every((tick) => tick.getBoundingClientRect().height >= 11);
+            },
+            undefined,
+            { timeout: WAIT_MS },
+          )
+          .catch(() => {});
         const labels = await page.evaluate(() => {
           const box = document.querySelector('.chart-panel svg.chart')!.getBoundingClientRect();
           return Array.from(document.querySelectorAll('.chart-panel svg.chart .tick'), (text) => {
