@@ -112,17 +112,26 @@ describe('WebSocket ingest /v1/connect', () => {
   });
 
   test('a socket that answers pings stays alive past several ping intervals', async () => {
-    // 300 ms pings: short enough to watch several intervals, long enough that a loaded machine's
-    // timer lag cannot pass for two missed pings.
-    server = await startTestServer({ wsHeartbeatMs: 300, sweepIntervalMs: 20 });
+    // A socket session lives two pings plus half an interval after its last sign of life, so a stall
+    // of half an interval (the loop, or the whole process on a loaded machine) at the wrong moment can
+    // end it. 500 ms pings leave 250 ms for that: 300 ms pings (150 ms) were not enough on a CI machine
+    // running the browser tests beside this one.
+    server = await startTestServer({ wsHeartbeatMs: 500, sweepIntervalMs: 20 });
+    const ended: PresenceChange[] = [];
+    server.rollcall.presence.subscribe((c) => c.type === 'session.ended' && ended.push(c));
     const client = await connect();
     const { sessionId } = await hello(client);
     const startedAt = Date.now();
     // Watch it across eight ping intervals: it must stay live the whole time.
-    await waitFor(async () => {
-      assert.ok(await server.rollcall.presence.getSession(sessionId as number), 'session ended while answering pings');
-      return Date.now() - startedAt > 2_400;
-    });
+    await waitFor(
+      () => {
+        const end = ended[0];
+        assert.equal(end, undefined, `session ended (${end?.type === 'session.ended' && end.reason}) while answering pings`);
+        return Date.now() - startedAt > 4_000;
+      },
+      { timeoutMs: 10_000 },
+    );
+    assert.ok(await server.rollcall.presence.getSession(sessionId as number));
     assert.equal(client.closed, undefined);
   });
 

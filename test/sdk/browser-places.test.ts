@@ -62,13 +62,18 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
 
   /**
    * A tab of `user` in `context` (one context per person: a second tab of the same person shares it):
-   * its session joins PLACE and watches it. `via` is where the SDK connects (a proxy, to drop it).
+   * its session joins PLACE and watches it, on `target` (the suite's server unless said otherwise);
+   * `via` is where the SDK connects (a proxy, to drop it).
    */
-  async function openTab(context: BrowserContext, user: string, via = server.url): Promise<Page> {
+  async function openTab(
+    context: BrowserContext,
+    user: string,
+    { target = server, via = target.url }: { target?: TestServer; via?: string } = {},
+  ): Promise<Page> {
     const page = await context.newPage();
     errors.set(page, watchErrors(page));
-    await page.goto(`${server.url}/healthz`);
-    const token = await server.token({ sub: user, name: user.toUpperCase(), utype: 'staff', places: ['ticket:*'] });
+    await page.goto(`${target.url}/healthz`);
+    const token = await target.token({ sub: user, name: user.toUpperCase(), utype: 'staff', places: ['ticket:*'] });
     await page.evaluate(
       async ({ bundle, url, token, place }) => {
         const moduleUrl = URL.createObjectURL(new Blob([bundle], { type: 'text/javascript' }));
@@ -176,15 +181,19 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
   test('a dropped socket resumes, and its watch fires only what changed meanwhile', async () => {
     const contexts = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
     const [kimContext, leeContext, maxContext] = contexts;
+    // A server of its own, whose sessions wait for a resume far longer than all the test does while max
+    // is away: with the suite's 1.5 s, a loaded CI machine let max's session end before he came back,
+    // and his client rightly opened a new one.
+    const patient = await startTestServer({ wsResumeGraceMs: 60_000, sweepIntervalMs: 50 });
     let proxy: TcpProxy | undefined;
     /** Max's page, once open: its errors are expected ones. */
     let maxPage: Page | undefined;
     try {
-      proxy = await startTcpProxy(Number(new URL(server.url).port));
-      const kim = await openTab(kimContext!, 'kim');
-      const lee = await openTab(leeContext!, 'lee');
+      proxy = await startTcpProxy(Number(new URL(patient.url).port));
+      const kim = await openTab(kimContext!, 'kim', { target: patient });
+      const lee = await openTab(leeContext!, 'lee', { target: patient });
       // Max reaches the server through the proxy, so the test can cut his connection as a network would.
-      const max = await openTab(maxContext!, 'max', proxy.url);
+      const max = await openTab(maxContext!, 'max', { target: patient, via: proxy.url });
       maxPage = max;
       const before = await members(max, ['kim', 'lee', 'max'], 'max to see everyone');
       assert.deepEqual(before.events, ['join kim', 'join lee', 'join max']);
@@ -194,16 +203,16 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
       await maxContext!.setOffline(true);
       proxy.cut();
       await waitFor(async () => (await seen(max)).state === 'reconnecting', { timeoutMs: DEADLINE_MS, what: 'max’s client to notice' });
-      await waitFor(async () => (await server.rollcall.presence.getSession(before.sessionId!))?.detached, {
+      await waitFor(async () => (await patient.rollcall.presence.getSession(before.sessionId!))?.detached, {
         timeoutMs: DEADLINE_MS,
         what: 'the server to hold max’s session for a resume',
       });
 
       // Meanwhile: lee leaves, nat comes (over HTTP, with the ingest key), kim goes idle. Max hears none of it.
       await run(lee, 'close');
-      const nat = await fetch(`${server.url}/v1/sessions`, {
+      const nat = await fetch(`${patient.url}/v1/sessions`, {
         method: 'POST',
-        headers: server.ingest,
+        headers: patient.ingest,
         body: JSON.stringify({ user: { id: 'nat', name: 'NAT', type: 'staff' }, clientType: 'web', places: [PLACE] }),
       });
       assert.equal(nat.status, 201);
@@ -228,6 +237,7 @@ describe('place watches in a real browser', { skip: skipWithoutChromium() }, () 
     } finally {
       await proxy?.close();
       await Promise.all(contexts.map((context) => context.close()));
+      await patient.close();
     }
     // Max's page logs the connections that failed while it was offline; nothing else may.
     assert.deepEqual(errorsBut(maxPage), []);
