@@ -11,6 +11,8 @@
 // last one (`collectActivity`). Telling the writer cost every heartbeat a map lookup and a few CPU
 // cache misses (user, id, record), most of the core's part of a WebSocket heartbeat.
 import type { PresenceHistory, SessionLog, SessionLogWrite } from '../history/history-store.ts';
+import { ChunkedList } from './chunked-list.ts';
+import { inChunks } from './chunks.ts';
 import type { UserInfo, UserRecord, View } from './model.ts';
 import { OrderedShardedMap } from './sharded-map.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
@@ -26,20 +28,23 @@ const ACTIVITY_CHECKPOINT_MS = 60_000;
  */
 const WRITE_CHUNK = 1_000;
 
+/** Pending records of users, keyed by user id, in the order they first became pending. */
+type UserRecords = OrderedShardedMap<string, UserRecord>;
+
 /** The two history writes the writer makes, both batched. */
 export type HistoryWriterTarget = Pick<PresenceHistory, 'recordUsers'> & Pick<SessionLog, 'appendSessionLog'>;
 
 export class HistoryWriter {
   /** Records to write at the next flush: opens, ends, views. */
-  private users = new OrderedShardedMap<string, UserRecord>();
+  private users: UserRecords = new OrderedShardedMap();
   /** Records of plain activity, written at the next checkpoint. A user is in one of the two maps. */
-  private activity = new OrderedShardedMap<string, UserRecord>();
+  private activity: UserRecords = new OrderedShardedMap();
   private lastCheckpoint = performance.now();
-  private sessionLog: SessionLogWrite[] = [];
+  private sessionLog = new ChunkedList<SessionLogWrite>();
   /** The session-log writes of the write in progress: no longer pending here, maybe not in the store yet. */
-  private sessionLogInFlight: readonly SessionLogWrite[] = [];
+  private sessionLogInFlight: Iterable<SessionLogWrite> = [];
   /** Records of the write in progress: still pending for queries until their last chunk is written. */
-  private inFlight = new OrderedShardedMap<string, UserRecord>();
+  private inFlight: readonly UserRecords[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   /** Batches written so far: what history read before a change of this number may be out of date. */
@@ -118,14 +123,20 @@ export class HistoryWriter {
 
   /** Records not yet written, so queries can show the freshest last seen. */
   pendingUser(id: string): UserRecord | undefined {
-    return this.users.get(id) ?? this.activity.get(id) ?? this.inFlight.get(id);
+    const pending = this.users.get(id) ?? this.activity.get(id);
+    if (pending) return pending;
+    for (const records of this.inFlight) {
+      const record = records.get(id);
+      if (record) return record;
+    }
+    return undefined;
   }
 
   /** May name a user twice (a record in flight and a newer one); readers keep the freshest. */
   *pendingUsers(): IterableIterator<UserRecord> {
     yield* this.users.values();
     yield* this.activity.values();
-    yield* this.inFlight.values();
+    for (const records of this.inFlight) yield* records.values();
   }
 
   /** Session-log writes that may not be in the store yet (being written, or waiting for a flush), oldest first. */
@@ -143,17 +154,19 @@ export class HistoryWriter {
     while (this.writing) await this.writing;
     const withActivity = checkpoint && this.activity.size > 0;
     if (this.users.size === 0 && !withActivity && this.sessionLog.length === 0) return;
-    const users = this.users;
+    // The maps are written one after the other, not merged: a checkpoint may hold a record for every
+    // user online, and moving a million of them into one map would hold the loop at once.
+    const records = [this.users];
     const sessionLog = this.sessionLog;
     this.users = new OrderedShardedMap();
-    this.sessionLog = [];
+    this.sessionLog = new ChunkedList();
     if (checkpoint) {
-      for (const [id, record] of this.activity) users.set(id, record);
+      records.push(this.activity);
       this.activity = new OrderedShardedMap();
       this.lastCheckpoint = performance.now();
     }
     this.sessionLogInFlight = sessionLog;
-    this.writing = this.write(users, sessionLog).finally(() => {
+    this.writing = this.write(records, sessionLog).finally(() => {
       this.writing = undefined;
       this.sessionLogInFlight = [];
     });
@@ -169,41 +182,57 @@ export class HistoryWriter {
     }
   }
 
-  private async write(users: OrderedShardedMap<string, UserRecord>, sessionLog: SessionLogWrite[]): Promise<void> {
-    this.inFlight = users;
+  private async write(records: readonly UserRecords[], sessionLog: ChunkedList<SessionLogWrite>): Promise<void> {
+    this.inFlight = records;
     try {
-      await this.writeChunks([...users.values()], sessionLog);
+      await this.writeChunks(records, sessionLog);
     } finally {
-      this.inFlight = new OrderedShardedMap();
+      this.inFlight = [];
     }
   }
 
   /**
    * Writes in chunks of WRITE_CHUNK, yielding between them. The batch count moves before and after,
-   * so history read between two chunks is not taken for history after the write.
+   * so history read between two chunks is not taken for history after the write. A chunk that fails
+   * is kept, with everything after it, for the next flush.
    */
-  private async writeChunks(records: UserRecord[], sessionLog: SessionLogWrite[]): Promise<void> {
+  private async writeChunks(records: readonly UserRecords[], sessionLog: ChunkedList<SessionLogWrite>): Promise<void> {
     this.batches++;
-    for (let start = 0; start < records.length; start += WRITE_CHUNK) {
-      if (start > 0) await yieldToEventLoop();
+    let started = false;
+    const recordChunks = inChunks(valuesOf(records), WRITE_CHUNK);
+    for (const chunk of recordChunks) {
+      if (started) await yieldToEventLoop();
+      started = true;
       try {
-        await this.history.recordUsers(records.slice(start, start + WRITE_CHUNK));
+        await this.history.recordUsers(chunk);
       } catch (error) {
         this.options.onError(error);
-        for (const record of records.slice(start)) this.restore(record);
+        for (const record of chunk) this.restore(record);
+        for (const rest of recordChunks) for (const record of rest) this.restore(record);
         break;
       }
     }
-    for (let start = 0; start < sessionLog.length; start += WRITE_CHUNK) {
-      if (start > 0 || records.length > 0) await yieldToEventLoop();
+    const logChunks = inChunks(sessionLog, WRITE_CHUNK);
+    for (const chunk of logChunks) {
+      if (started) await yieldToEventLoop();
+      started = true;
       try {
-        await this.history.appendSessionLog(sessionLog.slice(start, start + WRITE_CHUNK));
+        await this.history.appendSessionLog(chunk);
       } catch (error) {
         this.options.onError(error);
-        this.sessionLog = [...sessionLog.slice(start), ...this.sessionLog];
+        // Kept in their order, ahead of what was logged meanwhile.
+        const kept = new ChunkedList<SessionLogWrite>();
+        for (const write of chunk) kept.push(write);
+        for (const rest of logChunks) for (const write of rest) kept.push(write);
+        for (const write of this.sessionLog) kept.push(write);
+        this.sessionLog = kept;
         break;
       }
     }
     this.batches++;
   }
+}
+
+function* valuesOf(maps: readonly UserRecords[]): IterableIterator<UserRecord> {
+  for (const map of maps) yield* map.values();
 }

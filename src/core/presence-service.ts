@@ -83,6 +83,12 @@ const SWEEP_BATCH = 500;
  */
 const SWEEP_SLICE_MS = 5;
 
+/**
+ * Sessions read per page when a checkpoint collects plain activity, yielding between pages: a node
+ * with a million sessions would otherwise read them all in one turn of the loop every minute.
+ */
+const ACTIVITY_PAGE = 2_000;
+
 /** The history roles the core reads: users and the session log, and a setting as its health probe. */
 export type PresenceServiceHistory = PresenceHistory & SessionLog & Pick<SettingsStore, 'getSetting'>;
 
@@ -635,9 +641,16 @@ export class PresenceService {
   private async collectActivity(): Promise<void> {
     const since = this.activityCollectedAt;
     const until = this.now();
-    for (const session of await this.live.list({ nodeId: this.options.nodeId })) {
-      if (session.lastActivityAt >= since && session.lastActivityAt > session.startedAt)
-        this.writer.active(session.user, session.lastActivityAt);
+    let afterId: number | undefined;
+    for (;;) {
+      const page = await this.live.list({ nodeId: this.options.nodeId, afterId, limit: ACTIVITY_PAGE });
+      for (const session of page) {
+        if (session.lastActivityAt >= since && session.lastActivityAt > session.startedAt)
+          this.writer.active(session.user, session.lastActivityAt);
+      }
+      if (page.length < ACTIVITY_PAGE) break;
+      afterId = page.at(-1)!.id;
+      await yieldToEventLoop();
     }
     this.activityCollectedAt = until;
   }

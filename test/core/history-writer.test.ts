@@ -99,3 +99,74 @@ test('a failed chunk keeps it and the chunks after it for the next flush, in ord
   await writer.flush();
   assert.equal(new Set(written.flat()).size, 4_500, 'every user written once the store answers again');
 });
+
+test('a checkpoint writes the opens and ends, then the plain activity, each visible until written', async () => {
+  const written: string[][] = [];
+  const pendingDuringWrites: (number | undefined)[] = [];
+  const history: HistoryWriterTarget = {
+    recordUsers: async (records) => {
+      pendingDuringWrites.push(writer.pendingUser('active-2999')?.lastSeenAt);
+      written.push(records.map((r) => r.user.id));
+    },
+    appendSessionLog: async () => {},
+  };
+  const writer = new HistoryWriter(history, { flushMs: 2_000, onError: (error) => assert.fail(String(error)) });
+  for (let i = 0; i < 3_000; i++) writer.active({ id: `active-${i}`, name: `Active ${i}`, type: 'staff' }, 7_000 + i);
+  for (let i = 0; i < 1_500; i++) writer.seen({ id: `seen-${i}`, name: `Seen ${i}`, type: 'staff' }, 1_000 + i);
+  // One of the active users is seen too: its record moves over, and is written once, with the opens.
+  writer.seen({ id: 'active-0', name: 'Active 0', type: 'staff' }, 500);
+  await writer.flush({ checkpoint: true });
+  const order = written.flat();
+  assert.equal(order.length, 4_500, 'every user once');
+  assert.equal(new Set(order).size, 4_500);
+  assert.deepEqual(order.slice(0, 1_501), [...Array.from({ length: 1_500 }, (_, i) => `seen-${i}`), 'active-0']);
+  assert.deepEqual(
+    order.slice(1_501),
+    Array.from({ length: 2_999 }, (_, i) => `active-${i + 1}`),
+  );
+  assert.deepEqual(
+    written.map((chunk) => chunk.length),
+    [1_000, 1_000, 1_000, 1_000, 500],
+  );
+  assert.deepEqual(pendingDuringWrites, [7_000 + 2_999, 7_000 + 2_999, 7_000 + 2_999, 7_000 + 2_999, 7_000 + 2_999]);
+  assert.equal(writer.pendingUser('active-2999'), undefined, 'written');
+});
+
+test('a failed session-log chunk is kept with the ones after it, ahead of what was logged meanwhile', async () => {
+  let fail = true;
+  const logged: number[] = [];
+  const history: HistoryWriterTarget = {
+    recordUsers: async () => {},
+    appendSessionLog: async (writes) => {
+      if (logged.length === 1000 && fail) {
+        fail = false;
+        // Logged while this write is in progress: it must come after everything kept.
+        writer.log(endOf(9_999));
+        throw new Error('disk full');
+      }
+      for (const write of writes) logged.push(write.entry.sessionId);
+    },
+  };
+  const errors: unknown[] = [];
+  const writer = new HistoryWriter(history, { flushMs: 2_000, onError: (error) => errors.push(error) });
+  for (let id = 1; id <= 2_500; id++) writer.log(endOf(id));
+  await writer.flush();
+  assert.equal(errors.length, 1);
+  assert.deepEqual(
+    logged,
+    Array.from({ length: 1_000 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    [...writer.pendingSessionLog()].map((write) => write.entry.sessionId),
+    [...Array.from({ length: 1_500 }, (_, i) => 1_001 + i), 9_999],
+    'kept for the next flush, in order',
+  );
+  await writer.flush();
+  assert.deepEqual(logged, [...Array.from({ length: 2_500 }, (_, i) => i + 1), 9_999]);
+  assert.deepEqual([...writer.pendingSessionLog()], []);
+});
+
+function endOf(sessionId: number) {
+  const entry = { sessionId, userId: `u${sessionId}`, clientType: 'web', nodeId: 'n', remoteAddress: '::1', startedAt: 0 } as const;
+  return { op: 'end', entry: { ...entry, endedAt: 1_000, endReason: 'expired' } } as const;
+}

@@ -370,6 +370,23 @@ describe('PresenceService', () => {
     assert.equal((await history.getUser('4145'))?.lastSeenAt, clock - 5_000);
   });
 
+  test('a checkpoint collects the activity of every session, page after page of the live store', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 4_500; i++) {
+      const user = { id: `paged-${i}`, name: `Paged ${i}`, type: 'staff' };
+      ids.push((await presence.open(openBody({ user }), INGEST, WS)).session.id);
+    }
+    await presence.flushHistory();
+    clock += 5_000;
+    await presence.keepAlive(ids);
+    await presence.flushHistory();
+    const stale = [];
+    for (let i = 0; i < 4_500; i++) {
+      if ((await history.getUser(`paged-${i}`))?.lastSeenAt !== clock) stale.push(i);
+    }
+    assert.deepEqual(stale, [], 'users whose activity the checkpoint missed');
+  });
+
   test('offline users read from history are reused until this node writes history or a flush interval passes', async () => {
     const { session } = await presence.open(openBody(), INGEST, HTTP);
     await presence.end(session.id, INGEST);

@@ -12,7 +12,8 @@
 import type { Session } from '../../core/model.ts';
 import { REASSERT_CLOCKS, REASSERT_SESSIONS, type LuaScript } from './scripts.ts';
 import { decodeStored, placesArg, sessionArgs } from './session-codec.ts';
-import { chunked, flag, SCRIPT_CHUNK } from './session-writer.ts';
+import { inChunks } from '../../core/chunks.ts';
+import { flag, SCRIPT_CHUNK } from './session-writer.ts';
 
 /** Sessions per REASSERT_CLOCKS script: four short values each, a few µs of Redis time per session. */
 const CLOCK_CHUNK = 1_000;
@@ -43,12 +44,12 @@ type FlatTriples = (number | string | null)[];
 
 export async function reassertSessions(sessions: readonly Session[], deps: ReassertDeps): Promise<ReassertResult> {
   let sent = 0;
-  for (const chunk of chunked(sessions, CLOCK_CHUNK)) {
+  for (const chunk of inChunks(sessions, CLOCK_CHUNK)) {
     const args = chunk.flatMap((s) => [String(s.id), String(s.version), String(s.lastActivityAt), String(s.expiresAt)]);
     const wanted = await deps.run<FlatTriples | null>(REASSERT_CLOCKS, args);
     if (wanted === null) return { open: false, checked: 0, sent: 0 };
     const full = triples(wanted).map(([position, found]) => ({ session: chunk[position - 1]!, found }));
-    for (const part of chunked(full, SCRIPT_CHUNK)) {
+    for (const part of inChunks(full, SCRIPT_CHUNK)) {
       if (!(await sendInFull(part, deps))) return { open: false, checked: 0, sent };
       sent += part.length;
     }

@@ -23,6 +23,7 @@
 // - Node liveness (claimSilentNodes) waits until this node's own connection has been steady for the
 //   silence limit (steadiness.ts): after a Redis restart or failover, nobody's beat is taken as death.
 // - The connections go to one server (url) or follow the master Sentinel names (sentinel-link.ts).
+import { inChunks } from '../../core/chunks.ts';
 import { isRollcallError, RollcallError } from '../../core/errors.ts';
 import type { PresenceChange, Session } from '../../core/model.ts';
 import { expiryReason } from '../../core/session-events.ts';
@@ -54,7 +55,7 @@ import { loadReplica, type LoadedReplica } from './replica-loader.ts';
 import { RedisNodeRegistry } from './node-registry.ts';
 import { ACTIVITY, ANNOUNCE, DUE_SESSIONS, JOIN_EPOCH, OPEN, REGISTER_NODE, type LuaScript } from './scripts.ts';
 import { encodeChange, placesArg, sessionArgs } from './session-codec.ts';
-import { chunked, flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
+import { flag, SCRIPT_CHUNK, SessionWriter } from './session-writer.ts';
 import { Steadiness } from './steadiness.ts';
 import {
   DEFAULT_ACTIVITY_FLUSH_MS,
@@ -364,7 +365,7 @@ export class RedisLiveStore implements LiveStore {
    * again after NOSCRIPT could fall behind the next one.
    */
   async announce(changes: readonly PresenceChange[]): Promise<void> {
-    for (const chunk of chunked(changes, SCRIPT_CHUNK)) await this.change<number>(ANNOUNCE, chunk.map(encodeChange), (seq) => seq);
+    for (const chunk of inChunks(changes, SCRIPT_CHUNK)) await this.change<number>(ANNOUNCE, chunk.map(encodeChange), (seq) => seq);
   }
 
   /** Flushes queued heartbeats, stops the reader (and a recovery), and closes both connections. */

@@ -3,6 +3,7 @@
 // next state or the end; the script applies it only if the version is still the stored one, and else
 // answers the session as stored now, with which the node tries again. Sessions go in chunks, one
 // script (and one stream entry) per chunk and round.
+import { inChunks } from '../../core/chunks.ts';
 import { RollcallError } from '../../core/errors.ts';
 import type { Session } from '../../core/model.ts';
 import type { EndedSession, SessionEnd } from '../live-store.ts';
@@ -75,13 +76,13 @@ export class SessionWriter {
 
   /** Answers per id the session as stored now and whether this call changed it. */
   async update(plans: readonly UpdatePlan[], at: number): Promise<Map<number, UpdateResult>> {
-    const chunks = await Promise.all(chunked(plans, SCRIPT_CHUNK).map((chunk) => this.updateChunk(chunk, at)));
+    const chunks = await Promise.all(Array.from(inChunks(plans, SCRIPT_CHUNK), (chunk) => this.updateChunk(chunk, at)));
     return new Map(chunks.flatMap((results) => [...results]));
   }
 
   /** Answers the sessions this call ended, as announced. */
   async end(requests: readonly EndRequest[]): Promise<EndedSession[]> {
-    return (await Promise.all(chunked(requests, SCRIPT_CHUNK).map((chunk) => this.endChunk(chunk)))).flat();
+    return (await Promise.all(Array.from(inChunks(requests, SCRIPT_CHUNK), (chunk) => this.endChunk(chunk)))).flat();
   }
 
   private async updateChunk(plans: readonly UpdatePlan[], at: number): Promise<Map<number, UpdateResult>> {
@@ -165,12 +166,6 @@ export class SessionWriter {
 }
 
 export const flag = (value: boolean): string => (value ? '1' : '0');
-
-export function chunked<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
 
 const tooContended = () => new RollcallError('conflict', 'the session kept changing on other nodes while this change was made; try again');
 
